@@ -1,0 +1,3 @@
+"""movierec: a terminal movie recommender."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,143 @@
+"""The normalised dataset every model and command works on."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from movierec.data.catalog import Catalog
+from movierec.data.ids import Vocabulary
+from movierec.data.movielens import GENRES, RawRelease, genre_index, parse_year
+
+
+@dataclass
+class Dataset:
+    """Ratings as index arrays sorted by (user, item), one rating per pair, plus the catalogue.
+
+    ``items`` index the catalogue (every movie of the release, rated or not).
+    """
+
+    name: str
+    layout: str
+    users: np.ndarray  # int32 user index
+    items: np.ndarray  # int32 item index
+    ratings: np.ndarray  # float32 stars
+    timestamps: np.ndarray  # int64 seconds
+    user_ids: Vocabulary
+    catalog: Catalog
+    fingerprint: str
+    duplicates_dropped: int = 0
+
+    @property
+    def item_ids(self) -> Vocabulary:
+        return self.catalog.item_ids
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.catalog)
+
+    @property
+    def n_ratings(self) -> int:
+        return int(self.users.size)
+
+    def summary(self) -> dict:
+        return {"name": self.name, "layout": self.layout, "users": self.n_users,
+                "items": self.n_items, "ratings": self.n_ratings, "fingerprint": self.fingerprint}
+
+
+def fingerprint_arrays(*arrays: np.ndarray) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for arr in arrays:
+        data = np.ascontiguousarray(arr)
+        digest.update(str(data.dtype).encode() + str(data.shape).encode())
+        digest.update(memoryview(data).cast("B"))
+    return digest.hexdigest()
+
+
+def _genre_matrix(genre_strings: list[str]) -> np.ndarray:
+    matrix = np.zeros((len(genre_strings), len(GENRES)), dtype=np.uint8)
+    cache: dict[str, list[int]] = {}
+    no_genre = GENRES.index("(no genres listed)")
+    for row, text in enumerate(genre_strings):
+        cols = cache.get(text)
+        if cols is None:
+            cols = [g for g in (genre_index(part) for part in str(text).split("|") if part.strip()) if g is not None]
+            cache[text] = cols or [no_genre]
+            cols = cache[text]
+        matrix[row, cols] = 1
+    return matrix
+
+
+def build_dataset(raw: RawRelease, name: str) -> Dataset:
+    """Index a parsed release: contiguous ids, duplicate ratings dropped (latest kept), sorted arrays."""
+    ratings = raw.ratings
+    movies = raw.movies.drop_duplicates("item", keep="first")
+    user_raw = ratings["user"].to_numpy(np.int64)
+    item_raw = ratings["item"].to_numpy(np.int64)
+
+    # Movies rated but missing from the movie list get a placeholder entry.
+    movie_ids = movies["item"].to_numpy(np.int64)
+    rated_ids = np.unique(item_raw)
+    unknown = np.setdiff1d(rated_ids, movie_ids, assume_unique=True)
+    titles_col = movies["title"].astype(str).tolist()
+    genres_col = movies["genres"].astype(str).tolist()
+    if unknown.size:
+        movie_ids = np.concatenate([movie_ids, unknown])
+        titles_col += [f"Unknown movie {int(m)}" for m in unknown]
+        genres_col += ["(no genres listed)"] * unknown.size
+    order = np.argsort(movie_ids, kind="stable")
+    item_vocab = Vocabulary(movie_ids[order])
+    titles = [titles_col[i].strip() for i in order]
+    genres = _genre_matrix([genres_col[i] for i in order])
+    years = np.array([parse_year(t) for t in titles], dtype=np.int32)
+
+    user_vocab_ids, users = np.unique(user_raw, return_inverse=True)
+    user_vocab = Vocabulary(user_vocab_ids)
+    items = item_vocab.index(item_raw)
+    users = users.astype(np.int32)
+    stars = ratings["rating"].to_numpy(np.float32)
+    stamps = ratings["timestamp"].to_numpy(np.int64)
+
+    # Sort by (user, item, timestamp); keep the latest rating of each pair.
+    n_items = len(item_vocab)
+    key = users.astype(np.int64) * n_items + items
+    order = np.lexsort((stamps, key))
+    key = key[order]
+    keep = np.ones(key.size, dtype=bool)
+    keep[:-1] = key[:-1] != key[1:]
+    order = order[keep]
+    users, items, stars, stamps = users[order], items[order], stars[order], stamps[order]
+
+    n_ratings = np.bincount(items, minlength=n_items).astype(np.int32)
+    sums = np.bincount(items, weights=stars, minlength=n_items)
+    mean = np.divide(sums, n_ratings, out=np.zeros(n_items), where=n_ratings > 0).astype(np.float32)
+
+    tags = None
+    if raw.tags is not None and len(raw.tags):
+        tag_frame = raw.tags.assign(idx=item_vocab.index(raw.tags["item"].to_numpy(np.int64), missing="negative"))
+        tag_frame = tag_frame[tag_frame["idx"] >= 0]
+        tag_frame = tag_frame.assign(tag=tag_frame["tag"].astype(str).str.strip().str.lower().str.replace("|", " ", regex=False))
+        tag_frame = tag_frame[tag_frame["tag"] != ""].drop_duplicates(["idx", "tag"])
+        grouped = tag_frame.groupby("idx")["tag"].agg("|".join)
+        tags = [""] * n_items
+        for idx, text in grouped.items():
+            tags[int(idx)] = text
+
+    genome = genome_tags = None
+    if raw.genome is not None:
+        g_ids, genome_tags, g_matrix = raw.genome
+        genome = np.zeros((n_items, g_matrix.shape[1]), dtype=np.float16)
+        pos = item_vocab.index(g_ids, missing="negative")
+        genome[pos[pos >= 0]] = g_matrix[pos >= 0]
+
+    catalog = Catalog(item_vocab, titles, years, genres, tags, genome, genome_tags, n_ratings, mean)
+    fp = fingerprint_arrays(user_vocab.array, item_vocab.array, users, items, stars, stamps)
+    return Dataset(name, raw.layout, users, items, stars, stamps, user_vocab, catalog, fp,
+                   duplicates_dropped=int((~keep).sum()))
+

@@ -1,0 +1,169 @@
+"""Download official GroupLens releases: progress, checksum, safe unzip, registry.
+
+``MOVIEREC_MIRROR`` replaces the GroupLens base URL (tests point it at a local
+HTTP server on 127.0.0.1). Downloads go to ``<cache>/downloads/NAME.zip.part``
+and are renamed only once complete and verified; the release is extracted into
+a temporary folder that is renamed into ``<data>/datasets/NAME`` at the end, so
+an interrupted fetch never leaves a half-written dataset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from movierec import paths
+from movierec.data import registry
+from movierec.data.source import MAX_EXTRACT_BYTES, check_zip
+from movierec.errors import FetchError
+
+BASE_URL = "https://files.grouplens.org/datasets/movielens/"
+MIRROR_ENV = "MOVIEREC_MIRROR"
+RELEASES = ("ml-100k", "ml-1m", "ml-10m", "ml-latest-small", "ml-20m", "ml-25m", "ml-32m")
+CHUNK = 1 << 20
+
+Progress = Callable[[int, int | None], None]
+
+
+def base_url() -> str:
+    url = os.environ.get(MIRROR_ENV, BASE_URL)
+    return url if url.endswith("/") else url + "/"
+
+
+def _open(url: str, timeout: float):
+    try:
+        return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only, below)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url} answered HTTP {exc.code}; check the dataset name or try again later") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"cannot reach {url} ({reason}); check your network, or download the zip yourself "
+                         "and run `movierec --headless data import PATH`") from None
+
+
+def published_md5(name: str, timeout: float = 30.0) -> str:
+    url = f"{base_url()}{name}.zip.md5"
+    with _open(url, timeout) as resp:
+        text = resp.read(4096).decode("ascii", "replace")
+    for token in text.replace("=", " ").split():
+        token = token.strip().lower()
+        if len(token) == 32 and all(c in "0123456789abcdef" for c in token):
+            return token
+    raise FetchError(f"{url} does not hold an MD5 checksum; cannot verify the download, try again later")
+
+
+def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 30.0) -> str:
+    """Stream ``url`` into ``dest`` (via ``dest.part``); return the MD5 of what was received."""
+    if not url.startswith(("http://", "https://")):
+        raise FetchError(f"{url} is not an http(s) URL; set {MIRROR_ENV} to an http(s) address")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    md5 = hashlib.md5()  # noqa: S324 (GroupLens publishes MD5)
+    received = 0
+    try:
+        with _open(url, timeout) as resp, open(part, "wb") as out:
+            length = resp.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            if progress:
+                progress(0, total)
+            while True:
+                try:
+                    chunk = resp.read(CHUNK)
+                except (OSError, ValueError) as exc:
+                    raise FetchError(f"download of {url} broke off after {received:,} bytes ({exc}); run the command again") from None
+                if not chunk:
+                    break
+                out.write(chunk)
+                md5.update(chunk)
+                received += len(chunk)
+                if progress:
+                    progress(received, total)
+            if total is not None and received != total:
+                raise FetchError(f"download of {url} broke off at {received:,} of {total:,} bytes; run the command again")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, dest)
+    except OSError as exc:
+        raise FetchError(f"cannot save the download to {part} ({exc.strerror or exc}); free disk space and try again") from None
+    finally:
+        with contextlib.suppress(OSError):
+            part.unlink()
+    return md5.hexdigest()
+
+
+def safe_extract(archive: Path, target: Path, max_bytes: int = MAX_EXTRACT_BYTES) -> Path:
+    """Extract into ``target`` (which must not exist yet) with every path checked; return ``target``."""
+    infos = check_zip(archive, max_bytes)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}.", dir=target.parent))
+    root = tmp.resolve()
+    written = 0
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in infos:
+                out_path = (root / info.filename.replace("\\", "/")).resolve()
+                if root not in out_path.parents and out_path != root:
+                    raise FetchError(f"{archive} member {info.filename!r} would land outside {target}; refusing it")
+                if info.is_dir():
+                    out_path.mkdir(parents=True, exist_ok=True)
+                    continue
+                out_path.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(out_path, "wb") as dst:
+                    remaining = info.file_size
+                    while True:
+                        chunk = src.read(CHUNK)
+                        if not chunk:
+                            break
+                        remaining -= len(chunk)
+                        written += len(chunk)
+                        if remaining < 0 or written > max_bytes:
+                            raise FetchError(f"{archive} unpacks to more than it declares; refusing a possible zip bomb")
+                        dst.write(chunk)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise FetchError(f"{archive} is damaged ({exc}); download it again") from None
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise FetchError(f"cannot extract {archive} into {target} ({exc.strerror or exc}); free disk space and try again") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def fetch(name: str, progress: Progress | None = None, timeout: float = 30.0) -> registry.Entry:
+    """Download, verify, extract and register one official release."""
+    if name not in RELEASES:
+        raise FetchError(f"unknown release {name!r}; choose one of: {', '.join(RELEASES)}")
+    expected = published_md5(name, timeout)
+    downloads = paths.cache_dir() / "downloads"
+    archive = downloads / f"{name}.zip"
+    got = download(f"{base_url()}{name}.zip", archive, progress, timeout)
+    try:
+        if got != expected:
+            raise FetchError(f"{name}.zip failed its checksum (got {got}, GroupLens publishes {expected}); "
+                             "the download is corrupt, run the command again")
+        target = paths.data_dir() / "datasets" / name
+        safe_extract(archive, target)
+    finally:
+        with contextlib.suppress(OSError):
+            archive.unlink()
+    entry = registry.register(name, target, "fetched")
+    try:
+        registry.load_dataset(name)
+    except Exception:
+        registry.unregister(name)
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return entry

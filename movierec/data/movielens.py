@@ -1,0 +1,282 @@
+"""One loader for every GroupLens MovieLens layout, folder or zip, to one shape.
+
+Layouts, detected from the files present:
+
+* ``ml-100k``: ``u.data`` (tab separated) and ``u.item`` (``|`` separated, latin-1,
+  19 genre flags);
+* ``ml-1m`` / ``ml-10m``: ``ratings.dat`` and ``movies.dat``, ``::`` separated,
+  latin-1 titles in ml-1m (``tags.dat`` in ml-10m);
+* ``ml-latest`` family (ml-latest-small, ml-20m, ml-25m, ml-32m): ``ratings.csv``,
+  ``movies.csv``, ``tags.csv``, and ``genome-scores.csv`` / ``genome-tags.csv``
+  when present.
+
+The result is a :class:`RawRelease` of pandas frames with fixed column names;
+:func:`movierec.data.dataset.build_dataset` turns it into index arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from movierec.data.source import ReleaseFiles
+from movierec.errors import DataError
+
+#: The fixed genre vocabulary (the ml-latest one; older releases map onto it).
+GENRES: tuple[str, ...] = (
+    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Thriller", "War", "Western", "(no genres listed)",
+)
+_GENRE_ALIASES = {"children's": "Children", "childrens": "Children", "unknown": "(no genres listed)"}
+_GENRE_INDEX = {g.lower(): i for i, g in enumerate(GENRES)}
+ML100K_GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+)
+MAX_RATING = 10.0
+
+
+@dataclass
+class RawRelease:
+    layout: str
+    ratings: pd.DataFrame  # user int64, item int64, rating float32, timestamp int64
+    movies: pd.DataFrame  # item int64, title str, genres str ("A|B")
+    tags: pd.DataFrame | None = None  # item int64, tag str
+    genome: tuple[np.ndarray, list[str], np.ndarray] | None = None  # (movie ids, tag names, relevance matrix)
+
+
+def genre_index(name: str) -> int | None:
+    key = name.strip().lower()
+    key = _GENRE_ALIASES.get(key, key).lower()
+    return _GENRE_INDEX.get(key)
+
+
+def detect_layout(files: ReleaseFiles) -> str:
+    if files.has("ratings.csv") and files.has("movies.csv"):
+        return "ml-latest"
+    if files.has("ratings.dat") and files.has("movies.dat"):
+        return "ml-dat"
+    if files.has("u.data") and files.has("u.item"):
+        return "ml-100k"
+    raise DataError(
+        f"{files.path} is not a MovieLens release: expected ratings.csv + movies.csv, "
+        "ratings.dat + movies.dat, or u.data + u.item"
+    )
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: list[str], header_lines: int) -> None:
+    """Raise a DataError naming the first row whose numeric fields do not parse."""
+    for col in numeric:
+        if col not in frame.columns:
+            raise DataError(f"{files.describe(name)} has no '{col}' column; is this an unmodified MovieLens file?")
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raw = frame[col].iloc[row]
+            shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)[:40]
+            raise DataError(
+                f"{files.describe(name)} line {row + header_lines + 1}: bad {col} value {shown!r}; "
+                "fix or delete that row, or download the release again"
+            )
+
+
+def _read_table(
+    files: ReleaseFiles,
+    name: str,
+    *,
+    sep: str,
+    names: list[str] | None,
+    numeric: dict[str, str],
+    text: list[str] = (),
+    usecols: list | None = None,
+    data: bytes | None = None,
+) -> pd.DataFrame:
+    """Read a delimited table fast; on failure, find and name the first bad row."""
+    header = 0 if names is None else None
+    dtypes = {**numeric, **{c: str for c in text}}
+
+    def source():
+        return io.BytesIO(data) if data is not None else files.open(name)
+
+    try:
+        with source() as handle:
+            frame = pd.read_csv(
+                handle, sep=sep, header=header, names=names, usecols=usecols, dtype=dtypes,
+                engine="c", keep_default_na=False, na_values=[""], encoding="utf-8",
+                encoding_errors="replace",
+            )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{files.describe(name)} is empty; download the release again") from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().split("\n")[-1]
+        raise DataError(f"{files.describe(name)}: malformed row ({detail}); fix or delete it") from None
+    except (ValueError, TypeError, OverflowError):
+        with source() as handle:
+            try:
+                frame = pd.read_csv(handle, sep=sep, header=header, names=names, usecols=usecols, dtype=str,
+                                    engine="c", keep_default_na=False, na_values=[""], encoding="utf-8",
+                                    encoding_errors="replace")
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise DataError(f"{files.describe(name)}: malformed file ({str(exc).strip()[:120]})") from None
+        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+        raise DataError(f"{files.describe(name)}: could not be parsed; is it an unmodified MovieLens file?") from None
+    missing = [c for c in [*numeric, *text] if c not in frame.columns]
+    if missing:
+        raise DataError(f"{files.describe(name)} has no '{missing[0]}' column; is this an unmodified MovieLens file?")
+    if frame[list(numeric)].isna().any().any():
+        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+    return frame
+
+
+def _check_ratings(files: ReleaseFiles, name: str, ratings: pd.DataFrame) -> pd.DataFrame:
+    if ratings.empty:
+        raise DataError(f"{files.describe(name)} has no ratings; a dataset needs at least one")
+    r = ratings["rating"].to_numpy()
+    bad = ~np.isfinite(r) | (r < 0) | (r > MAX_RATING)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{files.describe(name)} row {row + 1}: rating {r[row]!r} is outside 0-{MAX_RATING:g}; fix or delete that row"
+        )
+    for col in ("user", "item"):
+        v = ratings[col].to_numpy()
+        if (v < 0).any():
+            row = int(np.flatnonzero(v < 0)[0])
+            raise DataError(f"{files.describe(name)} row {row + 1}: negative {col} id {int(v[row])}; fix or delete that row")
+    return ratings
+
+
+def _dat_bytes(files: ReleaseFiles, name: str) -> bytes:
+    raw = files.read_bytes(name)
+    raw = raw.replace(b"\r\n", b"\n")
+    if b"\t" in raw:
+        raw = raw.replace(b"\t", b" ")
+    return raw.replace(b"::", b"\t")
+
+
+def _load_latest(files: ReleaseFiles) -> RawRelease:
+    ratings = _read_table(
+        files, "ratings.csv", sep=",", names=None,
+        numeric={"userId": "int64", "movieId": "int64", "rating": "float32", "timestamp": "int64"},
+        usecols=["userId", "movieId", "rating", "timestamp"] if _has_columns(files, "ratings.csv", ["userId", "movieId", "rating", "timestamp"]) else None,
+    ).rename(columns={"userId": "user", "movieId": "item"})
+    movies = _read_table(
+        files, "movies.csv", sep=",", names=None, numeric={"movieId": "int64"}, text=["title", "genres"],
+    ).rename(columns={"movieId": "item"})
+    tags = None
+    if files.has("tags.csv"):
+        tags = _read_table(files, "tags.csv", sep=",", names=None, numeric={"movieId": "int64"}, text=["tag"],
+                           usecols=["movieId", "tag"] if _has_columns(files, "tags.csv", ["movieId", "tag"]) else None)
+        tags = tags.rename(columns={"movieId": "item"})[["item", "tag"]]
+    genome = None
+    if files.has("genome-scores.csv") and files.has("genome-tags.csv"):
+        genome = _load_genome(files)
+    return RawRelease("ml-latest", _check_ratings(files, "ratings.csv", ratings[["user", "item", "rating", "timestamp"]]),
+                      movies[["item", "title", "genres"]], tags, genome)
+
+
+def _has_columns(files: ReleaseFiles, name: str, cols: list[str]) -> bool:
+    """Peek at the header line so usecols never raises on an unexpected file."""
+    with files.open(name) as handle:
+        first = _decode(handle.readline()).strip().lstrip("\ufeff")
+    present = [c.strip() for c in first.split(",")]
+    return all(c in present for c in cols)
+
+
+def _load_genome(files: ReleaseFiles) -> tuple[np.ndarray, list[str], np.ndarray]:
+    gtags = _read_table(files, "genome-tags.csv", sep=",", names=None, numeric={"tagId": "int64"}, text=["tag"])
+    scores = _read_table(files, "genome-scores.csv", sep=",", names=None,
+                         numeric={"movieId": "int64", "tagId": "int64", "relevance": "float32"})
+    tag_ids = gtags["tagId"].to_numpy()
+    order = np.argsort(tag_ids)
+    tag_ids = tag_ids[order]
+    tag_names = gtags["tag"].astype(str).to_numpy()[order].tolist()
+    movie_ids = np.unique(scores["movieId"].to_numpy())
+    rows = np.searchsorted(movie_ids, scores["movieId"].to_numpy())
+    cols = np.searchsorted(tag_ids, scores["tagId"].to_numpy())
+    ok = (cols < len(tag_ids)) & (tag_ids[np.minimum(cols, len(tag_ids) - 1)] == scores["tagId"].to_numpy())
+    matrix = np.zeros((len(movie_ids), len(tag_ids)), dtype=np.float16)
+    matrix[rows[ok], cols[ok]] = scores["relevance"].to_numpy()[ok]
+    return movie_ids, tag_names, matrix
+
+
+def _load_dat(files: ReleaseFiles) -> RawRelease:
+    ratings = _read_table(
+        files, "ratings.dat", sep="\t", names=["user", "item", "rating", "timestamp"],
+        numeric={"user": "int64", "item": "int64", "rating": "float32", "timestamp": "int64"},
+        data=_dat_bytes(files, "ratings.dat"),
+    )
+    text = _decode(_dat_bytes(files, "movies.dat")).encode("utf-8")
+    movies = _read_table(files, "movies.dat", sep="\t", names=["item", "title", "genres"],
+                         numeric={"item": "int64"}, text=["title", "genres"], data=text)
+    tags = None
+    if files.has("tags.dat"):
+        tag_text = _decode(_dat_bytes(files, "tags.dat")).encode("utf-8")
+        tags = _read_table(files, "tags.dat", sep="\t", names=["user", "item", "tag", "timestamp"],
+                           numeric={"item": "int64"}, text=["tag"], data=tag_text)[["item", "tag"]]
+    return RawRelease("ml-dat", _check_ratings(files, "ratings.dat", ratings), movies, tags)
+
+
+def _load_100k(files: ReleaseFiles) -> RawRelease:
+    raw = files.read_bytes("u.data").replace(b"\r\n", b"\n")
+    ratings = _read_table(
+        files, "u.data", sep=r"\s+" if b"\t" not in raw[:200] else "\t", names=["user", "item", "rating", "timestamp"],
+        numeric={"user": "int64", "item": "int64", "rating": "float32", "timestamp": "int64"}, data=raw,
+    )
+    genre_names = list(ML100K_GENRES)
+    if files.has("u.genre"):
+        lines = [ln.split("|") for ln in _decode(files.read_bytes("u.genre")).splitlines() if "|" in ln]
+        parsed = sorted(((int(i), name) for name, i in lines if i.strip().isdigit()))
+        if len(parsed) == 19:
+            genre_names = [name for _, name in parsed]
+    item_text = _decode(files.read_bytes("u.item")).replace("\r\n", "\n")
+    rows = []
+    for lineno, line in enumerate(item_text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("|")
+        if len(parts) < 5 + 19 or not parts[0].strip().isdigit():
+            raise DataError(f"{files.describe('u.item')} line {lineno}: expected 24 '|'-separated fields; fix or delete that row")
+        flags = parts[-19:]
+        genres = "|".join(g for g, f in zip(genre_names, flags) if f.strip() == "1") or "unknown"
+        title = "|".join(parts[1:len(parts) - 22])
+        rows.append((int(parts[0]), title, genres))
+    movies = pd.DataFrame(rows, columns=["item", "title", "genres"])
+    return RawRelease("ml-100k", _check_ratings(files, "u.data", ratings), movies, None)
+
+
+def load_release(files: ReleaseFiles) -> RawRelease:
+    """Parse a release into normalised frames. Raises DataError with a one-line reason."""
+    layout = detect_layout(files)
+    if layout == "ml-latest":
+        return _load_latest(files)
+    if layout == "ml-dat":
+        return _load_dat(files)
+    return _load_100k(files)
+
+
+_YEAR = re.compile(r"\((\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\)\s*$")
+
+
+def parse_year(title: str) -> int:
+    """The release year at the end of a MovieLens title, or 0 when there is none."""
+    match = _YEAR.search(title)
+    return int(match.group(1)) if match else 0
+
+
+def strip_year(title: str) -> str:
+    return _YEAR.sub("", title).strip()
