@@ -134,6 +134,7 @@ def data_fetch(name: str, as_json: bool) -> None:
 
     from movierec.data import fetch as fetching, registry
 
+    fetching.check_name(name)
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   TimeRemainingColumn(), console=stderr(), transient=True, disable=as_json) as bar:
         task = bar.add_task(f"{name}.zip", total=None)

@@ -142,10 +142,14 @@ def safe_extract(archive: Path, target: Path, max_bytes: int = MAX_EXTRACT_BYTES
     return target
 
 
-def fetch(name: str, progress: Progress | None = None, timeout: float = 30.0) -> registry.Entry:
-    """Download, verify, extract and register one official release."""
+def check_name(name: str) -> None:
     if name not in RELEASES:
         raise FetchError(f"unknown release {name!r}; choose one of: {', '.join(RELEASES)}")
+
+
+def fetch(name: str, progress: Progress | None = None, timeout: float = 30.0) -> registry.Entry:
+    """Download, verify, extract and register one official release."""
+    check_name(name)
     expected = published_md5(name, timeout)
     downloads = paths.cache_dir() / "downloads"
     archive = downloads / f"{name}.zip"

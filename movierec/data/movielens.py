@@ -172,7 +172,6 @@ def _load_latest(files: ReleaseFiles) -> RawRelease:
     ratings = _read_table(
         files, "ratings.csv", sep=",", names=None,
         numeric={"userId": "int64", "movieId": "int64", "rating": "float32", "timestamp": "int64"},
-        usecols=["userId", "movieId", "rating", "timestamp"] if _has_columns(files, "ratings.csv", ["userId", "movieId", "rating", "timestamp"]) else None,
     ).rename(columns={"userId": "user", "movieId": "item"})
     movies = _read_table(
         files, "movies.csv", sep=",", names=None, numeric={"movieId": "int64"}, text=["title", "genres"],

@@ -1,0 +1,35 @@
+"""Choose the compute device once: ``auto`` = cuda, then mps, then cpu."""
+
+from __future__ import annotations
+
+import torch
+
+from movierec.errors import MovieRecError
+
+CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve(name: str | None = "auto") -> torch.device:
+    name = (name or "auto").lower()
+    if name not in CHOICES and not name.startswith("cuda:"):
+        raise MovieRecError(f"unknown device {name!r}; use one of: {', '.join(CHOICES)}")
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise MovieRecError("--device cuda asked for, but PyTorch sees no CUDA GPU; use --device auto or cpu")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+        raise MovieRecError("--device mps asked for, but this machine has no Apple GPU; use --device auto or cpu")
+    return torch.device(name)
+
+
+def describe(device: torch.device) -> str:
+    """A human name: "CUDA: NVIDIA H100 80GB HBM3", "CPU (2 threads)", "MPS (Apple GPU)"."""
+    if device.type == "cuda":
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return "MPS (Apple GPU)"
+    return f"CPU ({torch.get_num_threads()} threads)"

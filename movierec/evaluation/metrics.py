@@ -1,0 +1,71 @@
+"""Ranking metrics as pure numpy functions.
+
+``rank`` is 0-based: the number of candidates that score at least as high as
+the held-out item (ties count against the model). HR@k = rank < k;
+NDCG@k = 1 / log2(rank + 2) when rank < k, else 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ranks(scores: np.ndarray, target: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """Rank of ``target[u]`` among ``scores[u]`` (other candidates only), ties against the model.
+
+    ``scores``: (U, C) candidate scores; ``target``: (U,) the held-out item's score;
+    ``valid``: (U, C) mask of real candidates (padding and the target itself excluded).
+    """
+    above = scores >= target[:, None]
+    if valid is not None:
+        above &= valid
+    return above.sum(axis=1)
+
+
+def hit_rate(rank: np.ndarray, k: int) -> float:
+    return float((rank < k).mean()) if rank.size else 0.0
+
+
+def ndcg(rank: np.ndarray, k: int) -> float:
+    if not rank.size:
+        return 0.0
+    gains = np.where(rank < k, 1.0 / np.log2(rank + 2.0), 0.0)
+    return float(gains.mean())
+
+
+def genre_jaccard_diversity(lists: np.ndarray, genres: np.ndarray) -> np.ndarray:
+    """Per list: 1 - mean pairwise Jaccard similarity of the items' genre sets.
+
+    ``lists``: (U, k) item indices (-1 = empty slot); ``genres``: (n_items, G) 0/1.
+    """
+    if lists.ndim == 1:
+        lists = lists[None, :]
+    out = np.zeros(lists.shape[0])
+    g = genres.astype(np.float32)
+    for start in range(0, lists.shape[0], 4096):
+        block = lists[start:start + 4096]
+        mask = block >= 0
+        vec = g[np.where(mask, block, 0)] * mask[..., None]  # (B, k, G)
+        inter = np.einsum("bkg,blg->bkl", vec, vec)
+        size = vec.sum(-1)
+        union = size[:, :, None] + size[:, None, :] - inter
+        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        pair = mask[:, :, None] & mask[:, None, :]
+        np.einsum("bkk->bk", pair)[:] = False  # off-diagonal pairs only
+        n_pairs = pair.sum(axis=(1, 2))
+        mean_sim = np.divide((sim * pair).sum(axis=(1, 2)), n_pairs, out=np.zeros(len(block)), where=n_pairs > 0)
+        out[start:start + 4096] = np.where(n_pairs > 0, 1.0 - mean_sim, 0.0)
+    return out
+
+
+def intra_list_diversity(lists: np.ndarray, genres: np.ndarray) -> float:
+    """ILD@k over genres: mean over lists of (1 - mean pairwise genre Jaccard)."""
+    if lists.size == 0:
+        return 0.0
+    return float(genre_jaccard_diversity(lists, genres).mean())
+
+
+def coverage(lists: np.ndarray, n_items: int) -> float:
+    """Share of the catalogue that appears in at least one list."""
+    shown = np.unique(lists[lists >= 0])
+    return float(shown.size / n_items) if n_items else 0.0

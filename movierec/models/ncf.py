@@ -1,0 +1,168 @@
+"""Neural Collaborative Filtering (He et al., WWW 2017): GMF, MLP and NeuMF as nn.Modules.
+
+* GMF: element-wise product of user and item embeddings, one linear output.
+* MLP: user and item embeddings concatenated, a ReLU tower (default 64-32-16-8
+  over 16-d embeddings), one linear output.
+* NeuMF: a GMF part and an MLP part with their own embeddings, fused by one
+  linear output over [gmf features | last MLP layer]; it can be initialised from
+  pretrained GMF and MLP models (``NeuMF.from_pretrained``) as in the paper.
+
+Every module returns logits; training uses the sigmoid / log loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class NCFConfig:
+    model: str = "neumf"  # gmf | mlp | neumf
+    factors: int = 16  # GMF embedding size (the "predictive factors")
+    mlp_embedding: int = 16  # MLP user and item embedding size
+    layers: tuple[int, ...] = (64, 32, 16, 8)
+    epochs: int = 30
+    batch_size: int = 4096
+    lr: float = 2e-3
+    negatives: int = 4
+    patience: int = 4  # epochs without validation improvement before stopping
+    pretrain: bool = True  # NeuMF from pretrained GMF and MLP
+    diversity: float = 0.0  # weight of the differentiable genre-diversity regulariser
+    seed: int = 0
+    chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "NCFConfig":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "layers" in known:
+            known["layers"] = tuple(int(x) for x in known["layers"])
+        return cls(**known)
+
+
+class _Gather(torch.autograd.Function):
+    """Row gather whose backward is one ``index_add_``.
+
+    On CPU this is ~6x faster than nn.Embedding's dense backward (which sorts
+    the indices), and the embedding backward was the largest cost of a step.
+    """
+
+    @staticmethod
+    def forward(ctx, weight: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(index)
+        ctx.rows = weight.shape[0]
+        return weight.index_select(0, index)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (index,) = ctx.saved_tensors
+        out = torch.zeros((ctx.rows, grad.shape[-1]), dtype=grad.dtype, device=grad.device)
+        out.index_add_(0, index, grad.reshape(-1, grad.shape[-1]))
+        return out, None
+
+
+class Embedding(nn.Embedding):
+    """nn.Embedding with the fast gather above (same parameters and state dict)."""
+
+    def forward(self, index: torch.Tensor) -> torch.Tensor:
+        flat = _Gather.apply(self.weight, index.reshape(-1))
+        return flat.view(*index.shape, self.embedding_dim)
+
+
+def _embedding(n: int, dim: int) -> nn.Embedding:
+    emb = Embedding(n, dim)
+    nn.init.normal_(emb.weight, std=0.01)
+    return emb
+
+
+class GMF(nn.Module):
+    def __init__(self, n_users: int, n_items: int, factors: int = 16) -> None:
+        super().__init__()
+        self.user = _embedding(n_users, factors)
+        self.item = _embedding(n_items, factors)
+        self.out = nn.Linear(factors, 1)
+        self.feature_size = factors
+
+    def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.user(users) * self.item(items)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(users, items)).squeeze(-1)
+
+
+class MLP(nn.Module):
+    def __init__(self, n_users: int, n_items: int, embedding: int = 16, layers: tuple[int, ...] = (64, 32, 16, 8)) -> None:
+        super().__init__()
+        self.user = _embedding(n_users, embedding)
+        self.item = _embedding(n_items, embedding)
+        tower: list[nn.Module] = []
+        size = 2 * embedding
+        for width in layers:
+            linear = nn.Linear(size, width)
+            nn.init.kaiming_uniform_(linear.weight, nonlinearity="relu")
+            nn.init.zeros_(linear.bias)
+            tower += [linear, nn.ReLU()]
+            size = width
+        self.tower = nn.Sequential(*tower)
+        self.out = nn.Linear(size, 1)
+        self.feature_size = size
+
+    def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.tower(torch.cat([self.user(users), self.item(items)], dim=-1))
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(users, items)).squeeze(-1)
+
+
+class NeuMF(nn.Module):
+    def __init__(self, n_users: int, n_items: int, factors: int = 16, embedding: int = 16,
+                 layers: tuple[int, ...] = (64, 32, 16, 8)) -> None:
+        super().__init__()
+        self.gmf = GMF(n_users, n_items, factors)
+        self.mlp = MLP(n_users, n_items, embedding, layers)
+        self.out = nn.Linear(self.gmf.feature_size + self.mlp.feature_size, 1)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        feats = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
+        return self.out(feats).squeeze(-1)
+
+    @torch.no_grad()
+    def load_pretrained(self, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> None:
+        """He et al. 2017, section 3.4.1: copy both parts, fuse their output layers with weight alpha."""
+        self.gmf.load_state_dict(gmf.state_dict())
+        self.mlp.load_state_dict(mlp.state_dict())
+        self.out.weight.copy_(torch.cat([alpha * gmf.out.weight, (1 - alpha) * mlp.out.weight], dim=1))
+        self.out.bias.copy_(alpha * gmf.out.bias + (1 - alpha) * mlp.out.bias)
+
+
+def build(config: NCFConfig, n_users: int, n_items: int) -> nn.Module:
+    if config.model == "gmf":
+        return GMF(n_users, n_items, config.factors)
+    if config.model == "mlp":
+        return MLP(n_users, n_items, config.mlp_embedding, config.layers)
+    if config.model == "neumf":
+        return NeuMF(n_users, n_items, config.factors, config.mlp_embedding, config.layers)
+    raise ValueError(f"unknown NCF model {config.model!r}")
+
+
+def user_tables(model: nn.Module) -> list[nn.Embedding]:
+    """The user embedding tables of a model (what fold-in fits)."""
+    if isinstance(model, NeuMF):
+        return [model.gmf.user, model.mlp.user]
+    return [model.user]  # type: ignore[list-item]
+
+
+def item_tables(model: nn.Module) -> list[nn.Embedding]:
+    if isinstance(model, NeuMF):
+        return [model.gmf.item, model.mlp.item]
+    return [model.item]  # type: ignore[list-item]
+
+
+__all__ = ["NCFConfig", "GMF", "MLP", "NeuMF", "build", "user_tables", "item_tables"]

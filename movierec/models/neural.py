@@ -1,0 +1,44 @@
+"""GMF / MLP / NeuMF behind the Recommender protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from movierec.data.catalog import Catalog
+from movierec.data.splits import Split
+from movierec.models import ncf
+from movierec.models.base import Callback
+from movierec.models.training import FitResult, fit_ncf, score_candidates
+
+
+class NeuralRecommender:
+    def __init__(self, config: ncf.NCFConfig, device: torch.device | str = "cpu") -> None:
+        self.config = config
+        self.name = config.model
+        self.device = torch.device(device)
+        self.module: torch.nn.Module | None = None
+        self.n_items = 0
+        self.result: FitResult | None = None
+        self.should_stop = None
+
+    def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None:
+        self.n_items = split.n_items
+        self.result = fit_ncf(self.config, split, self.device, catalog.genres, callback, self.should_stop)
+        self.module = self.result.model
+
+    def attach(self, module: torch.nn.Module, n_items: int) -> None:
+        """Use an already trained module (from a checkpoint)."""
+        self.module = module.to(self.device).eval()
+        self.n_items = n_items
+
+    def score(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        assert self.module is not None
+        return score_candidates(self.module, users, items, self.device)
+
+    @torch.no_grad()
+    def score_all(self, users: np.ndarray) -> np.ndarray:
+        assert self.module is not None
+        users = np.asarray(users)
+        items = np.broadcast_to(np.arange(self.n_items), (users.size, self.n_items))
+        return score_candidates(self.module, users, items, self.device)

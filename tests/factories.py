@@ -1,0 +1,96 @@
+"""Small generated MovieLens releases in every GroupLens layout, for unit tests."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+GENRE_POOL = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Drama", "Horror",
+              "Romance", "Sci-Fi", "Thriller", "Western"]
+
+
+@dataclass
+class Synthetic:
+    ratings: list[tuple[int, int, float, int]]  # raw user id, raw movie id, stars, timestamp
+    movies: list[tuple[int, str, list[str]]]  # raw movie id, title with year, genres
+    tags: list[tuple[int, int, str, int]]
+
+
+def synthetic(n_users: int = 30, n_items: int = 40, per_user: int = 12, seed: int = 0) -> Synthetic:
+    """Users rate ``per_user`` distinct movies; raw ids are sparse (not 0..n-1) like real releases."""
+    rng = np.random.default_rng(seed)
+    movie_ids = [int(m) for m in sorted(rng.choice(np.arange(1, 5 * n_items), n_items, replace=False))]
+    movies = []
+    for k, mid in enumerate(movie_ids):
+        genres = sorted(rng.choice(GENRE_POOL, size=int(rng.integers(1, 4)), replace=False).tolist())
+        title = f"Film {k:03d} ({1950 + k % 70})"
+        if k == 0:
+            title = "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)"
+        if k == 1:
+            title = "Matrix, The (1999)"
+        movies.append((mid, title, genres))
+    ratings = []
+    for u in range(1, n_users + 1):
+        picks = rng.choice(movie_ids, size=min(per_user, n_items), replace=False)
+        for j, mid in enumerate(picks):
+            ratings.append((u * 3, int(mid), float(rng.integers(1, 11)) / 2, 1_000_000 + u * 1000 + j))
+    tags = [(3, movie_ids[0], "quirky", 1_000_500), (6, movie_ids[0], "Paris", 1_000_600), (3, movie_ids[1], "cyberpunk", 1_000_700)]
+    return Synthetic(ratings, movies, tags)
+
+
+def _write(path: Path, lines: list[str], crlf: bool, encoding: str = "utf-8") -> None:
+    sep = "\r\n" if crlf else "\n"
+    path.write_bytes((sep.join(lines) + sep).encode(encoding))
+
+
+def write_latest(folder: Path, data: Synthetic, crlf: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "ratings.csv", ["userId,movieId,rating,timestamp"]
+           + [f"{u},{m},{r:.1f},{t}" for u, m, r, t in data.ratings], crlf)
+    rows = ["movieId,title,genres"]
+    for mid, title, genres in data.movies:
+        quoted = f'"{title}"' if "," in title else title
+        rows.append(f"{mid},{quoted},{'|'.join(genres)}")
+    _write(folder / "movies.csv", rows, crlf)
+    _write(folder / "tags.csv", ["userId,movieId,tag,timestamp"] + [f"{u},{m},{t},{ts}" for u, m, t, ts in data.tags], crlf)
+    _write(folder / "links.csv", ["movieId,imdbId,tmdbId"] + [f"{mid},{mid:07d},{mid}" for mid, _, _ in data.movies], crlf)
+    return folder
+
+
+def write_dat(folder: Path, data: Synthetic, crlf: bool = False) -> Path:
+    """ml-1m style: '::' separated, latin-1 titles."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "ratings.dat", [f"{u}::{m}::{int(round(r))}::{t}" for u, m, r, t in data.ratings], crlf)
+    _write(folder / "movies.dat", [f"{mid}::{title}::{'|'.join(genres)}" for mid, title, genres in data.movies], crlf,
+           encoding="latin-1")
+    _write(folder / "users.dat", [f"{u}::M::25::1::00000" for u in sorted({r[0] for r in data.ratings})], crlf)
+    return folder
+
+
+ML100K_GENRES = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+                 "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+                 "Thriller", "War", "Western"]
+
+
+def write_100k(folder: Path, data: Synthetic, crlf: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "u.data", [f"{u}\t{m}\t{int(round(r))}\t{t}" for u, m, r, t in data.ratings], crlf)
+    rows = []
+    for mid, title, genres in data.movies:
+        names = ["Children's" if g == "Children" else g for g in genres]
+        flags = "|".join("1" if g in names else "0" for g in ML100K_GENRES)
+        rows.append(f"{mid}|{title}|01-Jan-1995||http://example.org/{mid}|{flags}")
+    _write(folder / "u.item", rows, crlf, encoding="latin-1")
+    _write(folder / "u.genre", [f"{g}|{i}" for i, g in enumerate(ML100K_GENRES)], crlf)
+    return folder
+
+
+def zip_folder(folder: Path, archive: Path, prefix: str | None = None) -> Path:
+    prefix = folder.name if prefix is None else prefix
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"{prefix}/{path.name}" if prefix else path.name)
+    return archive

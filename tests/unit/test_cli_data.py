@@ -1,0 +1,53 @@
+import json
+
+from click.testing import CliRunner
+
+from movierec import __version__
+from movierec.cli import cli
+from movierec.data import registry
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_version_and_help():
+    assert __version__ in run("--version").output
+    out = run("--help").output
+    assert "--headless" in out and "data" in out
+
+
+def test_data_list_json_has_the_bundled_dataset():
+    result = run("--headless", "data", "list", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    bundled = next(r for r in rows if r["name"] == "ml-latest-small")
+    assert bundled["kind"] == "bundled"
+    assert (bundled["users"], bundled["items"], bundled["ratings"]) == (610, 9742, 100836)
+
+
+def test_import_registers_and_lists(latest_release, synth):
+    result = run("--headless", "data", "import", str(latest_release), "--name", "mine", "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["name"] == "mine" and info["ratings"] == len(synth.ratings)
+    rows = json.loads(run("--headless", "data", "list", "--json").output)
+    assert any(r["name"] == "mine" and r["kind"] == "imported" for r in rows)
+    assert registry.load_dataset("mine").n_ratings == len(synth.ratings)
+
+
+def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path):
+    for args in (["data", "import", str(tmp_path / "missing")],
+                 ["search", "toy", "--dataset", "no-such-dataset"],
+                 ["data", "fetch", "ml-7m"],
+                 ["data", "import", str(tmp_path), "--name", "bad name!"]):
+        result = CliRunner().invoke(cli, ["--headless", *args])
+        assert result.exit_code != 0, args
+        assert result.output.startswith("error: "), result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert "Traceback" not in result.output
+
+
+def test_search_json_forgives_typos():
+    rows = json.loads(run("--headless", "search", "toy stroy", "--json").output)
+    assert rows[0]["title"] == "Toy Story (1995)"

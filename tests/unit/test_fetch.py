@@ -1,0 +1,166 @@
+"""The fetch path against a local HTTP server on 127.0.0.1 serving zips the tests build."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import stat
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from movierec.data import fetch, registry
+from movierec.errors import DataError, FetchError
+from tests import factories
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.truncate: set[str] = set()
+        files, truncate = self.files, self.truncate
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                body = files.get(self.path.lstrip("/"))
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.path.lstrip("/") in truncate:
+                    self.wfile.write(body[: len(body) // 3])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def publish(self, name: str, body: bytes, md5: str | None = None) -> None:
+        self.files[f"{name}.zip"] = body
+        self.files[f"{name}.zip.md5"] = f"MD5 ({name}.zip) = {md5 or hashlib.md5(body).hexdigest()}\n".encode()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch):
+    srv = _Server()
+    monkeypatch.setenv("MOVIEREC_MIRROR", srv.url)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def release_zip(tmp_path, synth) -> bytes:
+    folder = factories.write_latest(tmp_path / "ml-latest-small", synth)
+    return factories.zip_folder(folder, tmp_path / "rel.zip").read_bytes()
+
+
+def _no_leftovers(home: Path) -> None:
+    data = home / "data" / "datasets"
+    assert not data.exists() or not any(data.iterdir())
+    downloads = home / "cache" / "downloads"
+    assert not downloads.exists() or not any(downloads.iterdir())
+
+
+def test_fetch_downloads_verifies_extracts_and_registers(server, release_zip, home, synth):
+    server.publish("ml-100k", release_zip)
+    seen = []
+    entry = fetch.fetch("ml-100k", progress=lambda done, total: seen.append((done, total)))
+    assert entry.kind == "fetched"
+    assert seen[0] == (0, len(release_zip)) and seen[-1] == (len(release_zip), len(release_zip))
+    ds = registry.load_dataset("ml-100k")
+    assert ds.n_ratings == len(synth.ratings)
+    assert {e.name for e in registry.entries()} >= {"ml-100k", "ml-latest-small"}
+    assert not any((home / "cache" / "downloads").iterdir())
+
+
+def test_checksum_mismatch_leaves_nothing(server, release_zip, home):
+    server.publish("ml-1m", release_zip, md5="0" * 32)
+    with pytest.raises(FetchError, match="checksum"):
+        fetch.fetch("ml-1m")
+    _no_leftovers(home)
+    assert "ml-1m" not in {e.name for e in registry.entries()}
+
+
+def test_interrupted_transfer_leaves_nothing(server, release_zip, home):
+    server.publish("ml-20m", release_zip)
+    server.truncate.add("ml-20m.zip")
+    with pytest.raises(FetchError, match="broke off"):
+        fetch.fetch("ml-20m")
+    _no_leftovers(home)
+
+
+def test_network_failure_and_unknown_names(monkeypatch, home):
+    monkeypatch.setenv("MOVIEREC_MIRROR", "http://127.0.0.1:9/")  # discard port: nothing listens
+    with pytest.raises(FetchError, match="cannot reach"):
+        fetch.fetch("ml-25m", timeout=2)
+    with pytest.raises(FetchError, match="unknown release"):
+        fetch.fetch("ml-7m")
+    _no_leftovers(home)
+
+
+def test_missing_release_on_the_server_is_a_clear_error(server):
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetch.fetch("ml-32m")
+
+
+def _zip_with(tmp_path: Path, name: str, member: str, data: bytes = b"x", symlink: bool = False) -> Path:
+    archive = tmp_path / name
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo(member)
+        if symlink:
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, data)
+    return archive
+
+
+@pytest.mark.parametrize("member, symlink", [("../escape.txt", False), ("/abs/escape.txt", False),
+                                             ("ml/../../escape.txt", False), ("ml/link", True)])
+def test_unsafe_zips_are_refused(tmp_path, member, symlink):
+    archive = _zip_with(tmp_path, "evil.zip", member, b"/etc/passwd" if symlink else b"x", symlink)
+    target = tmp_path / "out" / "target"
+    with pytest.raises(DataError, match="unsafe path|symbolic link"):
+        fetch.safe_extract(archive, target)
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "out" / "escape.txt").exists()
+    assert not target.exists()
+    with pytest.raises(DataError):  # import reads zips through the same check
+        registry.load_dataset(str(archive))
+
+
+def test_zip_bomb_is_stopped_by_the_size_limit(tmp_path):
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ml/ratings.csv", b"0" * (40 << 20))
+    with pytest.raises(DataError, match="zip bomb"):
+        fetch.safe_extract(archive, tmp_path / "t")
+    plain = tmp_path / "big.zip"
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("ml/ratings.csv", b"0" * (2 << 20))
+    with pytest.raises(DataError, match="over the"):
+        fetch.safe_extract(plain, tmp_path / "t", max_bytes=1 << 20)
+    assert not (tmp_path / "t").exists()
+
+
+def test_fetch_of_a_bad_zip_from_the_server(server, home):
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w") as zf:
+        zf.writestr("../../evil.txt", b"x")
+    server.publish("ml-25m", body.getvalue())
+    with pytest.raises(DataError, match="unsafe path"):
+        fetch.fetch("ml-25m")
+    _no_leftovers(home)
