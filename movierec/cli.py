@@ -183,6 +183,165 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, a
     stdout().print(table)
 
 
+# -- models -----------------------------------------------------------------------------------
+device_option = click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
+                             help="Where to train and score (auto = cuda, then mps, then cpu).")
+
+
+def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet: bool = False):
+    from movierec.engine import Engine
+
+    engine = Engine(_dataset_arg(ctx, dataset), device)
+    if not quiet:
+        stderr().print(f"device: {engine.device_name}")
+    return engine
+
+
+class _TrainProgress:
+    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one."""
+
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.epochs = epochs
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def __call__(self, epoch: int, figures: dict) -> None:
+        stage = figures.get("stage", "model")
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=self.epochs, figures="")
+        text = f"loss {figures['loss']:.4f}"
+        if "val_hr" in figures:
+            text += f"  val HR@10 {figures['val_hr']:.3f}"
+        text += f"  {figures['samples'] / max(figures['seconds'], 1e-9) / 1e6:.2f}M samples/s"
+        self.bar.update(self.tasks[stage], completed=epoch, figures=text)
+
+
+@cli.command("train")
+@dataset_option
+@click.option("--model", "-m", type=click.Choice(["gmf", "mlp", "neumf", "ease", "content"]), default="neumf",
+              show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
+@click.option("--batch-size", type=click.IntRange(1), default=None)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Adam learning rate.")
+@click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size.")
+@click.option("--diversity", type=click.FloatRange(0), default=None,
+              help="Weight of the differentiable genre-diversity regulariser (0 = off).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
+@device_option
+@json_option
+@click.pass_context
+def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, diversity, seed, force, device, as_json):
+    """Train a model on the dataset (latest ratings held out) and save its checkpoint."""
+    engine = _engine(ctx, dataset, device, quiet=as_json)
+    if model in ("ease", "content"):
+        import time
+
+        rec = engine.baseline(model)
+        start = time.perf_counter()
+        rec.fit(engine.split, engine.dataset.catalog)
+        info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
+                "note": "fitted in seconds on demand; not checkpointed"}
+    else:
+        from movierec.models.ncf import NCFConfig
+
+        total = epochs or NCFConfig().epochs
+        with _TrainProgress(not as_json, total) as progress:
+            _, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
+                                     lr=lr, factors=factors, diversity=diversity, seed=seed)
+        info = result.to_json()
+    if as_json:
+        print_json({"dataset": engine.dataset.name, **info})
+        return
+    if info.get("reused"):
+        stdout().print(safe(f"A matching {model} checkpoint exists ({info['path']}); use --force to retrain."))
+    elif info.get("path"):
+        stdout().print(safe(f"Trained {model} in {info['fit_seconds']:.1f} s: best epoch {info['best_epoch']} of "
+                            f"{info['epochs']}, validation HR@10 {info['val_hr']:.3f}; saved {info['path']}"))
+    else:
+        stdout().print(safe(f"Fitted {model} in {info['fit_seconds']:.2f} s ({info['note']})."))
+
+
+@cli.command("eval")
+@dataset_option
+@click.option("--model", "-m", "model_name", type=click.Choice(["pop", "ease", "content", "gmf", "mlp", "neumf", "all"]),
+              default="all", show_default=True)
+@click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--negatives", type=click.IntRange(1), default=99, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--full", is_flag=True, help="Rank the held-out item against every unrated item, not sampled negatives.")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs for models trained here.")
+@click.option("--retrain", is_flag=True, help="Retrain neural models even when a matching checkpoint exists.")
+@device_option
+@json_option
+@click.pass_context
+def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, device, as_json):
+    """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time."""
+    from movierec.engine import MODELS
+
+    engine = _engine(ctx, dataset, device, quiet=as_json)
+    models = list(MODELS) if model_name == "all" else [model_name]
+    users, skipped = engine.protocol_users()
+    from movierec.models.ncf import NCFConfig
+
+    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+        reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
+                                  retrain=retrain, epochs=epochs)
+    if as_json:
+        print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
+                    "seed": seed, "protocol": "full" if full else "sampled",
+                    "results": [{key: r.to_json()[key] for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds")}
+                                for r in reports]})
+        return
+    from rich.table import Table
+
+    against = "all unrated items" if full else f"{negatives} sampled negatives"
+    table = Table(title=f"{engine.dataset.name}: leave-one-out, {users:,} users, latest rating vs {against}, seed {seed}",
+                  caption=f"{skipped} users with fewer than 2 ratings not evaluated; ILD and coverage over each user's "
+                          f"top {k} of all unrated items" if skipped else f"ILD and coverage over each user's top {k} of all unrated items")
+    for col in ("model", f"HR@{k}", f"NDCG@{k}", f"ILD@{k}", "coverage", "fit s"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    best = max(r.hr for r in reports)
+    for r in reports:
+        table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
+                      f"{r.coverage:.3f}", f"{r.fit_seconds:.1f}")
+    stdout().print(table)
+
+
+@cli.command("similar")
+@click.argument("title")
+@dataset_option
+@click.option("--n", "limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@click.pass_context
+def similar_cmd(ctx, title, dataset, limit, as_json):
+    """More like this: films closest to TITLE by genres, tags and the tag genome."""
+    engine = _engine(ctx, dataset, quiet=True)
+    film, rows = engine.similar(title, limit)
+    if as_json:
+        print_json({"query": title, "movie": film, "similar": rows})
+        return
+    from rich.table import Table
+
+    note = "" if film["exact"] else " (closest match)"
+    table = Table(title=f"More like {clean(film['title'])}{note}")
+    for col in ("#", "title", "genres", "similarity"):
+        table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
+    for n, row in enumerate(rows, 1):
+        table.add_row(str(n), safe(row["title"]), safe(", ".join(row["genres"])), f"{row['similarity']:.3f}")
+    stdout().print(table)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="movierec")

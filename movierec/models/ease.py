@@ -41,17 +41,24 @@ class EASE(DenseScorer):
         if need > self.max_memory_gb:
             raise MovieRecError(f"EASE on {n:,} items needs about {need:.1f} GB (limit {self.max_memory_gb:g} GB); "
                                 "skip it or raise the limit")
-        col = np.searchsorted(self.active, split.train_items)
-        x = torch.sparse_coo_tensor(
-            torch.from_numpy(np.stack([split.train_users.astype(np.int64), col])),
-            torch.ones(split.train_items.size), (split.n_users, n)).coalesce()
-        gram = torch.sparse.mm(x.t(), x).to_dense().float() if n else torch.zeros(0, 0)
+        gram = self._gram(split, n)
         gram.diagonal().add_(self.l2)
         p = torch.cholesky_inverse(torch.linalg.cholesky(gram))
         del gram
         b = p / (-p.diagonal())
         b.diagonal().zero_()
         self.weights = b
+
+    def _gram(self, split: Split, n: int) -> torch.Tensor:
+        """X^T X over the active items, accumulated from blocks of dense user rows."""
+        gram = torch.zeros((n, n), dtype=torch.float32)
+        assert self.history is not None
+        step = max(1, (1 << 26) // max(n, 1))
+        for start in range(0, split.n_users, step):
+            users = np.arange(start, min(start + step, split.n_users))
+            x = torch.from_numpy(self.history.dense(users, split.n_items)[:, self.active])
+            gram.addmm_(x.T, x)
+        return gram
 
     def score_all(self, users: np.ndarray) -> np.ndarray:
         assert self.history is not None and self.weights is not None

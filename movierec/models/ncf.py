@@ -96,6 +96,11 @@ class GMF(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
+    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        """(U, I) logits in one matmul: sum_d w_d p_ud q_id + b = (P_u * w) Q^T + b."""
+        q = self.item.weight if items is None else self.item.weight[items]
+        return (self.user.weight[users] * self.out.weight[0]) @ q.T + self.out.bias
+
 
 class MLP(nn.Module):
     def __init__(self, n_users: int, n_items: int, embedding: int = 16, layers: tuple[int, ...] = (64, 32, 16, 8)) -> None:
@@ -120,6 +125,23 @@ class MLP(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
+    def features_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        """(U, I, last) tower outputs for every user x item pair.
+
+        The first layer acts on [p_u; q_i], so it splits into W_u p_u + W_i q_i:
+        each side is computed once and broadcast, saving that layer per pair.
+        """
+        first = self.tower[0]
+        e = self.user.embedding_dim
+        q = self.item.weight if items is None else self.item.weight[items]
+        left = self.user.weight[users] @ first.weight[:, :e].T + first.bias  # (U, H)
+        right = q @ first.weight[:, e:].T  # (I, H)
+        h = torch.relu(left[:, None, :] + right[None, :, :])
+        return self.tower[2:](h) if len(self.tower) > 2 else h
+
+    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.features_all(users, items)).squeeze(-1)
+
 
 class NeuMF(nn.Module):
     def __init__(self, n_users: int, n_items: int, factors: int = 16, embedding: int = 16,
@@ -132,6 +154,13 @@ class NeuMF(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         feats = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
         return self.out(feats).squeeze(-1)
+
+    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        g = self.gmf.feature_size
+        q = self.gmf.item.weight if items is None else self.gmf.item.weight[items]
+        gmf_part = (self.gmf.user.weight[users] * self.out.weight[0, :g]) @ q.T
+        mlp_part = self.mlp.features_all(users, items) @ self.out.weight[0, g:]
+        return gmf_part + mlp_part + self.out.bias
 
     @torch.no_grad()
     def load_pretrained(self, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> None:

@@ -1,0 +1,208 @@
+"""The one facade the CLI and the TUI call: datasets, training, evaluation, similar films.
+
+Nothing here prints: methods return values and report progress through
+callbacks; the caller decides how to show them. The engine chooses the device
+once (``auto`` = cuda, then mps, then cpu) and keeps one dataset and split.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from movierec import device as devices
+from movierec.data import registry
+from movierec.data.dataset import Dataset
+from movierec.data.splits import Split, leave_one_out
+from movierec.errors import CheckpointError, MovieRecError
+from movierec.evaluation.protocol import Protocol, Report
+from movierec.models import ncf
+from movierec.models.base import Callback, Recommender
+from movierec.models.content import ContentBased
+from movierec.models.ease import EASE
+from movierec.models.neural import NeuralRecommender
+from movierec.models.popularity import Popularity
+from movierec.store import checkpoints
+
+NEURAL = ("gmf", "mlp", "neumf")
+MODELS = ("pop", "ease", "content", *NEURAL)
+DEFAULT_MODEL = "neumf"
+
+
+@dataclass
+class TrainInfo:
+    model: str
+    path: str | None
+    epochs: int
+    best_epoch: int
+    val_hr: float
+    fit_seconds: float
+    reused: bool
+    device: str
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+class Engine:
+    def __init__(self, dataset: str | None = None, device: str | None = "auto") -> None:
+        self.dataset_ref = dataset
+        self.device = devices.resolve(device)
+        self._dataset: Dataset | None = None
+        self._split: Split | None = None
+        self._content: ContentBased | None = None
+        self._neural: dict[str, NeuralRecommender] = {}
+
+    # -- data -------------------------------------------------------------------------------
+    @property
+    def device_name(self) -> str:
+        return devices.describe(self.device)
+
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._dataset = registry.load_dataset(self.dataset_ref)
+        return self._dataset
+
+    @property
+    def split(self) -> Split:
+        if self._split is None:
+            self._split = leave_one_out(self.dataset)
+        return self._split
+
+    def find_title(self, title: str) -> int:
+        return self.dataset.catalog.find(title).index
+
+    def search(self, text: str, limit: int = 20) -> list[dict]:
+        cat = self.dataset.catalog
+        return [{**cat.describe(m.index), "index": m.index, "ratings": int(cat.n_ratings[m.index]),
+                 "mean_rating": round(float(cat.mean_rating[m.index]), 2), "match": round(m.score, 1)}
+                for m in cat.search(text, limit=limit)]
+
+    # -- content ------------------------------------------------------------------------------
+    @property
+    def content(self) -> ContentBased:
+        if self._content is None:
+            model = ContentBased()
+            model.prepare(self.dataset.catalog)
+            self._content = model
+        return self._content
+
+    def similar(self, title: str, n: int = 20) -> tuple[dict, list[dict]]:
+        """The matched film and its more-like-this list."""
+        match = self.dataset.catalog.find(title)
+        cat = self.dataset.catalog
+        rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in self.content.similar(match.index, n)]
+        return {**cat.describe(match.index), "exact": match.exact}, rows
+
+    # -- neural models ------------------------------------------------------------------------
+    def _config(self, model: str, **overrides) -> ncf.NCFConfig:
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return ncf.NCFConfig(model=model, **values)
+
+    def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
+        wanted = config.to_json()
+        stored = meta.get("config", {})
+        return all(stored.get(k) == v for k, v in wanted.items() if k not in ("chunk_positives",))
+
+    def load_neural(self, model: str, config: ncf.NCFConfig | None = None) -> NeuralRecommender | None:
+        """The saved model for this dataset (and config, when given), or None when there is none."""
+        path = checkpoints.path_for(self.dataset.fingerprint, model)
+        if not path.exists():
+            return None
+        ckpt = checkpoints.load(path)
+        self.check_checkpoint(ckpt.meta, path)
+        if config is not None and not self._meta_matches(ckpt.meta, config):
+            return None
+        cfg = ncf.NCFConfig.from_json(ckpt.meta["config"])
+        module = ncf.build(cfg, int(ckpt.meta["n_users"]), int(ckpt.meta["n_items"]))
+        try:
+            module.load_state_dict(ckpt.state)
+        except RuntimeError:
+            raise CheckpointError(f"{path} does not fit a {model} model of its own config; delete it and retrain") from None
+        rec = NeuralRecommender(cfg, self.device)
+        rec.attach(module, int(ckpt.meta["n_items"]))
+        rec.meta = ckpt.meta  # type: ignore[attr-defined]
+        return rec
+
+    def check_checkpoint(self, meta: dict, path) -> None:
+        ds = self.dataset
+        if meta.get("fingerprint") != ds.fingerprint:
+            raise CheckpointError(
+                f"{path} was trained on dataset {meta.get('dataset')!r} ({str(meta.get('fingerprint'))[:12]}), "
+                f"not on {ds.name!r} ({ds.fingerprint[:12]}); retrain with `movierec --headless train --dataset {ds.name}`")
+        if int(meta.get("n_users", -1)) != ds.n_users or int(meta.get("n_items", -1)) != ds.n_items:
+            raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}; retrain")
+
+    def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
+              force: bool = False, **overrides) -> tuple[NeuralRecommender, TrainInfo]:
+        """Train (or reuse) an NCF model on the leave-one-out training data and save it."""
+        if model not in NEURAL:
+            raise MovieRecError(f"{model!r} is not a neural model; choose one of {', '.join(NEURAL)}")
+        config = self._config(model, **overrides)
+        if not force:
+            existing = self.load_neural(model, config)
+            if existing is not None:
+                meta = existing.meta  # type: ignore[attr-defined]
+                self._neural[model] = existing
+                return existing, TrainInfo(model, str(checkpoints.path_for(self.dataset.fingerprint, model)),
+                                           int(meta.get("epochs", 0)), int(meta.get("best_epoch", 0)),
+                                           float(meta.get("val_hr", float("nan"))), float(meta.get("fit_seconds", 0.0)),
+                                           True, self.device_name)
+        rec = NeuralRecommender(config, self.device)
+        rec.should_stop = should_stop
+        rec.fit(self.split, self.dataset.catalog, callback)
+        result = rec.result
+        assert result is not None and rec.module is not None
+        if should_stop is not None and should_stop():
+            raise KeyboardInterrupt
+        ds = self.dataset
+        meta = {"model": model, "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
+                "n_users": ds.n_users, "n_items": ds.n_items, "epochs": len(result.history),
+                "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
+                "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        path = checkpoints.path_for(ds.fingerprint, model)
+        checkpoints.save(path, rec.module.state_dict(), meta, ds.user_ids.array, ds.item_ids.array)
+        rec.meta = meta  # type: ignore[attr-defined]
+        self._neural[model] = rec
+        return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
+                              result.seconds, False, self.device_name)
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def baseline(self, name: str) -> Recommender:
+        if name == "pop":
+            return Popularity()
+        if name == "ease":
+            return EASE()
+        if name == "content":
+            return ContentBased()
+        raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
+
+    def evaluate(self, models: list[str], k: int = 10, negatives: int = 99, seed: int = 0, full: bool = False,
+                 callback: Callback | None = None, on_result=None, retrain: bool = False, **overrides) -> list[Report]:
+        for name in models:
+            if name not in MODELS:
+                raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
+        if k < 1 or negatives < 1:
+            raise MovieRecError("--k and --negatives must be at least 1")
+        protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed, full=full)
+        reports = []
+        for name in models:
+            if name in NEURAL:
+                rec, info = self.train(name, callback=callback, force=retrain, seed=seed, **overrides)
+                model: Recommender = rec
+                fit_seconds = info.fit_seconds
+            else:
+                model = self.baseline(name)
+                start = time.perf_counter()
+                model.fit(self.split, self.dataset.catalog)
+                fit_seconds = time.perf_counter() - start
+            report = protocol.evaluate(model, self.dataset.catalog, fit_seconds)
+            reports.append(report)
+            if on_result:
+                on_result(report)
+        return reports
+
+    def protocol_users(self) -> tuple[int, int]:
+        return int(self.split.test_users.size), int(self.split.skipped_users)
+

@@ -1,0 +1,176 @@
+"""Every model learns a checkerboard; checkpoints round-trip; bad checkpoints are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from movierec.cli import cli
+from movierec.data import registry
+from movierec.data.splits import leave_one_out
+from movierec.engine import Engine
+from movierec.errors import CheckpointError
+from movierec.evaluation.protocol import Protocol
+from movierec.models.content import ContentBased
+from movierec.models.ease import EASE
+from movierec.models.ncf import GMF, MLP, NCFConfig, NeuMF
+from movierec.models.neural import NeuralRecommender
+from movierec.store import checkpoints
+from tests import factories
+
+
+def checkerboard(tmp_path: Path, n_users: int = 24, n_items: int = 24) -> Path:
+    """Even users rate every even film, odd users every odd film; genres follow the parity."""
+    data = factories.Synthetic([], [], [])
+    for m in range(n_items):
+        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m % 2 == 0 else ["Horror"]))
+    for u in range(n_users):
+        items = [m for m in range(n_items) if m % 2 == u % 2]
+        for t, m in enumerate(np.random.default_rng(u).permutation(items)):
+            data.ratings.append((u + 1, int(m) + 1, 4.0 + (t % 2) * 0.5, 1000 + t))
+    return factories.write_latest(tmp_path / "checker", data)
+
+
+@pytest.fixture
+def board(tmp_path):
+    ds = registry.load_dataset(str(checkerboard(tmp_path)))
+    return ds, leave_one_out(ds)
+
+
+SMALL = dict(epochs=60, batch_size=64, lr=0.01, patience=60)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: EASE(l2=1.0),
+    lambda: ContentBased(),
+    lambda: NeuralRecommender(NCFConfig(model="gmf", **SMALL)),
+    lambda: NeuralRecommender(NCFConfig(model="mlp", **SMALL)),
+    lambda: NeuralRecommender(NCFConfig(model="neumf", pretrain=False, **SMALL)),
+    lambda: NeuralRecommender(NCFConfig(model="neumf", pretrain=True, **{**SMALL, "epochs": 30})),
+], ids=["ease", "content", "gmf", "mlp", "neumf", "neumf-pretrained"])
+def test_every_model_learns_a_checkerboard(board, make):
+    ds, split = board
+    model = make()
+    model.fit(split, ds.catalog)
+    # Every unrated item has the other parity: the held-out item must rank first among all of them.
+    protocol = Protocol(split, k=1, negatives=10, seed=0)
+    report = protocol.evaluate(model, ds.catalog)
+    assert report.hr == 1.0 and report.ndcg == 1.0
+
+
+@pytest.mark.parametrize("cls", [GMF, MLP, NeuMF])
+def test_full_scores_equal_pairwise_scores(cls):
+    torch.manual_seed(0)
+    model = cls(7, 11)
+    users = torch.arange(7)
+    pair = model(users[:, None].expand(-1, 11).reshape(-1), torch.arange(11).repeat(7)).view(7, 11)
+    torch.testing.assert_close(model.score_all(users), pair, atol=1e-5, rtol=1e-5)
+
+
+def test_neumf_pretrained_init_reproduces_the_fused_parts():
+    torch.manual_seed(0)
+    gmf, mlp = GMF(5, 6), MLP(5, 6)
+    fused = NeuMF(5, 6)
+    fused.load_pretrained(gmf, mlp, alpha=0.5)
+    u, i = torch.arange(5), torch.arange(5)
+    torch.testing.assert_close(fused(u, i), 0.5 * gmf(u, i) + 0.5 * mlp(u, i))
+
+
+def _small_engine(latest_release) -> Engine:
+    return Engine(str(latest_release), "cpu")
+
+
+def test_checkpoint_round_trip_gives_identical_scores(latest_release):
+    engine = _small_engine(latest_release)
+    rec, info = engine.train("neumf", epochs=2, batch_size=64)
+    assert not info.reused and Path(info.path).exists()
+    users = np.arange(engine.dataset.n_users)
+    before = rec.score_all(users)
+    again = Engine(str(latest_release), "cpu")
+    loaded, info2 = again.train("neumf", epochs=2, batch_size=64)
+    assert info2.reused
+    np.testing.assert_array_equal(loaded.score_all(users), before)
+
+
+def test_checkpoint_from_another_dataset_is_refused(tmp_path, latest_release):
+    engine = _small_engine(latest_release)
+    _, info = engine.train("gmf", epochs=1, batch_size=64)
+    other = factories.write_latest(tmp_path / "other", factories.synthetic(seed=5))
+    other_engine = Engine(str(other), "cpu")
+    target = checkpoints.path_for(other_engine.dataset.fingerprint, "gmf")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(Path(info.path).read_bytes())
+    with pytest.raises(CheckpointError, match="was trained on dataset"):
+        other_engine.load_neural("gmf")
+
+
+class _Marker:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.path}",))
+
+
+def test_a_crafted_pickle_checkpoint_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "movierec-checkpoint", "version": 1, "meta": "{}", "state": _Marker(str(marker))}, evil)
+    with pytest.raises(CheckpointError, match="not a valid movierec checkpoint"):
+        checkpoints.load(evil)
+    raw = tmp_path / "raw.pt"
+    raw.write_bytes(pickle.dumps(_Marker(str(marker))))
+    with pytest.raises(CheckpointError):
+        checkpoints.load(raw)
+    assert not marker.exists()
+
+
+def test_a_truncated_checkpoint_is_refused(tmp_path, latest_release):
+    _, info = _small_engine(latest_release).train("gmf", epochs=1, batch_size=64)
+    path = Path(info.path)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError):
+        Engine(str(latest_release), "cpu").load_neural("gmf")
+
+
+def test_checkpoint_loads_on_cpu_whatever_device_saved_it(tmp_path):
+    state = {"w": torch.ones(2, 2)}
+    path = tmp_path / "m.pt"
+    checkpoints.save(path, state, {"model": "x"}, np.arange(3), np.arange(4))
+    ckpt = checkpoints.load(path)
+    assert ckpt.state["w"].device.type == "cpu"
+    assert ckpt.item_ids.tolist() == [0, 1, 2, 3]
+
+
+def test_eval_json_schema_on_a_small_release(latest_release):
+    result = CliRunner().invoke(cli, ["--headless", "eval", "--dataset", str(latest_release), "--model", "all",
+                                      "--epochs", "2", "--negatives", "20", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out) >= {"dataset", "k", "negatives", "users", "seed", "results"}
+    assert out["k"] == 10 and out["negatives"] == 20 and out["seed"] == 0 and isinstance(out["users"], int)
+    assert [r["model"] for r in out["results"]] == ["pop", "ease", "content", "gmf", "mlp", "neumf"]
+    for r in out["results"]:
+        assert set(r) == {"model", "hr", "ndcg", "ild", "coverage", "fit_seconds"}
+        assert 0 <= r["hr"] <= 1 and 0 <= r["ndcg"] <= r["hr"] + 1e-9
+        assert all(isinstance(r[k], float) for k in ("hr", "ndcg", "ild", "coverage", "fit_seconds"))
+
+
+def test_full_protocol_runs_and_is_harder(latest_release):
+    engine = _small_engine(latest_release)
+    sampled = engine.evaluate(["pop"], negatives=5)[0]
+    full = engine.evaluate(["pop"], full=True)[0]
+    assert full.hr <= sampled.hr + 1e-9
+
+
+def test_similar_for_an_unknown_title_lists_candidates():
+    result = CliRunner().invoke(cli, ["--headless", "similar", "Toy Stroyy Fourteen Zebra"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and "Traceback" not in result.output
