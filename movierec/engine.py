@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from movierec import device as devices
 from movierec.data import registry
 from movierec.data.dataset import Dataset
@@ -22,7 +24,11 @@ from movierec.models.content import ContentBased
 from movierec.models.ease import EASE
 from movierec.models.neural import NeuralRecommender
 from movierec.models.popularity import Popularity
+from movierec.models.foldin import FoldInConfig, fold_in, score_items
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, LIKED, Recommendations, blend, cold_start_list, finish,
+                                genre_filter, popular_scores)
 from movierec.store import checkpoints
+from movierec.store.profiles import Profile
 
 NEURAL = ("gmf", "mlp", "neumf")
 MODELS = ("pop", "ease", "content", *NEURAL)
@@ -202,6 +208,90 @@ class Engine:
             if on_result:
                 on_result(report)
         return reports
+
+    # -- a new user -----------------------------------------------------------------------------
+    def cold_start(self, n: int = 40) -> list[dict]:
+        """Well-known films across genres and decades for a first rating session."""
+        cat = self.dataset.catalog
+        return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i])} for i in cold_start_list(cat, n)]
+
+    def profile_items(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """(rated item indices, their stars, not-interested indices, movie ids unknown to this dataset)."""
+        vocab = self.dataset.item_ids
+        ids = np.array(sorted(profile.ratings), dtype=np.int64)
+        idx = vocab.index(ids, missing="negative") if ids.size else np.zeros(0, np.int32)
+        stars = np.array([profile.ratings[int(m)].stars for m in ids], dtype=np.float32)
+        skip_ids = np.array(sorted(profile.not_interested), dtype=np.int64)
+        skip = vocab.index(skip_ids, missing="negative") if skip_ids.size else np.zeros(0, np.int32)
+        unknown = [int(m) for m in ids[idx < 0]] + [int(m) for m in skip_ids[skip < 0]]
+        return idx[idx >= 0].astype(np.int64), stars[idx >= 0], skip[skip >= 0].astype(np.int64), unknown
+
+    def foldin_model(self, callback: Callback | None = None, should_stop=None) -> NeuralRecommender:
+        """The NeuMF model new users are folded into: the saved one, else trained now (and saved)."""
+        if "neumf" in self._neural:
+            return self._neural["neumf"]
+        loaded = self.load_neural("neumf")
+        if loaded is not None:
+            self._neural["neumf"] = loaded
+            return loaded
+        rec, _ = self.train("neumf", callback=callback, should_stop=should_stop)
+        return rec
+
+    def has_model(self) -> bool:
+        return "neumf" in self._neural or checkpoints.path_for(self.dataset.fingerprint, "neumf").exists()
+
+    def fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
+                callback=None, should_stop=None) -> tuple[np.ndarray, float, list[float]]:
+        """NCF scores of every item for a profile, from the user's own fitted vectors (cached per profile)."""
+        key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()), seed)
+        cache = getattr(self, "_fold_cache", None)
+        if cache is not None and cache[0] == key:
+            return cache[1], 0.0, cache[2]
+        rec = self.foldin_model()
+        assert rec.module is not None
+        positives = items[stars >= LIKED]
+        negatives = np.concatenate([items[stars <= DISLIKED], skip])
+        result = fold_in(rec.module, positives, negatives, self.dataset.n_items, FoldInConfig(seed=seed),
+                         exclude=items, callback=callback, should_stop=should_stop,
+                         popularity=self.dataset.catalog.n_ratings)
+        scores = score_items(rec.module, result.vectors)
+        self._fold_cache = (key, scores, result.losses)
+        return scores, result.seconds, result.losses
+
+    def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
+                  genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
+                  mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None) -> Recommendations:
+        """A diversified, explained top ``n`` for a profile. ``mode``: hybrid, ncf or content."""
+        if mode not in ("hybrid", "ncf", "content"):
+            raise MovieRecError(f"unknown mode {mode!r}; use hybrid, ncf or content")
+        cat = self.dataset.catalog
+        items, stars, skip, unknown = self.profile_items(profile)
+        allowed = genre_filter(cat, genres, years)
+        allowed[items] = False
+        allowed[skip] = False
+        liked_mask = stars >= LIKED
+        positives = int(liked_mask.sum())
+        foldin_seconds = 0.0
+        if items.size == 0 and skip.size == 0:
+            scores, mix = popular_scores(cat), {"popular": 1.0}
+        else:
+            content = self.content.profile_scores(np.concatenate([items, skip]),
+                                                  np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]))
+            ncf_scores = None
+            if mode != "content" and (positives or items.size):
+                ncf_scores, foldin_seconds, _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
+            if mode == "ncf" and ncf_scores is not None:
+                scores, mix = ncf_scores.astype(np.float64), {"ncf": 1.0, "content": 0.0}
+            else:
+                scores, mix = blend(ncf_scores, content, positives, allowed)
+            if positives == 0:
+                # Only dislikes: steer away from them, but among films people like.
+                scores = scores + 0.5 * popular_scores(cat)
+                mix = {**mix, "popular": 0.5}
+        liked = items[liked_mask]
+        picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, stars[liked_mask],
+                            similarity=cat.genres.astype(np.float32))
+        return Recommendations(picks, mix, diversity, div, self.device_name, foldin_seconds, unknown)
 
     def protocol_users(self) -> tuple[int, int]:
         return int(self.split.test_users.size), int(self.split.skipped_users)

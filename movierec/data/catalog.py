@@ -137,6 +137,9 @@ class Catalog:
             exact = [m for m in matches if m.exact]
             return max(exact, key=lambda m: self._popularity(m.index))
         good = [m for m in matches if m.score >= 85.0]
+        if len(good) > 1 and good[0].score - good[1].score < 2.0:
+            names = "; ".join(m.title for m in good[:5])
+            raise TitleError(f"{query!r} is ambiguous; say which: {names}")
         if good:
             return good[0]
         if not matches:

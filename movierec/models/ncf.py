@@ -21,7 +21,7 @@ from torch import nn
 @dataclass
 class NCFConfig:
     model: str = "neumf"  # gmf | mlp | neumf
-    factors: int = 16  # GMF embedding size (the "predictive factors")
+    factors: int = 32  # GMF embedding size (the "predictive factors"; 32 measured best on ml-latest-small)
     mlp_embedding: int = 16  # MLP user and item embedding size
     layers: tuple[int, ...] = (64, 32, 16, 8)
     epochs: int = 30
@@ -96,10 +96,13 @@ class GMF(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
-    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
-        """(U, I) logits in one matmul: sum_d w_d p_ud q_id + b = (P_u * w) Q^T + b."""
+    def score_vectors(self, user_vectors: list[torch.Tensor], items: torch.Tensor | None = None) -> torch.Tensor:
+        """(U, I) logits for explicit user vectors, in one matmul: (P_u * w) Q^T + b."""
         q = self.item.weight if items is None else self.item.weight[items]
-        return (self.user.weight[users] * self.out.weight[0]) @ q.T + self.out.bias
+        return (user_vectors[0] * self.out.weight[0]) @ q.T + self.out.bias
+
+    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        return self.score_vectors([self.user.weight[users]], items)
 
 
 class MLP(nn.Module):
@@ -125,7 +128,7 @@ class MLP(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
-    def features_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+    def features_vectors(self, user_vectors: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
         """(U, I, last) tower outputs for every user x item pair.
 
         The first layer acts on [p_u; q_i], so it splits into W_u p_u + W_i q_i:
@@ -134,13 +137,16 @@ class MLP(nn.Module):
         first = self.tower[0]
         e = self.user.embedding_dim
         q = self.item.weight if items is None else self.item.weight[items]
-        left = self.user.weight[users] @ first.weight[:, :e].T + first.bias  # (U, H)
+        left = user_vectors @ first.weight[:, :e].T + first.bias  # (U, H)
         right = q @ first.weight[:, e:].T  # (I, H)
         h = torch.relu(left[:, None, :] + right[None, :, :])
         return self.tower[2:](h) if len(self.tower) > 2 else h
 
+    def score_vectors(self, user_vectors: list[torch.Tensor], items: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.features_vectors(user_vectors[0], items)).squeeze(-1)
+
     def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
-        return self.out(self.features_all(users, items)).squeeze(-1)
+        return self.score_vectors([self.user.weight[users]], items)
 
 
 class NeuMF(nn.Module):
@@ -155,12 +161,15 @@ class NeuMF(nn.Module):
         feats = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
         return self.out(feats).squeeze(-1)
 
-    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+    def score_vectors(self, user_vectors: list[torch.Tensor], items: torch.Tensor | None = None) -> torch.Tensor:
         g = self.gmf.feature_size
         q = self.gmf.item.weight if items is None else self.gmf.item.weight[items]
-        gmf_part = (self.gmf.user.weight[users] * self.out.weight[0, :g]) @ q.T
-        mlp_part = self.mlp.features_all(users, items) @ self.out.weight[0, g:]
+        gmf_part = (user_vectors[0] * self.out.weight[0, :g]) @ q.T
+        mlp_part = self.mlp.features_vectors(user_vectors[1], items) @ self.out.weight[0, g:]
         return gmf_part + mlp_part + self.out.bias
+
+    def score_all(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        return self.score_vectors([self.gmf.user.weight[users], self.mlp.user.weight[users]], items)
 
     @torch.no_grad()
     def load_pretrained(self, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> None:

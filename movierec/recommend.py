@@ -1,0 +1,157 @@
+"""A new user's top n: fold-in NCF scores blended with content scores, filtered, diversified, explained.
+
+With no ratings the list is popular, well-rated films. Otherwise content-based
+and fold-in NCF scores are blended with NCF weight p / (p + HALF_NCF_POSITIVES)
+for p liked films: 1 liked film is 17% NCF, 5 are half and half, 20 are 80% NCF.
+Content carries the first few ratings (a folded-in vector from two films mostly
+says "popular"); NCF takes over as the evidence grows. Scores are standardised
+over the unrated catalogue before blending so neither dominates by scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from movierec.data.catalog import Catalog
+from movierec.data.movielens import GENRES, genre_index
+from movierec.errors import MovieRecError
+from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons
+
+HALF_NCF_POSITIVES = 5
+LIKED = 3.5  # stars at or above: a liked film (a fold-in positive)
+DISLIKED = 2.5  # stars at or below: an explicit negative
+#: Chosen from `movierec --headless eval --diversity-sweep` on ml-latest-small (bench/RESULTS.md).
+DEFAULT_DIVERSITY = 0.3
+
+
+@dataclass
+class Pick:
+    index: int
+    movie_id: int
+    title: str
+    year: int | None
+    genres: list[str]
+    score: float
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"movie_id": self.movie_id, "title": self.title, "year": self.year, "genres": self.genres,
+                "score": round(self.score, 6), "reason": self.reason}
+
+
+@dataclass
+class Recommendations:
+    picks: list[Pick]
+    mix: dict[str, float]
+    diversity: float
+    genre_diversity: float
+    device: str
+    foldin_seconds: float = 0.0
+    unknown_movies: list[int] = field(default_factory=list)
+
+
+def standardise(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    values = scores[mask]
+    if values.size == 0:
+        return np.zeros_like(scores, dtype=np.float64)
+    sd = values.std()
+    return (scores - values.mean()) / (sd if sd > 0 else 1.0)
+
+
+def popular_scores(catalog: Catalog) -> np.ndarray:
+    """Popular and well rated: a Bayesian mean rating (10 phantom votes) plus log popularity, standardised."""
+    n = catalog.n_ratings.astype(np.float64)
+    mean = catalog.mean_rating.astype(np.float64)
+    overall = float((n * mean).sum() / max(n.sum(), 1.0))
+    bayes = (n * mean + 10 * overall) / (n + 10)
+    mask = n > 0
+    return standardise(bayes, mask) + standardise(np.log1p(n), mask)
+
+
+def cold_start_list(catalog: Catalog, n: int = 40) -> list[int]:
+    """Well-known films spanning genres and decades, for a new member's first ratings.
+
+    Round-robin over genres (largest first); each turn takes that genre's most
+    rated film from the decade used least so far.
+    """
+    counts = catalog.n_ratings
+    threshold = np.quantile(counts[counts > 0], 0.9) if (counts > 0).any() else 0
+    known = np.flatnonzero(counts >= max(threshold, 1))
+    decades = (catalog.years // 10) * 10
+    genre_sizes = catalog.genres[known].sum(axis=0)
+    genres_order = [g for g in np.argsort(-genre_sizes) if genre_sizes[g] > 0 and GENRES[g] != "(no genres listed)"]
+    picked: list[int] = []
+    used_decades: dict[int, int] = {}
+    per_genre = {g: known[catalog.genres[known, g] > 0] for g in genres_order}
+    for g in per_genre:
+        per_genre[g] = per_genre[g][np.argsort(-counts[per_genre[g]], kind="stable")]
+    while len(picked) < n and genres_order:
+        progressed = False
+        for g in genres_order:
+            pool = [i for i in per_genre[g][:60] if i not in picked]
+            if not pool:
+                continue
+            best = min(pool[:20], key=lambda i: (used_decades.get(int(decades[i]), 0), -int(counts[i])))
+            picked.append(int(best))
+            used_decades[int(decades[best])] = used_decades.get(int(decades[best]), 0) + 1
+            progressed = True
+            if len(picked) >= n:
+                break
+        if not progressed:
+            break
+    return picked
+
+
+def genre_filter(catalog: Catalog, genres: list[str] | None, years: tuple[int | None, int | None] | None) -> np.ndarray:
+    """Mask of items passing the optional genre (any of) and year-range filters."""
+    mask = np.ones(len(catalog), dtype=bool)
+    if genres:
+        cols = []
+        for name in genres:
+            g = genre_index(name)
+            if g is None:
+                raise MovieRecError(f"unknown genre {name!r}; choose from: {', '.join(GENRES[:-1])}")
+            cols.append(g)
+        mask &= catalog.genres[:, cols].any(axis=1)
+    if years:
+        lo, hi = years
+        if lo is not None:
+            mask &= catalog.years >= lo
+        if hi is not None:
+            mask &= (catalog.years <= hi) & (catalog.years > 0)
+    return mask
+
+
+def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.ndarray) -> tuple[np.ndarray, dict]:
+    w = positives / (positives + HALF_NCF_POSITIVES) if ncf is not None else 0.0
+    content_z = standardise(content, mask)
+    if w == 0.0:
+        return content_z, {"ncf": 0.0, "content": 1.0}
+    ncf_z = standardise(ncf, mask)
+    return w * ncf_z + (1 - w) * content_z, {"ncf": round(w, 3), "content": round(1 - w, 3)}
+
+
+def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,
+           liked: np.ndarray, liked_stars: np.ndarray, pool: int = DEFAULT_POOL,
+           similarity: np.ndarray | None = None) -> tuple[list[Pick], float]:
+    """Top ``pool`` allowed items by score, MMR down to ``n``, each with its reason.
+
+    ``vectors`` explain picks (genre + tag content vectors); ``similarity`` (default:
+    the same) is what MMR spreads the list over.
+    """
+    if not 0.0 <= diversity <= 1.0:
+        raise MovieRecError(f"diversity {diversity} is outside 0..1")
+    candidates = np.flatnonzero(allowed)
+    if candidates.size == 0:
+        return [], 0.0
+    masked = np.where(allowed, scores, -np.inf)
+    take = min(pool, candidates.size)
+    top = np.argpartition(-masked, take - 1)[:take]
+    top = top[np.isfinite(masked[top])]
+    chosen = mmr(scores, top, vectors if similarity is None else similarity, n, diversity)
+    why = reasons(chosen, liked, liked_stars, vectors, catalog)
+    picks = [Pick(int(i), int(catalog.item_ids.ids(i)[0]), catalog.titles[i], int(catalog.years[i]) or None,
+                  catalog.genre_names(int(i)), float(scores[i]), why[k]) for k, i in enumerate(chosen)]
+    return picks, list_diversity(chosen, catalog) if chosen.size > 1 else 0.0

@@ -1,0 +1,80 @@
+"""Diversified top-n (maximal marginal relevance) and a one-line reason for each pick.
+
+MMR (Carbonell & Goldstein 1998) picks, one at a time, the candidate with the
+best ``(1 - lambda) * relevance - lambda * max similarity to the picks so far``;
+relevance is the model's score min-max scaled over the candidate pool, and
+similarity is the content model's genre + tag cosine. ``lambda`` = 0 is pure
+relevance, 1 the most diverse list the pool allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from movierec.data.catalog import Catalog
+from movierec.data.movielens import GENRES
+from movierec.evaluation.metrics import genre_jaccard_diversity
+
+DEFAULT_POOL = 200
+
+
+def mmr(scores: np.ndarray, candidates: np.ndarray, vectors: np.ndarray, n: int, diversity: float) -> np.ndarray:
+    """Pick ``n`` of ``candidates`` (item indices, any order) by MMR; returns them in pick order."""
+    if candidates.size == 0 or n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    rel = scores[candidates].astype(np.float64)
+    span = rel.max() - rel.min()
+    rel = (rel - rel.min()) / span if span > 0 else np.ones_like(rel)
+    if diversity <= 0:
+        order = np.argsort(-rel, kind="stable")[:n]
+        return candidates[order]
+    vec = vectors[candidates]
+    norms = np.linalg.norm(vec, axis=1, keepdims=True)
+    vec = np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
+    sim = vec @ vec.T  # (C, C) cosine
+    chosen: list[int] = []
+    max_sim = np.zeros(candidates.size)
+    available = np.ones(candidates.size, dtype=bool)
+    for _ in range(min(n, candidates.size)):
+        value = (1 - diversity) * rel - diversity * max_sim
+        value[~available] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        available[best] = False
+        max_sim = np.maximum(max_sim, sim[best])
+    return candidates[np.asarray(chosen)]
+
+
+def list_diversity(items: np.ndarray, catalog: Catalog) -> float:
+    """1 - mean pairwise Jaccard similarity of the picks' genre sets."""
+    return float(genre_jaccard_diversity(np.asarray(items)[None, :], catalog.genres)[0])
+
+
+def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vectors: np.ndarray, catalog: Catalog,
+            threshold: float = 0.55) -> list[str]:
+    """For each pick: the liked film it is most like, or the genres it brings that the liked films lack."""
+    out = []
+    liked = np.asarray(liked, dtype=np.int64)
+    liked_genres = catalog.genres[liked].any(axis=0) if liked.size else np.zeros(catalog.genres.shape[1], bool)
+    if liked.size:
+        a = vectors[picks]
+        b = vectors[liked]
+        a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+        b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+        sims = a @ b.T
+    for row, item in enumerate(picks):
+        if liked.size:
+            j = int(np.argmax(sims[row]))
+            if sims[row, j] >= threshold:
+                stars = liked_stars[j]
+                star_text = f"{stars:g} star" + ("" if stars == 1 else "s")
+                out.append(f"because you rated {catalog.titles[liked[j]]} {star_text}")
+                continue
+        new = [GENRES[g] for g in np.flatnonzero(catalog.genres[int(item)].astype(bool) & ~liked_genres)]
+        if liked.size and new:
+            out.append("adds " + ", ".join(new[:3]) + " to your mix")
+        elif liked.size:
+            out.append("liked by people with your taste")
+        else:
+            out.append("popular and well rated")
+    return out

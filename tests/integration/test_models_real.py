@@ -1,0 +1,42 @@
+"""The real protocol on the bundled ml-latest-small."""
+
+from __future__ import annotations
+
+import pytest
+
+from movierec.engine import Engine
+
+
+@pytest.mark.slow
+def test_neumf_on_ml_latest_small_beats_the_floor():
+    engine = Engine(None, "cpu")
+    users, skipped = engine.protocol_users()
+    assert (users, skipped) == (610, 0)
+    pop, neumf = engine.evaluate(["pop", "neumf"], seed=0)
+    assert neumf.hr > 0.6
+    assert neumf.hr > pop.hr  # the model learned more than popularity
+    assert 0 < neumf.ndcg < neumf.hr
+
+
+def test_similar_to_toy_story_is_animation_for_children():
+    engine = Engine(None, "cpu")
+    film, rows = engine.similar("Toy Story", 10)
+    assert film["title"] == "Toy Story (1995)" and film["exact"]
+    titles = [r["title"] for r in rows]
+    assert "Toy Story 2 (1999)" in titles
+    kids = sum(1 for r in rows if {"Animation", "Children"} & set(r["genres"]))
+    assert kids >= 9
+
+
+def test_title_matching_rules():
+    engine = Engine(None, "cpu")
+    cat = engine.dataset.catalog
+    assert cat.titles[engine.find_title("Toy Story")] == "Toy Story (1995)"
+    assert cat.titles[engine.find_title("toy story (1995)")] == "Toy Story (1995)"
+    assert cat.titles[engine.find_title("The Matrix")] == "Matrix, The (1999)"
+    assert cat.titles[engine.find_title("godfater")] == "Godfather, The (1972)"
+    # Several films share a title: the most-rated one wins.
+    hamlet = [i for i, t in enumerate(cat.titles) if t.startswith("Hamlet (")]
+    if len(hamlet) > 1:
+        best = max(hamlet, key=lambda i: cat.n_ratings[i])
+        assert engine.find_title("Hamlet") == best
