@@ -56,8 +56,10 @@ def _dataset_arg(ctx: click.Context, value: str | None) -> str | None:
 @click.option("--headless", is_flag=True, help="Run a subcommand without the TUI (for scripts and servers).")
 @dataset_option
 @click.option("--profile", "-p", default=None, metavar="NAME", help="The profile to use (default: 'default').")
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
+              help="Where the TUI trains and fine-tunes (auto = cuda, then mps, then cpu).")
 @click.pass_context
-def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | None) -> None:
+def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | None, device: str) -> None:
     """movierec: search films, rate a few, get picks from a model fine-tuned on your machine.
 
     Run without arguments for the terminal UI; `movierec --headless COMMAND` for scripts.
@@ -68,7 +70,17 @@ def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | 
         if headless:
             click.echo(ctx.get_help())
             ctx.exit(2)
-        click.echo("The terminal UI is not built yet; see `movierec --headless --help` for the commands.")
+        from movierec.data import registry
+        from movierec.device import resolve
+
+        registry.resolve(dataset)  # a wrong --dataset is a one-line error before the screen opens
+        resolve(device)
+        from movierec.tui.app import make_app  # the TUI is imported only here
+
+        app = make_app(dataset=dataset, profile=profile, device=device)
+        app.run()
+        if app.return_code:
+            ctx.exit(app.return_code)
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -226,6 +238,18 @@ class _TrainProgress:
         self.bar.update(self.tasks[stage], completed=epoch, figures=text)
 
 
+def _layers(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise MovieRecError(f"--layers {text!r} is not a comma-separated list of widths, e.g. 64,32,16,8") from None
+    if not widths or min(widths) < 1:
+        raise MovieRecError(f"--layers {text!r} needs at least one positive width")
+    return widths
+
+
 @cli.command("train")
 @dataset_option
 @click.option("--model", "-m", type=click.Choice(["gmf", "mlp", "neumf", "ease", "content"]), default="neumf",
@@ -233,7 +257,9 @@ class _TrainProgress:
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
 @click.option("--batch-size", type=click.IntRange(1), default=None)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Adam learning rate.")
-@click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size.")
+@click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size (default 32).")
+@click.option("--embedding", type=click.IntRange(1, 1024), default=None, help="MLP embedding size (default 16).")
+@click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
 @click.option("--diversity", type=click.FloatRange(0), default=None,
               help="Weight of the differentiable genre-diversity regulariser (0 = off).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -241,7 +267,8 @@ class _TrainProgress:
 @device_option
 @json_option
 @click.pass_context
-def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, diversity, seed, force, device, as_json):
+def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, device,
+              as_json):
     """Train a model on the dataset (latest ratings held out) and save its checkpoint."""
     engine = _engine(ctx, dataset, device, quiet=as_json)
     if model in ("ease", "content"):
@@ -258,7 +285,8 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, diversity, s
         total = epochs or NCFConfig().epochs
         with _TrainProgress(not as_json, total) as progress:
             _, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
-                                     lr=lr, factors=factors, diversity=diversity, seed=seed)
+                                     lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
+                                     diversity=diversity, seed=seed)
         info = result.to_json()
     if as_json:
         print_json({"dataset": engine.dataset.name, **info})
@@ -282,21 +310,31 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, diversity, s
 @click.option("--full", is_flag=True, help="Rank the held-out item against every unrated item, not sampled negatives.")
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs for models trained here.")
 @click.option("--retrain", is_flag=True, help="Retrain neural models even when a matching checkpoint exists.")
+@click.option("--diversity-sweep", is_flag=True,
+              help="HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: neumf).")
+@click.option("--regulariser", "regulariser", type=click.FloatRange(0), default=None,
+              help="Train neural models with this genre-diversity regulariser weight.")
 @device_option
 @json_option
 @click.pass_context
-def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, device, as_json):
+def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, diversity_sweep, regulariser, device,
+             as_json):
     """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time."""
     from movierec.engine import MODELS
 
     engine = _engine(ctx, dataset, device, quiet=as_json)
+    if diversity_sweep:
+        if full:
+            raise MovieRecError("--diversity-sweep uses sampled negatives; drop --full")
+        _sweep(engine, "neumf" if model_name == "all" else model_name, k, negatives, seed, epochs, as_json)
+        return
     models = list(MODELS) if model_name == "all" else [model_name]
     users, skipped = engine.protocol_users()
     from movierec.models.ncf import NCFConfig
 
     with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
         reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
-                                  retrain=retrain, epochs=epochs)
+                                  retrain=retrain, epochs=epochs, diversity=regulariser)
     if as_json:
         print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
                     "seed": seed, "protocol": "full" if full else "sampled",
@@ -315,6 +353,30 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     for r in reports:
         table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
                       f"{r.coverage:.3f}", f"{r.fit_seconds:.1f}")
+    stdout().print(table)
+
+
+def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:
+    from movierec.models.ncf import NCFConfig
+
+    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+        rows = engine.diversity_sweep(model, k=k, negatives=negatives, seed=seed, callback=progress, epochs=epochs)
+    if as_json:
+        print_json({"dataset": engine.dataset.name, "model": model, "k": k, "negatives": negatives, "seed": seed,
+                    "sweep": [{key: round(v, 6) if isinstance(v, float) else v for key, v in row.items()} for row in rows]})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{engine.dataset.name}, {model}: MMR diversity vs accuracy (HR@{k}, ILD@{k} over genres)")
+    for col in ("diversity", f"HR@{k}", "", f"ILD@{k}", " "):
+        table.add_column(col, justify="right" if col in ("diversity", f"HR@{k}", f"ILD@{k}") else "left")
+    hr_max = max(r["hr"] for r in rows) or 1.0
+    width = 20
+    for r in rows:
+        bar_hr = Text("█" * max(1, round(width * r["hr"] / hr_max)), style="cyan")
+        bar_ild = Text("█" * max(1, round(width * r["ild"])), style="magenta")
+        table.add_row(f"{r['diversity']:.1f}", f"{r['hr']:.4f}", bar_hr, f"{r['ild']:.3f}", bar_ild)
     stdout().print(table)
 
 

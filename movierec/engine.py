@@ -25,8 +25,9 @@ from movierec.models.ease import EASE
 from movierec.models.neural import NeuralRecommender
 from movierec.models.popularity import Popularity
 from movierec.models.foldin import FoldInConfig, fold_in, score_items
+from movierec.data.movielens import GENRES
 from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, LIKED, Recommendations, blend, cold_start_list, finish,
-                                genre_filter, popular_scores)
+                                genre_filter, parse_years, popular_scores, standardise)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
 
@@ -84,6 +85,33 @@ class Engine:
         return [{**cat.describe(m.index), "index": m.index, "ratings": int(cat.n_ratings[m.index]),
                  "mean_rating": round(float(cat.mean_rating[m.index]), 2), "match": round(m.score, 1)}
                 for m in cat.search(text, limit=limit)]
+
+    def index_of(self, movie_id: int) -> int | None:
+        idx = int(self.dataset.item_ids.index([movie_id], missing="negative")[0])
+        return idx if idx >= 0 else None
+
+    def film(self, index: int) -> dict:
+        cat = self.dataset.catalog
+        tags = [t for t in (cat.tags[index].split("|") if cat.tags and cat.tags[index] else []) if t]
+        return {**cat.describe(index), "index": index, "ratings": int(cat.n_ratings[index]),
+                "mean_rating": float(cat.mean_rating[index]), "tags": tags}
+
+    def search_films(self, text: str, genre: str | None = None, years: str = "", limit: int = 50) -> list[dict]:
+        """Search as you type: matching titles (or, with no text, the most rated), filtered by genre and years."""
+        cat = self.dataset.catalog
+        span = parse_years(years)
+        allowed = genre_filter(cat, [genre] if genre else None, span)
+        if text.strip():
+            hits = [m.index for m in cat.search(text, limit=limit * 4, min_score=55.0)]
+        else:
+            hits = [int(i) for i in np.argsort(-cat.n_ratings, kind="stable")[: limit * 20]]
+        rows = [i for i in hits if allowed[i]][:limit]
+        return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i]),
+                 "mean_rating": float(cat.mean_rating[i])} for i in rows]
+
+    def similar_films(self, index: int, n: int = 15) -> list[dict]:
+        cat = self.dataset.catalog
+        return [{**cat.describe(i), "index": i, "similarity": s} for i, s in self.content.similar(index, n)]
 
     # -- content ------------------------------------------------------------------------------
     @property
@@ -258,10 +286,18 @@ class Engine:
         self._fold_cache = (key, scores, result.losses)
         return scores, result.seconds, result.losses
 
+    def forget_foldin(self) -> None:
+        """Drop the cached fold-in so the next one fits again (a fine-tune the user asked for)."""
+        self._fold_cache = None
+
     def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
-                  mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None) -> Recommendations:
-        """A diversified, explained top ``n`` for a profile. ``mode``: hybrid, ncf or content."""
+                  mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
+                  anchor: int | None = None, exclude: set[int] | None = None) -> Recommendations:
+        """A diversified, explained top ``n`` for a profile. ``mode``: hybrid, ncf or content.
+
+        ``anchor``: an item index the list should stay close to ("because you rated X").
+        """
         if mode not in ("hybrid", "ncf", "content"):
             raise MovieRecError(f"unknown mode {mode!r}; use hybrid, ncf or content")
         cat = self.dataset.catalog
@@ -269,6 +305,8 @@ class Engine:
         allowed = genre_filter(cat, genres, years)
         allowed[items] = False
         allowed[skip] = False
+        if exclude:
+            allowed[np.fromiter(exclude, dtype=np.int64)] = False
         liked_mask = stars >= LIKED
         positives = int(liked_mask.sum())
         foldin_seconds = 0.0
@@ -288,10 +326,64 @@ class Engine:
                 # Only dislikes: steer away from them, but among films people like.
                 scores = scores + 0.5 * popular_scores(cat)
                 mix = {**mix, "popular": 0.5}
+        if anchor is not None:
+            sims = self.content.vectors @ self.content.vectors[anchor]
+            scores = scores + 1.5 * standardise(sims, allowed)
         liked = items[liked_mask]
-        picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, stars[liked_mask],
+        if anchor is not None:
+            own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
+            liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
+        else:
+            liked_stars = stars[liked_mask]
+        picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32))
         return Recommendations(picks, mix, diversity, div, self.device_name, foldin_seconds, unknown)
+
+    def favourite_genres(self, profile: Profile, k: int = 2) -> list[str]:
+        """The genres of the films a profile liked most, most frequent first."""
+        items, stars, _, _ = self.profile_items(profile)
+        liked = items[stars >= LIKED]
+        if liked.size == 0:
+            return []
+        counts = self.dataset.catalog.genres[liked].sum(axis=0).astype(np.float64)
+        counts[-1] = 0  # "(no genres listed)"
+        order = [int(g) for g in np.argsort(-counts, kind="stable") if counts[g] > 0]
+        return [GENRES[g] for g in order[:k]]
+
+    def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
+               genre: str | None = None, n: int = 10, should_stop=None) -> list[dict]:
+        """The lists of the picks screen: top picks, one per favourite genre, and "because you rated" a recent favourite."""
+        genres = [genre] if genre else None
+        top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            return []
+        lists = [{"title": "Top picks for you" + (f" in {genre}" if genre else ""), "picks": top.picks, "mix": top.mix}]
+        shown = {p.index for p in top.picks}  # each later list shows films the ones above did not
+        if genre is None:
+            for g in self.favourite_genres(profile, 2):
+                result = self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode, exclude=shown)
+                lists.append({"title": f"{g} for you", "picks": result.picks, "mix": result.mix})
+                shown |= {p.index for p in result.picks}
+        recent = sorted((r for r in profile.ratings.values() if r.stars >= 4.0), key=lambda r: -r.time)
+        anchor = next((self.index_of(r.movie_id) for r in recent if self.index_of(r.movie_id) is not None), None)
+        if anchor is not None:
+            result = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor,
+                                    exclude=shown)
+            title = self.dataset.catalog.titles[anchor]
+            lists.append({"title": f"Because you rated {title}", "picks": result.picks, "mix": result.mix})
+        return lists
+
+    def diversity_sweep(self, model: str = "neumf", k: int = 10, negatives: int = 99, seed: int = 0,
+                        steps: int = 11, callback: Callback | None = None, **overrides) -> list[dict]:
+        """HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (the sampled protocol)."""
+        if model in NEURAL:
+            rec: Recommender = self.train(model, callback=callback, seed=seed, **overrides)[0]
+        else:
+            rec = self.baseline(model)
+            rec.fit(self.split, self.dataset.catalog)
+        protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed)
+        values = [i / (steps - 1) for i in range(steps)]
+        return protocol.diversity_sweep(rec, self.dataset.catalog, values)
 
     def protocol_users(self) -> tuple[int, int]:
         return int(self.split.test_users.size), int(self.split.skipped_users)

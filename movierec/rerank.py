@@ -36,13 +36,39 @@ def mmr(scores: np.ndarray, candidates: np.ndarray, vectors: np.ndarray, n: int,
     max_sim = np.zeros(candidates.size)
     available = np.ones(candidates.size, dtype=bool)
     for _ in range(min(n, candidates.size)):
-        value = (1 - diversity) * rel - diversity * max_sim
+        value = (1 - diversity) * rel - diversity * max_sim + 1e-9 * rel  # ties go to relevance
         value[~available] = -np.inf
         best = int(np.argmax(value))
         chosen.append(best)
         available[best] = False
         max_sim = np.maximum(max_sim, sim[best])
     return candidates[np.asarray(chosen)]
+
+
+def mmr_batch(scores: np.ndarray, vectors: np.ndarray, n: int, diversity: float) -> np.ndarray:
+    """MMR for many users at once: ``scores`` (U, C), ``vectors`` (U, C, D); returns (U, n) column indices."""
+    users, c = scores.shape
+    n = min(n, c)
+    lo = scores.min(axis=1, keepdims=True)
+    span = scores.max(axis=1, keepdims=True) - lo
+    rel = np.divide(scores - lo, span, out=np.ones_like(scores, dtype=np.float64), where=span > 0)
+    if diversity <= 0:
+        return np.argsort(-rel, axis=1, kind="stable")[:, :n]
+    norms = np.linalg.norm(vectors, axis=2, keepdims=True)
+    unit = np.divide(vectors, norms, out=np.zeros_like(vectors, dtype=np.float32), where=norms > 0)
+    sim = np.einsum("ucd,ued->uce", unit, unit)
+    chosen = np.zeros((users, n), dtype=np.int64)
+    max_sim = np.zeros((users, c))
+    taken = np.zeros((users, c), dtype=bool)
+    rows = np.arange(users)
+    for step in range(n):
+        value = (1 - diversity) * rel - diversity * max_sim + 1e-9 * rel  # ties go to relevance
+        value[taken] = -np.inf
+        best = value.argmax(axis=1)
+        chosen[:, step] = best
+        taken[rows, best] = True
+        max_sim = np.maximum(max_sim, sim[rows, best])
+    return chosen
 
 
 def list_diversity(items: np.ndarray, catalog: Catalog) -> float:

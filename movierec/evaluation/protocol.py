@@ -16,6 +16,7 @@ import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
+from movierec import rerank
 from movierec.evaluation import metrics
 from movierec.models.base import Recommender, UserItems
 
@@ -98,6 +99,30 @@ class Protocol:
             order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
             lists[b:b + step] = np.take_along_axis(top, order, axis=1)
         return lists
+
+    def diversity_sweep(self, model: Recommender, catalog: Catalog, values: list[float]) -> list[dict]:
+        """HR@k and ILD@k when each user's candidates are re-ranked by MMR at each diversity value."""
+        if self.full:
+            raise ValueError("the diversity sweep uses the sampled protocol")
+        # The held-out item goes last, so any tie MMR breaks by position counts against the model.
+        candidates = self.candidates[:, ::-1].copy()
+        target = candidates.shape[1] - 1
+        scores = model.score(self.users, candidates).astype(np.float64)
+        finite = np.isfinite(scores) & (candidates >= 0)
+        floor = scores[finite].min() - 1.0 if finite.any() else -1.0
+        scores[~finite] = floor
+        genres = catalog.genres.astype(np.float32)
+        rows = []
+        for value in values:
+            hits, ild = [], []
+            for b in range(0, self.users.size, 2048):
+                cand = candidates[b:b + 2048]
+                picks = rerank.mmr_batch(scores[b:b + 2048], genres[np.maximum(cand, 0)], self.k, value)
+                hits.append((picks == target).any(axis=1))
+                ild.append(metrics.genre_jaccard_diversity(np.take_along_axis(cand, picks, axis=1), catalog.genres))
+            rows.append({"diversity": round(value, 3), "hr": float(np.concatenate(hits).mean()),
+                         "ild": float(np.concatenate(ild).mean())})
+        return rows
 
     def evaluate(self, model: Recommender, catalog: Catalog, fit_seconds: float = 0.0) -> Report:
         start = time.perf_counter()

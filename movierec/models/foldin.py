@@ -29,7 +29,11 @@ class FoldInConfig:
     min_sampled: int = 32  # at least this many sampled negatives per step
     explicit_weight: float = 2.0  # weight of an explicit negative (a low rating)
     prior: float = 0.001  # L2 pull toward the mean user
-    popularity_power: float = 0.75  # sampled negatives ~ popularity^power (0 = uniform)
+    # Sampled negatives ~ popularity^power, power = popularity_power * half / (half + positives):
+    # a short profile is pushed away from plain popularity (its few films say little else), a long
+    # one samples nearly uniformly, as training does (bench/foldin.py measures both).
+    popularity_power: float = 0.75
+    popularity_half: float = 10.0
     seed: int = 0
 
 
@@ -79,8 +83,9 @@ def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_it
         # Balance: the positives weigh as much as all the negatives together.
         weights[: pos.numel()] *= max(1.0, (weights[pos.numel():].sum() / pos.numel()).item() * 0.5)
     weights_t = None
-    if popularity is not None and config.popularity_power > 0:
-        w = np.power(np.asarray(popularity, dtype=np.float64) + 1.0, config.popularity_power)
+    power = config.popularity_power * config.popularity_half / (config.popularity_half + int(pos.numel()))
+    if popularity is not None and power > 0.01:
+        w = np.power(np.asarray(popularity, dtype=np.float64) + 1.0, power)
         w[rated] = 0.0
         if w.sum() > 0:
             weights_t = torch.as_tensor(w / w.sum(), dtype=torch.float32, device=device)

@@ -12,10 +12,14 @@ Every module returns logits; training uses the sigmoid / log loss.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+
+# Sparse embedding gradients (built by _Gather below) trigger a one-time PyTorch notice per process.
+warnings.filterwarnings("ignore", message="Sparse invariant checks are implicitly disabled")
 
 
 @dataclass
@@ -55,24 +59,32 @@ class _Gather(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, weight: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, weight: torch.Tensor, index: torch.Tensor, sparse: bool) -> torch.Tensor:
         ctx.save_for_backward(index)
-        ctx.rows = weight.shape[0]
+        ctx.shape = weight.shape
+        ctx.sparse = sparse
         return weight.index_select(0, index)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (index,) = ctx.saved_tensors
-        out = torch.zeros((ctx.rows, grad.shape[-1]), dtype=grad.dtype, device=grad.device)
-        out.index_add_(0, index, grad.reshape(-1, grad.shape[-1]))
-        return out, None
+        grad = grad.reshape(-1, grad.shape[-1])
+        if ctx.sparse:
+            # Rows touched by this batch only: a large table's step stops costing its full size.
+            return torch.sparse_coo_tensor(index[None], grad, ctx.shape), None, None
+        out = torch.zeros(ctx.shape, dtype=grad.dtype, device=grad.device)
+        out.index_add_(0, index, grad)
+        return out, None, None
 
 
 class Embedding(nn.Embedding):
-    """nn.Embedding with the fast gather above (same parameters and state dict)."""
+    """nn.Embedding with the fast gather above (same parameters and state dict).
+
+    ``sparse = True`` gives sparse gradients, for torch.optim.SparseAdam.
+    """
 
     def forward(self, index: torch.Tensor) -> torch.Tensor:
-        flat = _Gather.apply(self.weight, index.reshape(-1))
+        flat = _Gather.apply(self.weight, index.reshape(-1), bool(self.sparse))
         return flat.view(*index.shape, self.embedding_dim)
 
 

@@ -25,6 +25,9 @@ from movierec.evaluation.metrics import hit_rate, ranks
 from movierec.models import ncf
 from movierec.models.base import Callback
 
+#: Embedding rows (users + items) from which training uses sparse gradients and SparseAdam.
+SPARSE_ROWS = 50_000
+
 
 def sorted_member(sorted_keys: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
     """``keys`` present in ``sorted_keys`` (both int64, on one device)."""
@@ -92,13 +95,28 @@ class Trainer:
         self.train_keys = torch.from_numpy(split.train_keys()).to(device)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(config.seed)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        self.optimizers = self._optimizers(model, split.n_users + split.n_items, config.lr)
         self.diversity: DiversityTerm | None = None
         if config.diversity > 0 and genres is not None:
             g = torch.from_numpy(genres.astype(np.float32))
             g = g / g.norm(dim=1, keepdim=True).clamp_min(1e-8)
             self.diversity = DiversityTerm(g.to(device), config.diversity)
         self.epoch = 0
+
+    @staticmethod
+    def _optimizers(model: nn.Module, rows: int, lr: float) -> list[torch.optim.Optimizer]:
+        """Adam; on large tables, lazy SparseAdam for the embeddings (dense Adam on 165k rows costs
+        ~25 ms a step in full-table updates, most of an ML-20M epoch)."""
+        embeddings = [m for m in model.modules() if isinstance(m, ncf.Embedding)]
+        if rows < SPARSE_ROWS or not embeddings:
+            for m in embeddings:
+                m.sparse = False
+            return [torch.optim.Adam(model.parameters(), lr=lr)]
+        for m in embeddings:
+            m.sparse = True
+        ids = {id(m.weight) for m in embeddings}
+        dense = [p for p in model.parameters() if id(p) not in ids]
+        return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr)]
 
     def _chunks(self):
         n_pos = self.users.numel()
@@ -128,9 +146,11 @@ class Trainer:
                 loss = F.binary_cross_entropy_with_logits(logits, y)
                 if self.diversity is not None:
                     loss = loss + self.diversity(self.model, u, self.generator)
-                self.optimizer.zero_grad(set_to_none=True)
+                for opt in self.optimizers:
+                    opt.zero_grad(set_to_none=True)
                 loss.backward()
-                self.optimizer.step()
+                for opt in self.optimizers:
+                    opt.step()
                 total += loss.detach() * y.numel()
                 samples += y.numel()
             if should_stop is not None and should_stop():

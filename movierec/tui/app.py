@@ -1,0 +1,398 @@
+"""MovieRecApp: the screens, the bindings, the command palette and the background work.
+
+Build it with :func:`make_app` (the CLI and the tests use the same factory). All
+model work goes through :class:`movierec.engine.Engine` in thread workers; the
+UI thread never trains, folds in or loads.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from movierec.errors import MovieRecError
+from movierec.tui.messages import FoldInDone, FoldInProgress, TrainDone, TrainProgress
+from movierec.tui.screens.base import MainScreen
+from movierec.tui.screens.finetune import FineTuneScreen
+from movierec.tui.screens.help import HelpScreen
+from movierec.tui.screens.movie import MovieScreen
+from movierec.tui.screens.onboarding import OnboardingScreen
+from movierec.tui.screens.picks import PicksScreen
+from movierec.tui.screens.ratings import RatingsScreen
+from movierec.tui.screens.search import SearchScreen
+from movierec.tui.widgets.tables import FilmTable
+
+#: Seconds of quiet after a rating before the background fine-tune starts.
+FINETUNE_PAUSE = 1.5
+
+
+class LoadingScreen(Screen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading the catalogue and your model...", id="loading-text", markup=False)
+        yield LoadingIndicator()
+        yield Footer()
+
+
+class MovieRecApp(App):
+    TITLE = "movierec"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "onboarding": OnboardingScreen,
+        "search": SearchScreen,
+        "ratings": RatingsScreen,
+        "picks": PicksScreen,
+        "finetune": FineTuneScreen,
+    }
+    BINDINGS = [
+        Binding("slash", "show_search", "search"),
+        Binding("r", "show_ratings", "my ratings"),
+        Binding("p", "show_picks", "picks"),
+        Binding("t", "show_finetune", "fine-tune"),
+        Binding("o", "show_onboarding", "well-known films", show=False),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, dataset: str | None = None, profile: str | None = None, device: str = "auto",
+                 train_overrides: dict | None = None, engine=None) -> None:
+        super().__init__()
+        from movierec.recommend import DEFAULT_DIVERSITY
+        from movierec.store.profiles import DEFAULT_PROFILE, Profile, ProfileStore
+
+        self.dataset_ref = dataset
+        self.device_ref = device
+        self.train_overrides = dict(train_overrides or {})
+        self.engine = engine
+        self.store = ProfileStore()
+        self.profile_name = profile or DEFAULT_PROFILE
+        self.profile = Profile(self.profile_name)
+        self.train_state: dict = {"running": False}
+        self.status_text = ""
+        self.diversity = DEFAULT_DIVERSITY
+        self.mode = "hybrid"
+        self.genre: str | None = None
+        self._finetune_timer = None
+        self.ready = False
+
+    # -- start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(LoadingScreen())
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load(self) -> None:
+        from movierec.engine import Engine
+
+        engine = self.engine or Engine(self.dataset_ref, self.device_ref)
+        engine.dataset  # noqa: B018 (load now, off the UI thread)
+        engine.content  # noqa: B018
+        profile = self._read_profile()
+        has_model = engine.has_model()
+        if has_model:
+            engine.foldin_model()
+        self.call_from_thread(self._loaded, engine, profile, has_model)
+
+    def _read_profile(self):
+        from movierec.store.profiles import Profile
+
+        try:
+            return self.store.load(self.profile_name)
+        except MovieRecError as exc:  # damaged: moved aside, start empty, say where it went
+            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12)
+            return Profile(self.profile_name)
+
+    def _loaded(self, engine, profile, has_model: bool) -> None:
+        self.engine = engine
+        self.profile = profile
+        self.ready = True
+        self.sub_title = f"{engine.dataset.name} · profile {self.profile_name} · {engine.device_name}"
+        self.status_text = "model ready" if has_model else ""
+        self.switch_mode("picks" if profile.ratings else "onboarding")
+        if not has_model:
+            self.start_training()
+
+    # -- navigation -------------------------------------------------------------------------
+    def _go(self, mode: str) -> None:
+        if not self.ready:
+            return
+        while isinstance(self.screen, (MovieScreen, HelpScreen)):
+            self.pop_screen()
+        self.switch_mode(mode)
+
+    def action_show_search(self) -> None:
+        self._go("search")
+
+    def action_show_ratings(self) -> None:
+        self._go("ratings")
+
+    def action_show_picks(self) -> None:
+        self._go("picks")
+
+    def action_show_finetune(self) -> None:
+        if self.ready and isinstance(self.screen, FineTuneScreen):
+            self.screen.action_start()
+        self._go("finetune")
+
+    def action_show_onboarding(self) -> None:
+        self._go("onboarding")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_movie(self, index: int) -> None:
+        if isinstance(self.screen, MovieScreen):
+            self.pop_screen()
+        self.push_screen(MovieScreen(index))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search", "Search titles as you type", self.action_show_search)
+        yield SystemCommand("My ratings", "Your ratings and profiles", self.action_show_ratings)
+        yield SystemCommand("Picks", "Your diversified top picks", self.action_show_picks)
+        yield SystemCommand("Fine-tune", "Fit your own vectors on this machine", self.action_show_finetune)
+        yield SystemCommand("Well-known films", "Quick rating of famous films", self.action_show_onboarding)
+        yield SystemCommand("Retrain model", "Train the NeuMF model again on this dataset", self.action_retrain)
+        yield SystemCommand("Export profile", "Write your profile to a JSON file", self.action_export_profile)
+        if self.ready:
+            from movierec.data import registry
+
+            for entry in registry.entries():
+                if entry.name != self.engine.dataset.name:
+                    yield SystemCommand(f"Switch dataset: {entry.name}", f"{entry.kind} dataset at {entry.path}",
+                                        lambda name=entry.name: self.switch_dataset(name))
+
+    # -- ratings ----------------------------------------------------------------------------
+    def rated_stars(self) -> dict[int, float]:
+        """Catalogue index -> stars, for the films of the current profile in this dataset."""
+        if not self.ready:
+            return {}
+        out = {}
+        for movie_id, rating in self.profile.ratings.items():
+            index = self.engine.index_of(movie_id)
+            if index is not None:
+                out[index] = rating.stars
+        return out
+
+    @on(FilmTable.RateRequested)
+    def rate_film(self, event: FilmTable.RateRequested) -> None:
+        if not self.ready:
+            return
+        film = self.engine.film(event.index)
+        try:
+            if event.stars is None:
+                self.store.unrate(self.profile_name, film["movie_id"])
+                self.profile = self.store.load(self.profile_name)
+                self.notify(f"removed {film['title']}", markup=False, timeout=2)
+            else:
+                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
+                self.notify(f"{film['title']}: {event.stars:g} stars", markup=False, timeout=2)
+        except MovieRecError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.profile_changed()
+
+    @on(FilmTable.DismissRequested)
+    def dismiss_film(self, event: FilmTable.DismissRequested) -> None:
+        film = self.engine.film(event.index)
+        try:
+            self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
+        except MovieRecError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"not interested: {film['title']}", markup=False, timeout=2)
+        self.profile_changed()
+
+    def profile_changed(self) -> None:
+        for screen in self._visible_screens():
+            if isinstance(screen, (MainScreen, MovieScreen)):
+                screen.refresh_data()
+        if self._finetune_timer is not None:
+            self._finetune_timer.stop()
+        self._finetune_timer = self.set_timer(FINETUNE_PAUSE, lambda: self.start_foldin(announce=False))
+
+    def _visible_screens(self) -> list[Screen]:
+        return list(self.screen_stack)
+
+    def switch_profile(self, name: str) -> None:
+        from movierec.store.profiles import Profile
+
+        try:
+            self.store.path(name)
+            self.profile_name = name
+            self.profile = self.store.load(name)
+        except MovieRecError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            self.profile = Profile(self.profile_name)
+        self.sub_title = f"{self.engine.dataset.name} · profile {self.profile_name} · {self.engine.device_name}"
+        self.profile_changed()
+
+    def action_export_profile(self) -> None:
+        from movierec import paths
+
+        target = paths.data_dir() / "exports" / f"{self.profile_name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        try:
+            self.store.export(self.profile_name, target)
+        except MovieRecError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"profile exported to {target}", markup=False, timeout=8)
+
+    # -- training ---------------------------------------------------------------------------
+    def start_training(self, force: bool = False) -> None:
+        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": 1, "loss": 0.0, "val_hr": None}
+        self._refresh_status()
+        self.train(force)
+
+    def action_retrain(self) -> None:
+        if self.ready and not self.train_state.get("running"):
+            self.start_training(force=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train(self, force: bool) -> None:
+        from movierec.models.ncf import NCFConfig
+
+        worker = get_current_worker()
+        total = self.train_overrides.get("epochs", NCFConfig().epochs)
+
+        def progress(epoch: int, figures: dict) -> None:
+            self.post_message(TrainProgress(figures.get("stage", "model"), epoch, total, figures["loss"], figures.get("val_hr")))
+
+        try:
+            if force:
+                self.engine.train("neumf", callback=progress, should_stop=lambda: worker.is_cancelled, force=True,
+                                  **self.train_overrides)
+            elif not self.engine.has_model():
+                self.engine.train("neumf", callback=progress, should_stop=lambda: worker.is_cancelled,
+                                  **self.train_overrides)
+            self.engine.foldin_model()
+        except KeyboardInterrupt:
+            self.post_message(TrainDone(False, "training cancelled"))
+            return
+        self.post_message(TrainDone(True, "model ready"))
+
+    @on(TrainProgress)
+    def train_progress(self, event: TrainProgress) -> None:
+        self.train_state = {"running": True, "stage": event.stage, "epoch": event.epoch, "total": event.total,
+                            "loss": event.loss, "val_hr": event.val_hr}
+        self._refresh_status()
+
+    @on(TrainDone)
+    def train_done(self, event: TrainDone) -> None:
+        self.train_state = {"running": False}
+        self.status_text = event.text
+        self._refresh_status()
+        if event.ok:
+            self.notify("model trained; your picks are fine-tuned on it", timeout=4)
+            self.start_foldin(announce=False)
+
+    def _refresh_status(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.refresh_status()
+
+    # -- fold-in ----------------------------------------------------------------------------
+    def start_foldin(self, announce: bool) -> None:
+        if not self.ready:
+            return
+        if self.train_state.get("running"):
+            if announce:
+                self.notify("the model is still training; fine-tuning starts when it is ready", timeout=4)
+            return
+        self.foldin()
+
+    def cancel_foldin(self) -> bool:
+        running = [w for w in self.workers if w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        for w in running:
+            w.cancel()
+        return bool(running)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="foldin")
+    def foldin(self) -> None:
+        worker = get_current_worker()
+        engine = self.engine
+        items, stars, skip, _ = engine.profile_items(self.profile)
+        if items.size == 0 and skip.size == 0:
+            self.post_message(FoldInDone(0.0, engine.device_name))
+            return
+        steps = 120
+
+        def progress(step: int, loss: float) -> None:
+            self.post_message(FoldInProgress(step, steps, loss))
+
+        engine.forget_foldin()
+        _, seconds, _ = engine.fold_in(items, stars, skip, callback=progress, should_stop=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            engine.forget_foldin()
+            self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True))
+            return
+        self.post_message(FoldInDone(seconds, engine.device_name))
+
+    @on(FoldInProgress)
+    def foldin_progress(self, event: FoldInProgress) -> None:
+        if isinstance(self.screen, FineTuneScreen):
+            self.screen.progress(event)
+
+    @on(FoldInDone)
+    def foldin_done(self, event: FoldInDone) -> None:
+        if not event.cancelled:
+            self.status_text = f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
+            self._refresh_status()
+            for screen in self.screen_stack:
+                if isinstance(screen, PicksScreen):
+                    screen.refresh_data()
+        if isinstance(self.screen, FineTuneScreen):
+            self.screen.done(event)
+
+    # -- errors and datasets ----------------------------------------------------------------
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "train":
+            self.train_state = {"running": False}
+            self.status_text = "training failed"
+            self._refresh_status()
+        text = str(error) if isinstance(error, MovieRecError) else f"{type(error).__name__}: {error}"
+        self.notify(text, title="error", severity="error", markup=False, timeout=10)
+        if event.worker.group == "load":
+            self.exit(return_code=1, message=f"error: {text}")
+
+    def switch_dataset(self, name: str) -> None:
+        self.workers.cancel_group(self, "train")
+        self.workers.cancel_group(self, "foldin")
+        self.ready = False
+        self.dataset_ref = name
+        self.engine = None
+        for mode in list(self.MODES):
+            if mode != self.current_mode:
+                try:
+                    self.remove_mode(mode)
+                except Exception:  # noqa: BLE001 (a mode never opened has nothing to remove)
+                    pass
+                self.add_mode(mode, self.MODES[mode])
+        self.push_screen(LoadingScreen())
+        self.load()
+
+    async def action_quit(self) -> None:
+        # Ratings are written the moment they are made; stop the workers and leave.
+        self.workers.cancel_all()
+        self.exit()
+
+
+def make_app(dataset: str | None = None, profile: str | None = None, device: str = "auto",
+             train_overrides: dict | None = None) -> MovieRecApp:
+    """The app factory used by ``movierec`` and by the tests."""
+    return MovieRecApp(dataset, profile, device, train_overrides)
+
+
+__all__ = ["MovieRecApp", "make_app"]

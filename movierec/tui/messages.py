@@ -1,0 +1,38 @@
+"""Messages shared across screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class TrainProgress(Message):
+    """Background training moved on; floods are merged (only the latest matters)."""
+
+    def __init__(self, stage: str, epoch: int, total: int, loss: float, val_hr: float | None) -> None:
+        super().__init__()
+        self.stage, self.epoch, self.total, self.loss, self.val_hr = stage, epoch, total, loss, val_hr
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrainProgress)
+
+
+class TrainDone(Message):
+    def __init__(self, ok: bool, text: str) -> None:
+        super().__init__()
+        self.ok, self.text = ok, text
+
+
+class FoldInProgress(Message):
+    def __init__(self, step: int, total: int, loss: float) -> None:
+        super().__init__()
+        self.step, self.total, self.loss = step, total, loss
+
+
+class FoldInDone(Message):
+    def __init__(self, seconds: float, device: str, cancelled: bool = False) -> None:
+        super().__init__()
+        self.seconds, self.device, self.cancelled = seconds, device, cancelled
+
+
+class ProfileChanged(Message):
+    """A rating was added, changed or removed: lists that show ratings refresh."""

@@ -1,0 +1,35 @@
+"""Pieces every main screen has: a Header, the model status line and a Footer."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker
+
+from movierec.tui.widgets.status import ModelStatus
+
+
+class MainScreen(Screen):
+    def compose_frame(self) -> ComposeResult:
+        yield Header(show_clock=False)
+
+    def compose_footer(self) -> ComposeResult:
+        yield ModelStatus()
+        yield Footer()
+
+    @on(Worker.StateChanged)
+    def worker_state(self, event: Worker.StateChanged) -> None:
+        """A screen's worker failed: the app shows one notification (workers do not bubble)."""
+        self.app.worker_failed(event)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Re-read what the screen shows (the profile may have changed elsewhere)."""
+
+    def refresh_status(self) -> None:
+        for status in self.query(ModelStatus):
+            status.refresh_status()

@@ -1,0 +1,60 @@
+"""Fine-tune: fit your own user vectors on this machine, with progress, a loss plot and cancel."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label, ProgressBar, Sparkline, Static
+
+from movierec.tui.messages import FoldInDone, FoldInProgress
+from movierec.tui.screens.base import MainScreen
+
+
+class FineTuneScreen(MainScreen):
+    BINDINGS = [Binding("escape", "cancel", "cancel / back"), Binding("f", "start", "fine-tune again")]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        with Vertical(id="finetune"):
+            yield Static("", id="device", markup=False)
+            yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
+            yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
+            yield Label("loss per step", id="loss-label")
+            yield Sparkline([], id="loss")
+            yield Static("", id="result", markup=False)
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#device", Static).update(f"device: {self.app.engine.device_name}")
+        self.action_start()
+
+    def action_start(self) -> None:
+        self.losses: list[float] = []
+        self.query_one("#result", Static).update("fitting...")
+        self.app.start_foldin(announce=True)
+
+    def action_cancel(self) -> None:
+        if self.app.cancel_foldin():
+            self.query_one("#result", Static).update("cancelled; your ratings are saved")
+        else:
+            self.app.action_show_picks()
+
+    @on(FoldInProgress)
+    def progress(self, event: FoldInProgress) -> None:
+        self.losses.append(event.loss)
+        bar = self.query_one("#foldin-bar", ProgressBar)
+        bar.update(total=event.total, progress=event.step)
+        self.query_one("#loss", Sparkline).data = list(self.losses)
+        self.query_one("#loss-label", Label).update(f"loss per step: {event.loss:.4f}")
+
+    @on(FoldInDone)
+    def done(self, event: FoldInDone) -> None:
+        if event.cancelled:
+            self.query_one("#result", Static).update("cancelled; your ratings are saved")
+            return
+        bar = self.query_one("#foldin-bar", ProgressBar)
+        bar.update(total=1, progress=1)
+        self.query_one("#result", Static).update(
+            f"done in {event.seconds:.2f} s on {event.device}; press p for your picks")

@@ -1,0 +1,97 @@
+"""My ratings: sortable, edit with the rating keys, remove with x; switch or create profiles."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Label, Select
+
+from movierec.tui.screens.base import MainScreen
+from movierec.tui.widgets.tables import FilmTable, safe, stars_text
+
+SORTS = ("newest", "stars", "title")
+
+
+class RatingsScreen(MainScreen):
+    BINDINGS = [Binding("o", "cycle_sort", "sort"), Binding("c", "new_profile", "new profile")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "newest"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        with Horizontal(id="profile-bar"):
+            yield Label("profile:")
+            names = self._profile_names()
+            yield Select([(n, n) for n in names], allow_blank=False, value=self.app.profile_name, id="profile")
+            yield Input(placeholder="new profile name, Enter", id="new-profile", classes="hidden")
+            yield Label("", id="count")
+        yield FilmTable(id="ratings")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FilmTable).add_columns("yours", "title", "year", "genres")
+        self.refresh_data()
+        self.query_one(FilmTable).focus()
+
+    def refresh_data(self) -> None:
+        app = self.app
+        select = self.query_one("#profile", Select)
+        names = self._profile_names()
+        with self.prevent(Select.Changed):
+            select.set_options([(n, n) for n in names])
+            select.value = app.profile_name
+        profile = app.profile
+        rows = []
+        for rating in profile.ratings.values():
+            index = app.engine.index_of(rating.movie_id)
+            rows.append((rating, index))
+        key = {"newest": lambda r: -r[0].time, "stars": lambda r: (-r[0].stars, r[0].title),
+               "title": lambda r: r[0].title.lower()}[self.sort]
+        rows.sort(key=key)
+        table = self.query_one(FilmTable)
+        cursor = table.cursor_row
+        table.clear()
+        for rating, index in rows:
+            if index is None:
+                continue  # a film of another dataset: kept in the profile, not shown here
+            film = app.engine.film(index)
+            table.add_row(stars_text(rating.stars), safe(film["title"]), str(film["year"] or ""),
+                          safe(", ".join(film["genres"][:3])), key=str(index))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.query_one("#count", Label).update(f"{len(profile.ratings)} ratings · sorted by {self.sort}")
+
+    def _profile_names(self) -> list[str]:
+        return sorted(set(self.app.store.names()) | {self.app.profile_name})
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_data()
+
+    def action_new_profile(self) -> None:
+        box = self.query_one("#new-profile", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    @on(Input.Submitted, "#new-profile")
+    def create_profile(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        event.input.value = ""
+        event.input.add_class("hidden")
+        if name:
+            self.app.switch_profile(name)
+        self.query_one(FilmTable).focus()
+
+    @on(Select.Changed, "#profile")
+    def pick_profile(self, event: Select.Changed) -> None:
+        if event.value != Select.NULL and event.value != self.app.profile_name:
+            self.app.switch_profile(str(event.value))
+
+    @on(DataTable.RowSelected)
+    def open_film(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.open_movie(int(event.row_key.value))

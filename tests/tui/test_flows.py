@@ -1,0 +1,162 @@
+"""Pilot tests of each flow, on the bundled data with a small, fast model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from movierec.store.profiles import ProfileStore
+from movierec.tui.screens.finetune import FineTuneScreen
+from movierec.tui.screens.onboarding import OnboardingScreen
+from movierec.tui.screens.picks import PicksScreen
+from movierec.tui.screens.ratings import RatingsScreen
+from movierec.tui.screens.search import SearchScreen
+from movierec.tui.widgets.tables import FilmTable
+from tests.tui.conftest import settle
+
+pytestmark = pytest.mark.slow
+
+
+def picks_shown(app) -> set[int]:
+    shown = set()
+    for table in app.screen.query(FilmTable):
+        for row in table.rows:
+            shown.add(int(row.value))
+    return shown
+
+
+async def test_onboarding_rate_five_finetune_then_picks(home, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)  # trains the small model in the background, too
+        assert isinstance(app.screen, OnboardingScreen)
+        for key in ("5", "4", "5", "dollar_sign", "5"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert len(app.profile.ratings) == 5
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FineTuneScreen)
+        assert "done in" in str(app.screen.query_one("#result").render())
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        shown = picks_shown(app)
+        assert len(shown) >= 10
+        rated = {app.engine.index_of(m) for m in app.profile.ratings}
+        assert not shown & rated
+    # Saved on disk as they were made.
+    assert {r.stars for r in ProfileStore().load("default").ratings.values()} == {5.0, 4.0, 3.5}
+
+
+async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(trained, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"godfater")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        table = app.screen.query_one(FilmTable)
+        first = app.engine.film(table.current_index())
+        assert first["title"] == "Godfather, The (1972)"
+        table.focus()
+        await pilot.press("4")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RatingsScreen)
+        rows = app.screen.query_one(FilmTable)
+        assert rows.row_count == 1
+        assert app.engine.film(rows.current_index())["title"] == "Godfather, The (1972)"
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.screen.query_one(FilmTable).row_count == 0
+
+
+async def test_diversity_keys_change_the_list(trained, app_factory):
+    store = ProfileStore()
+    for title_id in (1, 3114, 2355, 4886, 6377):  # Toy Story, Toy Story 2, A Bug's Life, Monsters Inc., Nemo
+        store.rate("default", title_id, 5.0)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        before = [int(r.value) for r in app.screen.query_one("#list-0", FilmTable).rows]
+        for _ in range(6):
+            await pilot.press("plus")
+        await settle(app, pilot)
+        assert app.diversity == pytest.approx(0.8)
+        after = [int(r.value) for r in app.screen.query_one("#list-0", FilmTable).rows]
+        assert before != after and len(after) == 10
+        assert "diversity 0.8" in str(app.screen.query_one("#picks-status").render())
+
+
+async def test_cancel_finetune(trained, app_factory, monkeypatch):
+    from movierec.models import foldin
+
+    monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)  # only the fine-tune asked for runs
+    store = ProfileStore()
+    real = foldin.fold_in
+
+    def slow_fold_in(*args, **kwargs):  # many steps, so there is time to cancel; still deterministic
+        kwargs["config"] = foldin.FoldInConfig(steps=200_000)
+        return real(*args[:4], **kwargs)
+
+    monkeypatch.setattr("movierec.engine.fold_in", slow_fold_in)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            if app.ready:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("5")  # a first rating on the welcome screen
+        await pilot.press("t")
+        for _ in range(200):  # until the fit reports progress
+            await pilot.pause(0.05)
+            if isinstance(app.screen, FineTuneScreen) and app.screen.losses:
+                break
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "cancelled" in str(app.screen.query_one("#result").render())
+    assert len(store.load("default").ratings) == 1
+
+
+async def test_quit_during_training_exits_cleanly_and_keeps_ratings(home, app_factory):
+    app = app_factory()
+    app.train_overrides = {"epochs": 50, "pretrain": True}  # long enough to quit in the middle
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(600):
+            if app.ready:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("5")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.train_state.get("epoch"):
+                break
+        assert app.train_state.get("running")
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+    assert len(ProfileStore().load("default").ratings) == 1
+
+
+async def test_command_palette_has_a_command_per_screen(trained, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Search", "My ratings", "Picks", "Fine-tune", "Retrain model", "Export profile", "Theme"} <= titles
+
+
+async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.engine.dataset.catalog.titles[0] = "[bold red]Evil[/] \x1b[2J (1995)"
+        app.open_movie(0)
+        await settle(app, pilot)
+        details = app.screen.query_one("#details").render()
+        assert "[bold red]Evil[/]" in str(details)
+        assert "\x1b" not in str(details)

@@ -1,0 +1,57 @@
+"""Snapshot tests of every screen at 80x24 and 120x40 (pytest-textual-snapshot)."""
+
+from __future__ import annotations
+
+import pytest
+
+from movierec.store.profiles import ProfileStore
+from tests.tui.conftest import settle
+
+pytestmark = pytest.mark.slow
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Fold-in timings show as 0.00 s so pictures do not change from run to run."""
+    monkeypatch.setattr("movierec.models.foldin.time.perf_counter", lambda: 0.0)
+
+
+def _rated():
+    store = ProfileStore()
+    for movie_id, stars in ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5)):
+        store.rate("default", movie_id, stars)
+
+
+def _run_before(keys: tuple[str, ...]):
+    async def before(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return before
+
+
+SCREENS = {
+    "onboarding": (False, ()),
+    "picks": (True, ()),
+    "search": (True, ("slash", *"toy stroy")),
+    "ratings": (True, ("r",)),
+    "finetune": (True, ("t",)),
+    "movie": (True, ("slash", *"alien", "tab", "enter")),
+    "help": (True, ("question_mark",)),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_screen(screen, size, trained, app_factory, snap_compare, frozen_clock):
+    rated, keys = SCREENS[screen]
+    if rated:
+        _rated()
+    assert snap_compare(app_factory(), terminal_size=size, run_before=_run_before(keys))
