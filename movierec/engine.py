@@ -283,7 +283,8 @@ class Engine:
                          exclude=items, callback=callback, should_stop=should_stop,
                          popularity=self.dataset.catalog.n_ratings)
         scores = score_items(rec.module, result.vectors)
-        self._fold_cache = (key, scores, result.losses)
+        if should_stop is None or not should_stop():  # an interrupted fit is never reused
+            self._fold_cache = (key, scores, result.losses)
         return scores, result.seconds, result.losses
 
     def forget_foldin(self) -> None:

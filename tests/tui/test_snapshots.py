@@ -43,7 +43,7 @@ SCREENS = {
     "search": (True, ("slash", *"toy stroy")),
     "ratings": (True, ("r",)),
     "finetune": (True, ("t",)),
-    "movie": (True, ("slash", *"alien", "tab", "enter")),
+    "movie": (True, ("slash", *"alien", "enter", "enter")),
     "help": (True, ("question_mark",)),
 }
 

@@ -61,10 +61,18 @@ class PicksScreen(MainScreen):
             mix = mix or block.get("mix")
             widgets.append(Label(block["title"], classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks")
-            table.add_columns("#", "title", "genres", "why")
+            wide = self.size.width >= 110
+            title_width = 44 if wide else max(24, self.size.width // 2 - 4)
+            table.add_column("#", width=2)
+            table.add_column("title", width=title_width)
+            if wide:
+                table.add_column("genres", width=24)
+            table.add_column("why")
             for rank, pick in enumerate(block["picks"], 1):
-                table.add_row(str(rank), safe(pick.title), safe(", ".join(pick.genres[:3])), safe(pick.reason, "italic"),
-                              key=str(pick.index))
+                cells = [str(rank), safe(pick.title)]
+                if wide:
+                    cells.append(safe(", ".join(pick.genres[:3])))
+                table.add_row(*cells, safe(pick.reason, "italic"), key=str(pick.index))
             widgets.append(table)
         if not widgets:
             widgets.append(Static("Rate a few films first: / to search, o for well-known films.", markup=False))

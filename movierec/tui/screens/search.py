@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -50,7 +51,8 @@ class SearchScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
         rows = self.app.engine.search_films(text, genre, years, limit=50)
-        self.app.call_from_thread(self.show, rows)
+        if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
+            self.app.call_from_thread(self.show, rows)
 
     def show(self, rows: list[dict]) -> None:
         table = self.query_one(FilmTable)

@@ -9,7 +9,7 @@ from textual.widgets import Label, ProgressBar
 
 class ModelStatus(Horizontal):
     DEFAULT_CSS = """
-    ModelStatus { height: 1; dock: bottom; padding: 0 1; background: $panel; }
+    ModelStatus { height: 1; padding: 0 1; background: $panel; }
     ModelStatus Label { width: auto; margin-right: 1; }
     ModelStatus ProgressBar { width: 30; }
     ModelStatus.-idle ProgressBar { display: none; }
