@@ -61,6 +61,9 @@ class Engine:
         self._neural: dict[str, NeuralRecommender] = {}
 
     # -- data -------------------------------------------------------------------------------
+    default_epochs = ncf.NCFConfig().epochs
+    foldin_steps = FoldInConfig().steps
+
     @property
     def device_name(self) -> str:
         return devices.describe(self.device)

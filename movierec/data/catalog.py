@@ -115,9 +115,19 @@ class Catalog:
         for i in self._exact.get(text, []) + self._exact.get(bare, []):
             if year is None or int(self.years[i]) == year:
                 results[i] = TitleMatch(i, self.titles[i], True, 100.0)
-        hits = process.extract(bare, self._bare, scorer=fuzz.WRatio, limit=max(limit * 3, 30), score_cutoff=min_score)
-        for _, score, i in hits:
+        # Candidates from two cheap scorers over the whole catalogue (WRatio over 87k titles costs
+        # ~60 ms a keystroke, these ~20 ms): partial_ratio finds a title being typed ("godfa"),
+        # QRatio a whole title with typos ("toy stroy"). Only the candidates get the full WRatio.
+        width = max(limit * 3, 30)
+        candidates = {i for _, _, i in process.extract(bare, self._bare, scorer=fuzz.partial_ratio, limit=width,
+                                                       score_cutoff=min_score)}
+        candidates |= {i for _, _, i in process.extract(bare, self._bare, scorer=fuzz.QRatio, limit=width,
+                                                        score_cutoff=min_score)}
+        for i in candidates:
             if i in results or (year is not None and int(self.years[i]) != year):
+                continue
+            score = fuzz.WRatio(bare, self._bare[i])
+            if score < min_score:
                 continue
             # Prefer whole-title similarity over partial matches of long titles.
             full = fuzz.ratio(bare, self._bare[i])

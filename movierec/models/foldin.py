@@ -89,7 +89,10 @@ def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_it
         w[rated] = 0.0
         if w.sum() > 0:
             weights_t = torch.as_tensor(w / w.sum(), dtype=torch.float32, device=device)
-    optimizer = torch.optim.Adam(vectors, lr=config.lr)
+    # Adam by hand for these few vectors: torch.optim's first step costs ~1 s of one-time set-up
+    # (it imports torch._dynamo), which would be most of the app's start-up.
+    moments = [(torch.zeros_like(v), torch.zeros_like(v)) for v in vectors]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
     losses: list[float] = []
     loss = torch.zeros((), device=device)
     for step in range(config.steps):
@@ -106,12 +109,15 @@ def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_it
         logits = model.score_vectors([v[None, :] for v in vectors], items)[0]
         loss = (F.binary_cross_entropy_with_logits(logits, labels, reduction="none") * weights).sum() / weights.sum()
         loss = loss + config.prior * sum(((v - b) ** 2).sum() for v, b in zip(vectors, base))
-        optimizer.zero_grad(set_to_none=True)
         # Gradients for the user's vectors only: the model's weights stay frozen and untouched.
         grads = torch.autograd.grad(loss, vectors)
-        for v, g in zip(vectors, grads):
-            v.grad = g
-        optimizer.step()
+        with torch.no_grad():
+            for v, g, (m, s2) in zip(vectors, grads, moments):
+                m.mul_(beta1).add_(g, alpha=1 - beta1)
+                s2.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                m_hat = m / (1 - beta1 ** (step + 1))
+                s_hat = s2 / (1 - beta2 ** (step + 1))
+                v.sub_(config.lr * m_hat / (s_hat.sqrt() + eps))
         if callback is not None and (step % 10 == 9 or step == config.steps - 1):
             losses.append(float(loss.detach()))
             callback(step + 1, losses[-1])

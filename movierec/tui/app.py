@@ -258,10 +258,8 @@ class MovieRecApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
     def train(self, force: bool) -> None:
-        from movierec.models.ncf import NCFConfig
-
         worker = get_current_worker()
-        total = self.train_overrides.get("epochs", NCFConfig().epochs)
+        total = self.train_overrides.get("epochs", self.engine.default_epochs)
 
         def progress(epoch: int, figures: dict) -> None:
             self.post_message(TrainProgress(figures.get("stage", "model"), epoch, total, figures["loss"], figures.get("val_hr")))
@@ -323,7 +321,7 @@ class MovieRecApp(App):
         if items.size == 0 and skip.size == 0:
             self.post_message(FoldInDone(0.0, engine.device_name))
             return
-        steps = 120
+        steps = engine.foldin_steps
 
         def progress(step: int, loss: float) -> None:
             self.post_message(FoldInProgress(step, steps, loss))

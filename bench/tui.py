@@ -1,0 +1,106 @@
+"""TUI responsiveness: startup to the first screen with a cached model, and search per keystroke.
+
+    python bench/tui.py
+
+1. Startup: a fresh process builds the app (the same factory as `movierec`),
+   runs it headless, and stops the clock when the picks screen shows its first
+   list (profile of 5 ratings, model already trained and cached). Reported with
+   and without the process's import time.
+2. Search: an 87,585-title catalogue (ml-32m size) of generated titles; each
+   keystroke of several queries typed letter by letter is timed through
+   `Catalog.search` (what the search screen's worker calls).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+CHILD = r"""
+import time
+t0 = time.perf_counter()
+import asyncio, json, sys
+from movierec.tui.app import make_app
+from movierec.tui.screens.picks import PicksScreen
+from movierec.tui.widgets.tables import FilmTable
+t_import = time.perf_counter()
+
+async def main():
+    app = make_app(device="cpu")
+    start = time.perf_counter()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while True:
+            await pilot.pause(0.005)
+            screen = app.screen
+            if isinstance(screen, PicksScreen) and any(t.row_count for t in screen.query(FilmTable)):
+                break
+        first = time.perf_counter()
+    print(json.dumps({"import_s": t_import - t0, "first_screen_s": first - start, "total_s": first - t0}))
+
+asyncio.run(main())
+"""
+
+
+def startup() -> dict:
+    home = tempfile.mkdtemp(prefix="movierec-bench-")
+    env = {**os.environ, "MOVIEREC_HOME": home}
+    prep = ("from movierec.engine import Engine; from movierec.store.profiles import ProfileStore; "
+            "Engine(None, 'cpu').train('neumf'); s = ProfileStore(); "
+            "[s.rate('default', m, 5.0) for m in (1, 260, 1196, 2571, 4993)]")
+    subprocess.run([sys.executable, "-c", prep], env=env, check=True, capture_output=True)
+    runs = [json.loads(subprocess.run([sys.executable, "-c", CHILD], env=env, check=True, capture_output=True,
+                                      text=True).stdout.strip().splitlines()[-1]) for _ in range(3)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def search() -> dict:
+    from movierec.data.catalog import Catalog
+    from movierec.data.ids import Vocabulary
+
+    rng = np.random.default_rng(0)
+    words = ("night love return dark city last blue dead star summer secret man girl war king lost wild red house "
+             "dream road ghost iron river matrix godfather toy story alien heat fargo casino blade runner amelie "
+             "spirited away seven psycho vertigo jaws rocky titanic gladiator memento inception avatar").split()
+    n = 87_585
+    titles = []
+    for k in range(n):
+        title = " ".join(rng.choice(words, size=int(rng.integers(1, 5))).tolist()).title()
+        if k % 7 == 0:
+            title = f"{title}, The"
+        titles.append(f"{title} {k} ({1900 + k % 125})")
+    cat = Catalog(Vocabulary(np.arange(n)), titles, np.zeros(n, np.int32), np.zeros((n, 20), np.uint8),
+                  n_ratings=rng.zipf(1.5, n).astype(np.int32) % 100_000)
+    t = time.perf_counter()
+    cat.search("warm up")
+    index_s = time.perf_counter() - t
+    timings = []
+    for query in ("godfater", "the matrix", "spirted away", "blade runer 2049", "amelie"):
+        for end in range(1, len(query) + 1):
+            t = time.perf_counter()
+            cat.search(query[:end], limit=50)
+            timings.append(time.perf_counter() - t)
+    timings.sort()
+    return {"titles": n, "index_s": index_s, "keystrokes": len(timings), "median_ms": statistics.median(timings) * 1e3,
+            "p95_ms": timings[int(0.95 * len(timings)) - 1] * 1e3, "max_ms": timings[-1] * 1e3}
+
+
+def main() -> None:
+    print(f"machine: {platform.node()}, {os.cpu_count()} cpus, python {platform.python_version()}")
+    s = search()
+    print(f"search: {s['titles']:,} titles, index built once in {s['index_s']:.2f} s; {s['keystrokes']} keystrokes: "
+          f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, max {s['max_ms']:.1f} ms")
+    r = startup()
+    print(f"startup (median of 3, cached model, 5 ratings): imports {r['import_s']:.2f} s, app start to first "
+          f"picks list {r['first_screen_s']:.2f} s, process start to first picks list {r['total_s']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
