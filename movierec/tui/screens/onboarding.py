@@ -23,7 +23,9 @@ class OnboardingScreen(MainScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(FilmTable)
-        table.add_columns("title", "year", "genres", "yours")
+        table.add_column("title", width=44)
+        for name, width in (("year", 4), ("genres", 30), ("yours", 5)):
+            table.add_column(name, width=width)
         self.refresh_data()
         table.focus()
 

@@ -27,7 +27,10 @@ class SearchScreen(MainScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        self.query_one(FilmTable).add_columns("title", "year", "genres", "mean", "ratings", "yours")
+        table = self.query_one(FilmTable)
+        table.add_column("title", width=44)
+        for name, width in (("year", 4), ("genres", 26), ("mean", 4), ("ratings", 7), ("yours", 5)):
+            table.add_column(name, width=width)
         self.query_one("#query", Input).focus()
 
     def action_focus_search(self) -> None:
