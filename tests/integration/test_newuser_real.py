@@ -12,10 +12,17 @@ from movierec.store.profiles import Profile, Rating
 def engine(tmp_path_factory):
     import os
 
+    old = os.environ.get("MOVIEREC_HOME")
     os.environ["MOVIEREC_HOME"] = str(tmp_path_factory.mktemp("home"))
-    e = Engine(None, "cpu")
-    e.foldin_model()
-    return e
+    try:
+        e = Engine(None, "cpu")
+        e.foldin_model()
+    finally:
+        if old is None:
+            os.environ.pop("MOVIEREC_HOME", None)
+        else:
+            os.environ["MOVIEREC_HOME"] = old
+    yield e
 
 
 def _profile(engine, pairs):
