@@ -35,6 +35,9 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--configs", default="[{}]", help="JSON list of FoldInConfig overrides to compare")
+    parser.add_argument("--random-model", action="store_true",
+                        help="speed only: save an untrained NeuMF for the dataset instead of training one "
+                             "(fold-in costs the same whatever the weights; for catalogues too big to train here)")
     args = parser.parse_args()
     os.environ.setdefault("MOVIEREC_HOME", tempfile.mkdtemp(prefix="movierec-bench-"))
     import torch
@@ -90,6 +93,16 @@ def main() -> None:
                   f"fold-in median {statistics.median(seconds) * 1000:.0f} ms", flush=True)
 
     # Speed: a warm engine (model and content vectors loaded), 20 different 20-rating profiles.
+    if args.random_model:
+        from movierec.models.ncf import build
+        from movierec.store import checkpoints
+
+        config = NCFConfig(model="neumf")
+        module = build(config, ds.n_users, ds.n_items)
+        meta = {"model": "neumf", "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
+                "n_users": ds.n_users, "n_items": ds.n_items, "note": "untrained, for bench/foldin.py speed only"}
+        checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), module.state_dict(), meta,
+                         ds.user_ids.array, ds.item_ids.array)
     engine.foldin_model()
     engine.content
     popular = np.argsort(-ds.catalog.n_ratings)[:500]

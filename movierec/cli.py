@@ -422,6 +422,12 @@ def _match(engine, title: str) -> tuple[int, int, str, bool]:
     return match.index, int(cat.item_ids.ids(match.index)[0]), cat.titles[match.index], match.exact
 
 
+def _film_and_profile(ctx: click.Context, dataset: str | None, title: str, profile_name: str | None) -> tuple[int, str, str]:
+    """(movie id, matched title, profile name) for the commands that change one film in a profile."""
+    _, movie_id, matched, _ = _match(_engine(ctx, dataset, quiet=True), title)
+    return movie_id, matched, _profile_name(ctx, profile_name)
+
+
 @cli.command("rate")
 @click.argument("title")
 @click.argument("stars", type=float)
@@ -455,9 +461,7 @@ def unrate_cmd(ctx, title, profile_name, dataset):
     """Remove a rating (or a "not interested" mark)."""
     from movierec.store.profiles import ProfileStore
 
-    engine = _engine(ctx, dataset, quiet=True)
-    _, movie_id, matched, _ = _match(engine, title)
-    name = _profile_name(ctx, profile_name)
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
     if not ProfileStore().unrate(name, movie_id):
         raise MovieRecError(f"{matched} is not rated in profile {name!r}; see `movierec --headless ratings`")
     stdout().print(safe(f"Removed {matched} from profile {name!r}."))
@@ -472,9 +476,7 @@ def dismiss_cmd(ctx, title, profile_name, dataset):
     """Mark a film "not interested": it never appears in your picks."""
     from movierec.store.profiles import ProfileStore
 
-    engine = _engine(ctx, dataset, quiet=True)
-    _, movie_id, matched, _ = _match(engine, title)
-    name = _profile_name(ctx, profile_name)
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
     ProfileStore().not_interested(name, movie_id, matched)
     stdout().print(safe(f"{matched} marked not interested in profile {name!r}."))
 

@@ -20,10 +20,14 @@ import io
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from movierec.data.source import ReleaseFiles
+
+if TYPE_CHECKING:  # pandas is imported only when a release is parsed: a cached load (and the TUI) skip it
+    import pandas as pd
 from movierec.errors import DataError
 
 #: The fixed genre vocabulary (the ml-latest one; older releases map onto it).
@@ -79,6 +83,8 @@ def _decode(raw: bytes) -> str:
 
 def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: list[str], header_lines: int) -> None:
     """Raise a DataError naming the first row whose numeric fields do not parse."""
+    import pandas as pd
+
     for col in numeric:
         if col not in frame.columns:
             raise DataError(f"{files.describe(name)} has no '{col}' column; is this an unmodified MovieLens file?")
@@ -106,6 +112,8 @@ def _read_table(
     data: bytes | None = None,
 ) -> pd.DataFrame:
     """Read a delimited table fast; on failure, find and name the first bad row."""
+    import pandas as pd
+
     header = 0 if names is None else None
     dtypes = {**numeric, **{c: str for c in text}}
 
@@ -231,6 +239,8 @@ def _load_dat(files: ReleaseFiles) -> RawRelease:
 
 
 def _load_100k(files: ReleaseFiles) -> RawRelease:
+    import pandas as pd
+
     raw = files.read_bytes("u.data").replace(b"\r\n", b"\n")
     ratings = _read_table(
         files, "u.data", sep=r"\s+" if b"\t" not in raw[:200] else "\t", names=["user", "item", "rating", "timestamp"],

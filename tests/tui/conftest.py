@@ -50,6 +50,16 @@ async def settle(app, pilot, rounds: int = 3) -> None:
         if app.ready:
             break
         await pilot.pause(0.05)
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
+    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
+
+    busy = (WorkerState.PENDING, WorkerState.RUNNING)
+    quiet = 0
+    for _ in range(2000):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # a superseded search or pick list: wait for the rest
+            pass
         await pilot.pause()
+        quiet = quiet + 1 if not any(w.state in busy for w in app.workers) else 0
+        if quiet >= rounds:
+            break
