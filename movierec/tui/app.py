@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.errors import MovieRecError
@@ -36,8 +36,9 @@ FINETUNE_PAUSE = 1.5
 class LoadingScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
+        # Static text, not an animated LoadingIndicator: its 60 fps repaint competes for the GIL
+        # with the loading thread and made start-up measurably slower.
         yield Static("Loading the catalogue and your model...", id="loading-text", markup=False)
-        yield LoadingIndicator()
         yield Footer()
 
 
