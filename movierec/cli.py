@@ -7,7 +7,6 @@ input or environment print one line (``error: ...``) and exit non-zero.
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 
 import click

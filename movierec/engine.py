@@ -59,6 +59,7 @@ class Engine:
         self._split: Split | None = None
         self._content: ContentBased | None = None
         self._neural: dict[str, NeuralRecommender] = {}
+        self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
 
     # -- data -------------------------------------------------------------------------------
     default_epochs = ncf.NCFConfig().epochs
@@ -275,7 +276,7 @@ class Engine:
                 callback=None, should_stop=None) -> tuple[np.ndarray, float, list[float]]:
         """NCF scores of every item for a profile, from the user's own fitted vectors (cached per profile)."""
         key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()), seed)
-        cache = getattr(self, "_fold_cache", None)
+        cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
         rec = self.foldin_model()

@@ -38,10 +38,13 @@ class UserItems:
     def dense(self, users: np.ndarray, n_items: int, values: str = "ones") -> np.ndarray:
         """Rows of a user x item matrix for ``users`` (ones, or the ratings)."""
         out = np.zeros((len(users), n_items), dtype=np.float32)
+        users = np.asarray(users, dtype=np.int64)
         lo, hi = self.indptr[users], self.indptr[users + 1]
         lengths = hi - lo
         rows = np.repeat(np.arange(len(users)), lengths)
-        idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(users) else np.zeros(0, np.int64)
+        # Positions lo[r] .. hi[r]-1 of every row at once: each row's start, shifted by a running count.
+        ends = np.cumsum(lengths)
+        idx = np.arange(int(ends[-1]) if len(users) else 0) + np.repeat(lo - (ends - lengths), lengths)
         out[rows, self.items[idx]] = 1.0 if values == "ones" else self.ratings[idx]
         return out
 

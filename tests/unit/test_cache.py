@@ -1,10 +1,8 @@
 import os
 
 import numpy as np
-import pytest
 
 from movierec.data import cache, registry
-from movierec.data import movielens
 
 
 def test_second_load_comes_from_the_cache(latest_release, monkeypatch):
