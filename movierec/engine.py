@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from movierec import device as devices
 from movierec.data import registry
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
-from movierec.models import ncf
 from movierec.models.base import Callback, Recommender
 from movierec.models.content import ContentBased
-from movierec.models.ease import EASE
-from movierec.models.neural import NeuralRecommender
 from movierec.models.popularity import Popularity
-from movierec.models.foldin import FoldInConfig, fold_in, score_items
 from movierec.data.movielens import GENRES
 from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, LIKED, Recommendations, blend, cold_start_list, finish,
                                 genre_filter, parse_years, popular_scores, standardise)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
+
+if TYPE_CHECKING:
+    import torch
+
+    from movierec.models import ncf
+    from movierec.models.neural import NeuralRecommender
+
+# torch (~1 s to import) is imported by the methods that train, fold in or score with a neural
+# model, not by this module: data, search, content-based picks and the TUI's first screen skip it.
 
 NEURAL = ("gmf", "mlp", "neumf")
 MODELS = ("pop", "ease", "content", *NEURAL)
@@ -54,7 +59,8 @@ class TrainInfo:
 class Engine:
     def __init__(self, dataset: str | None = None, device: str | None = "auto") -> None:
         self.dataset_ref = dataset
-        self.device = devices.resolve(device)
+        self.device_ref = device
+        self._device: torch.device | None = None
         self._dataset: Dataset | None = None
         self._split: Split | None = None
         self._content: ContentBased | None = None
@@ -62,11 +68,31 @@ class Engine:
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
 
     # -- data -------------------------------------------------------------------------------
-    default_epochs = ncf.NCFConfig().epochs
-    foldin_steps = FoldInConfig().steps
+    @property
+    def default_epochs(self) -> int:
+        from movierec.models.ncf import NCFConfig
+
+        return NCFConfig().epochs
+
+    @property
+    def foldin_steps(self) -> int:
+        from movierec.models.foldin import FoldInConfig
+
+        return FoldInConfig().steps
+
+    @property
+    def device(self) -> torch.device:
+        """The compute device, chosen once (auto = cuda, then mps, then cpu)."""
+        if self._device is None:
+            from movierec import device as devices
+
+            self._device = devices.resolve(self.device_ref)
+        return self._device
 
     @property
     def device_name(self) -> str:
+        from movierec import device as devices
+
         return devices.describe(self.device)
 
     @property
@@ -135,8 +161,10 @@ class Engine:
 
     # -- neural models ------------------------------------------------------------------------
     def _config(self, model: str, **overrides) -> ncf.NCFConfig:
+        from movierec.models.ncf import NCFConfig
+
         values = {k: v for k, v in overrides.items() if v is not None}
-        return ncf.NCFConfig(model=model, **values)
+        return NCFConfig(model=model, **values)
 
     def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
         wanted = config.to_json()
@@ -145,6 +173,9 @@ class Engine:
 
     def load_neural(self, model: str, config: ncf.NCFConfig | None = None) -> NeuralRecommender | None:
         """The saved model for this dataset (and config, when given), or None when there is none."""
+        from movierec.models import ncf
+        from movierec.models.neural import NeuralRecommender
+
         path = checkpoints.path_for(self.dataset.fingerprint, model)
         if not path.exists():
             return None
@@ -175,6 +206,8 @@ class Engine:
     def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
               force: bool = False, **overrides) -> tuple[NeuralRecommender, TrainInfo]:
         """Train (or reuse) an NCF model on the leave-one-out training data and save it."""
+        from movierec.models.neural import NeuralRecommender
+
         if model not in NEURAL:
             raise MovieRecError(f"{model!r} is not a neural model; choose one of {', '.join(NEURAL)}")
         config = self._config(model, **overrides)
@@ -211,6 +244,8 @@ class Engine:
         if name == "pop":
             return Popularity()
         if name == "ease":
+            from movierec.models.ease import EASE
+
             return EASE()
         if name == "content":
             return ContentBased()
@@ -279,6 +314,8 @@ class Engine:
         cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
+        from movierec.models.foldin import FoldInConfig, fold_in, score_items
+
         rec = self.foldin_model()
         assert rec.module is not None
         positives = items[stars >= LIKED]
@@ -342,7 +379,8 @@ class Engine:
             liked_stars = stars[liked_mask]
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32))
-        return Recommendations(picks, mix, diversity, div, self.device_name, foldin_seconds, unknown)
+        device = self.device_name if self._device is not None else "not used (no neural model involved)"
+        return Recommendations(picks, mix, diversity, div, device, foldin_seconds, unknown)
 
     def favourite_genres(self, profile: Profile, k: int = 2) -> list[str]:
         """The genres of the films a profile liked most, most frequent first."""

@@ -21,12 +21,16 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from movierec import paths
 from movierec.errors import CheckpointError
 from movierec.store.atomic import atomic_write_with
+
+if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not to locate one
+    import torch
 
 FORMAT = "movierec-checkpoint"
 VERSION = 1
@@ -49,6 +53,8 @@ def path_for(fingerprint: str, model: str) -> Path:
 
 
 def save(path: Path, state: dict[str, torch.Tensor], meta: dict, user_ids: np.ndarray, item_ids: np.ndarray) -> None:
+    import torch
+
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -62,6 +68,8 @@ def save(path: Path, state: dict[str, torch.Tensor], meta: dict, user_ids: np.nd
 
 def load(path: Path) -> Checkpoint:
     """Read a checkpoint without unpickling anything; CheckpointError when it is not a valid one."""
+    import torch
+
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; train one with `movierec --headless train`")
     try:

@@ -82,6 +82,7 @@ class MovieRecApp(App):
         self.genre: str | None = None
         self._finetune_timer = None
         self.ready = False
+        self.model_ready = False  # a trained model is loaded (torch imported)
 
     # -- start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -97,9 +98,12 @@ class MovieRecApp(App):
         engine.content  # noqa: B018
         profile = self._read_profile()
         has_model = engine.has_model()
+        # The first screen opens now, with content-based picks; torch (~1 s to import) and the
+        # model load next, and the picks switch to the chosen model when it is ready.
+        self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
             engine.foldin_model()
-        self.call_from_thread(self._loaded, engine, profile, has_model)
+            self.call_from_thread(self._model_loaded)
 
     def _read_profile(self):
         from movierec.store.profiles import Profile
@@ -114,11 +118,24 @@ class MovieRecApp(App):
         self.engine = engine
         self.profile = profile
         self.ready = True
-        self.sub_title = f"{engine.dataset.name} · profile {self.profile_name} · {engine.device_name}"
-        self.status_text = "model ready" if has_model else ""
+        self._set_sub_title()
+        self.status_text = "loading the model..." if has_model else ""
         self.switch_mode("picks" if profile.ratings else "onboarding")
         if not has_model:
             self.start_training()
+
+    def _model_loaded(self) -> None:
+        self.model_ready = True
+        self._set_sub_title()
+        self.status_text = "model ready"
+        self._refresh_status()
+        for screen in self.screen_stack:
+            if isinstance(screen, PicksScreen):
+                screen.refresh_data()
+
+    def _set_sub_title(self) -> None:
+        device = f" · {self.engine.device_name}" if self.model_ready else ""
+        self.sub_title = f"{self.engine.dataset.name} · profile {self.profile_name}{device}"
 
     # -- navigation -------------------------------------------------------------------------
     def _go(self, mode: str) -> None:
@@ -233,7 +250,7 @@ class MovieRecApp(App):
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.profile = Profile(self.profile_name)
-        self.sub_title = f"{self.engine.dataset.name} · profile {self.profile_name} · {self.engine.device_name}"
+        self._set_sub_title()
         self.profile_changed()
 
     def action_export_profile(self) -> None:
@@ -290,6 +307,7 @@ class MovieRecApp(App):
         self.status_text = event.text
         self._refresh_status()
         if event.ok:
+            self._model_loaded()
             self.notify("model trained; your picks are fine-tuned on it", timeout=4)
             self.start_foldin(announce=False)
 
@@ -302,9 +320,9 @@ class MovieRecApp(App):
     def start_foldin(self, announce: bool) -> None:
         if not self.ready:
             return
-        if self.train_state.get("running"):
+        if self.train_state.get("running") or not self.model_ready:
             if announce:
-                self.notify("the model is still training; fine-tuning starts when it is ready", timeout=4)
+                self.notify("the model is still loading or training; fine-tuning starts when it is ready", timeout=4)
             return
         self.foldin()
 
@@ -370,6 +388,7 @@ class MovieRecApp(App):
         self.workers.cancel_group(self, "train")
         self.workers.cancel_group(self, "foldin")
         self.ready = False
+        self.model_ready = False
         self.dataset_ref = name
         self.engine = None
         for mode in list(self.MODES):

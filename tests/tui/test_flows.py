@@ -103,7 +103,7 @@ async def test_cancel_finetune(trained, app_factory, monkeypatch):
         kwargs["config"] = foldin.FoldInConfig(steps=200_000)
         return real(*args[:4], **kwargs)
 
-    monkeypatch.setattr("movierec.engine.fold_in", slow_fold_in)
+    monkeypatch.setattr("movierec.models.foldin.fold_in", slow_fold_in)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):

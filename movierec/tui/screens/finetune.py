@@ -27,7 +27,9 @@ class FineTuneScreen(MainScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        self.query_one("#device", Static).update(f"device: {self.app.engine.device_name}")
+        app = self.app
+        device = app.engine.device_name if app.model_ready else "chosen once the model has loaded"
+        self.query_one("#device", Static).update(f"device: {device}")
         self.action_start()
 
     def action_start(self) -> None:

@@ -37,7 +37,8 @@ class PicksScreen(MainScreen):
 
     def status_line(self, mix: dict | None = None) -> None:
         app = self.app
-        text = (f"diversity {app.diversity:.1f} (+/-)   model {app.mode} (m)   genre {app.genre or 'any'} (g)")
+        mode = app.mode if app.model_ready else "content (model loading)"
+        text = (f"diversity {app.diversity:.1f} (+/-)   model {mode} (m)   genre {app.genre or 'any'} (g)")
         if mix:
             text += "   mix: " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
         self.query_one("#picks-status", Static).update(text)
@@ -46,7 +47,9 @@ class PicksScreen(MainScreen):
     def compute(self) -> None:
         app = self.app
         worker = get_current_worker()
-        lists = app.engine.browse(app.profile, diversity=app.diversity, mode=app.mode, genre=app.genre,
+        # Until the model is loaded, content-based picks (no torch needed) fill the screen.
+        mode = app.mode if app.model_ready else "content"
+        lists = app.engine.browse(app.profile, diversity=app.diversity, mode=mode, genre=app.genre,
                                   should_stop=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             app.call_from_thread(self.show, lists)
