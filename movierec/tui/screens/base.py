@@ -25,6 +25,7 @@ class MainScreen(Screen):
         self.app.worker_failed(event)
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen first shows (after on_mount): screens fill themselves here only.
         self.refresh_data()
 
     def refresh_data(self) -> None:

@@ -26,7 +26,6 @@ class OnboardingScreen(MainScreen):
         table.add_column("title", width=44)
         for name, width in (("year", 4), ("genres", 30), ("yours", 5)):
             table.add_column(name, width=width)
-        self.refresh_data()
         table.focus()
 
     def refresh_data(self) -> None:

@@ -29,9 +29,6 @@ class PicksScreen(MainScreen):
         yield VerticalScroll(id="lists")
         yield from self.compose_footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-
     def refresh_data(self) -> None:
         self.compute()
 

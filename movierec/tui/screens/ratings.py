@@ -34,7 +34,6 @@ class RatingsScreen(MainScreen):
 
     def on_mount(self) -> None:
         self.query_one(FilmTable).add_columns("yours", "title", "year", "genres")
-        self.refresh_data()
         self.query_one(FilmTable).focus()
 
     def refresh_data(self) -> None:
