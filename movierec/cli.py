@@ -170,15 +170,8 @@ def data_fetch(name: str, as_json: bool) -> None:
 @click.pass_context
 def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, as_json: bool) -> None:
     """Search titles (forgives typos, accents and articles)."""
-    from movierec.data import registry
-
-    ds = registry.load_dataset(_dataset_arg(ctx, dataset))
-    cat = ds.catalog
-    rows = []
-    for match in cat.search(text, limit=limit):
-        i = match.index
-        rows.append({**cat.describe(i), "ratings": int(cat.n_ratings[i]), "mean_rating": round(float(cat.mean_rating[i]), 2),
-                     "match": round(match.score, 1)})
+    engine = _engine(ctx, dataset, quiet=True)
+    rows = [{k: v for k, v in row.items() if k != "index"} for row in engine.search(text, limit)]
     if as_json:
         print_json(rows)
         return
