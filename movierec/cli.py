@@ -208,8 +208,11 @@ class _TrainProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.epochs = epochs
+        # Not a terminal (a log, a pipe, a batch job): one plain line per epoch instead of a live bar.
+        self.lines = enabled and not stderr().is_terminal
+        self.enabled = enabled
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled)
+                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
@@ -227,6 +230,10 @@ class _TrainProgress:
         if "val_hr" in figures:
             text += f"  val HR@10 {figures['val_hr']:.3f}"
         text += f"  {figures['samples'] / max(figures['seconds'], 1e-9) / 1e6:.2f}M samples/s"
+        if self.lines:
+            stderr().print(f"train {stage} epoch {epoch}/{self.epochs}: {text}  ({figures['seconds']:.1f} s)",
+                           highlight=False)
+            return
         self.bar.update(self.tasks[stage], completed=epoch, figures=text)
 
 
@@ -256,13 +263,45 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
               help="Weight of the differentiable genre-diversity regulariser (0 = off).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
+@click.option("--amp", is_flag=True, help="Mixed precision (bf16 autocast) for the forward pass; for GPUs.")
+@click.option("--distributed", is_flag=True,
+              help="Data-parallel training under torchrun (DDP; NCCL on GPUs, gloo on CPU). See README.")
 @device_option
 @json_option
 @click.pass_context
-def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, device,
-              as_json):
-    """Train a model on the dataset (latest ratings held out) and save its checkpoint."""
-    engine = _engine(ctx, dataset, device, quiet=as_json)
+def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+              distributed, device, as_json):
+    """Train a model on the dataset (latest ratings held out) and save its checkpoint.
+
+    With --distributed, start it with torchrun: each process trains on its shard of every epoch,
+    --batch-size is the global batch, and rank 0 writes the checkpoint.
+    """
+    if distributed:
+        from movierec import distributed as dist
+
+        if model not in ("gmf", "mlp", "neumf"):
+            raise MovieRecError(f"--distributed trains neural models (gmf, mlp, neumf), not {model}")
+        group, rank_device = dist.setup(device)
+        try:
+            quiet = as_json or not group.is_main
+            _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force,
+                   amp, str(rank_device), as_json, quiet, group)
+        finally:
+            dist.teardown()
+        return
+    _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+           device, as_json, as_json, None)
+
+
+def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+           device, as_json, quiet, group) -> None:
+    engine = _engine(ctx, dataset, device, quiet=quiet)
+    if group is not None and not quiet:
+        from movierec.models.ncf import NCFConfig
+
+        batch = batch_size or NCFConfig().batch_size
+        stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch {batch} = "
+                       f"{group.world} x {max(1, batch // group.world)} per step")
     if model in ("ease", "content"):
         import time
 
@@ -275,11 +314,15 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, l
         from movierec.models.ncf import NCFConfig
 
         total = epochs or NCFConfig().epochs
-        with _TrainProgress(not as_json, total) as progress:
+        with _TrainProgress(not quiet, total) as progress:
             _, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
                                      lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
-                                     diversity=diversity, seed=seed)
+                                     diversity=diversity, seed=seed, amp=amp or None)
         info = result.to_json()
+    if group is not None:
+        info["ranks"] = group.world
+        if not group.is_main:
+            return
     if as_json:
         print_json({"dataset": engine.dataset.name, **info})
         return

@@ -169,7 +169,7 @@ class Engine:
     def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
         wanted = config.to_json()
         stored = meta.get("config", {})
-        return all(stored.get(k) == v for k, v in wanted.items() if k not in ("chunk_positives",))
+        return all(stored.get(k) == v for k, v in wanted.items() if k not in ("chunk_positives", "amp"))
 
     def load_neural(self, model: str, config: ncf.NCFConfig | None = None) -> NeuralRecommender | None:
         """The saved model for this dataset (and config, when given), or None when there is none."""
@@ -233,7 +233,13 @@ class Engine:
                 "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
                 "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         path = checkpoints.path_for(ds.fingerprint, model)
-        checkpoints.save(path, rec.module.state_dict(), meta, ds.user_ids.array, ds.item_ids.array)
+        from movierec import distributed
+
+        group = distributed.active()
+        if group is not None:
+            meta["ranks"] = group.world
+        if group is None or group.is_main:  # under torchrun every rank holds the same weights; one writes them
+            checkpoints.save(path, rec.module.state_dict(), meta, ds.user_ids.array, ds.item_ids.array)
         rec.meta = meta  # type: ignore[attr-defined]
         self._neural[model] = rec
         return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,

@@ -37,6 +37,7 @@ class NCFConfig:
     diversity: float = 0.0  # weight of the differentiable genre-diversity regulariser
     seed: int = 0
     chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
+    amp: bool = False  # bf16 autocast in training (for GPUs); weights and optimizer stay float32
 
     def to_json(self) -> dict:
         data = asdict(self)

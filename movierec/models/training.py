@@ -84,18 +84,45 @@ class DiversityTerm:
 
 
 class Trainer:
+    """One model's training state: data on the device, optimizers, random streams.
+
+    Ratings are kept on the device as int32 (8 bytes a rating with the sorted
+    int64 membership keys: 20M ratings take 320 MB); samples are built a chunk
+    at a time. Under torchrun (``movierec.distributed``) the model is wrapped in
+    DistributedDataParallel, every rank draws the same permutation of the
+    positives and takes its own shard of it, and ``config.batch_size`` is the
+    global batch (each rank's is ``batch_size / world``).
+    """
+
     def __init__(self, model: nn.Module, split: Split, config: ncf.NCFConfig, device: torch.device,
                  genres: np.ndarray | None = None) -> None:
+        from movierec import distributed
+
         self.model = model.to(device)
         self.config = config
         self.device = device
+        self.dist = distributed.active()
+        self.world = self.dist.world if self.dist else 1
+        self.rank = self.dist.rank if self.dist else 0
         self.n_items = split.n_items
-        self.users = torch.from_numpy(split.train_users.astype(np.int64)).to(device)
-        self.items = torch.from_numpy(split.train_items.astype(np.int64)).to(device)
-        self.train_keys = torch.from_numpy(split.train_keys()).to(device)
+        self.users = self._upload(split.train_users.astype(np.int32))
+        self.items = self._upload(split.train_items.astype(np.int32))
+        self.train_keys = self._upload(split.train_keys())
+        # The order of positives is the same stream on every rank (each takes its shard of one permutation);
+        # negatives and shuffles differ per rank.
+        self.order_generator = torch.Generator(device=device)
+        self.order_generator.manual_seed(config.seed)
         self.generator = torch.Generator(device=device)
-        self.generator.manual_seed(config.seed)
+        self.generator.manual_seed(config.seed + 7919 * (self.rank + 1))  # never the order stream
+        self.batch_size = max(1, config.batch_size // self.world)
+        self.amp = bool(config.amp)
         self.optimizers = self._optimizers(model, split.n_users + split.n_items, config.lr)
+        self.net: nn.Module = model
+        if self.dist is not None:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [device.index] if device.type == "cuda" else None
+            self.net = DistributedDataParallel(model, device_ids=ids)
         self.diversity: DiversityTerm | None = None
         if config.diversity > 0 and genres is not None:
             g = torch.from_numpy(genres.astype(np.float32))
@@ -103,49 +130,72 @@ class Trainer:
             self.diversity = DiversityTerm(g.to(device), config.diversity)
         self.epoch = 0
 
-    @staticmethod
-    def _optimizers(model: nn.Module, rows: int, lr: float) -> list[torch.optim.Optimizer]:
-        """Adam; on large tables, lazy SparseAdam for the embeddings (dense Adam on 165k rows costs
-        ~25 ms a step in full-table updates, most of an ML-20M epoch)."""
+    def _upload(self, array: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(array))
+        if self.device.type == "cuda":
+            return t.pin_memory().to(self.device, non_blocking=True)
+        return t.to(self.device)
+
+    def _optimizers(self, model: nn.Module, rows: int, lr: float) -> list[torch.optim.Optimizer]:
+        """Adam. On CPU with large tables: lazy SparseAdam for the embeddings (dense Adam on 165k rows
+        costs ~25 ms a step in full-table updates, most of an ML-20M epoch). On a GPU the full-table
+        update is microseconds: dense gradients, fused Adam (one kernel for every parameter).
+        DistributedDataParallel averages dense gradients, so distributed training is dense too."""
         embeddings = [m for m in model.modules() if isinstance(m, ncf.Embedding)]
-        if rows < SPARSE_ROWS or not embeddings:
-            for m in embeddings:
-                m.sparse = False
-            return [torch.optim.Adam(model.parameters(), lr=lr)]
+        sparse = self.device.type == "cpu" and self.dist is None and rows >= SPARSE_ROWS and bool(embeddings)
         for m in embeddings:
-            m.sparse = True
+            m.sparse = sparse
+        if not sparse:
+            fused = {"fused": True} if self.device.type == "cuda" else {}
+            return [torch.optim.Adam(model.parameters(), lr=lr, **fused)]
         ids = {id(m.weight) for m in embeddings}
         dense = [p for p in model.parameters() if id(p) not in ids]
         return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr)]
 
-    def _chunks(self):
+    def _shard(self) -> torch.Tensor:
+        """This rank's positives for the epoch: its slice of one shared permutation, cut to equal shards
+        (every rank runs the same number of steps, as DDP needs; at most world - 1 positives wait a turn)."""
         n_pos = self.users.numel()
-        perm = torch.randperm(n_pos, device=self.device, generator=self.generator)
-        for chunk in perm.split(max(self.config.chunk_positives, 1)):
-            u = self.users[chunk]
-            i = self.items[chunk]
-            neg_u = u.repeat(self.config.negatives)
+        perm = torch.randperm(n_pos, device=self.device, generator=self.order_generator)
+        if self.world == 1:
+            return perm
+        per_rank = n_pos // self.world
+        return perm[self.rank * per_rank:(self.rank + 1) * per_rank]
+
+    def _chunks(self):
+        negatives = self.config.negatives
+        for chunk in self._shard().split(max(self.config.chunk_positives // self.world, 1)):
+            u = self.users[chunk].long()
+            i = self.items[chunk].long()
+            neg_u = u.repeat(negatives)
             neg_i = sample_training_negatives(neg_u, self.n_items, self.train_keys, self.generator)
             su = torch.cat([u, neg_u])
             si = torch.cat([i, neg_i])
-            labels = torch.cat([torch.ones(u.numel(), device=self.device), torch.zeros(neg_u.numel(), device=self.device)])
+            labels = torch.zeros(su.numel(), device=self.device)
+            labels[:u.numel()] = 1.0
             order = torch.randperm(su.numel(), device=self.device, generator=self.generator)
             yield su[order], si[order], labels[order]
 
     def train_epoch(self, should_stop=None) -> dict:
-        """One pass over every positive with fresh negatives. Returns {"loss", "samples", "seconds"}."""
+        """One pass over every positive with fresh negatives. Returns {"loss", "samples", "seconds"}.
+
+        The inner loop never waits for the device: no ``.item()``, the running loss stays a device
+        tensor; the one synchronisation is reading it at the end (and one per negative-redraw round).
+        """
         self.model.train()
         start = time.perf_counter()
         total = torch.zeros((), device=self.device)
         samples = 0
-        bs = self.config.batch_size
+        bs = self.batch_size
+        autocast = torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp)
         for su, si, labels in self._chunks():
             for b in range(0, su.numel(), bs):
                 u, i, y = su[b:b + bs], si[b:b + bs], labels[b:b + bs]
-                logits = self.model(u, i)
-                loss = F.binary_cross_entropy_with_logits(logits, y)
-                if self.diversity is not None:
-                    loss = loss + self.diversity(self.model, u, self.generator)
+                with autocast:
+                    logits = self.net(u, i)
+                    loss = F.binary_cross_entropy_with_logits(logits.float(), y)
+                    if self.diversity is not None:
+                        loss = loss + self.diversity(self.model, u, self.generator)
                 for opt in self.optimizers:
                     opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -155,23 +205,43 @@ class Trainer:
                 samples += y.numel()
             if should_stop is not None and should_stop():
                 break
-        self.epoch += 1
-        return {"epoch": self.epoch, "loss": float(total) / max(samples, 1), "samples": samples,
-                "seconds": time.perf_counter() - start}
+        if self.dist is not None:  # the epoch's loss over every rank's samples
+            import torch.distributed as dist
 
+            figures = torch.stack([total, torch.tensor(float(samples), device=self.device)])
+            dist.all_reduce(figures)
+            total, samples = figures[0], int(figures[1].item())
+        loss_value = float(total) / max(samples, 1)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        self.epoch += 1
+        return {"epoch": self.epoch, "loss": loss_value, "samples": samples,
+                "seconds": time.perf_counter() - start}
 
 
 @torch.no_grad()
 def score_candidates(model: nn.Module, users: np.ndarray, items: np.ndarray, device: torch.device,
                      batch: int = 1 << 20) -> np.ndarray:
-    """Logits of (U, C) candidate items, computed in flat batches on ``device``."""
+    """Logits of (U, C) candidate items.
+
+    Users and candidates cross to the device once (pinned, for a GPU), are
+    scored there in flat batches of ``batch`` pairs into one device buffer, and
+    come back once: no host round trip per batch.
+    """
     model.eval()
-    flat_u = torch.from_numpy(np.repeat(np.asarray(users, dtype=np.int64), items.shape[1]))
-    flat_i = torch.from_numpy(np.maximum(items, 0).astype(np.int64).ravel())
-    out = torch.empty(flat_u.numel(), dtype=torch.float32)
-    for b in range(0, flat_u.numel(), batch):
-        out[b:b + batch] = model(flat_u[b:b + batch].to(device), flat_i[b:b + batch].to(device)).float().cpu()
-    return out.view(items.shape).numpy()
+    u = torch.from_numpy(np.ascontiguousarray(users, dtype=np.int64))
+    c = torch.from_numpy(np.maximum(items, 0).astype(np.int64))
+    if device.type == "cuda":
+        u, c = u.pin_memory(), c.pin_memory()
+    u, c = u.to(device, non_blocking=True), c.to(device, non_blocking=True)
+    n_cand = items.shape[1] if items.ndim == 2 else 1
+    out = torch.empty(c.numel(), dtype=torch.float32, device=device)
+    flat_c = c.view(-1)
+    rows = max(1, batch // max(n_cand, 1))
+    for b in range(0, u.numel(), rows):
+        uu = u[b:b + rows].repeat_interleave(n_cand)
+        out[b * n_cand:b * n_cand + uu.numel()] = model(uu, flat_c[b * n_cand:b * n_cand + uu.numel()]).float()
+    return out.cpu().view(items.shape).numpy()
 
 
 @dataclass
@@ -215,6 +285,8 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     For NeuMF with ``config.pretrain``, GMF and MLP are trained first (same
     settings) and NeuMF starts from them, as in He et al. 2017.
     """
+    from movierec import distributed
+
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     if config.model == "neumf" and config.pretrain and init is None:
@@ -236,7 +308,8 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     for _ in range(config.epochs):
         figures = trainer.train_epoch(should_stop)
         if validator is not None:
-            figures["val_hr"] = validator.hit_rate(trainer.model, device)
+            # Every rank holds the same weights; rank 0's figure decides, so all ranks stop together.
+            figures["val_hr"] = distributed.broadcast_float(validator.hit_rate(trainer.model, device), device)
         result.history.append(figures)
         if callback:
             callback(figures["epoch"], {**figures, "stage": config.model})
