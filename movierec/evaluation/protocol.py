@@ -70,12 +70,53 @@ class Protocol:
         known[np.flatnonzero(ok), s.valid_items[pos[ok]]] = True
         return known
 
+    def _known_lists(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, item) pairs of the items ``users`` already have (train and validation), as flat arrays."""
+        h, s = self.history, self.split
+        lo, hi = h.indptr[users], h.indptr[users + 1]
+        lengths = hi - lo
+        ends = np.cumsum(lengths)
+        idx = np.arange(int(ends[-1]) if users.size else 0) + np.repeat(lo - (ends - lengths), lengths)
+        rows = np.repeat(np.arange(users.size), lengths)
+        items = h.items[idx].astype(np.int64)
+        if s.valid_users.size:
+            pos = np.minimum(np.searchsorted(s.valid_users, users), s.valid_users.size - 1)
+            ok = np.flatnonzero(s.valid_users[pos] == users)
+            rows = np.concatenate([rows, ok])
+            items = np.concatenate([items, s.valid_items[pos[ok]].astype(np.int64)])
+        return rows, items
+
+    def _full_ranks_on_device(self, model) -> np.ndarray:
+        """The full protocol for models that score on a torch device: scores, the mask of known items and
+        the comparison all stay on the device; one small array of ranks comes back."""
+        import torch
+
+        device = model.device
+        n = self.split.n_items
+        pairs = (1 << 22) if device.type == "cuda" else (1 << 18)
+        step = max(1, pairs // max(n, 1))
+        out = torch.empty(self.users.size, dtype=torch.int64, device=device)
+        tests = torch.from_numpy(self.split.test_items.astype(np.int64)).to(device)
+        for b in range(0, self.users.size, step):
+            users = self.users[b:b + step]
+            scores = model.score_all_tensor(users)
+            rows = torch.arange(users.size, device=device)
+            target = scores[rows, tests[b:b + step]]
+            known = torch.zeros(scores.shape, dtype=torch.bool, device=device)
+            r, i = self._known_lists(users)
+            known[torch.from_numpy(r).to(device), torch.from_numpy(i).to(device)] = True
+            known[rows, tests[b:b + step]] = True
+            out[b:b + step] = ((scores >= target[:, None]) & ~known).sum(dim=1)
+        return out.cpu().numpy()
+
     def ranks(self, model: Recommender) -> np.ndarray:
         if not self.full:
             scores = model.score(self.users, self.candidates)
             valid = self.candidates >= 0
             valid[:, 0] = False
             return metrics.ranks(scores, scores[:, 0], valid)
+        if hasattr(model, "score_all_tensor"):
+            return self._full_ranks_on_device(model)
         out = np.empty(self.users.size, dtype=np.int64)
         step = max(1, (1 << 24) // max(self.split.n_items, 1))
         for b in range(0, self.users.size, step):

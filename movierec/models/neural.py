@@ -37,6 +37,14 @@ class NeuralRecommender:
         return score_candidates(self.module, users, items, self.device)
 
     @torch.no_grad()
+    def score_all_tensor(self, users: np.ndarray) -> torch.Tensor:
+        """(U, n_items) float32 logits, left on the device (for device-side evaluation)."""
+        assert self.module is not None
+        self.module.eval()
+        block = torch.from_numpy(np.asarray(users, dtype=np.int64)).to(self.device)
+        return self.module.score_all(block).float()
+
+    @torch.no_grad()
     def score_all(self, users: np.ndarray) -> np.ndarray:
         """Logits of every item for ``users``, in user blocks of about 2^18 pairs (cache-sized)."""
         assert self.module is not None

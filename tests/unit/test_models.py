@@ -174,3 +174,22 @@ def test_similar_for_an_unknown_title_lists_candidates():
     result = CliRunner().invoke(cli, ["--headless", "similar", "Toy Stroyy Fourteen Zebra"])
     assert result.exit_code == 1
     assert result.output.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_full_protocol_on_device_equals_the_numpy_path(latest_release):
+    """Neural models rank on the device (scores, known-item mask, comparison); the answer must be the one the
+    generic path (numpy scores, dense mask) gives, user for user."""
+    engine = Engine(str(latest_release), "cpu")
+    rec = NeuralRecommender(NCFConfig(model="neumf", pretrain=False, epochs=3, batch_size=64), "cpu")
+    rec.fit(engine.split, engine.dataset.catalog)
+    protocol = Protocol(engine.split, full=True)
+
+    class NumpyOnly:  # the same model without its device-side scorer
+        name = "neumf"
+        score_all = staticmethod(rec.score_all)
+
+    on_device = protocol.ranks(rec)
+    generic = protocol.ranks(NumpyOnly())
+    assert on_device.shape == (engine.split.test_users.size,)
+    np.testing.assert_array_equal(on_device, generic)
+    assert 0 < on_device.max() < engine.dataset.n_items  # real ranks, not all zeros
