@@ -28,6 +28,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--amp", action="store_true")
+    parser.add_argument("--dense", action="store_true", help="dense Adam even on large tables (no SparseAdam)")
     args = parser.parse_args()
     os.environ.setdefault("MOVIEREC_HOME", tempfile.mkdtemp(prefix="movierec-bench-"))
     import torch
@@ -47,10 +50,17 @@ def main() -> None:
     print(f"machine: {platform.node()}, {devices.describe(device)}, torch {torch.__version__}")
     print(f"data: {ds.n_users:,} users, {ds.n_items:,} items, {ds.n_ratings:,} ratings; load + split "
           f"{time.perf_counter() - t0:.1f} s; peak {peak_gb():.2f} GB")
-    overrides = {"batch_size": args.batch_size} if args.batch_size else {}
+    overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v}
+    overrides["amp"] = args.amp
+    if args.dense:
+        import movierec.models.training as training
+
+        training.SPARSE_ROWS = 1 << 62
     config = NCFConfig(model="neumf", pretrain=False, **overrides)
     model = build(config, ds.n_users, ds.n_items)
     trainer = Trainer(model, split, config, device)
+    print(f"config: batch {config.batch_size}, lr {config.lr}, amp {config.amp}, optimizers "
+          f"{[type(o).__name__ for o in trainer.optimizers]}", flush=True)
     for _ in range(args.epochs):
         f = trainer.train_epoch()
         print(f"epoch {f['epoch']}: {f['samples']:,} samples in {f['seconds']:.1f} s = "

@@ -15,6 +15,7 @@ never pair new weights with an old config.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import zipfile
@@ -27,7 +28,7 @@ import numpy as np
 
 from movierec import paths
 from movierec.errors import CheckpointError
-from movierec.store.atomic import atomic_write_with
+from movierec.store.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not to locate one
     import torch
@@ -63,7 +64,11 @@ def save(path: Path, state: dict[str, torch.Tensor], meta: dict, user_ids: np.nd
         "user_ids": torch.from_numpy(np.ascontiguousarray(user_ids, dtype=np.int64)),
         "item_ids": torch.from_numpy(np.ascontiguousarray(item_ids, dtype=np.int64)),
     }
-    atomic_write_with(path, lambda handle: torch.save(payload, handle))
+    # Serialised in memory first (tens of MB even for ML-20M): torch.save reports a failed write (disk full,
+    # file too large) as a RuntimeError from its zip writer; a plain file write reports it as OSError.
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def load(path: Path) -> Checkpoint:
