@@ -329,8 +329,10 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
     if info.get("reused"):
         stdout().print(safe(f"A matching {model} checkpoint exists ({info['path']}); use --force to retrain."))
     elif info.get("path"):
+        val = (f"validation HR@10 {info['val_hr']:.3f}" if info["val_hr"] is not None
+               else "no validation users (they need 3+ ratings), so every epoch was kept")
         stdout().print(safe(f"Trained {model} in {info['fit_seconds']:.1f} s: best epoch {info['best_epoch']} of "
-                            f"{info['epochs']}, validation HR@10 {info['val_hr']:.3f}; saved {info['path']}"))
+                            f"{info['epochs']}, {val}; saved {info['path']}"))
     else:
         stdout().print(safe(f"Fitted {model} in {info['fit_seconds']:.2f} s ({info['note']})."))
 
@@ -659,18 +661,28 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     if not engine.has_model() and mode != "content" and profile.ratings:
         from movierec.models.ncf import NCFConfig
 
-        with _TrainProgress(not as_json, NCFConfig().epochs) as progress:
-            engine.foldin_model(callback=progress)
+        try:
+            with _TrainProgress(not as_json, NCFConfig().epochs) as progress:
+                engine.foldin_model(callback=progress)
+        except MovieRecError:
+            if mode == "ncf":
+                raise
+            # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     result = engine.recommend(profile, n=limit, diversity=DEFAULT_DIVERSITY if diversity is None else diversity,
                               genres=list(genres) or None, years=years, mode=mode)
     if as_json:
         print_json({"profile": profile.name, "mix": result.mix, "diversity": result.diversity,
                     "genre_diversity": round(result.genre_diversity, 4), "device": result.device,
-                    "unknown_movies": result.unknown_movies, "picks": [p.to_json() for p in result.picks]})
+                    "unknown_movies": result.unknown_movies, "note": result.note,
+                    "picks": [p.to_json() for p in result.picks]})
         return
     if not result.picks:
-        raise MovieRecError("no film passes the filters; loosen --genre or the year range")
+        if genres or years:
+            raise MovieRecError("no film passes the filters; loosen --genre or the year range")
+        raise MovieRecError(result.note or "nothing to recommend")
+    if result.note:
+        stderr().print(f"note: {clean(result.note)}", highlight=False)
     from rich.table import Table
 
     mix = ", ".join(f"{k} {v:.0%}" for k, v in result.mix.items() if v)

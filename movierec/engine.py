@@ -53,7 +53,8 @@ class TrainInfo:
     device: str
 
     def to_json(self) -> dict:
-        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        """Floats rounded; a missing figure (no validation users: NaN) is null, as JSON has no NaN."""
+        return {k: ((round(v, 6) if v == v else None) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
 class Engine:
@@ -264,6 +265,9 @@ class Engine:
                 raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
         if k < 1 or negatives < 1:
             raise MovieRecError("--k and --negatives must be at least 1")
+        if self.split.test_users.size == 0:
+            raise MovieRecError(f"no user of {self.dataset.name} has 2 or more ratings, so leave-one-out has nothing "
+                                "to hold out; evaluate on a dataset where users rated at least 2 films")
         protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed, full=full)
         reports = []
         for name in models:
@@ -358,6 +362,7 @@ class Engine:
         liked_mask = stars >= LIKED
         positives = int(liked_mask.sum())
         foldin_seconds = 0.0
+        note = ""
         if items.size == 0 and skip.size == 0:
             scores, mix = popular_scores(cat), {"popular": 1.0}
         else:
@@ -365,7 +370,14 @@ class Engine:
                                                   np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]))
             ncf_scores = None
             if mode != "content" and (positives or items.size):
-                ncf_scores, foldin_seconds, _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
+                try:
+                    ncf_scores, foldin_seconds, _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
+                except MovieRecError as exc:
+                    if mode == "ncf":
+                        raise
+                    # A dataset no neural model can be trained on (e.g. no unrated items to sample):
+                    # the hybrid falls back to content and says why.
+                    note = f"content-based only: {exc}"
             if mode == "ncf" and ncf_scores is not None:
                 scores, mix = ncf_scores.astype(np.float64), {"ncf": 1.0, "content": 0.0}
             else:
@@ -386,7 +398,9 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32))
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
-        return Recommendations(picks, mix, diversity, div, device, foldin_seconds, unknown)
+        if not picks:
+            note = "nothing left to recommend: every film that matches is already rated or dismissed"
+        return Recommendations(picks, mix, diversity, div, device, foldin_seconds, unknown, note)
 
     def favourite_genres(self, profile: Profile, k: int = 2) -> list[str]:
         """The genres of the films a profile liked most, most frequent first."""

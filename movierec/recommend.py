@@ -51,6 +51,7 @@ class Recommendations:
     device: str
     foldin_seconds: float = 0.0
     unknown_movies: list[int] = field(default_factory=list)
+    note: str = ""  # why the list is not what was asked for (e.g. no neural model possible on this dataset)
 
 
 def standardise(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:

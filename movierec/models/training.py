@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from movierec.data.splits import Split, sample_negatives
+from movierec.errors import MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
 from movierec.models import ncf
 from movierec.models.base import Callback
@@ -98,6 +99,12 @@ class Trainer:
                  genres: np.ndarray | None = None) -> None:
         from movierec import distributed
 
+        if split.train_users.size == 0:
+            raise MovieRecError("there are no training ratings to learn from; use a dataset with more ratings")
+        per_user = np.bincount(split.train_users, minlength=split.n_users)
+        if (per_user[per_user > 0] >= split.n_items).all():
+            raise MovieRecError(f"every user has rated all {split.n_items} item(s), so there are no unrated items to "
+                                "sample as negatives; neural models need a larger catalogue")
         self.model = model.to(device)
         self.config = config
         self.device = device
