@@ -306,6 +306,8 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
         import time
 
         rec = engine.baseline(model)
+        if model == "ease" and not quiet:
+            stderr().print(rec.describe_plan(engine.split), highlight=False)
         start = time.perf_counter()
         rec.fit(engine.split, engine.dataset.catalog)
         info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
@@ -367,6 +369,8 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
         return
     models = list(MODELS) if model_name == "all" else [model_name]
     users, skipped = engine.protocol_users()
+    if "ease" in models and not as_json:
+        stderr().print(engine.baseline("ease").describe_plan(engine.split), highlight=False)
     from movierec.models.ncf import NCFConfig
 
     with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
@@ -375,6 +379,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     if as_json:
         print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
                     "seed": seed, "protocol": "full" if full else "sampled",
+                    "skipped": [{"model": m, "reason": why} for m, why in engine.skipped_models],
                     "results": [{key: r.to_json()[key] for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds")}
                                 for r in reports]})
         return
@@ -391,6 +396,8 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
         table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
                       f"{r.coverage:.3f}", f"{r.fit_seconds:.1f}")
     stdout().print(table)
+    for name, why in engine.skipped_models:
+        stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
 
 
 def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:

@@ -67,6 +67,7 @@ class Engine:
         self._content: ContentBased | None = None
         self._neural: dict[str, NeuralRecommender] = {}
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
+        self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
 
     # -- data -------------------------------------------------------------------------------
     @property
@@ -270,7 +271,14 @@ class Engine:
                                 "to hold out; evaluate on a dataset where users rated at least 2 films")
         protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed, full=full)
         reports = []
+        self.skipped_models = []
         for name in models:
+            if name == "ease" and len(models) > 1:
+                ease = self.baseline("ease")
+                if not ease.plan(self.split)["fits"]:  # type: ignore[attr-defined]
+                    # One model that cannot run here does not cost the others: skipped, with the reason.
+                    self.skipped_models.append(("ease", ease.describe_plan(self.split)))  # type: ignore[attr-defined]
+                    continue
             if name in NEURAL:
                 rec, info = self.train(name, callback=callback, force=retrain, seed=seed, **overrides)
                 model: Recommender = rec

@@ -16,7 +16,7 @@ from movierec.cli import cli
 from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.engine import Engine
-from movierec.errors import CheckpointError
+from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol
 from movierec.models.content import ContentBased
 from movierec.models.ease import EASE
@@ -193,3 +193,43 @@ def test_full_protocol_on_device_equals_the_numpy_path(latest_release):
     assert on_device.shape == (engine.split.test_users.size,)
     np.testing.assert_array_equal(on_device, generic)
     assert 0 < on_device.max() < engine.dataset.n_items  # real ranks, not all zeros
+
+
+def test_ease_says_what_it_will_cost_and_is_skipped_over_the_limit(latest_release):
+    from movierec.models.ease import EASE
+
+    engine = Engine(str(latest_release), "cpu")
+    plan = EASE().plan(engine.split)
+    assert plan["items"] == np.unique(engine.split.train_items).size and plan["fits"]
+    assert plan["memory_gb"] > 0 and plan["seconds"] > 0
+    tiny = EASE(max_memory_gb=plan["memory_gb"] / 2)
+    with pytest.raises(MovieRecError, match="over the memory limit, so it was skipped"):
+        tiny.fit(engine.split, engine.dataset.catalog)
+    # In a multi-model evaluation EASE over the limit is left out, with the reason; the others still run.
+    import movierec.models.ease as ease_module
+
+    real = ease_module.EASE.__init__.__defaults__
+    ease_module.EASE.__init__.__defaults__ = (250.0, plan["memory_gb"] / 2)
+    try:
+        result = CliRunner().invoke(cli, ["--headless", "eval", "--model", "all", "--epochs", "1",
+                                          "--dataset", str(latest_release), "--json"])
+    finally:
+        ease_module.EASE.__init__.__defaults__ = real
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [r["model"] for r in out["results"]] == ["pop", "content", "gmf", "mlp", "neumf"]
+    assert out["skipped"][0]["model"] == "ease" and "GB" in out["skipped"][0]["reason"]
+
+
+def test_ease_sparse_gram_equals_the_dense_product(latest_release):
+    from movierec.models.base import UserItems
+    from movierec.models.ease import EASE
+
+    engine = Engine(str(latest_release), "cpu")
+    split = engine.split
+    model = EASE()
+    model.history = UserItems.from_split(split)
+    model.active = np.unique(split.train_items).astype(np.int64)
+    gram = model._gram(split, model.active.size)
+    x = torch.from_numpy(model.history.dense(np.arange(split.n_users), split.n_items)[:, model.active])
+    torch.testing.assert_close(gram, x.T @ x)
