@@ -111,7 +111,7 @@ class MovieRecApp(App):
         try:
             return self.store.load(self.profile_name)
         except MovieRecError as exc:  # damaged: moved aside, start empty, say where it went
-            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12)
+            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12, markup=False)
             return Profile(self.profile_name)
 
     def _loaded(self, engine, profile, has_model: bool) -> None:

@@ -159,3 +159,22 @@ async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch
         details = app.screen.query_one("#details").render()
         assert "[bold red]Evil[/]" in str(details)
         assert "\x1b" not in str(details)
+
+
+async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app_factory):
+    folder = trained / "data" / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "default.json").write_text('{"format": "movierec-profile", "version": 1, "ratings": [{"movie_id"')
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        aside = [p for p in folder.iterdir() if ".damaged-" in p.name]
+        assert len(aside) == 1
+        told = [n.message for n in app._notifications]
+        assert any("moved to" in m and str(aside[0]) in m for m in told), told
+        assert isinstance(app.screen, OnboardingScreen) and app.profile.ratings == {}
+        await pilot.press("5")
+        await pilot.pause()
+        assert len(app.profile.ratings) == 1
+    assert len(ProfileStore().load("default").ratings) == 1
+    assert aside[0].read_text().startswith('{"format"')  # the damaged copy is kept as it was
