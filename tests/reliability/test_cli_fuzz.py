@@ -29,7 +29,7 @@ NAME = st.one_of(TEXT, st.sampled_from(["default", "work", "a/b", "..", ".hidden
 
 
 def _path(root: Path):
-    return st.sampled_from(["missing.json", "dir", "empty.json", "junk.json", "export.json", "x/../../y.json"]).map(
+    return st.sampled_from(["missing.json", "dir", "empty.json", "junk.json", "export.json", "x/../y.json", "new/sub/z.json"]).map(
         lambda name: str(root / name))
 
 
@@ -85,6 +85,6 @@ def test_random_command_lines_end_cleanly(sandbox, data, profile):
     if result.exit_code == 1:
         errors = [x for x in text.splitlines() if x.startswith("error:")]
         assert len(errors) == 1, (line, text)
-    assert set(os.listdir(root.parent)) == before  # nothing written beside the sandbox
+    assert set(os.listdir(root.parent)) == before  # nothing written beside the sandbox (every path given is inside)
     for name in ProfileStore().names():  # every profile on disk still loads
         ProfileStore().load(name)

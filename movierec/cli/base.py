@@ -1,0 +1,164 @@
+"""The click group, shared options and helpers of the ``movierec`` command (commands live beside it)."""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+import click
+
+from movierec import __version__
+from movierec.console import clean, stderr
+from movierec.errors import MovieRecError
+
+
+class _Group(click.Group):
+    """A click group that turns MovieRecError (and stray exceptions) into one-line errors."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except MovieRecError as exc:
+            click.echo(f"error: {clean(exc)}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing saved was changed", err=True)
+            ctx.exit(130)
+        except MemoryError:
+            click.echo("error: out of memory; use a smaller dataset or close other programs", err=True)
+            ctx.exit(1)
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for those who ask
+            if os.environ.get("MOVIEREC_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"error: internal error ({type(exc).__name__}: {clean(exc)}); "
+                       "please report it, and rerun with MOVIEREC_DEBUG=1 for details", err=True)
+            ctx.exit(70)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+dataset_option = click.option("--dataset", "-d", default=None, metavar="NAME|PATH",
+                              help="A registered dataset name or a path to a MovieLens folder or zip.")
+
+
+def _dataset_arg(ctx: click.Context, value: str | None) -> str | None:
+    return value or (ctx.find_root().obj or {}).get("dataset")
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="movierec")
+@click.option("--headless", is_flag=True, help="Run a subcommand without the TUI (for scripts and servers).")
+@dataset_option
+@click.option("--profile", "-p", default=None, metavar="NAME", help="The profile to use (default: 'default').")
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
+              help="Where the TUI trains and fine-tunes (auto = cuda, then mps, then cpu).")
+@click.pass_context
+def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | None, device: str) -> None:
+    """movierec: search films, rate a few, get picks from a model fine-tuned on your machine.
+
+    Run without arguments for the terminal UI; `movierec --headless COMMAND` for scripts.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(dataset=dataset, profile=profile)
+    if ctx.invoked_subcommand is None:
+        if headless:
+            click.echo(ctx.get_help())
+            ctx.exit(2)
+        from movierec.data import registry
+        from movierec.device import resolve
+
+        registry.resolve(dataset)  # a wrong --dataset is a one-line error before the screen opens
+        resolve(device)
+        from movierec.tui.app import make_app  # the TUI is imported only here
+
+        app = make_app(dataset=dataset, profile=profile, device=device)
+        app.run()
+        if app.return_code:
+            ctx.exit(app.return_code)
+
+
+# -- models -----------------------------------------------------------------------------------
+device_option = click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
+                             help="Where to train and score (auto = cuda, then mps, then cpu).")
+
+
+def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet: bool = False):
+    from movierec.engine import Engine
+
+    engine = Engine(_dataset_arg(ctx, dataset), device)
+    if not quiet:
+        stderr().print(f"device: {engine.device_name}")
+    return engine
+
+
+class _TrainProgress:
+    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one."""
+
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.epochs = epochs
+        # Not a terminal (a log, a pipe, a batch job): one plain line per epoch instead of a live bar.
+        self.lines = enabled and not stderr().is_terminal
+        self.enabled = enabled
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def __call__(self, epoch: int, figures: dict) -> None:
+        stage = figures.get("stage", "model")
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=self.epochs, figures="")
+        text = f"loss {figures['loss']:.4f}"
+        if "val_hr" in figures:
+            text += f"  val HR@10 {figures['val_hr']:.3f}"
+        text += f"  {figures['samples'] / max(figures['seconds'], 1e-9) / 1e6:.2f}M samples/s"
+        if self.lines:
+            stderr().print(f"train {stage} epoch {epoch}/{self.epochs}: {text}  ({figures['seconds']:.1f} s)",
+                           highlight=False)
+            return
+        self.bar.update(self.tasks[stage], completed=epoch, figures=text)
+
+
+# -- a person's ratings and picks --------------------------------------------------------------
+profile_option = click.option("--profile", "-p", "profile_name", default=None, metavar="NAME",
+                              help="Profile to use (default: 'default').")
+
+
+def _profile_name(ctx: click.Context, value: str | None) -> str:
+    from movierec.store.profiles import DEFAULT_PROFILE
+
+    return value or (ctx.find_root().obj or {}).get("profile") or DEFAULT_PROFILE
+
+
+def _match(engine, title: str) -> tuple[int, int, str, bool]:
+    """(item index, movie id, title, exact) for a title, or a TitleError listing candidates."""
+    cat = engine.dataset.catalog
+    match = cat.find(title)
+    return match.index, int(cat.item_ids.ids(match.index)[0]), cat.titles[match.index], match.exact
+
+
+def _film_and_profile(ctx: click.Context, dataset: str | None, title: str, profile_name: str | None) -> tuple[int, str, str]:
+    """(movie id, matched title, profile name) for the commands that change one film in a profile."""
+    _, movie_id, matched, _ = _match(_engine(ctx, dataset, quiet=True), title)
+    return movie_id, matched, _profile_name(ctx, profile_name)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="movierec")
+

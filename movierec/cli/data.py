@@ -1,0 +1,171 @@
+"""Datasets and the catalogue: data list/import/fetch, search, similar, starters."""
+
+from __future__ import annotations
+
+import click
+
+from movierec.cli.base import (
+    _engine,
+    _Group,
+    cli,
+    dataset_option,
+    json_option,
+)
+from movierec.console import clean, print_json, safe, stderr, stdout
+from movierec.errors import MovieRecError
+
+
+# -- data -------------------------------------------------------------------------------------
+@cli.group(cls=_Group)
+def data() -> None:
+    """List, import and fetch MovieLens datasets."""
+
+
+@data.command("list")
+@json_option
+def data_list(as_json: bool) -> None:
+    """Every dataset known: bundled, fetched, imported, with counts."""
+    from movierec.data import registry
+
+    rows = []
+    for entry in registry.entries():
+        row = {"name": entry.name, "kind": entry.kind, "path": str(entry.path)}
+        try:
+            ds = registry.load_dataset(entry.name)
+            row.update(users=ds.n_users, items=ds.n_items, ratings=ds.n_ratings)
+        except MovieRecError as exc:
+            row.update(users=None, items=None, ratings=None, error=str(exc))
+        rows.append(row)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Datasets")
+    for col, justify in (("name", "left"), ("kind", "left"), ("users", "right"), ("items", "right"),
+                         ("ratings", "right"), ("path", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        fmt = (lambda v: f"{v:,}" if isinstance(v, int) else "?")
+        table.add_row(safe(row["name"]), row["kind"], fmt(row["users"]), fmt(row["items"]), fmt(row["ratings"]),
+                      safe(row.get("error") or row["path"], "red" if row.get("error") else ""))
+    stdout().print(table)
+
+
+@data.command("import")
+@click.argument("path")
+@click.option("--name", default=None, help="Register under this name (default: the folder or zip name).")
+@json_option
+def data_import(path: str, name: str | None, as_json: bool) -> None:
+    """Register a local MovieLens folder or zip under a name."""
+    from movierec.data import registry
+
+    entry, ds = registry.import_dataset(path, name)
+    info = {"name": entry.name, "path": str(entry.path), **{k: v for k, v in ds.summary().items() if k != "name"}}
+    if as_json:
+        print_json(info)
+    else:
+        stdout().print(safe(f"Imported {entry.name}: {ds.n_users:,} users, {ds.n_items:,} movies, "
+                            f"{ds.n_ratings:,} ratings ({ds.layout} layout)."))
+
+
+@data.command("fetch")
+@click.argument("name")
+@json_option
+def data_fetch(name: str, as_json: bool) -> None:
+    """Download an official GroupLens release (ml-100k, ml-1m, ml-10m, ml-latest-small, ml-20m, ml-25m, ml-32m)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from movierec.data import fetch as fetching
+    from movierec.data import registry
+
+    fetching.check_name(name)
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  TimeRemainingColumn(), console=stderr(), transient=True, disable=as_json) as bar:
+        task = bar.add_task(f"{name}.zip", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        entry = fetching.fetch(name, progress=progress)
+    ds = registry.load_dataset(entry.name)
+    if as_json:
+        print_json({"name": entry.name, "path": str(entry.path), **{k: v for k, v in ds.summary().items() if k != "name"}})
+    else:
+        stdout().print(safe(f"Fetched {entry.name} into {entry.path}: {ds.n_users:,} users, {ds.n_items:,} movies, "
+                            f"{ds.n_ratings:,} ratings (checksum verified)."))
+
+
+@cli.command("search")
+@click.argument("text")
+@dataset_option
+@click.option("--n", "limit", default=10, show_default=True, help="How many titles.")
+@json_option
+@click.pass_context
+def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, as_json: bool) -> None:
+    """Search titles (forgives typos, accents and articles)."""
+    engine = _engine(ctx, dataset, quiet=True)
+    rows = [{k: v for k, v in row.items() if k != "index"} for row in engine.search(text, limit)]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        raise MovieRecError(f"no title matches {text!r}; try fewer or other words")
+    from rich.table import Table
+
+    table = Table()
+    for col in ("title", "genres", "mean", "ratings"):
+        table.add_column(col, justify="right" if col in ("mean", "ratings") else "left")
+    for row in rows:
+        table.add_row(safe(row["title"]), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}")
+    stdout().print(table)
+
+
+
+@cli.command("similar")
+@click.argument("title")
+@dataset_option
+@click.option("--n", "limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@click.pass_context
+def similar_cmd(ctx, title, dataset, limit, as_json):
+    """More like this: films closest to TITLE by genres, tags and the tag genome."""
+    engine = _engine(ctx, dataset, quiet=True)
+    film, rows = engine.similar(title, limit)
+    if as_json:
+        print_json({"query": title, "movie": film, "similar": rows})
+        return
+    from rich.table import Table
+
+    note = "" if film["exact"] else " (closest match)"
+    table = Table(title=f"More like {clean(film['title'])}{note}")
+    for col in ("#", "title", "genres", "similarity"):
+        table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
+    for n, row in enumerate(rows, 1):
+        table.add_row(str(n), safe(row["title"]), safe(", ".join(row["genres"])), f"{row['similarity']:.3f}")
+    stdout().print(table)
+
+
+
+@cli.command("starters")
+@dataset_option
+@click.option("--n", "limit", type=click.IntRange(1, 200), default=30, show_default=True)
+@json_option
+@click.pass_context
+def starters_cmd(ctx, dataset, limit, as_json):
+    """Well-known films across genres and decades, to rate first."""
+    engine = _engine(ctx, dataset, quiet=True)
+    rows = engine.cold_start(limit)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        stdout().print(safe(f"{row['title']}  ({', '.join(row['genres'])})"))
+
+

@@ -1,0 +1,205 @@
+"""Models: train (one process or torchrun --distributed) and eval (leave-one-out, diversity sweep)."""
+
+from __future__ import annotations
+
+import click
+
+from movierec.cli.base import (
+    _engine,
+    _TrainProgress,
+    cli,
+    dataset_option,
+    device_option,
+    json_option,
+)
+from movierec.console import clean, print_json, safe, stderr, stdout
+from movierec.errors import MovieRecError
+
+
+def _layers(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise MovieRecError(f"--layers {text!r} is not a comma-separated list of widths, e.g. 64,32,16,8") from None
+    if not widths or min(widths) < 1:
+        raise MovieRecError(f"--layers {text!r} needs at least one positive width")
+    return widths
+
+
+@cli.command("train")
+@dataset_option
+@click.option("--model", "-m", type=click.Choice(["gmf", "mlp", "neumf", "ease", "content"]), default="neumf",
+              show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
+@click.option("--batch-size", type=click.IntRange(1), default=None)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Adam learning rate.")
+@click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size (default 32).")
+@click.option("--embedding", type=click.IntRange(1, 1024), default=None, help="MLP embedding size (default 16).")
+@click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
+@click.option("--diversity", type=click.FloatRange(0), default=None,
+              help="Weight of the differentiable genre-diversity regulariser (0 = off).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
+@click.option("--amp", is_flag=True, help="Mixed precision (bf16 autocast) for the forward pass; for GPUs.")
+@click.option("--distributed", is_flag=True,
+              help="Data-parallel training under torchrun (DDP; NCCL on GPUs, gloo on CPU). See README.")
+@device_option
+@json_option
+@click.pass_context
+def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+              distributed, device, as_json):
+    """Train a model on the dataset (latest ratings held out) and save its checkpoint.
+
+    With --distributed, start it with torchrun: each process trains on its shard of every epoch,
+    --batch-size is the global batch, and rank 0 writes the checkpoint.
+    """
+    if distributed:
+        from movierec import distributed as dist
+
+        if model not in ("gmf", "mlp", "neumf"):
+            raise MovieRecError(f"--distributed trains neural models (gmf, mlp, neumf), not {model}")
+        group, rank_device = dist.setup(device)
+        try:
+            quiet = as_json or not group.is_main
+            _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force,
+                   amp, str(rank_device), as_json, quiet, group)
+        finally:
+            dist.teardown()
+        return
+    _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+           device, as_json, as_json, None)
+
+
+def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+           device, as_json, quiet, group) -> None:
+    engine = _engine(ctx, dataset, device, quiet=quiet)
+    if group is not None and not quiet:
+        from movierec.models.ncf import NCFConfig
+
+        batch = batch_size or NCFConfig().batch_size
+        stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch {batch} = "
+                       f"{group.world} x {max(1, batch // group.world)} per step")
+    if model in ("ease", "content"):
+        import time
+
+        rec = engine.baseline(model)
+        if model == "ease" and not quiet:
+            stderr().print(rec.describe_plan(engine.split), highlight=False)
+        start = time.perf_counter()
+        rec.fit(engine.split, engine.dataset.catalog)
+        info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
+                "note": "fitted in seconds on demand; not checkpointed"}
+    else:
+        from movierec.models.ncf import NCFConfig
+
+        total = epochs or NCFConfig().epochs
+        with _TrainProgress(not quiet, total) as progress:
+            _, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
+                                     lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
+                                     diversity=diversity, seed=seed, amp=amp or None)
+        info = result.to_json()
+    if group is not None:
+        info["ranks"] = group.world
+        if not group.is_main:
+            return
+    if as_json:
+        print_json({"dataset": engine.dataset.name, **info})
+        return
+    if info.get("reused"):
+        stdout().print(safe(f"A matching {model} checkpoint exists ({info['path']}); use --force to retrain."))
+    elif info.get("path"):
+        val = (f"validation HR@10 {info['val_hr']:.3f}" if info["val_hr"] is not None
+               else "no validation users (they need 3+ ratings), so every epoch was kept")
+        stdout().print(safe(f"Trained {model} in {info['fit_seconds']:.1f} s: best epoch {info['best_epoch']} of "
+                            f"{info['epochs']}, {val}; saved {info['path']}"))
+    else:
+        stdout().print(safe(f"Fitted {model} in {info['fit_seconds']:.2f} s ({info['note']})."))
+
+
+@cli.command("eval")
+@dataset_option
+@click.option("--model", "-m", "model_name", type=click.Choice(["pop", "ease", "content", "gmf", "mlp", "neumf", "all"]),
+              default="all", show_default=True)
+@click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--negatives", type=click.IntRange(1), default=99, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--full", is_flag=True, help="Rank the held-out item against every unrated item, not sampled negatives.")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs for models trained here.")
+@click.option("--retrain", is_flag=True, help="Retrain neural models even when a matching checkpoint exists.")
+@click.option("--diversity-sweep", is_flag=True,
+              help="HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: neumf).")
+@click.option("--regulariser", "regulariser", type=click.FloatRange(0), default=None,
+              help="Train neural models with this genre-diversity regulariser weight.")
+@device_option
+@json_option
+@click.pass_context
+def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, diversity_sweep, regulariser, device,
+             as_json):
+    """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time."""
+    from movierec.engine import MODELS
+
+    engine = _engine(ctx, dataset, device, quiet=as_json)
+    if diversity_sweep:
+        if full:
+            raise MovieRecError("--diversity-sweep uses sampled negatives; drop --full")
+        _sweep(engine, "neumf" if model_name == "all" else model_name, k, negatives, seed, epochs, as_json)
+        return
+    models = list(MODELS) if model_name == "all" else [model_name]
+    users, skipped = engine.protocol_users()
+    if "ease" in models and not as_json:
+        stderr().print(engine.baseline("ease").describe_plan(engine.split), highlight=False)
+    from movierec.models.ncf import NCFConfig
+
+    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+        reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
+                                  retrain=retrain, epochs=epochs, diversity=regulariser)
+    if as_json:
+        print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
+                    "seed": seed, "protocol": "full" if full else "sampled",
+                    "skipped": [{"model": m, "reason": why} for m, why in engine.skipped_models],
+                    "results": [{key: r.to_json()[key] for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds")}
+                                for r in reports]})
+        return
+    from rich.table import Table
+
+    against = "all unrated items" if full else f"{negatives} sampled negatives"
+    table = Table(title=f"{engine.dataset.name}: leave-one-out, {users:,} users, latest rating vs {against}, seed {seed}",
+                  caption=f"{skipped} users with fewer than 2 ratings not evaluated; ILD and coverage over each user's "
+                          f"top {k} of all unrated items" if skipped else f"ILD and coverage over each user's top {k} of all unrated items")
+    for col in ("model", f"HR@{k}", f"NDCG@{k}", f"ILD@{k}", "coverage", "fit s"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    best = max(r.hr for r in reports)
+    for r in reports:
+        table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
+                      f"{r.coverage:.3f}", f"{r.fit_seconds:.1f}")
+    stdout().print(table)
+    for name, why in engine.skipped_models:
+        stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
+
+
+def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:
+    from movierec.models.ncf import NCFConfig
+
+    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+        rows = engine.diversity_sweep(model, k=k, negatives=negatives, seed=seed, callback=progress, epochs=epochs)
+    if as_json:
+        print_json({"dataset": engine.dataset.name, "model": model, "k": k, "negatives": negatives, "seed": seed,
+                    "sweep": [{key: round(v, 6) if isinstance(v, float) else v for key, v in row.items()} for row in rows]})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{engine.dataset.name}, {model}: MMR diversity vs accuracy (HR@{k}, ILD@{k} over genres)")
+    for col in ("diversity", f"HR@{k}", "", f"ILD@{k}", " "):
+        table.add_column(col, justify="right" if col in ("diversity", f"HR@{k}", f"ILD@{k}") else "left")
+    hr_max = max(r["hr"] for r in rows) or 1.0
+    width = 20
+    for r in rows:
+        bar_hr = Text("█" * max(1, round(width * r["hr"] / hr_max)), style="cyan")
+        bar_ild = Text("█" * max(1, round(width * r["ild"])), style="magenta")
+        table.add_row(f"{r['diversity']:.1f}", f"{r['hr']:.4f}", bar_hr, f"{r['ild']:.3f}", bar_ild)
+    stdout().print(table)
+
+

@@ -1,0 +1,237 @@
+"""A person's ratings and picks: rate, unrate, dismiss, ratings, profile list/export/import, recommend."""
+
+from __future__ import annotations
+
+import click
+
+from movierec.cli.base import (
+    _engine,
+    _film_and_profile,
+    _Group,
+    _match,
+    _profile_name,
+    _TrainProgress,
+    cli,
+    dataset_option,
+    device_option,
+    json_option,
+    profile_option,
+)
+from movierec.console import clean, print_json, safe, stderr, stdout
+from movierec.errors import MovieRecError
+
+
+@cli.command("rate")
+@click.argument("title")
+@click.argument("stars", type=float)
+@profile_option
+@dataset_option
+@json_option
+@click.pass_context
+def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
+    """Rate a film 0.5-5 stars (fuzzy title match)."""
+    from movierec.store.profiles import ProfileStore, check_stars
+
+    check_stars(stars)
+    engine = _engine(ctx, dataset, quiet=True)
+    index, movie_id, matched, exact = _match(engine, title)
+    name = _profile_name(ctx, profile_name)
+    profile = ProfileStore().rate(name, movie_id, stars, matched)
+    if as_json:
+        print_json({"profile": name, "movie_id": movie_id, "title": matched, "stars": stars, "exact": exact,
+                    "ratings": len(profile.ratings)})
+        return
+    note = "" if exact else f" (closest match to {clean(title)!r})"
+    stdout().print(safe(f"Rated {matched} {stars:g} stars{note}; profile {name!r} has {len(profile.ratings)} ratings."))
+
+
+@cli.command("unrate")
+@click.argument("title")
+@profile_option
+@dataset_option
+@click.pass_context
+def unrate_cmd(ctx, title, profile_name, dataset):
+    """Remove a rating (or a "not interested" mark)."""
+    from movierec.store.profiles import ProfileStore
+
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
+    if not ProfileStore().unrate(name, movie_id):
+        raise MovieRecError(f"{matched} is not rated in profile {name!r}; see `movierec --headless ratings`")
+    stdout().print(safe(f"Removed {matched} from profile {name!r}."))
+
+
+@cli.command("dismiss")
+@click.argument("title")
+@profile_option
+@dataset_option
+@click.pass_context
+def dismiss_cmd(ctx, title, profile_name, dataset):
+    """Mark a film "not interested": it never appears in your picks."""
+    from movierec.store.profiles import ProfileStore
+
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
+    ProfileStore().not_interested(name, movie_id, matched)
+    stdout().print(safe(f"{matched} marked not interested in profile {name!r}."))
+
+
+@cli.command("ratings")
+@profile_option
+@json_option
+@click.pass_context
+def ratings_cmd(ctx, profile_name, as_json):
+    """A profile's ratings, newest first."""
+    from movierec.store.profiles import ProfileStore
+
+    name = _profile_name(ctx, profile_name)
+    profile = ProfileStore().load(name)
+    rows = sorted(profile.ratings.values(), key=lambda r: -r.time)
+    if as_json:
+        print_json({"profile": name, "ratings": [{"movie_id": r.movie_id, "title": r.title, "stars": r.stars,
+                                                  "time": r.time} for r in rows],
+                    "not_interested": [{"movie_id": r.movie_id, "title": r.title} for r in profile.not_interested.values()]})
+        return
+    if not rows:
+        stdout().print(safe(f"Profile {name!r} has no ratings yet: `movierec --headless rate \"Toy Story\" 5`."))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Profile {clean(name)}: {len(rows)} ratings")
+    table.add_column("stars", justify="right")
+    table.add_column("title")
+    for r in rows:
+        table.add_row(f"{r.stars:g}", safe(r.title or f"movie {r.movie_id}"))
+    stdout().print(table)
+
+
+@cli.group("profile", cls=_Group)
+def profile_group() -> None:
+    """List, export and import profiles."""
+
+
+@profile_group.command("list")
+@json_option
+def profile_list(as_json):
+    """Every profile with its number of ratings."""
+    from movierec.store.profiles import ProfileStore
+
+    store = ProfileStore()
+    rows = []
+    for name in store.names():
+        try:
+            p = store.load(name)
+            rows.append({"name": name, "ratings": len(p.ratings), "not_interested": len(p.not_interested)})
+        except MovieRecError as exc:
+            rows.append({"name": name, "error": str(exc)})
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        stdout().print(safe(f"{row['name']}: " + (row["error"] if "error" in row else f"{row['ratings']} ratings")))
+    if not rows:
+        stdout().print("No profiles yet; rating a film creates 'default'.")
+
+
+@profile_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@profile_option
+@click.pass_context
+def profile_export(ctx, path, profile_name):
+    """Write a profile to a JSON file."""
+    from pathlib import Path
+
+    from movierec.store.profiles import ProfileStore
+
+    name = _profile_name(ctx, profile_name)
+    ProfileStore().export(name, Path(path))
+    stdout().print(safe(f"Exported profile {name!r} to {path}."))
+
+
+@profile_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--name", default=None, help="Merge into this profile (default: the name inside the file).")
+def profile_import(path, name):
+    """Merge a profile JSON file into a profile (its ratings win on conflicts)."""
+    from pathlib import Path
+
+    from movierec.store.profiles import ProfileStore
+
+    profile = ProfileStore().import_file(Path(path), name)
+    stdout().print(safe(f"Imported into profile {profile.name!r}: {len(profile.ratings)} ratings."))
+
+
+
+def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
+    from movierec.store.profiles import Profile, Rating, check_stars
+
+    profile = Profile("(throwaway)")
+    for pair in pairs:
+        title, sep, stars = pair.rpartition("=")
+        if not sep or not title.strip():
+            raise MovieRecError(f"--rate {pair!r} is not TITLE=STARS, e.g. --rate \"Alien=5\"")
+        try:
+            value = check_stars(float(stars))
+        except ValueError:
+            raise MovieRecError(f"--rate {pair!r}: {stars!r} is not a number of stars (0.5-5)") from None
+        _, movie_id, matched, _ = _match(engine, title.strip())
+        profile.ratings[movie_id] = Rating(movie_id, value, 0.0, matched)
+    return profile
+
+
+@cli.command("recommend")
+@profile_option
+@click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
+              help="Rate without saving (repeatable); builds a throwaway profile.")
+@click.option("--diversity", type=click.FloatRange(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
+@click.option("--n", "limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
+@click.option("--from-year", type=int, default=None)
+@click.option("--to-year", type=int, default=None)
+@click.option("--mode", type=click.Choice(["hybrid", "ncf", "content"]), default="hybrid", show_default=True)
+@dataset_option
+@device_option
+@json_option
+@click.pass_context
+def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_year, to_year, mode, dataset, device,
+                  as_json):
+    """Your diversified top picks, each with a reason."""
+    from movierec.recommend import DEFAULT_DIVERSITY
+    from movierec.store.profiles import ProfileStore
+
+    engine = _engine(ctx, dataset, device, quiet=as_json)
+    profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
+    if not engine.has_model() and mode != "content" and profile.ratings:
+        from movierec.models.ncf import NCFConfig
+
+        try:
+            with _TrainProgress(not as_json, NCFConfig().epochs) as progress:
+                engine.foldin_model(callback=progress)
+        except MovieRecError:
+            if mode == "ncf":
+                raise
+            # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
+    years = (from_year, to_year) if from_year is not None or to_year is not None else None
+    result = engine.recommend(profile, n=limit, diversity=DEFAULT_DIVERSITY if diversity is None else diversity,
+                              genres=list(genres) or None, years=years, mode=mode)
+    if as_json:
+        print_json({"profile": profile.name, "mix": result.mix, "diversity": result.diversity,
+                    "genre_diversity": round(result.genre_diversity, 4), "device": result.device,
+                    "unknown_movies": result.unknown_movies, "note": result.note,
+                    "picks": [p.to_json() for p in result.picks]})
+        return
+    if not result.picks:
+        if genres or years:
+            raise MovieRecError("no film passes the filters; loosen --genre or the year range")
+        raise MovieRecError(result.note or "nothing to recommend")
+    if result.note:
+        stderr().print(f"note: {clean(result.note)}", highlight=False)
+    from rich.table import Table
+
+    mix = ", ".join(f"{k} {v:.0%}" for k, v in result.mix.items() if v)
+    table = Table(title=f"Picks for {clean(profile.name)}  (mix: {mix}; diversity {result.diversity:g})")
+    for col in ("#", "title", "genres", "why"):
+        table.add_column(col, justify="right" if col == "#" else "left")
+    for n, p in enumerate(result.picks, 1):
+        table.add_row(str(n), safe(p.title), safe(", ".join(p.genres)), safe(p.reason, "italic"))
+    stdout().print(table)
+
+
