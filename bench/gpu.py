@@ -40,8 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("release")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=1 << 20)
-    parser.add_argument("--lr", type=float, default=0.0045)
+    parser.add_argument("--batch-size", type=int, default=1 << 20, help="0 = movierec's automatic choice")
+    parser.add_argument("--lr", type=float, default=0.0045, help="0 = automatic")
     parser.add_argument("--cpu-seconds", type=float, default=30.0)
     parser.add_argument("--cpu-full-users", type=int, default=2000)
     parser.add_argument("--skip-cpu", action="store_true")
@@ -153,8 +153,9 @@ def main() -> None:
             peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else float("nan")
             best = max(e["samples_per_s"] for e in epochs)
             figures[f"gpu_{tag}"] = {"epochs": epochs, "best_samples_per_s": best, "val_hr": hr, "peak_gpu_gb": peak,
-                                     "batch_size": args.batch_size, "lr": args.lr, "chunk_positives": trainer.chunk}
-            print(f"[gpu {tag}] best {best / 1e6:.1f}M samples/s; validation HR@10 {hr:.4f} after {args.epochs} "
+                                     "batch_size": trainer.config.batch_size, "lr": trainer.config.lr,
+                                     "chunk_positives": trainer.chunk}
+            print(f"[gpu {tag}] batch {trainer.config.batch_size:,}, lr {trainer.config.lr:g}; best {best / 1e6:.1f}M samples/s; validation HR@10 {hr:.4f} after {args.epochs} "
                   f"epochs; peak GPU memory {peak:.2f} GB; sampling chunk {trainer.chunk:,} positives", flush=True)
         rec = NeuralRecommender(config, device)
         rec.attach(trainer.model, ds.n_items)

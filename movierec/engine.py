@@ -234,6 +234,8 @@ class Engine:
                 "n_users": ds.n_users, "n_items": ds.n_items, "epochs": len(result.history),
                 "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
                 "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        if result.config is not None:  # what "auto" became on this data and device
+            meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}
         path = checkpoints.path_for(ds.fingerprint, model)
         from movierec import distributed
 

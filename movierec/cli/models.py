@@ -76,11 +76,9 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
            device, as_json, quiet, group) -> None:
     engine = _engine(ctx, dataset, device, quiet=quiet)
     if group is not None and not quiet:
-        from movierec.models.ncf import NCFConfig
-
-        batch = batch_size or NCFConfig().batch_size
-        stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch {batch} = "
-                       f"{group.world} x {max(1, batch // group.world)} per step")
+        per_rank = f"{group.world} x {max(1, batch_size // group.world)}" if batch_size else f"split over {group.world} ranks"
+        stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch "
+                       f"{batch_size or 'auto'} ({per_rank}) per step")
     if model in ("ease", "content"):
         import time
 

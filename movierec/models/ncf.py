@@ -29,8 +29,8 @@ class NCFConfig:
     mlp_embedding: int = 16  # MLP user and item embedding size
     layers: tuple[int, ...] = (64, 32, 16, 8)
     epochs: int = 30
-    batch_size: int = 4096
-    lr: float = 2e-3
+    batch_size: int = 0  # 0 = auto (``resolve_batch``): 4,096 on small data, larger on large data and GPUs
+    lr: float = 0.0  # 0 = auto: 2e-3 at batch 4,096, times sqrt(batch / 4,096), at most 8e-3
     negatives: int = 4
     patience: int = 4  # epochs without validation improvement before stopping
     pretrain: bool = True  # NeuMF from pretrained GMF and MLP
@@ -38,6 +38,22 @@ class NCFConfig:
     seed: int = 0
     chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
     amp: bool = False  # bf16 autocast in training (for GPUs); weights and optimizer stay float32
+
+    def resolved(self, n_positives: int, device_type: str) -> "NCFConfig":
+        """This config with concrete ``batch_size`` and ``lr`` for a training set and device (see above).
+
+        Auto batch: about 1,024 steps an epoch on a CPU (between 4,096 and 65,536) and about 100 on a
+        GPU (between 4,096 and 2^20), a power of two. ml-latest-small gets 4,096 everywhere; the ML-20M
+        shape gets 65,536 on a CPU (measured 2x faster an epoch at the same HR@10) and 2^19 on a GPU.
+        """
+        batch = self.batch_size
+        if batch <= 0:
+            samples = max(1, n_positives * (1 + self.negatives))
+            steps, ceiling = (100, 1 << 20) if device_type == "cuda" else (1024, 1 << 16)
+            batch = 1 << max(0, (samples // steps).bit_length() - 1)
+            batch = min(max(batch, 4096), ceiling)
+        lr = self.lr if self.lr > 0 else min(2e-3 * (batch / 4096) ** 0.5, 8e-3)
+        return NCFConfig.from_json({**self.to_json(), "batch_size": batch, "lr": lr})
 
     def to_json(self) -> dict:
         data = asdict(self)

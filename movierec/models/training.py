@@ -105,6 +105,7 @@ class Trainer:
         if (per_user[per_user > 0] >= split.n_items).all():
             raise MovieRecError(f"every user has rated all {split.n_items} item(s), so there are no unrated items to "
                                 "sample as negatives; neural models need a larger catalogue")
+        config = config.resolved(int(split.train_users.size), device.type)
         self.model = model.to(device)
         self.config = config
         self.device = device
@@ -159,7 +160,9 @@ class Trainer:
         update is microseconds: dense gradients, fused Adam (one kernel for every parameter).
         DistributedDataParallel averages dense gradients, so distributed training is dense too."""
         embeddings = [m for m in model.modules() if isinstance(m, ncf.Embedding)]
-        sparse = self.device.type == "cpu" and self.dist is None and rows >= SPARSE_ROWS and bool(embeddings)
+        # Sparse pays when a batch touches few rows of a big table; a 65k batch touches most of them.
+        sparse = (self.device.type == "cpu" and self.dist is None and rows >= SPARSE_ROWS and bool(embeddings)
+                  and self.config.batch_size <= 16_384)
         for m in embeddings:
             m.sparse = sparse
         if not sparse:
@@ -293,6 +296,7 @@ class FitResult:
     best_epoch: int = 0
     best_val_hr: float = float("nan")
     seconds: float = 0.0
+    config: ncf.NCFConfig | None = None  # as trained: auto batch size and learning rate resolved
 
 
 def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: np.ndarray | None = None,
@@ -305,6 +309,7 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     from movierec import distributed
 
     start = time.perf_counter()
+    config = config.resolved(int(split.train_users.size), device.type)
     torch.manual_seed(config.seed)
     if config.model == "neumf" and config.pretrain and init is None:
         parts = {}
@@ -320,7 +325,7 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     model = init if init is not None else ncf.build(config, split.n_users, split.n_items)
     trainer = Trainer(model, split, config, device, genres)
     validator = Validator.from_split(split, seed=config.seed)
-    result = FitResult(model)
+    result = FitResult(model, config=config)
     best_state, best, since = None, -1.0, 0
     for _ in range(config.epochs):
         figures = trainer.train_epoch(should_stop)
