@@ -61,12 +61,16 @@ def data_import(path: str, name: str | None, as_json: bool) -> None:
     from movierec.data import registry
 
     entry, ds = registry.import_dataset(path, name)
-    info = {"name": entry.name, "path": str(entry.path), **{k: v for k, v in ds.summary().items() if k != "name"}}
     if as_json:
-        print_json(info)
+        print_json(_entry_json(entry, ds))
     else:
         stdout().print(safe(f"Imported {entry.name}: {ds.n_users:,} users, {ds.n_items:,} movies, "
                             f"{ds.n_ratings:,} ratings ({ds.layout} layout)."))
+
+
+def _entry_json(entry, ds) -> dict:
+    """A registered dataset as JSON: its name and folder, then the dataset's own summary."""
+    return {"name": entry.name, "path": str(entry.path), **{k: v for k, v in ds.summary().items() if k != "name"}}
 
 
 @data.command("fetch")
@@ -96,7 +100,7 @@ def data_fetch(name: str, as_json: bool) -> None:
         entry = fetching.fetch(name, progress=progress)
     ds = registry.load_dataset(entry.name)
     if as_json:
-        print_json({"name": entry.name, "path": str(entry.path), **{k: v for k, v in ds.summary().items() if k != "name"}})
+        print_json(_entry_json(entry, ds))
     else:
         stdout().print(safe(f"Fetched {entry.name} into {entry.path}: {ds.n_users:,} users, {ds.n_items:,} movies, "
                             f"{ds.n_ratings:,} ratings (checksum verified)."))
