@@ -85,8 +85,11 @@ def build_dataset(raw: RawRelease, name: str) -> Dataset:
     movie_ids = movies["item"].to_numpy(np.int64)
     rated_ids = np.unique(item_raw)
     unknown = np.setdiff1d(rated_ids, movie_ids, assume_unique=True)
-    titles_col = movies["title"].astype(str).tolist()
-    genres_col = movies["genres"].astype(str).tolist()
+    # A row with its title or genres missing is kept: the film still has ratings. (pandas 3 keeps NaN
+    # through astype(str), so fill first.)
+    titles_col = [t if t.strip() else f"Untitled movie {int(m)}"
+                  for t, m in zip(movies["title"].fillna("").astype(str), movie_ids)]
+    genres_col = movies["genres"].fillna("(no genres listed)").astype(str).tolist()
     if unknown.size:
         movie_ids = np.concatenate([movie_ids, unknown])
         titles_col += [f"Unknown movie {int(m)}" for m in unknown]

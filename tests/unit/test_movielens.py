@@ -156,3 +156,16 @@ def test_release_files_prefers_the_shallowest_file(tmp_path, synth):
     with ReleaseFiles(folder) as files:
         raw = load_release(files)
     assert len(build_dataset(raw, "x").users) == len(synth.ratings)
+
+
+def test_a_movie_row_without_title_or_genres_keeps_the_film(tmp_path, synth):
+    """Found by the loader fuzz: pandas 3 kept NaN through astype(str) and the title strip crashed."""
+    folder = factories.write_latest(tmp_path / "r", synth)
+    lines = (folder / "movies.csv").read_text().splitlines()
+    first_id = lines[1].split(",")[0]
+    lines[1] = first_id  # no title, no genres
+    (folder / "movies.csv").write_text("\n".join(lines) + "\n")
+    ds = registry.load_dataset(str(folder), use_cache=False)
+    index = ds.item_ids.index(np.array([int(first_id)]))[0]
+    assert ds.catalog.titles[index] == f"Untitled movie {first_id}"
+    assert [g for g, on in zip(GENRES, ds.catalog.genres[index]) if on] == ["(no genres listed)"]
