@@ -33,8 +33,10 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 @click.option("--model", "-m", type=click.Choice(["gmf", "mlp", "neumf", "ease", "content"]), default="neumf",
               show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
-@click.option("--batch-size", type=click.IntRange(1), default=None)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Adam learning rate.")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Samples per step (default: automatic, 4,096 on small data, larger on large data and GPUs).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Adam learning rate (default: automatic, 2e-3 at batch 4,096).")
 @click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size (default 32).")
 @click.option("--embedding", type=click.IntRange(1, 1024), default=None, help="MLP embedding size (default 16).")
 @click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
