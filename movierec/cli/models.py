@@ -90,7 +90,7 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
         start = time.perf_counter()
         rec.fit(engine.split, engine.dataset.catalog)
         info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
-                "note": "fitted in seconds on demand; not checkpointed"}
+                "note": "refitted on demand, not checkpointed"}
     else:
         from movierec.models.ncf import NCFConfig
 
