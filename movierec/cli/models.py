@@ -57,21 +57,20 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, l
     With --distributed, start it with torchrun: each process trains on its shard of every epoch,
     --batch-size is the global batch, and rank 0 writes the checkpoint.
     """
-    if distributed:
-        from movierec import distributed as dist
+    from movierec import distributed as dist
 
+    group = None
+    if distributed:
         if model not in ("gmf", "mlp", "neumf"):
             raise MovieRecError(f"--distributed trains neural models (gmf, mlp, neumf), not {model}")
         group, rank_device = dist.setup(device)
-        try:
-            quiet = as_json or not group.is_main
-            _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force,
-                   amp, str(rank_device), as_json, quiet, group)
-        finally:
+        device = str(rank_device)
+    try:
+        _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+               device, as_json, as_json or (group is not None and not group.is_main), group)
+    finally:
+        if group is not None:
             dist.teardown()
-        return
-    _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
-           device, as_json, as_json, None)
 
 
 def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,

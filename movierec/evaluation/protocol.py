@@ -61,30 +61,24 @@ class Protocol:
         self.list_sample = np.sort(rng.choice(self.users.size, take, replace=False)) if take else np.zeros(0, np.int64)
         self.history = UserItems.from_split(s)
 
-    def _known(self, users: np.ndarray) -> np.ndarray:
-        """Mask of items each user already has (train and validation), which rankings skip."""
-        known = self.history.dense(users, self.split.n_items) > 0
-        s = self.split
-        pos = np.searchsorted(s.valid_users, users)
-        ok = (pos < s.valid_users.size) & (s.valid_users[np.minimum(pos, max(s.valid_users.size - 1, 0))] == users) if s.valid_users.size else np.zeros(users.size, bool)
-        known[np.flatnonzero(ok), s.valid_items[pos[ok]]] = True
-        return known
-
     def _known_lists(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, item) pairs of the items ``users`` already have (train and validation), as flat arrays."""
-        h, s = self.history, self.split
-        lo, hi = h.indptr[users], h.indptr[users + 1]
-        lengths = hi - lo
-        ends = np.cumsum(lengths)
-        idx = np.arange(int(ends[-1]) if users.size else 0) + np.repeat(lo - (ends - lengths), lengths)
-        rows = np.repeat(np.arange(users.size), lengths)
-        items = h.items[idx].astype(np.int64)
+        s = self.split
+        rows, idx = self.history.entries(users)
+        items = self.history.items[idx].astype(np.int64)
         if s.valid_users.size:
             pos = np.minimum(np.searchsorted(s.valid_users, users), s.valid_users.size - 1)
             ok = np.flatnonzero(s.valid_users[pos] == users)
             rows = np.concatenate([rows, ok])
             items = np.concatenate([items, s.valid_items[pos[ok]].astype(np.int64)])
         return rows, items
+
+    def _known(self, users: np.ndarray) -> np.ndarray:
+        """Mask of items each user already has (train and validation), which rankings skip."""
+        known = np.zeros((users.size, self.split.n_items), dtype=bool)
+        rows, items = self._known_lists(users)
+        known[rows, items] = True
+        return known
 
     def _full_ranks_on_device(self, model) -> np.ndarray:
         """The full protocol for models that score on a torch device: scores, the mask of known items and

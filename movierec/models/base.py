@@ -35,9 +35,8 @@ class UserItems:
         lo, hi = self.indptr[user], self.indptr[user + 1]
         return self.items[lo:hi], self.ratings[lo:hi]
 
-    def dense(self, users: np.ndarray, n_items: int, values: str = "ones") -> np.ndarray:
-        """Rows of a user x item matrix for ``users`` (ones, or the ratings)."""
-        out = np.zeros((len(users), n_items), dtype=np.float32)
+    def entries(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row in ``users``, position in ``items``/``ratings``) of every entry of those users, flat."""
         users = np.asarray(users, dtype=np.int64)
         lo, hi = self.indptr[users], self.indptr[users + 1]
         lengths = hi - lo
@@ -45,6 +44,12 @@ class UserItems:
         # Positions lo[r] .. hi[r]-1 of every row at once: each row's start, shifted by a running count.
         ends = np.cumsum(lengths)
         idx = np.arange(int(ends[-1]) if len(users) else 0) + np.repeat(lo - (ends - lengths), lengths)
+        return rows, idx
+
+    def dense(self, users: np.ndarray, n_items: int, values: str = "ones") -> np.ndarray:
+        """Rows of a user x item matrix for ``users`` (ones, or the ratings)."""
+        out = np.zeros((len(users), n_items), dtype=np.float32)
+        rows, idx = self.entries(users)
         out[rows, self.items[idx]] = 1.0 if values == "ones" else self.ratings[idx]
         return out
 

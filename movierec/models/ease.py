@@ -60,9 +60,10 @@ class EASE(DenseScorer):
         self.weights: torch.Tensor | None = None
         self.history: UserItems | None = None
 
-    def plan(self, split: Split) -> dict:
-        """What a fit will take: items in the inverse, memory (GB), time (s, estimated), and whether it fits."""
-        n = int(np.unique(split.train_items).size)
+    def plan(self, split: Split, n: int | None = None) -> dict:
+        """What a fit will take: items in the inverse (``n``, counted here unless given), memory (GB),
+        time (s, estimated), and whether it fits."""
+        n = int(np.unique(split.train_items).size) if n is None else n
         gb = ease_memory_gb(n)
         return {"items": n, "memory_gb": gb, "seconds": ease_seconds(n, int(split.train_items.size)),
                 "limit_gb": self.max_memory_gb, "fits": gb <= self.max_memory_gb}
@@ -74,13 +75,12 @@ class EASE(DenseScorer):
 
     def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None:
         self.n_items = split.n_items
-        plan = self.plan(split)
-        if not plan["fits"]:
+        self.active = np.unique(split.train_items).astype(np.int64)
+        n = self.active.size
+        if not self.plan(split, n)["fits"]:
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
-        self.active = np.unique(split.train_items).astype(np.int64)
-        n = self.active.size
         gram = self._gram(split, n)
         gram.diagonal().add_(self.l2)
         factor = torch.linalg.cholesky(gram)

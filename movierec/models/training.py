@@ -254,7 +254,7 @@ def score_candidates(model: nn.Module, users: np.ndarray, items: np.ndarray, dev
     if device.type == "cuda":
         u, c = u.pin_memory(), c.pin_memory()
     u, c = u.to(device, non_blocking=True), c.to(device, non_blocking=True)
-    n_cand = items.shape[1] if items.ndim == 2 else 1
+    n_cand = items.shape[1]
     out = torch.empty(c.numel(), dtype=torch.float32, device=device)
     flat_c = c.view(-1)
     rows = max(1, batch // max(n_cand, 1))
