@@ -79,7 +79,12 @@ def teardown() -> None:
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+        # Every rank waits for the others (rank 0 may still be writing the checkpoint) before the group goes:
+        # a gloo rank that tears down while its peer is still busy can abort ("terminate called ...").
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()
 
 
 def broadcast_float(value: float, device: torch.device) -> float:
