@@ -9,6 +9,7 @@ from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
 from movierec.models import ncf
 from movierec.models.base import Callback
+from movierec.models.bounds import ScoreBounds
 from movierec.models.training import FitResult, fit_ncf, score_candidates
 
 
@@ -35,6 +36,12 @@ class NeuralRecommender:
     def score(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         assert self.module is not None
         return score_candidates(self.module, users, items, self.device)
+
+    def score_bounds(self) -> ScoreBounds:
+        """Exact scores and upper bounds for the pruned full-catalogue ranking (evaluation/pruned.py)."""
+        assert self.module is not None
+        self.module.eval()
+        return ScoreBounds(self.module)
 
     @torch.no_grad()
     def score_all_tensor(self, users: np.ndarray) -> torch.Tensor:

@@ -182,7 +182,7 @@ def test_full_protocol_on_device_equals_the_numpy_path(latest_release):
     engine = Engine(str(latest_release), "cpu")
     rec = NeuralRecommender(NCFConfig(model="neumf", pretrain=False, epochs=3, batch_size=64), "cpu")
     rec.fit(engine.split, engine.dataset.catalog)
-    protocol = Protocol(engine.split, full=True)
+    protocol = Protocol(engine.split, full=True, exhaustive=True)  # pruned search: tests/unit/test_pruned.py
 
     class NumpyOnly:  # the same model without its device-side scorer
         name = "neumf"
