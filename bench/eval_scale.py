@@ -5,8 +5,10 @@
 
 How fast the full protocol runs for NCF models depends on the trained weights (the exact
 pruned search of movierec/evaluation/pruned.py scores only the pairs its bounds cannot
-rule out), so the models are trained first: ``--epochs`` epochs each with movierec's
-automatic batch size and learning rate, or loaded from ``--weights DIR/{model}.pt``
+rule out), so the models are trained first, as ``movierec train`` does (validation HR@10 after each
+epoch, early stopping, best epoch kept, NeuMF from pretrained GMF and MLP with
+``--pretrain``), for at most ``--epochs`` epochs with the automatic batch size and
+learning rate, or loaded from ``--weights DIR/{model}.pt``
 (``--save-weights`` writes them, in float16 so a 20M-rating model stays under 16 MB).
 Popularity is fitted (a count).
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import os
 import platform
 import tempfile
@@ -34,6 +37,7 @@ def main() -> None:
     parser.add_argument("--models", default="gmf,mlp,neumf")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--amp", action="store_true", help="bf16 autocast while training")
+    parser.add_argument("--pretrain", action="store_true", help="NeuMF from pretrained GMF and MLP (3 fits)")
     parser.add_argument("--weights", default=None, help="load DIR/{model}.pt instead of training, where present")
     parser.add_argument("--save-weights", default=None, help="write each trained model to DIR/{model}.pt (float16)")
     parser.add_argument("--check-users", type=int, default=2000, help="0 = the exhaustive protocol for every user")
@@ -50,7 +54,7 @@ def main() -> None:
     from movierec.models.ncf import NCFConfig, build
     from movierec.models.neural import NeuralRecommender
     from movierec.models.popularity import Popularity
-    from movierec.models.training import Trainer
+    from movierec.models.training import fit_ncf
 
     device = devices.resolve(args.device)
 
@@ -60,9 +64,10 @@ def main() -> None:
 
     ds = load_dataset(args.release)
     split = leave_one_out(ds)
+    digest = hashlib.sha1(split.train_users.tobytes() + split.train_items.tobytes()).hexdigest()[:12]
     print(f"machine: {platform.node()} ({os.cpu_count()} CPUs), {devices.describe(device)}, torch {torch.__version__}, "
           f"{time.strftime('%Y-%m-%d')}; {split.test_users.size:,} test users, {ds.n_items:,} items, "
-          f"{ds.n_ratings:,} ratings (sum of user ids {int(split.train_users.sum()):,}: same release?)", flush=True)
+          f"{ds.n_ratings:,} ratings; training pairs sha1 {digest} (same on every machine for the same release)", flush=True)
     t = time.perf_counter()
     sampled = Protocol(split, list_users=0)
     setup_sampled = time.perf_counter() - t
@@ -84,7 +89,7 @@ def main() -> None:
     pop.fit(split, ds.catalog)
     models = [("pop", pop)]
     for kind in [m for m in args.models.split(",") if m]:
-        config = NCFConfig(model=kind, pretrain=False, amp=args.amp)
+        config = NCFConfig(model=kind, pretrain=args.pretrain, amp=args.amp, epochs=args.epochs)
         torch.manual_seed(0)
         module = build(config, ds.n_users, ds.n_items)
         path = os.path.join(args.weights, f"{kind}.pt") if args.weights else None
@@ -93,12 +98,11 @@ def main() -> None:
             module.load_state_dict({k: v.float() for k, v in state.items()})
             print(f"{kind}: weights from {path}", flush=True)
         else:
-            trainer = Trainer(module, split, config, device)
-            for _ in range(args.epochs):
-                f = trainer.train_epoch()
-                print(f"{kind}: epoch {f['epoch']} in {f['seconds']:.1f} s, loss {f['loss']:.4f} "
-                      f"(batch {trainer.config.batch_size}, lr {trainer.config.lr:.4g})", flush=True)
-            module = trainer.model
+            result = fit_ncf(config, split, device)
+            module = result.model
+            print(f"{kind}: trained in {result.seconds:.1f} s, best epoch {result.best_epoch} of "
+                  f"{len(result.history)} (validation HR@10 {result.best_val_hr:.4f}; batch "
+                  f"{result.config.batch_size}, lr {result.config.lr:.4g})", flush=True)
             if args.save_weights:
                 os.makedirs(args.save_weights, exist_ok=True)
                 torch.save({k: v.detach().half().cpu() for k, v in module.state_dict().items()},

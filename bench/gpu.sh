@@ -5,6 +5,12 @@
 #
 #   bash bench/gpu.sh                       # from the repository root
 #   EPOCHS=3 BATCH=1048576 LR=0.0045 bash bench/gpu.sh
+#   STAGES="eval" bash bench/gpu.sh         # only some stages (default: "bench check eval")
+#
+# Stages: bench = bench/gpu.py (training and eval, CPU and GPU); check = bench/gpu_check.py (CUDA paths on
+# the bundled data); eval = bench/eval_scale.py on the GPU (models trained as `movierec train` does, for at
+# most EVAL_EPOCHS epochs; sampled, pruned full and exhaustive full protocol for every user), which also
+# writes the trained weights (float16) to $OUT for timing the full protocol on a CPU with the same models.
 #
 # Offline machines: put wheels of the missing packages (e.g. platformdirs, rapidfuzz) in .whl/; they are
 # installed into a private folder. Otherwise the project is pip-installed from the index.
@@ -35,13 +41,26 @@ RELEASE=${RELEASE:-/tmp/ml-20m-synth}
 stamp "generate $RELEASE"
 [ -f "$RELEASE/ratings.csv" ] || $PY bench/synthetic.py "$RELEASE" || exit 1
 
+STAGES=" ${STAGES:-bench check eval} "
+bench=0; check=0; evals=0
+if [[ $STAGES == *" bench "* ]]; then
 stamp "bench/gpu.py"
 $PY bench/gpu.py "$RELEASE" --epochs "${EPOCHS:-3}" --batch-size "${BATCH:-1048576}" --lr "${LR:-0.0045}" \
     --cpu-seconds "${CPU_SECONDS:-30}" --device "${DEVICE:-cuda}" --json "$OUT/gpu.json" 2>&1 | tee "$OUT/gpu.log"
 bench=${PIPESTATUS[0]}
+fi
 
+if [[ $STAGES == *" check "* ]]; then
 stamp "bench/gpu_check.py"
 GPU_CHECK_DEVICE=${DEVICE:-cuda} $PY bench/gpu_check.py 2>&1 | tee "$OUT/gpu_check.log"
 check=${PIPESTATUS[0]}
-stamp "done (gpu.py exit $bench, gpu_check.py exit $check)"
-exit $(( bench || check ))
+fi
+
+if [[ $STAGES == *" eval "* ]]; then
+stamp "bench/eval_scale.py"
+$PY bench/eval_scale.py "$RELEASE" --device "${DEVICE:-cuda}" --epochs "${EVAL_EPOCHS:-20}" --pretrain \
+    --check-users 0 --save-weights "$OUT" 2>&1 | tee "$OUT/eval_scale.log"
+evals=${PIPESTATUS[0]}
+fi
+stamp "done (gpu.py exit $bench, gpu_check.py exit $check, eval_scale.py exit $evals)"
+exit $(( bench || check || evals ))
