@@ -26,6 +26,7 @@ os.environ.setdefault("MOVIEREC_HOME", tempfile.mkdtemp(prefix="movierec-gpuchec
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from movierec import device as devices  # noqa: E402
 from movierec.engine import Engine  # noqa: E402
 from movierec.store.profiles import Profile, Rating  # noqa: E402
 
@@ -99,9 +100,10 @@ def _portable():
     assert rec_cpu is not None and rec_gpu is not None
     assert rec_cpu.meta["device"] == gpu.device_name and rec_cpu.meta["created"] == state["rec"].meta["created"]
     users = gpu.split.test_users[:64]
-    tf32 = float(np.abs(rec_gpu.score_all(users) - rec_cpu.score_all(users)).max())
-    # Training turned TF32 matmuls on (10-bit mantissa): compare in full float32, where the answer must agree.
-    torch.backends.cuda.matmul.allow_tf32 = False
+    with devices.tf32(True):  # what scoring with TF32 tensor cores (10-bit mantissa) would give
+        tf32 = float(np.abs(rec_gpu.score_all(users) - rec_cpu.score_all(users)).max())
+    # Training leaves TF32 off behind it: scores are full float32, where the answer must agree.
+    assert not torch.backends.cuda.matmul.allow_tf32
     a = rec_gpu.score_all(users)
     b = rec_cpu.score_all(users)
     diff = float(np.abs(a - b).max())

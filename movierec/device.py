@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import torch
 
 from movierec.errors import MovieRecError
@@ -33,3 +36,18 @@ def describe(device: torch.device) -> str:
     if device.type == "mps":
         return "MPS (Apple GPU)"
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+@contextmanager
+def tf32(enabled: bool) -> Iterator[None]:
+    """TF32 tensor-core matmuls on or off (CUDA) for a block of code; the previous setting comes back after.
+
+    Training turns it on (10-bit mantissa products are plenty for a gradient step); exact comparisons of
+    scores (the pruned full protocol) turn it off. Never left changed process-wide.
+    """
+    matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn

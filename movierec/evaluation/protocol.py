@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from movierec.data.catalog import Catalog
+from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
 from movierec import rerank
 from movierec.evaluation import metrics, pruned
@@ -133,7 +134,7 @@ class Protocol:
         if search is not None:
             return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_lists, self.k)
         if hasattr(model, "score_all_tensor"):
-            with pruned.full_precision():
+            with tf32(False):
                 return self._full_ranks_on_device(model)
         out = np.empty(self.users.size, dtype=np.int64)
         step = max(1, (1 << 24) // max(self.split.n_items, 1))

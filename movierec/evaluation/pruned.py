@@ -26,13 +26,13 @@ popular item).
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
 
+from movierec.device import tf32
 from movierec.models.bounds import ScoreBounds
 
 #: Popular items scored exactly for every still-unsettled user, step by step.
@@ -43,17 +43,6 @@ GROUP = 64
 MARGIN = 1e-3
 
 KnownFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-@contextmanager
-def full_precision() -> Iterator[None]:
-    """float32 matmuls (no TF32) while bounds and scores are compared."""
-    cuda, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = cuda, cudnn
 
 
 @dataclass
@@ -144,7 +133,7 @@ def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests
     sizes = _Sizes.for_device(device)
     block = sizes.block
     out = np.empty(users.size, dtype=np.int64)
-    with full_precision():
+    with tf32(False):  # float32 scores and bounds, as the exhaustive protocol computes them
         for b in range(0, users.size, block):
             u = users[b:b + block]
             uv = bounds.users(torch.from_numpy(np.asarray(u, dtype=np.int64)).to(device))
@@ -193,7 +182,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
     sizes = _Sizes.for_device(device)
     block = sizes.block
     out = np.full((users.size, k), -1, dtype=np.int64)
-    with full_precision():
+    with tf32(False):  # float32 scores and bounds, as the exhaustive protocol computes them
         for b in range(0, users.size, block):
             u = users[b:b + block]
             uv = bounds.users(torch.from_numpy(np.asarray(u, dtype=np.int64)).to(device))

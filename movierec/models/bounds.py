@@ -27,6 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from movierec.device import tf32
 from movierec.models import ncf
 
 
@@ -45,7 +46,8 @@ class ScoreBounds:
             mlp, out, w_gmf, w_mlp = module, module.out, None, module.out.weight[0]
         else:
             raise TypeError(f"no score bounds for {type(module).__name__}")
-        with torch.no_grad():
+        # float32 matmuls even where TF32 is on: r_i feeds exact scores that must equal the model's.
+        with torch.no_grad(), tf32(False):
             self.bias = out.bias[0].detach().float()
             self.gmf_user = gmf.user.weight.detach() if gmf is not None else None
             self.gmf_item = gmf.item.weight.detach() if gmf is not None else None

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from movierec.data.splits import Split, sample_negatives
+from movierec import device as devices
 from movierec.errors import MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
 from movierec.models import ncf
@@ -125,9 +126,6 @@ class Trainer:
         self.batch_size = max(1, config.batch_size // self.world)
         self.chunk = max(1, config.chunk_positives // self.world)
         if device.type == "cuda":
-            # TF32 tensor cores for the float32 matmuls (the tower is tiny; 10-bit mantissa products are plenty).
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
             # The whole epoch's samples at once where a quarter of the free GPU memory holds them
             # (about 40 bytes per sample with temporaries): one sampling pass an epoch.
             free, _ = torch.cuda.mem_get_info(device)
@@ -201,7 +199,13 @@ class Trainer:
 
         The inner loop never waits for the device: no ``.item()``, the running loss stays a device
         tensor; the one synchronisation is reading it at the end (and one per negative-redraw round).
+        On CUDA the epoch's float32 matmuls use TF32 tensor cores (the tower is tiny; 10-bit mantissa
+        products are plenty for a gradient step); the setting is restored after the epoch.
         """
+        with devices.tf32(self.device.type == "cuda"):
+            return self._train_epoch(should_stop)
+
+    def _train_epoch(self, should_stop=None) -> dict:
         self.model.train()
         start = time.perf_counter()
         total = torch.zeros((), device=self.device)

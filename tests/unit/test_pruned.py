@@ -181,3 +181,42 @@ def test_ties_with_the_held_out_item_count_against_the_model(tmp_path):
     fast = Protocol(one, full=True, k=10).ranks(rec)
     assert slow[0] >= before[row] + 3
     assert fast[0] == slow[0] < 10
+
+
+def test_tf32_is_scoped_never_left_on_behind_training(tmp_path, monkeypatch):
+    """TF32 (CUDA) is on for training epochs only; bounds and exact scores are built in float32.
+
+    Found on an H100: with TF32 left on process-wide by training, the pruned search's item half of the
+    first layer was computed in TF32 and 50 of 138,493 users got a different rank than the exhaustive
+    protocol. The flags are plain attributes, so the scoping is checked here on a CPU.
+    """
+    from movierec import device as devices
+    from movierec.models import bounds as bounds_module
+    from movierec.models.training import Trainer
+
+    backends = torch.backends
+    before = (backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32)
+    try:
+        backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = True
+        with devices.tf32(False):
+            assert not backends.cuda.matmul.allow_tf32 and not backends.cudnn.allow_tf32
+        assert backends.cuda.matmul.allow_tf32 and backends.cudnn.allow_tf32  # restored
+
+        ds, split, rec = _trained(tmp_path, "neumf", 90)
+        config = NCFConfig(model="neumf", pretrain=False, batch_size=256, lr=0.01)
+        backends.cuda.matmul.allow_tf32 = False
+        Trainer(build(config, split.n_users, split.n_items), split, config, torch.device("cpu")).train_epoch()
+        assert not backends.cuda.matmul.allow_tf32  # nothing left changed behind an epoch
+
+        seen = []
+        real = bounds_module.tf32
+
+        def spy(enabled):
+            seen.append(enabled)
+            return real(enabled)
+
+        monkeypatch.setattr(bounds_module, "tf32", spy)
+        ScoreBounds(rec.module)
+        assert seen == [False]
+    finally:
+        backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32 = before
