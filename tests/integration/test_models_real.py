@@ -40,3 +40,28 @@ def test_title_matching_rules():
     if len(hamlet) > 1:
         best = max(hamlet, key=lambda i: cat.n_ratings[i])
         assert engine.find_title("Hamlet") == best
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["mlp", "neumf"])
+def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind):
+    """The exact pruned search on real data and a trained model: every user's rank below 10 as scoring all pairs."""
+    import numpy as np
+
+    from movierec.evaluation import metrics
+    from movierec.evaluation.protocol import Protocol
+    from movierec.models.ncf import NCFConfig
+    from movierec.models.neural import NeuralRecommender
+
+    engine = Engine(None, "cpu")
+    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6), "cpu")
+    rec.fit(engine.split, engine.dataset.catalog)
+    fast = Protocol(engine.split, full=True, list_users=200)
+    slow = Protocol(engine.split, full=True, list_users=200, exhaustive=True)
+    a, b = fast.ranks(rec), slow.ranks(rec)
+    np.testing.assert_array_equal(np.minimum(a, 10), np.minimum(b, 10))
+    assert 0.01 < metrics.hit_rate(b, 10) < 0.5  # a trained model: some hits, mostly misses
+    users = fast.users[fast.list_sample]
+    scores = rec.score_all(users)
+    np.testing.assert_allclose(np.take_along_axis(scores, fast.top_lists(rec), 1),
+                               np.take_along_axis(scores, slow.top_lists(rec), 1), rtol=1e-6)
