@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -53,9 +53,10 @@ class ItemGroups:
     hi: torch.Tensor  # (Gn, D)
 
     @classmethod
-    def build(cls, bounds: ScoreBounds, popularity: np.ndarray, head: int = sum(HEAD_STEPS),
+    def build(cls, bounds: ScoreBounds, popularity: np.ndarray, head: int | None = None,
               size: int = GROUP) -> "ItemGroups":
         device = bounds.device
+        head = sum(HEAD_STEPS) if head is None else head
         order = torch.from_numpy(np.argsort(-np.asarray(popularity), kind="stable")).to(device)
         head_items, rest = order[:head], order[head:]
         space = bounds.grouping_space()
@@ -125,6 +126,31 @@ class _Sizes:
         return max(1, self.bound_pairs // max(1, groups.groups.shape[0]))
 
 
+def _survivors(bounds: ScoreBounds, groups: ItemGroups, uv, rows: torch.Tensor, threshold: torch.Tensor,
+               mask: torch.Tensor, sizes: _Sizes) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Exact scores of the grouped items whose bound reaches ``threshold`` (less the margin) for ``rows``.
+
+    Yields (rows, items, scores) in chunks; rows index the block (``uv``, ``threshold``, ``mask``);
+    items in ``mask`` (the user has them) are skipped.
+    """
+    if not groups.groups.numel():
+        return
+    per = sizes.bound_rows(groups)
+    for c in range(0, rows.numel(), per):
+        sel = rows[c:c + per]
+        upper = bounds.upper(ScoreBounds.take(uv, sel), groups.lo, groups.hi, groups.groups)
+        floor = threshold[sel] - _margin(threshold[sel])
+        r, g, j = torch.nonzero(upper >= floor[:, None, None], as_tuple=True)
+        items = groups.groups[g, j]
+        real = items >= 0  # padding's bound is -inf, which a -inf threshold (no k-th popular item) still meets
+        r, items = r[real], items[real]
+        keep = ~mask[sel[r], items]
+        r, items = sel[r[keep]], items[keep]
+        for p in range(0, r.numel(), sizes.exact_pairs):
+            rr, ii = r[p:p + sizes.exact_pairs], items[p:p + sizes.exact_pairs]
+            yield rr, ii, bounds.pairs(ScoreBounds.take(uv, rr), ii)
+
+
 @torch.no_grad()
 def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests: np.ndarray,
                known: KnownFn, k: int) -> np.ndarray:
@@ -152,21 +178,8 @@ def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests
                 scores = bounds.block(ScoreBounds.take(uv, active), items)
                 count[active] += ((scores >= target[active, None]) & ~mask[active][:, items]).sum(1)
                 active = active[count[active] < k]
-            if active.numel() and groups.groups.numel():
-                rows_per = sizes.bound_rows(groups)
-                for c in range(0, active.numel(), rows_per):
-                    rows = active[c:c + rows_per]
-                    sub = ScoreBounds.take(uv, rows)
-                    upper = bounds.upper(sub, groups.lo, groups.hi, groups.groups)
-                    floor = target[rows] - _margin(target[rows])
-                    r, g, j = torch.nonzero(upper >= floor[:, None, None], as_tuple=True)
-                    items = groups.groups[g, j]
-                    keep = ~mask[rows[r], items]
-                    r, items = r[keep], items[keep]
-                    for p in range(0, r.numel(), sizes.exact_pairs):
-                        rr, ii = r[p:p + sizes.exact_pairs], items[p:p + sizes.exact_pairs]
-                        scores = bounds.pairs(ScoreBounds.take(sub, rr), ii)
-                        count.index_add_(0, rows[rr], (scores >= target[rows[rr]]).long())
+            for rows, _items, scores in _survivors(bounds, groups, uv, active, target, mask, sizes):
+                count.index_add_(0, rows, (scores >= target[rows]).long())
             out[b:b + u.size] = count.cpu().numpy()
     return out
 
@@ -193,28 +206,11 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
             best, pos = scores.topk(take, dim=1)
             best_items = head[pos]
             threshold = best[:, -1] if take == k else torch.full((u.size,), -math.inf, device=device)
-            cand_rows, cand_items, cand_scores = [], [], []
-            if groups.groups.numel():
-                rows_per = sizes.bound_rows(groups)
-                for c in range(0, u.size, rows_per):
-                    rows = torch.arange(c, min(c + rows_per, u.size), device=device)
-                    sub = ScoreBounds.take(uv, rows)
-                    upper = bounds.upper(sub, groups.lo, groups.hi, groups.groups)
-                    floor = threshold[rows] - _margin(threshold[rows])
-                    r, g, j = torch.nonzero(upper >= floor[:, None, None], as_tuple=True)
-                    items = groups.groups[g, j]
-                    keep = ~mask[rows[r], items]
-                    r, items = rows[r[keep]], items[keep]
-                    for p in range(0, r.numel(), sizes.exact_pairs):
-                        rr, ii = r[p:p + sizes.exact_pairs], items[p:p + sizes.exact_pairs]
-                        cand_rows.append(rr)
-                        cand_items.append(ii)
-                        cand_scores.append(bounds.pairs(ScoreBounds.take(uv, rr), ii))
+            everyone = torch.arange(u.size, device=device)
+            found = list(_survivors(bounds, groups, uv, everyone, threshold, mask, sizes))
             best_items = best_items.masked_fill(torch.isinf(best) & (best < 0), -1)
-            if cand_rows:
-                rows = torch.cat(cand_rows)
-                items = torch.cat(cand_items)
-                values = torch.cat(cand_scores)
+            if found:
+                rows, items, values = (torch.cat(parts) for parts in zip(*found))
                 # Per user, the candidates' best k (sort by score, then stably by row; rank within row).
                 order = values.argsort(descending=True, stable=True)
                 rows, items, values = rows[order], items[order], values[order]

@@ -153,11 +153,14 @@ def test_pruned_top_lists_equal_the_exhaustive_ones(tmp_path, kind):
 
 
 def test_top_lists_when_a_user_has_rated_most_of_the_popular_head(tmp_path, monkeypatch):
-    """Fewer than k unrated popular items: no threshold, every other item is a candidate."""
+    """Fewer than k unrated popular items: no threshold, every other item is a candidate (padding never)."""
     ds, split, rec = _trained(tmp_path, "neumf", 300)
-    monkeypatch.setattr(pruned, "HEAD_STEPS", (4, 4))
+    monkeypatch.setattr(pruned, "HEAD_STEPS", (4, 4))  # a head of 8 < k = 10 items
     fast = Protocol(split, full=True, list_users=50)
+    groups = pruned.ItemGroups.build(rec.score_bounds(), np.bincount(split.train_items, minlength=split.n_items))
+    assert groups.head.numel() == 8 and (groups.groups < 0).any()
     got = fast.top_lists(rec)
+    assert (got >= 0).all() and not np.take_along_axis(fast._known(fast.users[fast.list_sample]), got, 1).any()
     want = Protocol(split, full=True, exhaustive=True, list_users=50).top_lists(rec)
     scores = rec.score_all(fast.users[fast.list_sample])
     np.testing.assert_allclose(np.take_along_axis(scores, got, 1), np.take_along_axis(scores, want, 1), rtol=1e-6)
