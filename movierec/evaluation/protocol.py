@@ -119,18 +119,19 @@ class Protocol:
             out[b:b + step] = ((scores >= target[:, None]) & ~known).sum(dim=1)
         return out.cpu().numpy()
 
-    def ranks(self, model: Recommender) -> np.ndarray:
+    def ranks(self, model: Recommender, search: tuple | None = None) -> np.ndarray:
         """0-based rank of each test user's held-out item (ties against the model).
 
         From the pruned search (full protocol, NCF models), ranks of ``k`` or more are lower bounds:
-        the search stops counting once ``k`` items beat the held-out one.
+        the search stops counting once ``k`` items beat the held-out one. ``search``: what
+        ``_search(model)`` returned, where the caller builds it once for several calls.
         """
         if not self.full:
             scores = model.score(self.users, self.candidates)
             valid = self.candidates >= 0
             valid[:, 0] = False
             return metrics.ranks(scores, scores[:, 0], valid)
-        search = self._search(model)
+        search = search or self._search(model)
         if search is not None:
             return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_lists, self.k)
         if hasattr(model, "score_all_tensor"):
@@ -147,9 +148,9 @@ class Protocol:
             out[b:b + step] = metrics.ranks(scores, target, valid)
         return out
 
-    def top_lists(self, model: Recommender) -> np.ndarray:
+    def top_lists(self, model: Recommender, search: tuple | None = None) -> np.ndarray:
         users = self.users[self.list_sample]
-        search = self._search(model)
+        search = search or self._search(model)
         if search is not None:
             return pruned.top_k(*search, users, self._known_lists, self.k)
         lists = np.empty((users.size, self.k), dtype=np.int64)
@@ -189,8 +190,9 @@ class Protocol:
 
     def evaluate(self, model: Recommender, catalog: Catalog, fit_seconds: float = 0.0) -> Report:
         start = time.perf_counter()
-        rank = self.ranks(model)
-        lists = self.top_lists(model)
+        search = self._search(model) if self.full or self.list_sample.size else None  # built once for both
+        rank = self.ranks(model, search)
+        lists = self.top_lists(model, search)
         return Report(
             model=model.name,
             hr=metrics.hit_rate(rank, self.k),
