@@ -96,6 +96,15 @@ class Protocol:
         known[rows, items] = True
         return known
 
+    def _known_on(self, users: np.ndarray, device):
+        """``_known`` as a torch bool tensor built on ``device`` (only the index lists cross to it)."""
+        import torch
+
+        known = torch.zeros((users.size, self.split.n_items), dtype=torch.bool, device=device)
+        rows, items = self._known_lists(users)
+        known[torch.from_numpy(rows).to(device), torch.from_numpy(items).to(device)] = True
+        return known
+
     def _full_ranks_on_device(self, model) -> np.ndarray:
         """The full protocol for models that score on a torch device: scores, the mask of known items and
         the comparison all stay on the device; one small array of ranks comes back."""
@@ -112,9 +121,7 @@ class Protocol:
             scores = model.score_all_tensor(users)
             rows = torch.arange(users.size, device=device)
             target = scores[rows, tests[b:b + step]]
-            known = torch.zeros(scores.shape, dtype=torch.bool, device=device)
-            r, i = self._known_lists(users)
-            known[torch.from_numpy(r).to(device), torch.from_numpy(i).to(device)] = True
+            known = self._known_on(users, device)
             known[rows, tests[b:b + step]] = True
             out[b:b + step] = ((scores >= target[:, None]) & ~known).sum(dim=1)
         return out.cpu().numpy()
@@ -133,7 +140,7 @@ class Protocol:
             return metrics.ranks(scores, scores[:, 0], valid)
         search = search or self._search(model)
         if search is not None:
-            return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_lists, self.k)
+            return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_on, self.k)
         if hasattr(model, "score_all_tensor"):
             with tf32(False):
                 return self._full_ranks_on_device(model)
@@ -152,7 +159,7 @@ class Protocol:
         users = self.users[self.list_sample]
         search = search or self._search(model)
         if search is not None:
-            return pruned.top_k(*search, users, self._known_lists, self.k)
+            return pruned.top_k(*search, users, self._known_on, self.k)
         lists = np.empty((users.size, self.k), dtype=np.int64)
         step = max(1, (1 << 24) // max(self.split.n_items, 1))
         for b in range(0, users.size, step):

@@ -42,7 +42,8 @@ GROUP = 64
 #: A pruned item's bound is below ``target - MARGIN * (1 + |target|)``: covers float32 rounding.
 MARGIN = 1e-3
 
-KnownFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: (users, device) -> (U, n_items) bool mask of the items each user already has, on the device.
+KnownFn = Callable[[np.ndarray, torch.device], torch.Tensor]
 
 
 @dataclass
@@ -98,13 +99,6 @@ def kd_groups(points: torch.Tensor, items: torch.Tensor, size: int) -> torch.Ten
     return idx.view(leaves, per)
 
 
-def _known_mask(known: KnownFn, users: np.ndarray, n_items: int, device: torch.device) -> torch.Tensor:
-    mask = torch.zeros((users.size, n_items), dtype=torch.bool, device=device)
-    rows, items = known(users)
-    mask[torch.from_numpy(rows).to(device), torch.from_numpy(items).to(device)] = True
-    return mask
-
-
 def _margin(target: torch.Tensor) -> torch.Tensor:
     return MARGIN * (1.0 + target.abs())
 
@@ -155,7 +149,7 @@ def _survivors(bounds: ScoreBounds, groups: ItemGroups, uv, rows: torch.Tensor, 
 def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests: np.ndarray,
                known: KnownFn, k: int) -> np.ndarray:
     """Per user: how many unrated items score >= the held-out item, exact below ``k``."""
-    device, n = bounds.device, bounds.n_items
+    device = bounds.device
     sizes = _Sizes.for_device(device)
     block = sizes.block
     out = np.empty(users.size, dtype=np.int64)
@@ -165,7 +159,7 @@ def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests
             uv = bounds.users(torch.from_numpy(np.asarray(u, dtype=np.int64)).to(device))
             test = torch.from_numpy(np.asarray(tests[b:b + block], dtype=np.int64)).to(device)
             target = bounds.pairs(uv, test)
-            mask = _known_mask(known, u, n, device)
+            mask = known(u, device)
             mask[torch.arange(u.size, device=device), test] = True
             count = torch.zeros(u.size, dtype=torch.int64, device=device)
             active = torch.arange(u.size, device=device)
@@ -191,7 +185,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
     Exact: the k-th best popular item's score is a threshold; only items whose bound reaches it
     are scored, and the list is the top k of those and the popular items.
     """
-    device, n = bounds.device, bounds.n_items
+    device = bounds.device
     sizes = _Sizes.for_device(device)
     block = sizes.block
     out = np.full((users.size, k), -1, dtype=np.int64)
@@ -199,7 +193,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
         for b in range(0, users.size, block):
             u = users[b:b + block]
             uv = bounds.users(torch.from_numpy(np.asarray(u, dtype=np.int64)).to(device))
-            mask = _known_mask(known, u, n, device)
+            mask = known(u, device)
             head = groups.head
             scores = bounds.block(uv, head).masked_fill(mask[:, head], -math.inf)
             take = min(k, head.numel())
@@ -208,7 +202,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
             threshold = best[:, -1] if take == k else torch.full((u.size,), -math.inf, device=device)
             everyone = torch.arange(u.size, device=device)
             found = list(_survivors(bounds, groups, uv, everyone, threshold, mask, sizes))
-            best_items = best_items.masked_fill(torch.isinf(best) & (best < 0), -1)
+            best_items = best_items.masked_fill(best == -math.inf, -1)
             if found:
                 rows, items, values = (torch.cat(parts) for parts in zip(*found))
                 # Per user, the candidates' best k (sort by score, then stably by row; rank within row).
@@ -229,6 +223,6 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
                 all_scores, all_items = best, best_items
             take = min(k, all_scores.shape[1])
             top, pos = all_scores.topk(take, dim=1)
-            picked = all_items.gather(1, pos).masked_fill(torch.isinf(top) & (top < 0), -1)
+            picked = all_items.gather(1, pos).masked_fill(top == -math.inf, -1)
             out[b:b + u.size, :take] = picked.cpu().numpy()
     return out
