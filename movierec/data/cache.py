@@ -52,8 +52,11 @@ def _arrays_of(ds: Dataset) -> dict[str, np.ndarray]:
 def save(key: str, ds: Dataset) -> None:
     """Publish ``ds`` under ``key``. A failure leaves no partial entry behind."""
     final = entry_dir(key)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}.", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}.", dir=final.parent))
+    except OSError:
+        return  # a read-only or full cache folder only costs speed: the next load parses again
     try:
         files = {}
         for name, arr in _arrays_of(ds).items():

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from movierec.data.source import ReleaseFiles
+from movierec.data.source import LAYOUT_FILES, ReleaseFiles
 
 if TYPE_CHECKING:  # pandas is imported only when a release is parsed: a cached load (and the TUI) skip it
     import pandas as pd
@@ -62,12 +62,9 @@ def genre_index(name: str) -> int | None:
 
 
 def detect_layout(files: ReleaseFiles) -> str:
-    if files.has("ratings.csv") and files.has("movies.csv"):
-        return "ml-latest"
-    if files.has("ratings.dat") and files.has("movies.dat"):
-        return "ml-dat"
-    if files.has("u.data") and files.has("u.item"):
-        return "ml-100k"
+    for layout, needed in LAYOUT_FILES.items():
+        if all(files.has(name) for name in needed):
+            return layout
     raise DataError(
         f"{files.path} is not a MovieLens release: expected ratings.csv + movies.csv, "
         "ratings.dat + movies.dat, or u.data + u.item"
@@ -79,6 +76,15 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _utf8(raw: bytes) -> bytes:
+    """The bytes as UTF-8: unchanged when they are, else read as latin-1 (every byte is a character)."""
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").encode("utf-8")
 
 
 def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: list[str], header_lines: int) -> None:
@@ -116,6 +122,8 @@ def _read_table(
 
     header = 0 if names is None else None
     dtypes = {**numeric, **{c: str for c in text}}
+    if text and data is None:
+        data = _utf8(files.read_bytes(name))  # a file's text columns: UTF-8, or latin-1 as in the .dat files
 
     def source():
         return io.BytesIO(data) if data is not None else files.open(name)
@@ -227,12 +235,12 @@ def _load_dat(files: ReleaseFiles) -> RawRelease:
         numeric={"user": "int64", "item": "int64", "rating": "float32", "timestamp": "int64"},
         data=_dat_bytes(files, "ratings.dat"),
     )
-    text = _decode(_dat_bytes(files, "movies.dat")).encode("utf-8")
+    text = _utf8(_dat_bytes(files, "movies.dat"))
     movies = _read_table(files, "movies.dat", sep="\t", names=["item", "title", "genres"],
                          numeric={"item": "int64"}, text=["title", "genres"], data=text)
     tags = None
     if files.has("tags.dat"):
-        tag_text = _decode(_dat_bytes(files, "tags.dat")).encode("utf-8")
+        tag_text = _utf8(_dat_bytes(files, "tags.dat"))
         tags = _read_table(files, "tags.dat", sep="\t", names=["user", "item", "tag", "timestamp"],
                            numeric={"item": "int64"}, text=["tag"], data=tag_text)[["item", "tag"]]
     return RawRelease("ml-dat", _check_ratings(files, "ratings.dat", ratings), movies, tags)

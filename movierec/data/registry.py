@@ -18,6 +18,7 @@ from movierec.data.dataset import Dataset, build_dataset
 from movierec.data.movielens import load_release
 from movierec.data.source import ReleaseFiles
 from movierec.errors import DataError
+from movierec.files import check_regular_path
 from movierec.store.atomic import atomic_write_json
 
 BUNDLED = "ml-latest-small"
@@ -81,7 +82,9 @@ def resolve(name_or_path: str | None) -> Entry:
                 raise DataError(f"dataset {target!r} was at {entry.path}, which is gone; import or fetch it again")
             return entry
     path = Path(target).expanduser()
-    if path.exists():
+    if path.exists() or path.is_symlink():
+        check_regular_path(path, folder_ok=True, error=DataError,
+                           hint="give the path of a MovieLens release folder or .zip")  # no FIFO, device, ...
         name = path.stem if path.suffix.lower() == ".zip" else path.name
         return Entry(name, path, "path")
     known = ", ".join(e.name for e in entries())
