@@ -90,8 +90,10 @@ def data_fetch(name: str, as_json: bool) -> None:
     from movierec.data import registry
 
     fetching.check_name(name)
+    console = stderr()  # no bar into a log or pipe: rich would leave a blank line above the error line there
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  TimeRemainingColumn(), console=stderr(), transient=True, disable=as_json) as bar:
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=as_json or not console.is_terminal) as bar:
         task = bar.add_task(f"{name}.zip", total=None)
 
         def progress(done: int, total: int | None) -> None:

@@ -1,7 +1,10 @@
 """Download official GroupLens releases: progress, checksum, safe unzip, registry.
 
 ``MOVIEREC_MIRROR`` replaces the GroupLens base URL (tests point it at a local
-HTTP server on 127.0.0.1). Downloads go to ``<cache>/downloads/NAME.zip.part``
+HTTP server on 127.0.0.1). A mirror that sends under 16 KiB in ``MOVIEREC_FETCH_STALL``
+seconds (default 60) has stalled, and a download that takes over ``MOVIEREC_FETCH_DEADLINE``
+seconds (default 7200) is stopped: a per-read timeout alone never trips on a mirror that
+trickles a byte every few seconds. Downloads go to ``<cache>/downloads/NAME.zip.part``
 and are renamed only once complete and verified; the release is extracted into
 a temporary folder that is renamed into ``<data>/datasets/NAME`` at the end, so
 an interrupted fetch never leaves a half-written dataset.
@@ -13,7 +16,9 @@ import contextlib
 import hashlib
 import os
 import shutil
+import math
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -29,8 +34,59 @@ BASE_URL = "https://files.grouplens.org/datasets/movielens/"
 MIRROR_ENV = "MOVIEREC_MIRROR"
 RELEASES = ("ml-100k", "ml-1m", "ml-10m", "ml-latest-small", "ml-20m", "ml-25m", "ml-32m")
 CHUNK = 1 << 20
+STALL_ENV = "MOVIEREC_FETCH_STALL"
+DEADLINE_ENV = "MOVIEREC_FETCH_DEADLINE"
+STALL_SECONDS = 60.0
+DEADLINE_SECONDS = 7200.0  # ml-32m (240 MB) at 40 KB/s
+STALL_BYTES = 16 << 10
 
 Progress = Callable[[int, int | None], None]
+
+
+def _seconds(env: str, given: float | None, default: float) -> float:
+    if given is not None:
+        return given
+    value = os.environ.get(env, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise FetchError(f"{env}={value!r} is not a number of seconds; unset it or give one, e.g. {env}={default:g}")
+    return seconds
+
+
+class _Pace:
+    """Stall detection and an overall deadline for one transfer, checked after every read."""
+
+    def __init__(self, url: str, stall: float | None, deadline: float | None) -> None:
+        self.url = url
+        self.stall = _seconds(STALL_ENV, stall, STALL_SECONDS)
+        self.deadline = _seconds(DEADLINE_ENV, deadline, DEADLINE_SECONDS)
+        self.start = self.window_start = time.monotonic()
+        self.window_bytes = 0
+
+    def read(self, resp, size: int, received: int) -> bytes:
+        try:
+            chunk = resp.read1(size)
+        except TimeoutError:
+            raise FetchError(f"download of {self.url} stalled: nothing received for {self.stall:g} s after "
+                             f"{received:,} bytes; try again later (or raise {STALL_ENV})") from None
+        except (OSError, ValueError) as exc:
+            raise FetchError(f"download of {self.url} broke off after {received:,} bytes ({exc}); run the command again") from None
+        now = time.monotonic()
+        if now - self.start > self.deadline:
+            raise FetchError(f"download of {self.url} took over {self.deadline:g} s ({received + len(chunk):,} bytes "
+                             f"received); try again later or from a faster mirror (or raise {DEADLINE_ENV})")
+        self.window_bytes += len(chunk)
+        if now - self.window_start >= self.stall:
+            if chunk and self.window_bytes < STALL_BYTES:
+                raise FetchError(f"download of {self.url} stalled: {self.window_bytes:,} bytes in the last "
+                                 f"{now - self.window_start:.0f} s; try again later (or raise {STALL_ENV})")
+            self.window_start, self.window_bytes = now, 0
+        return chunk
 
 
 def base_url() -> str:
@@ -49,10 +105,17 @@ def _open(url: str, timeout: float):
                          "and run `movierec --headless data import PATH`") from None
 
 
-def published_md5(name: str, timeout: float = 30.0) -> str:
+def published_md5(name: str, timeout: float = 30.0, stall: float | None = None, deadline: float | None = None) -> str:
     url = f"{base_url()}{name}.zip.md5"
-    with _open(url, timeout) as resp:
-        text = resp.read(4096).decode("ascii", "replace")
+    pace = _Pace(url, stall, deadline)
+    body = b""
+    with _open(url, min(timeout, pace.stall)) as resp:
+        while len(body) < 4096:
+            chunk = pace.read(resp, 4096 - len(body), len(body))
+            if not chunk:
+                break
+            body += chunk
+    text = body.decode("ascii", "replace")
     for token in text.replace("=", " ").split():
         token = token.strip().lower()
         if len(token) == 32 and all(c in "0123456789abcdef" for c in token):
@@ -60,25 +123,28 @@ def published_md5(name: str, timeout: float = 30.0) -> str:
     raise FetchError(f"{url} does not hold an MD5 checksum; cannot verify the download, try again later")
 
 
-def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 30.0) -> str:
-    """Stream ``url`` into ``dest`` (via ``dest.part``); return the MD5 of what was received."""
+def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 30.0,
+             stall: float | None = None, deadline: float | None = None) -> str:
+    """Stream ``url`` into ``dest`` (via ``dest.part``); return the MD5 of what was received.
+
+    ``stall`` and ``deadline`` (seconds; default from the environment, see the module) stop a
+    mirror that trickles or never ends.
+    """
     if not url.startswith(("http://", "https://")):
         raise FetchError(f"{url} is not an http(s) URL; set {MIRROR_ENV} to an http(s) address")
+    pace = _Pace(url, stall, deadline)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     md5 = hashlib.md5()  # noqa: S324 (GroupLens publishes MD5)
     received = 0
     try:
-        with _open(url, timeout) as resp, open(part, "wb") as out:
+        with _open(url, min(timeout, pace.stall)) as resp, open(part, "wb") as out:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             if progress:
                 progress(0, total)
             while True:
-                try:
-                    chunk = resp.read(CHUNK)
-                except (OSError, ValueError) as exc:
-                    raise FetchError(f"download of {url} broke off after {received:,} bytes ({exc}); run the command again") from None
+                chunk = pace.read(resp, CHUNK, received)
                 if not chunk:
                     break
                 out.write(chunk)
@@ -147,13 +213,14 @@ def check_name(name: str) -> None:
         raise FetchError(f"unknown release {name!r}; choose one of: {', '.join(RELEASES)}")
 
 
-def fetch(name: str, progress: Progress | None = None, timeout: float = 30.0) -> registry.Entry:
+def fetch(name: str, progress: Progress | None = None, timeout: float = 30.0,
+          stall: float | None = None, deadline: float | None = None) -> registry.Entry:
     """Download, verify, extract and register one official release."""
     check_name(name)
-    expected = published_md5(name, timeout)
+    expected = published_md5(name, timeout, stall, deadline)
     downloads = paths.cache_dir() / "downloads"
     archive = downloads / f"{name}.zip"
-    got = download(f"{base_url()}{name}.zip", archive, progress, timeout)
+    got = download(f"{base_url()}{name}.zip", archive, progress, timeout, stall, deadline)
     try:
         if got != expected:
             raise FetchError(f"{name}.zip failed its checksum (got {got}, GroupLens publishes {expected}); "

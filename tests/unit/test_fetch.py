@@ -7,6 +7,7 @@ import http.server
 import io
 import stat
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ class _Server:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.truncate: set[str] = set()
-        files, truncate = self.files, self.truncate
+        self.trickle: dict[str, float] = {}  # path -> seconds between bytes sent
+        files, truncate, trickle = self.files, self.truncate, self.trickle
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
@@ -32,6 +34,17 @@ class _Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                pause = trickle.get(self.path.lstrip("/"))
+                if pause is not None:  # one byte at a time, until the client hangs up
+                    try:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(pause)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 if self.path.lstrip("/") in truncate:
                     self.wfile.write(body[: len(body) // 3])
                     self.wfile.flush()
@@ -164,3 +177,42 @@ def test_fetch_of_a_bad_zip_from_the_server(server, home):
     with pytest.raises(DataError, match="unsafe path"):
         fetch.fetch("ml-25m")
     _no_leftovers(home)
+
+
+def test_a_mirror_that_trickles_is_a_stall_in_one_line(server, release_zip, home, monkeypatch):
+    """One byte every 0.2 s never trips a per-read timeout; under 16 KiB in the stall window (1 s here) is a stall."""
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+
+    server.publish("ml-1m", release_zip)
+    server.trickle["ml-1m.zip"] = 0.2
+    monkeypatch.setenv(fetch.STALL_ENV, "1")
+    result = CliRunner().invoke(cli, ["--headless", "data", "fetch", "ml-1m"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "stalled" in lines[0], result.output
+    assert fetch.STALL_ENV in lines[0]
+    _no_leftovers(home)
+
+
+def test_a_download_past_its_deadline_is_stopped(server, release_zip, home, monkeypatch):
+    """Fast enough never to stall (the window is 60 s), too slow to finish: the overall deadline (1 s here) ends it."""
+    server.publish("ml-1m", release_zip)
+    server.trickle["ml-1m.zip"] = 0.01
+    monkeypatch.setenv(fetch.DEADLINE_ENV, "1")
+    with pytest.raises(FetchError, match=f"took over 1 s.*{fetch.DEADLINE_ENV}"):
+        fetch.fetch("ml-1m")
+    _no_leftovers(home)
+
+
+def test_a_silent_mirror_is_a_stall_and_bad_limits_are_named(server, release_zip, home, monkeypatch):
+    server.publish("ml-1m", release_zip)
+    server.trickle["ml-1m.zip"] = 5  # one byte, then silence
+    monkeypatch.setenv(fetch.STALL_ENV, "0.5")
+    with pytest.raises(FetchError, match="stalled"):
+        fetch.fetch("ml-1m")
+    _no_leftovers(home)
+    monkeypatch.setenv(fetch.STALL_ENV, "soon")
+    with pytest.raises(FetchError, match=f"{fetch.STALL_ENV}='soon' is not a number of seconds"):
+        fetch.fetch("ml-1m")
