@@ -111,7 +111,7 @@ def data_fetch(name: str, as_json: bool) -> None:
 @cli.command("search")
 @click.argument("text")
 @dataset_option
-@click.option("--n", "limit", default=10, show_default=True, help="How many titles.")
+@click.option("--n", "limit", type=click.IntRange(1, 500), default=10, show_default=True, help="How many titles.")
 @json_option
 @click.pass_context
 def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, as_json: bool) -> None:

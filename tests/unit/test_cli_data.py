@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from movierec import __version__
@@ -51,3 +52,13 @@ def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path):
 def test_search_json_forgives_typos():
     rows = json.loads(run("--headless", "search", "toy stroy", "--json").output)
     assert rows[0]["title"] == "Toy Story (1995)"
+
+
+@pytest.mark.parametrize("n", ["0", "-5", "100000"])
+@pytest.mark.parametrize("command", [["search", "toy"], ["similar", "toy"], ["starters"], ["recommend"]])
+def test_every_n_option_is_range_checked_alike(command, n):
+    """`search --n 0` said "no title matches" and `--n -5` printed rows; now --n is checked as everywhere else."""
+    result = CliRunner().invoke(cli, ["--headless", *command, "--n", n])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Invalid value for '--n'" in errors[0] and "range" in errors[0], result.output
