@@ -10,12 +10,21 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-# C0 controls except tab/newline, DEL, C1 controls: never sent to a terminal from data.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the marks
+# (U+200E, U+200F, U+061C). A right-to-left override in a title reverses the rest of the line.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 controls except tab/newline, DEL, C1 controls, bidi controls: never sent to a terminal from data.
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
+# What json.dumps(ensure_ascii=False) leaves raw and a terminal would act on: escaped as \uXXXX.
+_JSON_RAW = re.compile(f"[\\x7f-\\x9f{_BIDI}]")
 
 
 def clean(text: object) -> str:
-    """Data text with terminal control sequences removed (ESC becomes visible as nothing)."""
+    """Data text with terminal control sequences and bidi controls removed: the one filter for terminal output.
+
+    Every place data reaches the terminal goes through it (``safe`` here and in the TUI's tables,
+    error lines, notifications); JSON output keeps the data but escapes the same characters.
+    """
     return _CONTROL.sub("", str(text))
 
 
@@ -32,6 +41,12 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def dumps_json(obj: Any) -> str:
+    """JSON with non-ASCII text kept readable, but DEL, C1 and bidi controls escaped (they only occur in strings)."""
+    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(dumps_json(obj) + "\n")
     sys.stdout.flush()

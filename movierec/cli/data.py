@@ -150,7 +150,7 @@ def similar_cmd(ctx, title, dataset, limit, as_json):
     from rich.table import Table
 
     note = "" if film["exact"] else " (closest match)"
-    table = Table(title=f"More like {clean(film['title'])}{note}")
+    table = Table(title=safe(f"More like {film['title']}{note}"))
     for col in ("#", "title", "genres", "similarity"):
         table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
     for n, row in enumerate(rows, 1):

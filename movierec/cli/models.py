@@ -166,7 +166,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     from rich.table import Table
 
     against = "all unrated items" if full else f"{negatives} sampled negatives"
-    table = Table(title=f"{engine.dataset.name}: leave-one-out, {users:,} users, latest rating vs {against}, seed {seed}",
+    table = Table(title=safe(f"{engine.dataset.name}: leave-one-out, {users:,} users, latest rating vs {against}, seed {seed}"),
                   caption=f"{skipped} users with fewer than 2 ratings not evaluated; ILD and coverage over each user's "
                           f"top {k} of all unrated items" if skipped else f"ILD and coverage over each user's top {k} of all unrated items")
     for col in ("model", f"HR@{k}", f"NDCG@{k}", f"ILD@{k}", "coverage", "fit s"):
@@ -192,7 +192,7 @@ def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_jso
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{engine.dataset.name}, {model}: MMR diversity vs accuracy (HR@{k}, ILD@{k} over genres)")
+    table = Table(title=safe(f"{engine.dataset.name}, {model}: MMR diversity vs accuracy (HR@{k}, ILD@{k} over genres)"))
     for col in ("diversity", f"HR@{k}", "", f"ILD@{k}", " "):
         table.add_column(col, justify="right" if col in ("diversity", f"HR@{k}", f"ILD@{k}") else "left")
     hr_max = max(r["hr"] for r in rows) or 1.0

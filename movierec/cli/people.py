@@ -95,7 +95,7 @@ def ratings_cmd(ctx, profile_name, as_json):
         return
     from rich.table import Table
 
-    table = Table(title=f"Profile {clean(name)}: {len(rows)} ratings")
+    table = Table(title=safe(f"Profile {name}: {len(rows)} ratings"))
     table.add_column("stars", justify="right")
     table.add_column("title")
     for r in rows:
@@ -227,7 +227,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     from rich.table import Table
 
     mix = ", ".join(f"{k} {v:.0%}" for k, v in result.mix.items() if v)
-    table = Table(title=f"Picks for {clean(profile.name)}  (mix: {mix}; diversity {result.diversity:g})")
+    table = Table(title=safe(f"Picks for {profile.name}  (mix: {mix}; diversity {result.diversity:g})"))
     for col in ("#", "title", "genres", "why"):
         table.add_column(col, justify="right" if col == "#" else "left")
     for n, p in enumerate(result.picks, 1):

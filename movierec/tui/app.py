@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from movierec.console import clean
 from movierec.errors import MovieRecError
 from movierec.tui.messages import FoldInDone, FoldInProgress, TrainDone, TrainProgress
 from movierec.tui.screens.base import MainScreen
@@ -135,7 +136,11 @@ class MovieRecApp(App):
 
     def _set_sub_title(self) -> None:
         device = f" · {self.engine.device_name}" if self.model_ready else ""
-        self.sub_title = f"{self.engine.dataset.name} · profile {self.profile_name}{device}"
+        self.sub_title = clean(f"{self.engine.dataset.name} · profile {self.profile_name}{device}")
+
+    def notify(self, message: str, *, title: str = "", **kwargs) -> None:
+        """Every notification passes the terminal filter: titles and errors carry data (escapes, bidi controls)."""
+        super().notify(clean(message), title=clean(title), **kwargs)
 
     # -- navigation -------------------------------------------------------------------------
     def _go(self, mode: str) -> None:

@@ -153,12 +153,17 @@ async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        app.engine.dataset.catalog.titles[0] = "[bold red]Evil[/] \x1b[2J (1995)"
+        app.engine.dataset.catalog.titles[0] = "[bold red]Evil[/] \x1b[2J \u202eEvil\u202c (1995)"
         app.open_movie(0)
         await settle(app, pilot)
         details = app.screen.query_one("#details").render()
         assert "[bold red]Evil[/]" in str(details)
-        assert "\x1b" not in str(details)
+        assert "\x1b" not in str(details) and "\u202e" not in str(details) and "\u202c" not in str(details)
+        await pilot.press("4")  # rate it: the notification names the film
+        await settle(app, pilot)
+        told = [n.message for n in app._notifications]
+        assert any("Evil" in m for m in told), told
+        assert not any(ch in m for m in told for ch in "\x1b\u202e\u202c"), told
 
 
 async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app_factory):

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
 from movierec.tui.screens.base import MainScreen
+from movierec.console import clean
 from movierec.tui.widgets.tables import FilmTable, safe
 
 MODES = ("hybrid", "ncf", "content")
@@ -59,7 +60,7 @@ class PicksScreen(MainScreen):
         widgets = []
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
-            widgets.append(Label(block["title"], classes="list-title", markup=False))
+            widgets.append(Label(clean(block["title"]), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks")
             wide = self.size.width >= 110
             title_width = 44 if wide else max(24, self.size.width // 2 - 4)
