@@ -42,7 +42,7 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 @click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
 @click.option("--diversity", type=click.FloatRange(0), default=None,
               help="Weight of the differentiable genre-diversity regulariser (0 = off).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
 @click.option("--amp", is_flag=True, help="Mixed precision (bf16 autocast) for the forward pass; for GPUs.")
 @click.option("--distributed", is_flag=True,
@@ -123,7 +123,7 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
               default="all", show_default=True)
 @click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--negatives", type=click.IntRange(1), default=99, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--full", is_flag=True,
               help="Rank the held-out item against every unrated item, not sampled negatives (GMF/MLP/NeuMF: "
                    "an exact pruned search, the same HR@10 and NDCG@10 as scoring every pair).")

@@ -95,6 +95,8 @@ def base_url() -> str:
 
 
 def _open(url: str, timeout: float):
+    if not url.startswith(("http://", "https://")):  # never file:// or ftp://: a mirror is a web server
+        raise FetchError(f"{url} is not an http(s) URL; set {MIRROR_ENV} to an http(s) address")
     try:
         return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only, below)
     except urllib.error.HTTPError as exc:

@@ -62,3 +62,11 @@ def test_every_n_option_is_range_checked_alike(command, n):
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "Invalid value for '--n'" in errors[0] and "range" in errors[0], result.output
+
+
+@pytest.mark.parametrize("command", [["eval", "--model", "pop"], ["train", "--model", "gmf"]])
+def test_a_negative_seed_is_a_usage_error(command):
+    """`eval --seed -1` ended in "internal error (ValueError: expected non-negative integer)"."""
+    result = CliRunner().invoke(cli, ["--headless", *command, "--seed", "-1"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--seed'" in result.output and "internal error" not in result.output

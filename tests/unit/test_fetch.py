@@ -216,3 +216,12 @@ def test_a_silent_mirror_is_a_stall_and_bad_limits_are_named(server, release_zip
     monkeypatch.setenv(fetch.STALL_ENV, "soon")
     with pytest.raises(FetchError, match=f"{fetch.STALL_ENV}='soon' is not a number of seconds"):
         fetch.fetch("ml-1m")
+
+
+def test_a_mirror_that_is_not_http_is_refused_before_any_read(monkeypatch, tmp_path, home):
+    """A file:// mirror used to be read for the checksum (the download itself was refused)."""
+    (tmp_path / "ml-1m.zip.md5").write_text("0" * 32)
+    monkeypatch.setenv("MOVIEREC_MIRROR", tmp_path.as_uri())
+    with pytest.raises(FetchError, match="http"):
+        fetch.published_md5("ml-1m")
+    _no_leftovers(home)
