@@ -22,6 +22,8 @@ from movierec import paths
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.data.ids import Vocabulary
+from movierec.errors import MovieRecError
+from movierec.files import open_regular
 
 CACHE_VERSION = 3
 _ARRAYS = ("users", "items", "ratings", "timestamps", "user_ids", "item_ids", "years", "genres",
@@ -87,15 +89,14 @@ def load(key: str) -> Dataset | None:
     if not manifest_path.exists():
         return None
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = json.loads(_read(manifest_path))
         if manifest.get("version") != CACHE_VERSION:
             raise ValueError("old cache version")
         for name, size in manifest["files"].items():
             if (folder / name).stat().st_size != size:
                 raise ValueError(f"{name} has the wrong size")
-        arrays = {name[:-4]: np.load(folder / name, allow_pickle=False)
-                  for name in manifest["files"] if name.endswith(".npy")}
-        catalog = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+        arrays = {name[:-4]: _load_array(folder / name) for name in manifest["files"] if name.endswith(".npy")}
+        catalog = json.loads(_read(folder / "catalog.json"))
         n_items = int(manifest["items"])
         n = int(manifest["ratings"])
         if any(arrays[a].shape[0] != n for a in ("users", "items", "ratings", "timestamps")):
@@ -108,10 +109,21 @@ def load(key: str) -> Dataset | None:
         return Dataset(manifest["name"], manifest["layout"], arrays["users"], arrays["items"], arrays["ratings"],
                        arrays["timestamps"], Vocabulary(arrays["user_ids"]), cat, manifest["fingerprint"],
                        int(manifest.get("duplicates_dropped", 0)))
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError, MovieRecError):
         with contextlib.suppress(OSError):
             shutil.rmtree(folder)
         return None
+
+
+def _read(path: Path) -> bytes:
+    """A cache file's bytes; anything but a regular file (a FIFO would block) is damage."""
+    with open_regular(path) as handle:
+        return handle.read()
+
+
+def _load_array(path: Path) -> np.ndarray:
+    with open_regular(path) as handle:
+        return np.load(handle, allow_pickle=False)
 
 
 def clear() -> int:

@@ -18,7 +18,7 @@ from movierec.data.dataset import Dataset, build_dataset
 from movierec.data.movielens import load_release
 from movierec.data.source import ReleaseFiles
 from movierec.errors import DataError
-from movierec.files import check_regular_path
+from movierec.files import check_regular_path, open_regular
 from movierec.store.atomic import atomic_write_json
 
 BUNDLED = "ml-latest-small"
@@ -41,13 +41,15 @@ def _read() -> dict[str, dict]:
     path = _registry_file()
     if not path.exists():
         return {}
+    damaged = "delete it and re-import your datasets with `movierec --headless data import`"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path, hint=damaged, error=DataError) as handle:  # never blocks on a FIFO
+            data = json.loads(handle.read().decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError
         return {k: v for k, v in data.items() if isinstance(v, dict) and "path" in v}
-    except (OSError, ValueError):
-        raise DataError(f"{path} is damaged; delete it and re-import your datasets with `movierec --headless data import`") from None
+    except (OSError, ValueError, RecursionError):
+        raise DataError(f"{path} is damaged; {damaged}") from None
 
 
 def entries() -> list[Entry]:

@@ -268,3 +268,23 @@ def test_latin1_text_in_a_csv_release_is_decoded_like_the_dat_files(tmp_path, na
     first = ds.item_ids.index([data.movies[0][0]])[0]
     assert ds.catalog.titles[first] == data.movies[0][1]  # "Amélie (...)", not "Am\ufffdlie"
     assert "rêve éveillé" in ds.catalog.tags[first]
+
+
+# -- movierec's own files, replaced by something that is not a file -------------------------------------
+def test_a_registry_file_that_is_a_fifo_is_one_line_not_a_hang(home):
+    _fifo(home / "data" / "datasets.json")
+    result = _cli(["--headless", "data", "list"], home)
+    assert result.returncode == 1
+    _one_error_line(result, "datasets.json", "FIFO")
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "catalog.json", "users.npy"])
+def test_a_cache_entry_holding_a_fifo_is_rebuilt_not_a_hang(latest_release, home, name):
+    ok = _cli(["--headless", "search", "matrix", "--dataset", str(latest_release)], home)
+    assert ok.returncode == 0, ok.stderr
+    entry = next((home / "cache" / "datasets").iterdir())
+    (entry / name).unlink()
+    _fifo(entry / name)
+    again = _cli(["--headless", "search", "matrix", "--dataset", str(latest_release)], home)
+    assert again.returncode == 0, again.stderr
+    assert (entry / name).is_file()  # rebuilt
