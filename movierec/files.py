@@ -31,6 +31,27 @@ def kind_of(mode: int) -> str:
     return next((words for test, words in _KINDS if test(mode)), "not a regular file")
 
 
+def user_path(text: str | os.PathLike, *, hint: str = "", error: type[MovieRecError] = MovieRecError) -> Path:
+    """A path as typed, with ``~`` expanded; ``~nobody`` (no such user) is ``error``, not a RuntimeError."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        user = str(text).split("/", 1)[0]
+        raise error(f"{text}: there is no user {user[1:]!r} for {user} to name{f'; {hint}' if hint else ''}") from None
+
+
+def lexists(path: str | os.PathLike) -> bool:
+    """Whether anything (a broken link too) is at ``path``. True when the system refuses to say
+    (a name too long, a loop): :func:`check_regular_path` then says what is wrong."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def check_regular_path(path: str | os.PathLike, *, folder_ok: bool = False, hint: str = "",
                        error: type[MovieRecError] = MovieRecError) -> os.stat_result:
     """The path's stat (links followed), or ``error`` in one line unless it is a regular file (or a folder).

@@ -18,7 +18,7 @@ from movierec.data.dataset import Dataset, build_dataset
 from movierec.data.movielens import load_release
 from movierec.data.source import ReleaseFiles
 from movierec.errors import DataError
-from movierec.files import check_regular_path, open_regular
+from movierec.files import check_regular_path, lexists, open_regular, user_path
 from movierec.store.atomic import atomic_write_json
 
 BUNDLED = "ml-latest-small"
@@ -83,10 +83,10 @@ def resolve(name_or_path: str | None) -> Entry:
             if not entry.path.exists():
                 raise DataError(f"dataset {target!r} was at {entry.path}, which is gone; import or fetch it again")
             return entry
-    path = Path(target).expanduser()
-    if path.exists() or path.is_symlink():
-        check_regular_path(path, folder_ok=True, error=DataError,
-                           hint="give the path of a MovieLens release folder or .zip")  # no FIFO, device, ...
+    hint = "give the path of a MovieLens release folder or .zip"
+    path = user_path(target, hint=hint, error=DataError)
+    if lexists(path):
+        check_regular_path(path, folder_ok=True, hint=hint, error=DataError)  # no FIFO, device, broken link, ...
         name = path.stem if path.suffix.lower() == ".zip" else path.name
         return Entry(name, path, "path")
     known = ", ".join(e.name for e in entries())
@@ -114,9 +114,10 @@ def load_dataset(name_or_path: str | None = None, use_cache: bool = True) -> Dat
 
 def import_dataset(path: str, name: str | None = None) -> tuple[Entry, Dataset]:
     """Register a local folder or zip after checking that it loads."""
-    source = Path(path).expanduser()
-    if not source.exists():
-        raise DataError(f"{source} does not exist; give the path of a MovieLens folder or .zip")
+    hint = "give the path of a MovieLens folder or .zip"
+    source = user_path(path, hint=hint, error=DataError)
+    if not lexists(source):
+        raise DataError(f"{source} does not exist; {hint}")
     name = name or (source.stem if source.suffix.lower() == ".zip" else source.resolve().name)
     ds = load_dataset(str(source))
     entry = register(name, source, "imported")

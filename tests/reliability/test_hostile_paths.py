@@ -288,3 +288,13 @@ def test_a_cache_entry_holding_a_fifo_is_rebuilt_not_a_hang(latest_release, home
     again = _cli(["--headless", "search", "matrix", "--dataset", str(latest_release)], home)
     assert again.returncode == 0, again.stderr
     assert (entry / name).is_file()  # rebuilt
+
+
+@pytest.mark.parametrize("path, word", [("a" * 5000, "File name too long"), ("a/" * 3000, "File name too long"),
+                                        ("~no-such-user-here/ml", "no-such-user-here")],
+                         ids=["long-name", "long-path", "unknown-user"])
+@pytest.mark.parametrize("command", [["data", "import"], ["search", "x", "--dataset"]], ids=["import", "dataset"])
+def test_a_path_the_system_cannot_use_is_one_line(command, path, word):
+    result = CliRunner().invoke(cli, ["--headless", *command, path])
+    assert result.exit_code == 1
+    _one_error_line(result, word)
