@@ -98,7 +98,7 @@ def _open(url: str, timeout: float):
     if not url.startswith(("http://", "https://")):  # never file:// or ftp://: a mirror is a web server
         raise FetchError(f"{url} is not an http(s) URL; set {MIRROR_ENV} to an http(s) address")
     try:
-        return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only, below)
+        return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only, checked above)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url} answered HTTP {exc.code}; check the dataset name or try again later") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:

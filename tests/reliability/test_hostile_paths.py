@@ -114,7 +114,7 @@ def test_dataset_option_naming_a_fifo_is_refused_before_anything_opens(tmp_path,
     _one_error_line(result, "FIFO")
 
 
-def test_a_folder_with_nothing_readable_says_it_holds_no_release(tmp_path, monkeypatch):
+def test_a_folder_that_cannot_be_listed_is_one_line(tmp_path, monkeypatch):
     """Root reads every folder, so an unreadable one is simulated where the kernel would refuse: listing it."""
     folder = factories.write_latest(tmp_path / "locked", factories.synthetic(n_users=5, n_items=8, per_user=3))
     real = os.scandir
