@@ -225,6 +225,9 @@ class ReleaseFiles:
             damaged = f"cannot read {member} ({{exc}}); the release is damaged, download or copy it again"
         try:
             if self._zip is not None:
+                if self._zip.getinfo(member).flag_bits & 0x1:
+                    raise DataError(f"{self.path} holds {member} encrypted; extract it with its password "
+                                    "and give the folder")
                 raw = self._zip.open(member)
             else:
                 raw = open_regular(member, hint="replace it with the file from the release", error=DataError)

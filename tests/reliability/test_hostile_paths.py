@@ -301,3 +301,16 @@ def test_a_path_the_system_cannot_use_is_one_line(command, path, word):
     result = CliRunner().invoke(cli, ["--headless", *command, path])
     assert result.exit_code == 1
     _one_error_line(result, word)
+
+
+def test_an_encrypted_zip_member_is_named_not_damaged(tmp_path):
+    archive = _release_zip(tmp_path)
+    raw = bytearray(archive.read_bytes())
+    at = raw.find(b"PK\x01\x02")  # central directory entries: set "encrypted" on each
+    while at >= 0:
+        raw[at + 8] |= 1
+        at = raw.find(b"PK\x01\x02", at + 4)
+    archive.write_bytes(bytes(raw))
+    result = CliRunner().invoke(cli, ["--headless", "data", "import", str(archive)])
+    assert result.exit_code == 1
+    assert "damaged" not in _one_error_line(result, "encrypted", "password")  # it was called damaged
