@@ -110,8 +110,11 @@ class MovieRecApp(App):
 
         try:
             return self.store.load(self.profile_name)
-        except MovieRecError as exc:  # damaged: moved aside, start empty, say where it went
+        except MovieRecError as exc:  # damaged: moved aside, its valid entries kept, say where it went
             self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12, markup=False)
+        try:
+            return self.store.load(self.profile_name)  # what was salvaged, or an empty profile
+        except MovieRecError:
             return Profile(self.profile_name)
 
     def _loaded(self, engine, profile, has_model: bool) -> None:
