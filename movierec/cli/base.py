@@ -8,7 +8,7 @@ import traceback
 import click
 
 from movierec import __version__
-from movierec.console import clean, stderr
+from movierec.console import clean, safe, stderr
 from movierec.errors import MovieRecError
 
 
@@ -86,7 +86,8 @@ device_option = click.option("--device", default="auto", show_default=True, meta
 def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet: bool = False):
     from movierec.engine import Engine
 
-    engine = Engine(_dataset_arg(ctx, dataset), device)
+    engine = Engine(_dataset_arg(ctx, dataset), device,
+                    on_note=lambda text: stderr().print(safe(f"note: {text}"), soft_wrap=True))
     if not quiet:
         stderr().print(f"device: {engine.device_name}")
     return engine

@@ -102,8 +102,10 @@ class MovieRecApp(App):
         # model load next, and the picks switch to the chosen model when it is ready.
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
-            engine.foldin_model()
-            self.call_from_thread(self._model_loaded)
+            if engine.foldin_model(train=False) is not None:
+                self.call_from_thread(self._model_loaded)
+            else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
+                self.call_from_thread(self._model_set_aside, list(engine.notes))
 
     def _read_profile(self):
         from movierec.store.profiles import Profile
@@ -126,6 +128,11 @@ class MovieRecApp(App):
         self.switch_mode("picks" if profile.ratings else "onboarding")
         if not has_model:
             self.start_training()
+
+    def _model_set_aside(self, notes: list[str]) -> None:
+        for text in notes:
+            self.notify(text, severity="warning", timeout=12, markup=False)
+        self.start_training()
 
     def _model_loaded(self) -> None:
         self.model_ready = True
