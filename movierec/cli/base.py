@@ -66,10 +66,10 @@ def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | 
             click.echo(ctx.get_help())
             ctx.exit(2)
         from movierec.data import registry
-        from movierec.device import resolve
+        from movierec.device import check
 
         registry.resolve(dataset)  # a wrong --dataset is a one-line error before the screen opens
-        resolve(device)
+        check(device)  # without torch for auto and cpu: the first screen does not wait for it
         from movierec.tui.app import make_app  # the TUI is imported only here
 
         app = make_app(dataset=dataset, profile=profile, device=device)
