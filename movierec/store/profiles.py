@@ -229,7 +229,8 @@ class ProfileStore:
                                "move it away by hand") from None
         kept = 0 if profile is None else len(profile.ratings) + len(profile.not_interested)
         if profile is None or not kept:
-            raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside} "
+            dropped = "" if profile is None else f", no entry of it was valid ({len(problems)} dropped)"
+            raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside}{dropped} "
                                "and an empty profile starts in its place")
         atomic_write_json(path, profile.to_json())
         raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside}, "
