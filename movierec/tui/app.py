@@ -7,6 +7,7 @@ UI thread never trains, folds in or loads.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Iterable
 
@@ -83,6 +84,9 @@ class MovieRecApp(App):
         self._finetune_timer = None
         self.ready = False
         self.model_ready = False  # a trained model is loaded (torch imported)
+        # Set when the first screen has its content: torch's import (~1 s of CPU, holding the GIL) waits
+        # for it, so it does not slow the first picks down.
+        self.first_screen_shown = threading.Event()
 
     # -- start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -102,6 +106,7 @@ class MovieRecApp(App):
         # model load next, and the picks switch to the chosen model when it is ready.
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
+            self.first_screen_shown.wait(timeout=3.0)
             if engine.foldin_model(train=False) is not None:
                 self.call_from_thread(self._model_loaded)
             else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
@@ -126,6 +131,8 @@ class MovieRecApp(App):
         self._set_sub_title()
         self.status_text = "loading the model..." if has_model else ""
         self.switch_mode("picks" if profile.ratings else "onboarding")
+        if not profile.ratings:
+            self.first_screen_shown.set()
         if not has_model:
             self.start_training()
 
