@@ -76,15 +76,46 @@ def setup(device_ref: str | None) -> tuple[DistInfo, torch.device]:
 
 
 def teardown() -> None:
+    """Leave the process group so that no rank closes its connections while a peer still uses them.
+
+    A gloo barrier is not enough: the rank that leaves it first may destroy its group (closing its
+    sockets) and exit while its peer is still finishing the barrier or tearing down, and the peer's
+    gloo threads then abort the process ("terminate called without an active exception", seen on a
+    busy machine). So the ranks meet twice on torchrun's key-value store, which is not part of the
+    group: once when every rank is past its last collective (rank 0 may still have been writing the
+    checkpoint), and once when every rank has destroyed its group; only then does any of them exit.
+    """
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        # Every rank waits for the others (rank 0 may still be writing the checkpoint) before the group goes:
-        # a gloo rank that tears down while its peer is still busy can abort ("terminate called ...").
-        try:
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    world = dist.get_world_size()
+    try:
+        from torch.distributed.distributed_c10d import _get_default_store
+
+        store = _get_default_store()
+    except (ImportError, RuntimeError, ValueError):  # no store to meet on: the group's own barrier
+        store = None
+    try:
+        if store is None:
             dist.barrier()
-        finally:
-            dist.destroy_process_group()
+        else:
+            _meet(store, "movierec/teardown/collectives-done", world)
+    finally:
+        dist.destroy_process_group()
+    if store is not None:
+        try:
+            _meet(store, "movierec/teardown/groups-destroyed", world)
+        except Exception:  # noqa: BLE001 - the store's host (rank 0) may already be gone: every group is down
+            pass
+
+
+def _meet(store, key: str, world: int) -> None:
+    """A barrier on the rendezvous store: the last rank to arrive opens it for every rank."""
+    timeout = datetime.timedelta(seconds=float(os.environ.get("MOVIEREC_DIST_TIMEOUT", "1800")))
+    if store.add(key, 1) == world:
+        store.set(key + "/open", b"1")
+    store.wait([key + "/open"], timeout)
 
 
 def broadcast_float(value: float, device: torch.device) -> float:

@@ -58,8 +58,10 @@ class TrainInfo:
 
 
 class Engine:
-    def __init__(self, dataset: str | None = None, device: str | None = "auto") -> None:
+    def __init__(self, dataset: str | None = None, device: str | None = "auto", on_note=None) -> None:
         self.dataset_ref = dataset
+        self.notes: list[str] = []  # things set right on the way (a bad checkpoint moved aside), for the caller to show
+        self.on_note = on_note  # called with each note as it happens (the CLI prints it)
         self.device_ref = device
         self._device: torch.device | None = None
         self._dataset: Dataset | None = None
@@ -181,29 +183,40 @@ class Engine:
         path = checkpoints.path_for(self.dataset.fingerprint, model)
         if not path.exists():
             return None
-        ckpt = checkpoints.load(path)
-        self.check_checkpoint(ckpt.meta, path)
-        if config is not None and not self._meta_matches(ckpt.meta, config):
+        try:  # a checkpoint is a cache: a bad one is moved aside (and said so), and the caller trains anew
+            ckpt = checkpoints.load(path)
+            self.check_checkpoint(ckpt.meta, path)
+            if config is not None and not self._meta_matches(ckpt.meta, config):
+                return None
+            cfg = ncf.NCFConfig.from_json(ckpt.meta["config"])
+            module = ncf.build(cfg, int(ckpt.meta["n_users"]), int(ckpt.meta["n_items"]))
+            try:
+                module.load_state_dict(ckpt.state)
+            except RuntimeError:
+                raise CheckpointError(f"{path} does not fit a {model} model of its own config") from None
+        except CheckpointError as exc:
+            aside = checkpoints.set_aside(path)
+            self._note(f"{exc}; " + (f"it was moved to {aside} and a new {model} model will be trained" if aside
+                                     else f"a new {model} model will be trained"))
             return None
-        cfg = ncf.NCFConfig.from_json(ckpt.meta["config"])
-        module = ncf.build(cfg, int(ckpt.meta["n_users"]), int(ckpt.meta["n_items"]))
-        try:
-            module.load_state_dict(ckpt.state)
-        except RuntimeError:
-            raise CheckpointError(f"{path} does not fit a {model} model of its own config; delete it and retrain") from None
         rec = NeuralRecommender(cfg, self.device)
         rec.attach(module, int(ckpt.meta["n_items"]))
         rec.meta = ckpt.meta  # type: ignore[attr-defined]
         return rec
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
 
     def check_checkpoint(self, meta: dict, path) -> None:
         ds = self.dataset
         if meta.get("fingerprint") != ds.fingerprint:
             raise CheckpointError(
                 f"{path} was trained on dataset {meta.get('dataset')!r} ({str(meta.get('fingerprint'))[:12]}), "
-                f"not on {ds.name!r} ({ds.fingerprint[:12]}); retrain with `movierec --headless train --dataset {ds.name}`")
-        if int(meta.get("n_users", -1)) != ds.n_users or int(meta.get("n_items", -1)) != ds.n_items:
-            raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}; retrain")
+                f"not on {ds.name!r} ({ds.fingerprint[:12]})")
+        if meta.get("n_users") != ds.n_users or meta.get("n_items") != ds.n_items:
+            raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}")
 
     def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
               force: bool = False, **overrides) -> tuple[NeuralRecommender, TrainInfo]:
@@ -313,14 +326,19 @@ class Engine:
         unknown = [int(m) for m in ids[idx < 0]] + [int(m) for m in skip_ids[skip < 0]]
         return idx[idx >= 0].astype(np.int64), stars[idx >= 0], skip[skip >= 0].astype(np.int64), unknown
 
-    def foldin_model(self, callback: Callback | None = None, should_stop=None) -> NeuralRecommender:
-        """The NeuMF model new users are folded into: the saved one, else trained now (and saved)."""
+    def foldin_model(self, callback: Callback | None = None, should_stop=None, train: bool = True) -> NeuralRecommender:
+        """The NeuMF model new users are folded into: the saved one, else trained now (and saved).
+
+        ``train=False``: None instead of training (the saved one was bad and moved aside; see ``notes``).
+        """
         if "neumf" in self._neural:
             return self._neural["neumf"]
         loaded = self.load_neural("neumf")
         if loaded is not None:
             self._neural["neumf"] = loaded
             return loaded
+        if not train:
+            return None  # type: ignore[return-value]
         rec, _ = self.train("neumf", callback=callback, should_stop=should_stop)
         return rec
 

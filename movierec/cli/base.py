@@ -8,7 +8,7 @@ import traceback
 import click
 
 from movierec import __version__
-from movierec.console import clean, stderr
+from movierec.console import clean, safe, stderr
 from movierec.errors import MovieRecError
 
 
@@ -66,10 +66,10 @@ def cli(ctx: click.Context, headless: bool, dataset: str | None, profile: str | 
             click.echo(ctx.get_help())
             ctx.exit(2)
         from movierec.data import registry
-        from movierec.device import resolve
+        from movierec.device import check
 
         registry.resolve(dataset)  # a wrong --dataset is a one-line error before the screen opens
-        resolve(device)
+        check(device)  # without torch for auto and cpu: the first screen does not wait for it
         from movierec.tui.app import make_app  # the TUI is imported only here
 
         app = make_app(dataset=dataset, profile=profile, device=device)
@@ -86,7 +86,8 @@ device_option = click.option("--device", default="auto", show_default=True, meta
 def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet: bool = False):
     from movierec.engine import Engine
 
-    engine = Engine(_dataset_arg(ctx, dataset), device)
+    engine = Engine(_dataset_arg(ctx, dataset), device,
+                    on_note=lambda text: stderr().print(safe(f"note: {text}"), soft_wrap=True))
     if not quiet:
         stderr().print(f"device: {engine.device_name}")
     return engine

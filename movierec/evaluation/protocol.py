@@ -20,7 +20,7 @@ from movierec.data.catalog import Catalog
 from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
 from movierec import rerank
-from movierec.evaluation import metrics, pruned
+from movierec.evaluation import metrics
 from movierec.models.base import Recommender, UserItems
 
 
@@ -75,6 +75,8 @@ class Protocol:
             return None
         bounds = model.score_bounds()
         popularity = np.bincount(self.split.train_items, minlength=self.split.n_items)
+        from movierec.evaluation import pruned  # torch: imported when a search runs, not with the engine
+
         return bounds, pruned.ItemGroups.build(bounds, popularity)
 
     def _known_lists(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,6 +142,8 @@ class Protocol:
             return metrics.ranks(scores, scores[:, 0], valid)
         search = search or self._search(model)
         if search is not None:
+            from movierec.evaluation import pruned
+
             return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_on, self.k)
         if hasattr(model, "score_all_tensor"):
             with tf32(False):
@@ -159,6 +163,8 @@ class Protocol:
         users = self.users[self.list_sample]
         search = search or self._search(model)
         if search is not None:
+            from movierec.evaluation import pruned
+
             return pruned.top_k(*search, users, self._known_on, self.k)
         lists = np.empty((users.size, self.k), dtype=np.int64)
         step = max(1, (1 << 24) // max(self.split.n_items, 1))

@@ -185,6 +185,10 @@ class NeuMF(nn.Module):
         self.gmf = GMF(n_users, n_items, factors)
         self.mlp = MLP(n_users, n_items, embedding, layers)
         self.out = nn.Linear(self.gmf.feature_size + self.mlp.feature_size, 1)
+        # The parts' own output layers are not in NeuMF's forward (``out`` fuses their features): frozen,
+        # so DistributedDataParallel does not wait for gradients they never get. Kept in the state dict.
+        self.gmf.out.requires_grad_(False)
+        self.mlp.out.requires_grad_(False)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         feats = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)

@@ -11,13 +11,21 @@ refuses any pickled object (a crafted file is rejected, its code never runs),
 and moved to whatever device the caller wants: a GPU-trained model works on a
 CPU-only laptop. Keeping the config inside the weights file means a crash can
 never pair new weights with an old config.
+
+The meta is validated in one place (``check_meta``: types, ranges, and the size of the model it
+describes, at most ``MAX_PARAMETERS``) before anything is built from it, so a crafted config
+cannot make the loader allocate hundreds of GB. A checkpoint is a cache: the engine moves a bad
+one aside (``set_aside``) and trains a new one.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
+import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,10 @@ if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not
 
 FORMAT = "movierec-checkpoint"
 VERSION = 1
+MODELS = ("gmf", "mlp", "neumf")
+MAX_PARAMETERS = 2**28  # 1 GiB of float32; NeuMF on ML-32M (200k users, 87k items) has about 14 million
+MAX_ROWS = 2**31 - 1  # users or items: int32 indices
+MAX_WIDTH = 2**16  # an embedding or a layer
 
 
 @dataclass
@@ -78,23 +90,94 @@ def load(path: Path) -> Checkpoint:
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; train one with `movierec --headless train`")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on weights_only are for its own callers, not for ours
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError,
-            AttributeError, TypeError, KeyError, IndexError, ImportError) as exc:
-        first = str(exc).strip().splitlines()[0][:100] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path} is not a valid movierec checkpoint ({first}); it was not loaded or run. "
-                              "Delete it and retrain with `movierec --headless train`") from None
+            AttributeError, TypeError, KeyError, IndexError, ImportError, RecursionError, MemoryError) as exc:
+        raise CheckpointError(f"{path} is not a valid movierec checkpoint ({_first_words(exc)}); it was not loaded "
+                              "or run") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a movierec checkpoint; delete it and retrain")
+        raise CheckpointError(f"{path} is not a movierec checkpoint")
     if payload.get("version") != VERSION:
-        raise CheckpointError(f"{path} has checkpoint format {payload.get('version')}, this movierec reads {VERSION}; retrain")
+        raise CheckpointError(f"{path} has checkpoint format {str(payload.get('version'))[:20]}, this movierec reads {VERSION}")
     try:
         meta = json.loads(payload["meta"])
         state = dict(payload["state"])
-        if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
             raise TypeError("non-tensor weights")
         user_ids = payload["user_ids"].numpy()
         item_ids = payload["item_ids"].numpy()
-    except (KeyError, TypeError, ValueError, AttributeError, json.JSONDecodeError):
-        raise CheckpointError(f"{path} is damaged (missing parts); delete it and retrain") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, json.JSONDecodeError):
+        raise CheckpointError(f"{path} is damaged (missing parts)") from None
+    problem = check_meta(meta)
+    if problem:
+        raise CheckpointError(f"{path} has a bad config ({problem})")
     return Checkpoint(meta, state, user_ids, item_ids)
+
+
+def _int(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def check_meta(meta: object) -> str | None:
+    """What is wrong with a checkpoint's meta (None: nothing), checked before any model is built from it.
+
+    The one schema check: the model name, the user and item counts, the sizes of the config, and the
+    number of parameters they add up to (at most MAX_PARAMETERS).
+    """
+    if not isinstance(meta, dict):
+        return "its meta is not an object"
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        return "no config"
+    if meta.get("model") not in MODELS or config.get("model") != meta.get("model"):
+        return f"model {str(meta.get('model'))[:20]!r} is not one of {', '.join(MODELS)}"
+    for key in ("n_users", "n_items"):
+        if not _int(meta.get(key), 1, MAX_ROWS):
+            return f"{key} {str(meta.get(key))[:20]!r} is not a count from 1 to {MAX_ROWS:,}"
+    for key in ("factors", "mlp_embedding"):
+        if not _int(config.get(key), 1, MAX_WIDTH):
+            return f"{key} {str(config.get(key))[:20]!r} is not a size from 1 to {MAX_WIDTH:,}"
+    layers = config.get("layers")
+    if not isinstance(layers, list) or not 1 <= len(layers) <= 64 or not all(_int(w, 1, MAX_WIDTH) for w in layers):
+        return f"layers {str(layers)[:40]!r} is not a list of 1 to 64 widths from 1 to {MAX_WIDTH:,}"
+    rows = meta["n_users"] + meta["n_items"]
+    model = meta["model"]
+    size = 0
+    if model in ("gmf", "neumf"):
+        size += rows * config["factors"] + config["factors"] + 1
+    if model in ("mlp", "neumf"):
+        width = 2 * config["mlp_embedding"]
+        size += rows * config["mlp_embedding"]
+        for w in layers:
+            size += width * w + w
+            width = w
+        size += width + 1
+    if size > MAX_PARAMETERS:
+        return f"{size:,} parameters, more than the {MAX_PARAMETERS:,} a movierec model may have"
+    return None
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move a bad checkpoint to ``NAME.damaged-YYYYmmdd-HHMMSS-PID.pt`` (kept for a look, never reused).
+
+    None when it is gone already (another process moved it).
+    """
+    aside = path.with_name(f"{path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}{path.suffix}")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CheckpointError(f"{path} is not usable and could not be moved aside ({exc.strerror or exc}); "
+                              "delete it by hand") from None
+    return aside
+
+
+def _first_words(exc: BaseException, limit: int = 100) -> str:
+    """The first line of an error, cut at a word boundary (never mid-word)."""
+    text = str(exc).strip().splitlines()[0].strip() if str(exc).strip() else type(exc).__name__
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "..."

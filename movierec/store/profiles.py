@@ -9,8 +9,15 @@ A profile file is ``<data>/profiles/NAME.json``:
 Movies are keyed by their MovieLens id (stable across releases); the title is
 kept for people reading the file. Every change runs under a file lock
 (``NAME.json.lock``) as read, modify, write-atomically, so two running copies
-cannot lose each other's ratings. A damaged file is moved aside to
-``NAME.damaged-YYYYmmdd-HHMMSS.json`` (never overwritten) and reported.
+cannot lose each other's ratings; reading needs no lock (writes are atomic), so
+``ratings`` works on a read-only home. A damaged file is moved aside to
+``NAME.damaged-YYYYmmdd-HHMMSS-PID.json`` (never overwritten), its valid entries are
+kept in a new file, and the message says how many were dropped.
+
+Every profile file, stored or imported, goes through one schema check (``parse``:
+types, star range, id bounds) and one reader (``read_profile_text``): only a regular
+file of at most ``MAX_BYTES`` (16 MiB; a profile rating every film of ML-32M is
+about 9 MB) is read, so a device, a FIFO or a huge file is refused at once.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import json
 import math
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +42,9 @@ from movierec.store.atomic import atomic_write_json
 FORMAT = "movierec-profile"
 VERSION = 1
 DEFAULT_PROFILE = "default"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,63}")  # always fullmatch: `$` would pass a final newline
+MAX_BYTES = 16 * 2**20
+MAX_MOVIE_ID = 2**63 - 1  # ids are int64 everywhere after the profile
 
 
 @dataclass
@@ -62,45 +72,110 @@ class Profile:
 
     @classmethod
     def from_json(cls, data: object, name: str | None = None) -> "Profile":
-        """Parse and validate; ValueError says what is wrong."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError("not a movierec profile")
-        if data.get("version") != VERSION:
-            raise ValueError(f"profile format {data.get('version')!r} is not {VERSION}")
-        profile = cls(name or str(data.get("name") or DEFAULT_PROFILE))
-        for entry in data.get("ratings", []):
-            r = _entry(entry, need_stars=True)
-            profile.ratings[r.movie_id] = r
-        for entry in data.get("not_interested", []):
-            r = _entry(entry, need_stars=False)
-            profile.not_interested[r.movie_id] = r
+        """Parse and validate strictly; ValueError says what is wrong (the first problem)."""
+        profile, problems = parse(data, name)
+        if problems:
+            raise ValueError(problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems)")
         return profile
 
 
+def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
+    """The one schema check: the valid part of ``data`` and one line per dropped entry or part.
+
+    ValueError when nothing of it is a profile (not an object, another format or version).
+    """
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("not a movierec profile")
+    if data.get("version") != VERSION:
+        raise ValueError(f"profile format {str(data.get('version'))[:20]!r} is not {VERSION}")
+    problems: list[str] = []
+    stored = data.get("name", DEFAULT_PROFILE)
+    if not isinstance(stored, str) or not _NAME.fullmatch(stored):
+        problems.append("its name is not a valid profile name")
+        stored = DEFAULT_PROFILE
+    profile = Profile(name or stored)
+    for key, target, need_stars in (("ratings", profile.ratings, True),
+                                    ("not_interested", profile.not_interested, False)):
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            problems.append(f"{key!r} is not a list")
+            continue
+        for entry in entries:
+            try:
+                r = _entry(entry, need_stars)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            target[r.movie_id] = r
+    return profile, problems
+
+
 def check_stars(stars: float) -> float:
-    value = float(stars)
+    try:
+        value = float(stars)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
     if not math.isfinite(value) or value < 0.5 or value > 5.0 or abs(value * 2 - round(value * 2)) > 1e-9:
-        raise ProfileError(f"{stars!r} is not a rating; use 0.5 to 5.0 in half stars")
+        raise ProfileError(f"{str(stars)[:20]!r} is not a rating; use 0.5 to 5.0 in half stars")
     return round(value * 2) / 2
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _entry(entry: object, need_stars: bool) -> Rating:
-    if not isinstance(entry, dict) or not isinstance(entry.get("movie_id"), int) or isinstance(entry.get("movie_id"), bool):
+    movie_id = entry.get("movie_id") if isinstance(entry, dict) else None
+    if not isinstance(movie_id, int) or isinstance(movie_id, bool):
         raise ValueError("an entry has no integer movie_id")
+    if not 0 <= movie_id <= MAX_MOVIE_ID:
+        raise ValueError(f"movie id {str(movie_id)[:24]} is out of range")
     stars = 0.0
     if need_stars:
         raw = entry.get("stars")
-        if not isinstance(raw, (int, float)) or isinstance(raw, bool):
-            raise ValueError(f"movie {entry['movie_id']} has no stars")
+        if not _number(raw):
+            raise ValueError(f"movie {movie_id} has no stars")
         try:
             stars = check_stars(raw)
         except ProfileError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(f"movie {movie_id}: {exc}") from None
     when = entry.get("time", 0.0)
-    if not isinstance(when, (int, float)) or isinstance(when, bool) or not math.isfinite(when):
-        raise ValueError(f"movie {entry['movie_id']} has a bad time")
+    try:
+        when = float(when) if _number(when) else math.nan
+    except OverflowError:
+        when = math.nan
+    if not math.isfinite(when):
+        raise ValueError(f"movie {movie_id} has a bad time")
     title = entry.get("title", "")
-    return Rating(int(entry["movie_id"]), stars, float(when), title if isinstance(title, str) else "")
+    return Rating(movie_id, stars, when, title if isinstance(title, str) else "")
+
+
+def read_profile_text(path: Path) -> str:
+    """The text of a profile file: a regular file of at most MAX_BYTES, else ValueError at once (never a hang).
+
+    Opened without blocking (a FIFO with no writer would wait forever) and checked on the open file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise ValueError(f"larger than the {MAX_BYTES // 2**20} MiB a profile may be")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"larger than the {MAX_BYTES // 2**20} MiB a profile may be")
+    return raw.decode("utf-8")
+
+
+def _load_json(path: Path) -> object:
+    try:
+        return json.loads(read_profile_text(path))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 class ProfileStore:
@@ -109,14 +184,14 @@ class ProfileStore:
         self.lock_timeout = lock_timeout
 
     def path(self, name: str) -> Path:
-        if not _NAME.match(name or ""):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ProfileError(f"{name!r} is not a valid profile name; use letters, digits, spaces, '.', '_' or '-'")
         return self.folder / f"{name}.json"
 
     def names(self) -> list[str]:
         if not self.folder.exists():
             return []
-        return sorted(p.stem for p in self.folder.glob("*.json") if _NAME.match(p.stem) and ".damaged-" not in p.name)
+        return sorted(p.stem for p in self.folder.glob("*.json") if _NAME.fullmatch(p.stem) and ".damaged-" not in p.name)
 
     @contextlib.contextmanager
     def _locked(self, name: str) -> Iterator[Path]:
@@ -134,23 +209,40 @@ class ProfileStore:
         finally:
             lock.release()
 
-    def _read(self, name: str, path: Path) -> Profile:
+    def _read(self, name: str, path: Path, repair: bool = True) -> Profile:
+        """The profile at ``path``; damage is moved aside (under the lock) with the valid entries kept."""
         if not path.exists():
             return Profile(name)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Profile.from_json(data, name)
+            profile, problems = parse(_load_json(path), name)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            aside = path.with_name(f"{name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
-            try:
-                os.replace(path, aside)
-            except OSError:
-                raise ProfileError(f"profile {name!r} at {path} is damaged ({_short(exc)}) and could not be moved aside; "
-                                   "move it away by hand") from None
-            raise ProfileError(f"profile {name!r} was damaged ({_short(exc)}); it was moved to {aside} "
-                               "and an empty profile starts in its place") from None
+            profile, problems = None, [_short(exc)]
+        if not problems:
+            return profile  # type: ignore[return-value]
+        if not repair:
+            raise _Damaged
+        aside = path.with_name(f"{name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            raise ProfileError(f"profile {name!r} at {path} is damaged ({problems[0]}) and could not be moved aside; "
+                               "move it away by hand") from None
+        kept = 0 if profile is None else len(profile.ratings) + len(profile.not_interested)
+        if profile is None or not kept:
+            dropped = "" if profile is None else f", no entry of it was valid ({len(problems)} dropped)"
+            raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside}{dropped} "
+                               "and an empty profile starts in its place")
+        atomic_write_json(path, profile.to_json())
+        raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside}, "
+                           f"{kept} valid entries were kept and {len(problems)} dropped")
 
     def load(self, name: str = DEFAULT_PROFILE) -> Profile:
+        """Read without the lock (writes are atomic, so a read-only home works); damage is repaired under it."""
+        path = self.path(name)
+        try:
+            return self._read(name, path, repair=False)
+        except _Damaged:
+            pass
         with self._locked(name) as path:
             return self._read(name, path)
 
@@ -188,17 +280,30 @@ class ProfileStore:
         return self.update(name, change)
 
     def export(self, name: str, target: Path) -> Path:
+        """Write a profile to ``target``; an existing target that is not a regular file is never replaced."""
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as exc:
+            raise ProfileError(f"cannot write {target} ({exc.strerror or exc}); choose another file") from None
+        if mode is not None and not stat.S_ISREG(mode):
+            kind = "a symlink" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise ProfileError(f"{target} exists and is {kind}; it was left alone, export to a new .json file")
         atomic_write_json(target, self.load(name).to_json())
         return target
 
     def import_file(self, source: Path, name: str | None = None) -> Profile:
+        """Merge a profile file into a profile; a file with any bad entry is refused whole (nothing imported)."""
         try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
-            incoming = Profile.from_json(data, name)
+            incoming, problems = parse(_load_json(Path(source)), name)
         except OSError as exc:
             raise ProfileError(f"cannot read {source} ({exc.strerror or exc})") from None
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise ProfileError(f"{source} is not a movierec profile ({_short(exc)}); nothing was imported") from None
+        if problems:
+            raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
+                               "nothing was imported, fix or remove them and import again")
         target = name or incoming.name
 
         def change(p: Profile) -> None:
@@ -208,5 +313,10 @@ class ProfileStore:
         return self.update(target, change)
 
 
+class _Damaged(Exception):
+    """A profile read without its lock turned out damaged: repair it under the lock."""
+
+
 def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 100 else text[:100].rsplit(" ", 1)[0] + "..."

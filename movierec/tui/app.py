@@ -7,6 +7,7 @@ UI thread never trains, folds in or loads.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Iterable
 
@@ -84,6 +85,9 @@ class MovieRecApp(App):
         self._finetune_timer = None
         self.ready = False
         self.model_ready = False  # a trained model is loaded (torch imported)
+        # Set when the first screen has its content: torch's import (~1 s of CPU, holding the GIL) waits
+        # for it, so it does not slow the first picks down.
+        self.first_screen_shown = threading.Event()
 
     # -- start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -103,16 +107,22 @@ class MovieRecApp(App):
         # model load next, and the picks switch to the chosen model when it is ready.
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
-            engine.foldin_model()
-            self.call_from_thread(self._model_loaded)
+            self.first_screen_shown.wait(timeout=3.0)
+            if engine.foldin_model(train=False) is not None:
+                self.call_from_thread(self._model_loaded)
+            else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
+                self.call_from_thread(self._model_set_aside, list(engine.notes))
 
     def _read_profile(self):
         from movierec.store.profiles import Profile
 
         try:
             return self.store.load(self.profile_name)
-        except MovieRecError as exc:  # damaged: moved aside, start empty, say where it went
+        except MovieRecError as exc:  # damaged: moved aside, its valid entries kept, say where it went
             self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12, markup=False)
+        try:
+            return self.store.load(self.profile_name)  # what was salvaged, or an empty profile
+        except MovieRecError:
             return Profile(self.profile_name)
 
     def _loaded(self, engine, profile, has_model: bool) -> None:
@@ -122,8 +132,15 @@ class MovieRecApp(App):
         self._set_sub_title()
         self.status_text = "loading the model..." if has_model else ""
         self.switch_mode("picks" if profile.ratings else "onboarding")
+        if not profile.ratings:
+            self.first_screen_shown.set()
         if not has_model:
             self.start_training()
+
+    def _model_set_aside(self, notes: list[str]) -> None:
+        for text in notes:
+            self.notify(text, severity="warning", timeout=12, markup=False)
+        self.start_training()
 
     def _model_loaded(self) -> None:
         self.model_ready = True

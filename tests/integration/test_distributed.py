@@ -55,6 +55,26 @@ def test_two_cpu_ranks_converge_like_one_process(tmp_path: Path, monkeypatch: py
     assert scores.shape == (5, engine.dataset.n_items) and torch.isfinite(torch.from_numpy(scores)).all()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["mlp", "neumf"])
+def test_two_cpu_ranks_train_mlp_and_neumf_with_pretraining(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            model: str) -> None:
+    """NeuMF (the default model) pretrains GMF and MLP, then trains the fused model: every stage under DDP."""
+    release = factories.write_latest(tmp_path / "small", factories.synthetic())
+    home = tmp_path / "ddp"
+    ddp = _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                "-m", "movierec", "--headless", "train", "--model", model, "--epochs", "2", "--batch-size", "256",
+                "--device", "cpu", "--json", "--dataset", str(release), "--distributed"], home)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    assert json.loads(ddp.stdout)["ranks"] == 2
+    monkeypatch.setenv("MOVIEREC_HOME", str(home))
+    engine = Engine(str(release), "cpu")
+    rec = engine.load_neural(model)
+    assert rec is not None and rec.meta["ranks"] == 2 and rec.meta["config"]["pretrain"]
+    scores = rec.score_all(engine.split.test_users[:5])
+    assert torch.isfinite(torch.from_numpy(scores)).all()
+
+
 def test_distributed_outside_torchrun_is_one_clear_error(latest_release: Path) -> None:
     result = CliRunner().invoke(cli, ["--headless", "train", "--dataset", str(latest_release), "--distributed"],
                                 env={"RANK": None, "WORLD_SIZE": None, "LOCAL_RANK": None})

@@ -183,3 +183,15 @@ async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app
         assert len(app.profile.ratings) == 1
     assert len(ProfileStore().load("default").ratings) == 1
     assert aside[0].read_text().startswith('{"format"')  # the damaged copy is kept as it was
+
+
+async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(trained, app_factory):
+    checkpoint = next(trained.rglob("neumf.pt"))
+    checkpoint.write_bytes(b"\x00" * 64)  # a cache gone bad: it must not stop the app
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.return_code is None and app.model_ready
+        told = [n.message for n in app._notifications]
+        assert any("moved to" in m and "neumf model will be trained" in m for m in told), told
+    assert len(list(checkpoint.parent.glob("neumf.damaged-*.pt"))) == 1 and checkpoint.stat().st_size > 64

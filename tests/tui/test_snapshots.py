@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from movierec.store.profiles import ProfileStore
 from tests.tui.conftest import settle
@@ -32,6 +33,10 @@ def _run_before(keys: tuple[str, ...]):
             await pilot.press(key)
             await settle(app, pilot)
         app.clear_notifications()
+        # The text cursor blinks on a 0.5 s timer: a picture taken after a slow settle (a busy machine)
+        # caught it hidden. No blink, cursor shown: the picture no longer depends on the clock.
+        for box in app.screen.query(Input):
+            box.cursor_blink = False
         await pilot.pause()
 
     return before

@@ -41,3 +41,41 @@ def test_tui_never_imports_torch():
             for name in names:
                 assert not name.startswith("torch"), f"{path.name} imports {name}"
                 assert not name.startswith("movierec.models"), f"{path.name} reaches past the engine: {name}"
+
+
+# Import contracts (issue 14): torch costs about 1 s to import, so nothing on the way to a headless
+# command or the TUI's first screen may import it; data never reaches up into models.
+TORCH_FREE = ["movierec.engine", "movierec.data", "movierec.data.registry", "movierec.data.dataset", "movierec.store",
+              "movierec.store.profiles", "movierec.store.checkpoints", "movierec.recommend", "movierec.rerank",
+              "movierec.device", "movierec.evaluation.protocol", "movierec.cli", "movierec.tui.app"]
+DATA = sorted(m for m in CORE if m == "movierec.data" or m.startswith("movierec.data."))
+
+
+def _imports(module: str) -> set[str]:
+    code = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("module", TORCH_FREE)
+def test_importing_does_not_import_torch(module):
+    loaded = _imports(module)
+    assert not any(m == "torch" or m.startswith("torch.") for m in loaded), f"{module} imports torch"
+
+
+@pytest.mark.parametrize("module", DATA)
+def test_data_never_imports_models(module):
+    loaded = _imports(module)
+    assert not any(m.startswith("movierec.models") for m in loaded), f"{module} imports movierec.models"
+
+
+def test_starting_the_tui_checks_the_device_without_torch(tmp_path):
+    """`movierec` (the TUI) checks --device before the screen opens; for auto and cpu that needs no torch."""
+    code = ("import sys; from movierec import device; device.check('auto'); device.check('cpu'); "
+            "sys.exit(2 if 'torch' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    from movierec import device
+    from movierec.errors import MovieRecError
+
+    with pytest.raises(MovieRecError, match="unknown device"):
+        device.check("tpu")

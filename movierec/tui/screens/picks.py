@@ -79,6 +79,7 @@ class PicksScreen(MainScreen):
             widgets.append(Static("Rate a few films first: / to search, o for well-known films.", markup=False))
         await container.mount_all(widgets)
         self.status_line(mix)
+        self.app.first_screen_shown.set()  # the model may load now (see MovieRecApp.load)
         target = self.query(f"#{focused_id}") if focused_id else None
         if target:
             target.first().focus()
