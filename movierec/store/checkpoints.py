@@ -37,6 +37,10 @@ FORMAT = "movierec-checkpoint"
 VERSION = 1
 
 
+class NonFiniteCheckpoint(CheckpointError):
+    """The weights hold NaN or infinite values (a diverged model saved by an older movierec)."""
+
+
 @dataclass
 class Checkpoint:
     meta: dict
@@ -97,4 +101,8 @@ def load(path: Path) -> Checkpoint:
         item_ids = payload["item_ids"].numpy()
     except (KeyError, TypeError, ValueError, AttributeError, json.JSONDecodeError):
         raise CheckpointError(f"{path} is damaged (missing parts); delete it and retrain") from None
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:  # a diverged model scores NaN everywhere: refused, never used
+        raise NonFiniteCheckpoint(f"{path} has weights that are not finite numbers ({bad[0]}): the model diverged; "
+                                  "retrain it with `movierec --headless train --force` (a lower --lr)")
     return Checkpoint(meta, state, user_ids, item_ids)
