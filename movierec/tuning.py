@@ -4,8 +4,9 @@ Each trial fits a model on the training part of the leave-one-out split and is
 scored by HR@10 on the validation holdout (each user's second-latest rating
 against 99 sampled unrated items): test items are never seen. Optuna's TPE
 sampler proposes the settings; NCF trials report validation HR@10 after every
-epoch of the final stage and a median pruner stops those that lag the trials
-before them at the same epoch. Epochs are chosen by early stopping, as in
+epoch of every stage (NeuMF's pretraining stages too, each at its own steps)
+and a median pruner stops those that lag the trials before them at the same
+stage and epoch, so a bad NeuMF setting is dropped before its costly stages. Epochs are chosen by early stopping, as in
 ``train``. After every trial that beats the best so far, the best settings are
 written (atomically) to ``paths.tuned_path(fingerprint, model)``, so an
 interrupted run keeps them; ``train`` and ``eval`` read them and say so.
@@ -34,12 +35,13 @@ FORMAT = "movierec-tuned"
 #: Most epochs per stage in a trial (early stopping usually ends sooner) and the patience of its early stopping.
 TRIAL_EPOCHS = 20
 TRIAL_PATIENCE = 3
+STAGE_STEPS = {"gmf": 0, "mlp": 100, "neumf": 200}
 
 
 @dataclass
 class TrialInfo:
     number: int  # 1-based
-    state: str  # complete | pruned | failed
+    state: str  # complete | pruned | failed | interrupted
     value: float | None  # validation HR@10 (the best epoch's)
     params: dict
     seconds: float
@@ -136,7 +138,11 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
             return info.value
         except optuna.TrialPruned:
             info.state, info.epochs = "pruned", int(trial.user_attrs.get("epochs", 0))
-            info.note = f"pruned after epoch {info.epochs}"
+            stage = trial.user_attrs.get("stage", model)
+            info.note = f"pruned after {stage + ' ' if stage != model else ''}epoch {info.epochs}"
+            raise
+        except KeyboardInterrupt:
+            info.state, info.note = "interrupted", "stopped by Ctrl+C"
             raise
         except MovieRecError as exc:  # a diverged trial is a bad setting, not a failed search
             info.state, info.note = "failed", str(exc)
@@ -152,7 +158,7 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
                 on_trial(info, result.best)
 
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(5, trials))
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=3)
     study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
     try:
         study.optimize(tracked, n_trials=trials, timeout=timeout, catch=())
@@ -184,10 +190,13 @@ def _ncf_objective(engine: Engine, model: str, seed: int):
                                       "patience": TRIAL_PATIENCE, "refit": "none"})
 
         def report(epoch: int, figures: dict) -> None:
-            if figures.get("stage", model) != model or "val_hr" not in figures:
-                return  # NeuMF's pretraining stages are not compared across trials
+            stage = figures.get("stage", model)
+            if "val_hr" not in figures or epoch < 2:  # a first epoch says little
+                return
             trial.set_user_attr("epochs", epoch)
-            trial.report(figures["val_hr"], epoch)
+            trial.set_user_attr("stage", stage)
+            # Steps: 100 per stage, so trials are compared at the same stage and epoch.
+            trial.report(figures["val_hr"], STAGE_STEPS.get(stage, 0) + epoch)
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
