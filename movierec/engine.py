@@ -251,11 +251,11 @@ class Engine:
         elif not path.exists():
             why = f"training {model}: no saved model yet"
         else:
+            why = f"training {model}: no saved model yet"
             try:
                 existing = self.load_neural(model)
-            except checkpoints.NonFiniteCheckpoint as exc:
+            except checkpoints.NonFiniteCheckpoint:
                 existing, why = None, f"retraining {model} over {path}: its weights are not finite numbers (it diverged)"
-                del exc
             if existing is not None:
                 meta = existing.meta  # type: ignore[attr-defined]
                 differs = self._mismatch(meta, config)

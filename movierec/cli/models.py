@@ -187,8 +187,9 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     from rich.table import Table
 
     against = "all unrated items" if full else f"{negatives} sampled negatives"
-    caption = (f"{tied:,} users had several ratings at their latest timestamp: one of them held out at random. "
-               f"ILD and coverage over each user's top {k} of all unrated items")
+    caption = f"ILD and coverage over each user's top {k} of all unrated items"
+    if tied:
+        caption = f"{tied:,} users had several ratings at their latest timestamp: one of them held out at random. " + caption
     if skipped:
         caption = f"{skipped} users with fewer than 2 ratings not evaluated. " + caption
     if any(r.reused for r in reports):

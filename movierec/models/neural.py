@@ -36,7 +36,9 @@ class NeuralRecommender:
             if self.config.refit == "continue":
                 result = self._continue(result, merged, catalog)
             else:
-                result = fit_ncf(self.config, merged, self.device, catalog.genres, callback, self.should_stop,
+                refit_progress = (lambda e, f: callback(e, {**f, "stage": f"{f.get('stage', self.name)} on train+validation"})) \
+                    if callback else None
+                result = fit_ncf(self.config, merged, self.device, catalog.genres, refit_progress, self.should_stop,
                                  epochs_by_stage=first.stage_epochs)
                 result.refit = (f"refitted from scratch on train + validation for the epochs chosen on validation "
                                 f"({', '.join(f'{k} {v}' for k, v in first.stage_epochs.items())})")
