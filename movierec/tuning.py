@@ -122,7 +122,7 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
     if split.valid_users.size == 0:
         raise MovieRecError(f"no user of {engine.dataset.name} has 3 or more ratings, so there is no validation "
                             "holdout to tune on; use a larger dataset")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # its own "trial failed" warnings would repeat ours
     ds = engine.dataset
     path = paths.tuned_path(ds.fingerprint, model)
     result = TuneResult(model, path=str(path))

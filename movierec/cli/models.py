@@ -300,12 +300,13 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
         print_json({"dataset": engine.dataset.name, "model": model_name, "interrupted": result.interrupted,
                     "seconds": round(result.seconds, 3), "path": result.path if best else None,
                     "trials": [t.to_json() for t in result.trials], "best": best.to_json() if best else None})
-    elif best is not None:
+    elif best is not None and not result.interrupted:
         stdout().print(safe(f"Best of {len(result.trials)} trials ({result.seconds:.0f} s): validation HR@10 "
                             f"{best.value:.4f} (trial {best.number}): {_settings(best.params)}; saved {result.path}; "
                             "train and eval use it."))
     if result.interrupted:
-        kept = f"best so far kept in {result.path}" if best else "no trial finished, nothing saved"
+        kept = (f"best so far (validation HR@10 {best.value:.4f}, trial {best.number}) kept in {result.path}" if best
+                else "no trial finished, nothing saved")
         click.echo(f"interrupted after {len(result.trials)} trial(s); {kept}", err=True)
         ctx.exit(130)
     if best is None:
