@@ -31,6 +31,7 @@ def main() -> None:
     from movierec.engine import Engine
 
     engine = Engine(args.dataset, args.device)
+    engine.on_note = lambda text: print(f"  note: {text}", flush=True)  # L2 chosen, tuned settings used
     models = args.models.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     table: dict[str, list] = {m: [] for m in models}
