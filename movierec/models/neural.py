@@ -42,7 +42,7 @@ class NeuralRecommender:
                                  epochs_by_stage=first.stage_epochs)
                 result.refit = (f"refitted from scratch on train + validation for the epochs chosen on validation "
                                 f"({', '.join(f'{k} {v}' for k, v in first.stage_epochs.items())})")
-            result.history = first.history + result.history
+            result.history = first.history  # the epochs early stopping ran (the refit's are in ``refit``)
             result.best_epoch, result.best_val_hr, result.stage_epochs = (first.best_epoch, first.best_val_hr,
                                                                           first.stage_epochs)
             result.seconds += first.seconds
