@@ -267,6 +267,9 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
     Test items are never seen. The best settings are saved for this dataset and model, and later
     `train` and `eval` use them ("using tuned settings from ..."). Ctrl+C keeps the best so far.
     Needs the optional extra: pip install 'movierec[tune]'.
+
+    \b
+    Example: movierec --headless tune --model neumf --trials 20
     """
     from movierec import tuning
 
