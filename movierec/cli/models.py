@@ -208,7 +208,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
 
 
 def _say(text: str) -> None:
-    stderr().print(clean(text), highlight=False)
+    stderr().print(safe(text), highlight=False)
 
 
 def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:
@@ -290,8 +290,8 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
         value = "-" if trial.value is None else f"{trial.value:.4f}"
         lead = f"best {best.value:.4f} (trial {best.number})" if best is not None else "no best yet"
         note = f"  [{clean(trial.note)}]" if trial.note else ""
-        stderr().print(f"trial {trial.number}/{n_trials} {trial.state:8s} val HR@10 {value}  {lead}  "
-                       f"{trial.seconds:.1f} s  {_settings(trial.params)}{note}", highlight=False, soft_wrap=True)
+        stderr().print(safe(f"trial {trial.number}/{n_trials} {trial.state:8s} val HR@10 {value}  {lead}  "
+                            f"{trial.seconds:.1f} s  {_settings(trial.params)}{note}"), highlight=False, soft_wrap=True)
 
     if not as_json:
         stderr().print(f"tuning {model_name} on {engine.dataset.name}: {n_trials} trials"
