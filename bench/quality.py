@@ -3,8 +3,9 @@
     python bench/quality.py [--dataset NAME|PATH] [--seeds 0,1,2] [--full]
 
 Each seed trains the neural models afresh (the seed sets initialisation,
-sampling and the evaluation negatives) with default settings; the baselines
-are refitted per seed, only the negatives change for them.
+sampling and the evaluation negatives) with default settings, or the tuned ones
+where ``tune`` saved some in MOVIEREC_HOME; the baselines are refitted per seed,
+only the negatives change for them. The split (ties at random, seed 0) is one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     from movierec.engine import Engine
 
     engine = Engine(args.dataset, args.device)
+    engine.on_note = lambda text: print(f"  note: {text}", flush=True)  # L2 chosen, tuned settings used
     models = args.models.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     table: dict[str, list] = {m: [] for m in models}
@@ -41,6 +43,7 @@ def main() -> None:
                   f"cov {r.coverage:.3f} fit {r.fit_seconds:.1f}s eval {r.eval_seconds:.2f}s", flush=True)
     print(f"\nmachine: {platform.node()}, {engine.device_name}; dataset {engine.dataset.name}; "
           f"protocol {'full ranking' if args.full else '99 sampled negatives'}; seeds {seeds}; "
+          f"{engine.split.tied_users} of {engine.split.test_users.size} users with tied latest ratings; "
           f"total {time.perf_counter() - start:.0f} s")
     print("| model | HR@10 mean ± sd | NDCG@10 mean | ILD@10 | coverage | fit s | eval s |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

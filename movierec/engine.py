@@ -51,6 +51,8 @@ class TrainInfo:
     fit_seconds: float
     reused: bool
     device: str
+    note: str = ""  # why it was trained, or that a saved model was reused
+    created: str = ""  # when the model was trained (a reused one: its original date)
 
     def to_json(self) -> dict:
         """Floats rounded; a missing figure (no validation users: NaN) is null, as JSON has no NaN."""
@@ -61,7 +63,7 @@ class Engine:
     def __init__(self, dataset: str | None = None, device: str | None = "auto", on_note=None) -> None:
         self.dataset_ref = dataset
         self.notes: list[str] = []  # things set right on the way (a bad checkpoint moved aside), for the caller to show
-        self.on_note = on_note  # called with each note as it happens (the CLI prints it)
+        self.on_note = on_note  # called with each note as it happens (the CLI prints it; see _note)
         self.device_ref = device
         self._device: torch.device | None = None
         self._dataset: Dataset | None = None
@@ -70,6 +72,18 @@ class Engine:
         self._neural: dict[str, NeuralRecommender] = {}
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
+        self._noted: set[str] = set()
+
+    def _note(self, text: str, once: str | None = None) -> None:
+        """One line for the caller: why a model is trained or reused, tuned settings used, L2 chosen, a bad
+        checkpoint moved aside. Kept in ``notes`` and passed to ``on_note`` as it happens."""
+        if once is not None:
+            if once in self._noted:
+                return
+            self._noted.add(once)
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
 
     # -- data -------------------------------------------------------------------------------
     @property
@@ -164,16 +178,35 @@ class Engine:
         return {**cat.describe(match.index), "exact": match.exact}, rows
 
     # -- neural models ------------------------------------------------------------------------
+    def tuned(self, model: str) -> tuple[dict, str] | None:
+        """(settings, path) saved by ``tune`` for this dataset and model, or None."""
+        from movierec import tuning
+
+        return tuning.load(self.dataset.fingerprint, model)
+
     def _config(self, model: str, **overrides) -> ncf.NCFConfig:
         from movierec.models.ncf import NCFConfig
 
         values = {k: v for k, v in overrides.items() if v is not None}
-        return NCFConfig(model=model, **values)
+        found = self.tuned(model)
+        if found is not None:
+            settings, path = found
+            used = {k: v for k, v in settings.items() if k not in values and k in NCFConfig.__dataclass_fields__}
+            if used:
+                self._note(f"{model}: using tuned settings from {path}", once=f"tuned-{model}")
+                values = {**used, **values}
+        return NCFConfig.from_json({**values, "model": model})
 
-    def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
+    def _mismatch(self, meta: dict, config: ncf.NCFConfig) -> str | None:
+        """What differs between a checkpoint's config and the wanted one ("epochs 1, wanted 30"), or None."""
         wanted = config.to_json()
         stored = meta.get("config", {})
-        return all(stored.get(k) == v for k, v in wanted.items() if k not in ("chunk_positives", "amp"))
+        diffs = [f"{k} {stored.get(k, 'unset')}, wanted {v}" for k, v in wanted.items()
+                 if k not in ("chunk_positives", "amp") and stored.get(k) != v]
+        return "; ".join(diffs) if diffs else None
+
+    def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
+        return self._mismatch(meta, config) is None
 
     def load_neural(self, model: str, config: ncf.NCFConfig | None = None) -> NeuralRecommender | None:
         """The saved model for this dataset (and config, when given), or None when there is none."""
@@ -204,11 +237,6 @@ class Engine:
         rec.meta = ckpt.meta  # type: ignore[attr-defined]
         return rec
 
-    def _note(self, text: str) -> None:
-        self.notes.append(text)
-        if self.on_note is not None:
-            self.on_note(text)
-
     def check_checkpoint(self, meta: dict, path) -> None:
         ds = self.dataset
         if meta.get("fingerprint") != ds.fingerprint:
@@ -226,15 +254,30 @@ class Engine:
         if model not in NEURAL:
             raise MovieRecError(f"{model!r} is not a neural model; choose one of {', '.join(NEURAL)}")
         config = self._config(model, **overrides)
-        if not force:
-            existing = self.load_neural(model, config)
+        path = checkpoints.path_for(self.dataset.fingerprint, model)
+        if force:
+            why = f"training {model}: asked to retrain"
+        elif not path.exists():
+            why = f"training {model}: no saved model yet"
+        else:
+            # A bad checkpoint (damaged, a crafted config, non-finite weights) is moved aside with a note.
+            existing = self.load_neural(model)
+            why = f"training {model}: the saved model could not be used"
             if existing is not None:
                 meta = existing.meta  # type: ignore[attr-defined]
-                self._neural[model] = existing
-                return existing, TrainInfo(model, str(checkpoints.path_for(self.dataset.fingerprint, model)),
-                                           int(meta.get("epochs", 0)), int(meta.get("best_epoch", 0)),
-                                           float(meta.get("val_hr", float("nan"))), float(meta.get("fit_seconds", 0.0)),
-                                           True, self.device_name)
+                differs = self._mismatch(meta, config)
+                why = f"retraining {model}: the saved model was trained with other settings ({differs})"
+                if differs is None:
+                    self._neural[model] = existing
+                    created = str(meta.get("created", ""))
+                    fit = float(meta.get("fit_seconds", 0.0))
+                    note = (f"reusing the saved {model} model ({path}), trained {created or 'earlier'}; "
+                            f"its fit time ({fit:.1f} s) is from then")
+                    self._note(note)
+                    return existing, TrainInfo(model, str(path), int(meta.get("epochs", 0)),
+                                               int(meta.get("best_epoch", 0)), float(meta.get("val_hr", float("nan"))),
+                                               fit, True, self.device_name, note, created)
+        self._note(why)
         rec = NeuralRecommender(config, self.device)
         rec.should_stop = should_stop
         rec.fit(self.split, self.dataset.catalog, callback)
@@ -246,10 +289,10 @@ class Engine:
         meta = {"model": model, "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
                 "n_users": ds.n_users, "n_items": ds.n_items, "epochs": len(result.history),
                 "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
-                "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "stage_epochs": result.stage_epochs, "refit": result.refit}
         if result.config is not None:  # what "auto" became on this data and device
             meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}
-        path = checkpoints.path_for(ds.fingerprint, model)
         from movierec import distributed
 
         group = distributed.active()
@@ -260,22 +303,41 @@ class Engine:
         rec.meta = meta  # type: ignore[attr-defined]
         self._neural[model] = rec
         return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
-                              result.seconds, False, self.device_name)
+                              result.seconds, False, self.device_name, why, meta["created"])
 
     # -- evaluation ---------------------------------------------------------------------------
-    def baseline(self, name: str) -> Recommender:
+    def baseline(self, name: str, l2: float | None = None) -> Recommender:
+        """A fresh baseline. EASE's L2: ``l2``, else tuned settings, else chosen on validation."""
         if name == "pop":
             return Popularity()
         if name == "ease":
             from movierec.models.ease import EASE
 
-            return EASE()
+            if l2 is None:
+                found = self.tuned("ease")
+                if found is not None and "l2" in found[0]:
+                    self._note(f"ease: using tuned settings from {found[1]}", once="tuned-ease")
+                    l2 = float(found[0]["l2"])
+            return EASE(l2=l2)
         if name == "content":
             return ContentBased()
         raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
 
+    def fit_baseline(self, name: str, l2: float | None = None) -> Recommender:
+        """Fit a baseline. Models that choose nothing on validation fit on train + validation; EASE
+        without a given or tuned L2 chooses it on validation, then fits on train + validation."""
+        model = self.baseline(name, l2)
+        chooses = bool(getattr(model, "chooses_on_validation", False))
+        model.fit(self.split if chooses else self.split.with_validation(), self.dataset.catalog)
+        chosen = getattr(model, "chosen", None)
+        if chosen and chosen.get("grid"):
+            figures = ", ".join(f"{r['l2']:g}: {r['val_hr']:.3f}" for r in chosen["grid"])
+            self._note(f"ease: L2 {chosen['l2']:g} chosen on validation (HR@10 {figures}); --l2 sets it")
+        return model
+
     def evaluate(self, models: list[str], k: int = 10, negatives: int = 99, seed: int = 0, full: bool = False,
-                 callback: Callback | None = None, on_result=None, retrain: bool = False, **overrides) -> list[Report]:
+                 callback: Callback | None = None, on_result=None, retrain: bool = False, l2: float | None = None,
+                 **overrides) -> list[Report]:
         for name in models:
             if name not in MODELS:
                 raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
@@ -289,7 +351,7 @@ class Engine:
         self.skipped_models = []
         for name in models:
             if name == "ease" and len(models) > 1:
-                ease = self.baseline("ease")
+                ease = self.baseline("ease", l2)
                 if not ease.plan(self.split)["fits"]:  # type: ignore[attr-defined]
                     # One model that cannot run here does not cost the others: skipped, with the reason.
                     self.skipped_models.append(("ease", ease.describe_plan(self.split)))  # type: ignore[attr-defined]
@@ -297,13 +359,13 @@ class Engine:
             if name in NEURAL:
                 rec, info = self.train(name, callback=callback, force=retrain, seed=seed, **overrides)
                 model: Recommender = rec
-                fit_seconds = info.fit_seconds
+                fit_seconds, reused = info.fit_seconds, info.reused
             else:
-                model = self.baseline(name)
                 start = time.perf_counter()
-                model.fit(self.split, self.dataset.catalog)
-                fit_seconds = time.perf_counter() - start
+                model = self.fit_baseline(name, l2)
+                fit_seconds, reused = time.perf_counter() - start, False
             report = protocol.evaluate(model, self.dataset.catalog, fit_seconds)
+            report.reused = reused
             reports.append(report)
             if on_result:
                 on_result(report)
@@ -333,7 +395,7 @@ class Engine:
         """
         if "neumf" in self._neural:
             return self._neural["neumf"]
-        loaded = self.load_neural("neumf")
+        loaded = self.load_neural("neumf")  # a bad checkpoint is moved aside with a note: None
         if loaded is not None:
             self._neural["neumf"] = loaded
             return loaded
@@ -470,12 +532,23 @@ class Engine:
         if model in NEURAL:
             rec: Recommender = self.train(model, callback=callback, seed=seed, **overrides)[0]
         else:
-            rec = self.baseline(model)
-            rec.fit(self.split, self.dataset.catalog)
+            rec = self.fit_baseline(model)
         protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed)
         values = [i / (steps - 1) for i in range(steps)]
         return protocol.diversity_sweep(rec, self.dataset.catalog, values)
 
     def protocol_users(self) -> tuple[int, int]:
         return int(self.split.test_users.size), int(self.split.skipped_users)
+
+    def tune(self, model: str, trials: int = 20, timeout: float | None = None, seed: int = 0, on_trial=None):
+        """Hyperparameter search on the validation holdout (see ``movierec.tuning``); the best settings
+        are saved for this dataset and model, and later ``train``/``evaluate`` use them."""
+        from movierec import tuning
+
+        self._noted.discard(f"tuned-{model}")
+        return tuning.run(self, model, trials, timeout, seed, on_trial)
+
+    def tied_users(self) -> int:
+        """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""
+        return int(self.split.tied_users)
 

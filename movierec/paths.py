@@ -39,3 +39,8 @@ def config_dir() -> Path:
 def bundled_dataset_dir() -> Path:
     """The ml-latest-small release shipped inside the package (with its README.txt licence)."""
     return Path(__file__).resolve().parent / "assets" / "ml-latest-small"
+
+
+def tuned_path(fingerprint: str, model: str) -> Path:
+    """Best settings found by ``movierec tune`` for one dataset (by fingerprint) and model: JSON."""
+    return data_dir() / "tuned" / f"{fingerprint[:16]}-{model}.json"

@@ -42,6 +42,8 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 @click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
 @click.option("--diversity", type=click.FloatRange(0), default=None,
               help="Weight of the differentiable genre-diversity regulariser (0 = off).")
+@click.option("--l2", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="EASE's L2 weight (default: tuned settings, else chosen on validation from a small grid).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
 @click.option("--amp", is_flag=True, help="Mixed precision (bf16 autocast) for the forward pass; for GPUs.")
@@ -50,9 +52,13 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 @device_option
 @json_option
 @click.pass_context
-def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, l2, seed, force, amp,
               distributed, device, as_json):
     """Train a model on the dataset (latest ratings held out) and save its checkpoint.
+
+    Early stopping on the validation holdout (second-latest ratings) chooses the epoch count; the
+    saved model is then fitted on train + validation for it. Tuned settings (`tune`) are used when
+    there are some; options given here win over them.
 
     With --distributed, start it with torchrun: each process trains on its shard of every epoch,
     --batch-size is the global batch, and rank 0 writes the checkpoint.
@@ -66,16 +72,18 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, l
         group, rank_device = dist.setup(device)
         device = str(rank_device)
     try:
-        _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+        _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, l2, seed, force, amp,
                device, as_json, as_json or (group is not None and not group.is_main), group)
     finally:
         if group is not None:
             dist.teardown()
 
 
-def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, seed, force, amp,
+def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, l2, seed, force, amp,
            device, as_json, quiet, group) -> None:
     engine = _engine(ctx, dataset, device, quiet=quiet)
+    if not quiet:
+        engine.on_note = _say
     if group is not None and not quiet:
         per_rank = f"{group.world} x {max(1, batch_size // group.world)}" if batch_size else f"split over {group.world} ranks"
         stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch "
@@ -83,13 +91,14 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
     if model in ("ease", "content"):
         import time
 
-        rec = engine.baseline(model)
         if model == "ease" and not quiet:
-            stderr().print(rec.describe_plan(engine.split), highlight=False)
+            stderr().print(engine.baseline(model, l2).describe_plan(engine.split), highlight=False)
         start = time.perf_counter()
-        rec.fit(engine.split, engine.dataset.catalog)
+        rec = engine.fit_baseline(model, l2)
         info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
-                "note": "refitted on demand, not checkpointed"}
+                "note": "fitted on train + validation; refitted on demand, not checkpointed"}
+        if getattr(rec, "chosen", None):
+            info["l2"] = rec.chosen["l2"]
     else:
         from movierec.models.ncf import NCFConfig
 
@@ -133,15 +142,24 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
               help="HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: neumf).")
 @click.option("--regulariser", "regulariser", type=click.FloatRange(0), default=None,
               help="Train neural models with this genre-diversity regulariser weight.")
+@click.option("--l2", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="EASE's L2 weight (default: tuned settings, else chosen on validation from a small grid).")
 @device_option
 @json_option
 @click.pass_context
-def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, diversity_sweep, regulariser, device,
-             as_json):
-    """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time."""
+def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, diversity_sweep, regulariser, l2,
+             device, as_json):
+    """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time.
+
+    A user's latest rating is held out (ratings of the same second: one at random); models fit on
+    the rest. Saved neural models are reused when their settings match (marked "reused", with their
+    original fit time); otherwise eval says why it trains them.
+    """
     from movierec.engine import MODELS
 
     engine = _engine(ctx, dataset, device, quiet=as_json)
+    notes: list[str] = []
+    engine.on_note = notes.append if as_json else _say
     if diversity_sweep:
         if full:
             raise MovieRecError("--diversity-sweep uses sampled negatives; drop --full")
@@ -150,34 +168,47 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     models = list(MODELS) if model_name == "all" else [model_name]
     users, skipped = engine.protocol_users()
     if "ease" in models and not as_json:
-        stderr().print(engine.baseline("ease").describe_plan(engine.split), highlight=False)
+        stderr().print(engine.baseline("ease", l2).describe_plan(engine.split), highlight=False)
     from movierec.models.ncf import NCFConfig
 
     with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
         reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
-                                  retrain=retrain, epochs=epochs, diversity=regulariser)
+                                  retrain=retrain, epochs=epochs, diversity=regulariser, l2=l2)
+    tied = engine.tied_users()
     if as_json:
         print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
-                    "seed": seed, "protocol": "full" if full else "sampled",
+                    "tied_users": tied, "seed": seed, "protocol": "full" if full else "sampled",
                     "skipped": [{"model": m, "reason": why} for m, why in engine.skipped_models],
-                    "results": [{key: r.to_json()[key] for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds")}
+                    "notes": notes,
+                    "results": [{key: r.to_json()[key]
+                                 for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds", "reused")}
                                 for r in reports]})
         return
     from rich.table import Table
 
     against = "all unrated items" if full else f"{negatives} sampled negatives"
+    caption = f"ILD and coverage over each user's top {k} of all unrated items"
+    if tied:
+        caption = f"{tied:,} users had several ratings at their latest timestamp: one of them held out at random. " + caption
+    if skipped:
+        caption = f"{skipped} users with fewer than 2 ratings not evaluated. " + caption
+    if any(r.reused for r in reports):
+        caption += ". reused: a saved model, not trained here; fit s is its original training time"
     table = Table(title=safe(f"{engine.dataset.name}: leave-one-out, {users:,} users, latest rating vs {against}, seed {seed}"),
-                  caption=f"{skipped} users with fewer than 2 ratings not evaluated; ILD and coverage over each user's "
-                          f"top {k} of all unrated items" if skipped else f"ILD and coverage over each user's top {k} of all unrated items")
+                  caption=caption)
     for col in ("model", f"HR@{k}", f"NDCG@{k}", f"ILD@{k}", "coverage", "fit s"):
         table.add_column(col, justify="left" if col == "model" else "right")
     best = max(r.hr for r in reports)
     for r in reports:
         table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
-                      f"{r.coverage:.3f}", f"{r.fit_seconds:.1f}")
+                      f"{r.coverage:.3f}", f"{r.fit_seconds:.1f} reused" if r.reused else f"{r.fit_seconds:.1f}")
     stdout().print(table)
     for name, why in engine.skipped_models:
         stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
+
+
+def _say(text: str) -> None:
+    stderr().print(safe(text), highlight=False)
 
 
 def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:
@@ -204,3 +235,82 @@ def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_jso
     stdout().print(table)
 
 
+
+
+def _number(option: str, text: str | None, kind=int):
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise MovieRecError(f"{option} {text!r} is not a {'whole ' if kind is int else ''}number") from None
+
+
+def _settings(params: dict) -> str:
+    return " ".join(f"{k}={(f'{v:.3g}' if isinstance(v, float) else ','.join(map(str, v)) if isinstance(v, list) else v)}"
+                    for k, v in params.items())
+
+
+@cli.command("tune")
+@dataset_option
+@click.option("--model", "-m", "model_name", default=None, metavar="gmf|mlp|neumf|ease",
+              help="The model to tune (required).")
+@click.option("--trials", default="20", show_default=True, metavar="N", help="Settings to try.")
+@click.option("--timeout", default=None, metavar="S", help="Stop starting new trials after S seconds.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@device_option
+@json_option
+@click.pass_context
+def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
+    """Search hyperparameters on the validation holdout (Optuna TPE, lagging trials pruned).
+
+    Test items are never seen. The best settings are saved for this dataset and model, and later
+    `train` and `eval` use them ("using tuned settings from ..."). Ctrl+C keeps the best so far.
+    Needs the optional extra: pip install 'movierec[tune]'.
+
+    \b
+    Example: movierec --headless tune --model neumf --trials 20
+    """
+    from movierec import tuning
+
+    if model_name not in tuning.MODELS:
+        raise MovieRecError(f"--model {model_name!r} cannot be tuned; choose one of {', '.join(tuning.MODELS)}"
+                            if model_name else f"tune needs --model, one of {', '.join(tuning.MODELS)}")
+    n_trials = _number("--trials", trials)
+    seconds = _number("--timeout", timeout, float)
+    if n_trials < 1:
+        raise MovieRecError(f"--trials must be at least 1 (got {n_trials})")
+    if seconds is not None and not seconds > 0:
+        raise MovieRecError(f"--timeout must be a positive number of seconds (got {timeout})")
+    engine = _engine(ctx, dataset, device, quiet=as_json)
+
+    def progress(trial, best) -> None:
+        if as_json:
+            return
+        value = "-" if trial.value is None else f"{trial.value:.4f}"
+        lead = f"best {best.value:.4f} (trial {best.number})" if best is not None else "no best yet"
+        note = f"  [{clean(trial.note)}]" if trial.note else ""
+        stderr().print(safe(f"trial {trial.number}/{n_trials} {trial.state:8s} val HR@10 {value}  {lead}  "
+                            f"{trial.seconds:.1f} s  {_settings(trial.params)}{note}"), highlight=False, soft_wrap=True)
+
+    if not as_json:
+        stderr().print(f"tuning {model_name} on {engine.dataset.name}: {n_trials} trials"
+                       + (f" or {seconds:g} s" if seconds else "") + ", scored on the validation holdout",
+                       highlight=False)
+    result = engine.tune(model_name, n_trials, seconds, seed, progress)
+    best = result.best
+    if as_json:
+        print_json({"dataset": engine.dataset.name, "model": model_name, "interrupted": result.interrupted,
+                    "seconds": round(result.seconds, 3), "path": result.path if best else None,
+                    "trials": [t.to_json() for t in result.trials], "best": best.to_json() if best else None})
+    elif best is not None and not result.interrupted:
+        stdout().print(safe(f"Best of {len(result.trials)} trials ({result.seconds:.0f} s): validation HR@10 "
+                            f"{best.value:.4f} (trial {best.number}): {_settings(best.params)}; saved {result.path}; "
+                            "train and eval use it."))
+    if result.interrupted:
+        kept = (f"best so far (validation HR@10 {best.value:.4f}, trial {best.number}) kept in {result.path}" if best
+                else "no trial finished, nothing saved")
+        click.echo(f"interrupted after {len(result.trials)} trial(s); {kept}", err=True)
+        ctx.exit(130)
+    if best is None:
+        raise MovieRecError("no trial finished (all were pruned or diverged); run more --trials")

@@ -2,7 +2,10 @@
 
 ``rank`` is 0-based: the number of candidates that score at least as high as
 the held-out item (ties count against the model). HR@k = rank < k;
-NDCG@k = 1 / log2(rank + 2) when rank < k, else 0.
+NDCG@k = 1 / log2(rank + 2) when rank < k, else 0. A score that is not a finite
+number (NaN, +inf or -inf, e.g. from a diverged model) ranks last: a held-out item
+with such a score is below every candidate (never a hit), and such a candidate is
+above no held-out item (except another one that ranks last too).
 """
 
 from __future__ import annotations
@@ -16,10 +19,20 @@ def ranks(scores: np.ndarray, target: np.ndarray, valid: np.ndarray | None = Non
     ``scores``: (U, C) candidate scores; ``target``: (U,) the held-out item's score;
     ``valid``: (U, C) mask of real candidates (padding and the target itself excluded).
     """
+    scores, target = last_if_not_finite(scores), last_if_not_finite(target)
     above = scores >= target[:, None]
     if valid is not None:
         above &= valid
     return above.sum(axis=1)
+
+
+def last_if_not_finite(scores: np.ndarray) -> np.ndarray:
+    """``scores`` with NaN and +-inf replaced by -inf (ranks last); the array itself when all are finite."""
+    scores = np.asarray(scores)
+    bad = ~np.isfinite(scores)
+    if not bad.any():
+        return scores
+    return np.where(bad, -np.inf, scores)
 
 
 def hit_rate(rank: np.ndarray, k: int) -> float:

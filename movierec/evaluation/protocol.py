@@ -34,6 +34,7 @@ class Report:
     fit_seconds: float
     eval_seconds: float
     users: int
+    reused: bool = False  # a saved model loaded, not fitted here: fit_seconds is its original fit time
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -121,6 +122,7 @@ class Protocol:
         for b in range(0, self.users.size, step):
             users = self.users[b:b + step]
             scores = model.score_all_tensor(users)
+            scores = scores.masked_fill(~torch.isfinite(scores), float("-inf"))  # NaN and +-inf rank last
             rows = torch.arange(users.size, device=device)
             target = scores[rows, tests[b:b + step]]
             known = self._known_on(users, device)
@@ -170,7 +172,7 @@ class Protocol:
         step = max(1, (1 << 24) // max(self.split.n_items, 1))
         for b in range(0, users.size, step):
             block = users[b:b + step]
-            scores = model.score_all(block).astype(np.float32, copy=True)
+            scores = metrics.last_if_not_finite(model.score_all(block)).astype(np.float32, copy=True)
             scores[self._known(block)] = -np.inf
             top = np.argpartition(-scores, self.k - 1, axis=1)[:, : self.k]
             order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")

@@ -99,6 +99,11 @@ def kd_groups(points: torch.Tensor, items: torch.Tensor, size: int) -> torch.Ten
     return idx.view(leaves, per)
 
 
+def _last_if_not_finite(scores: torch.Tensor) -> torch.Tensor:
+    """NaN and +-inf scores (a diverged model) rank last: -inf, below every real score."""
+    return scores.masked_fill(~torch.isfinite(scores), -math.inf)
+
+
 def _margin(target: torch.Tensor) -> torch.Tensor:
     return MARGIN * (1.0 + target.abs())
 
@@ -162,18 +167,21 @@ def full_ranks(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, tests
             mask = known(u, device)
             mask[torch.arange(u.size, device=device), test] = True
             count = torch.zeros(u.size, dtype=torch.int64, device=device)
-            active = torch.arange(u.size, device=device)
+            # A held-out item whose score is not a finite number ranks last: a miss ("at least k").
+            finite = torch.isfinite(target)
+            count[~finite] = k
+            active = torch.nonzero(finite).squeeze(1)
             start = 0
             for step in HEAD_STEPS:
                 items = groups.head[start:start + step]
                 start += step
                 if items.numel() == 0 or active.numel() == 0:
                     break
-                scores = bounds.block(ScoreBounds.take(uv, active), items)
+                scores = _last_if_not_finite(bounds.block(ScoreBounds.take(uv, active), items))
                 count[active] += ((scores >= target[active, None]) & ~mask[active][:, items]).sum(1)
                 active = active[count[active] < k]
             for rows, _items, scores in _survivors(bounds, groups, uv, active, target, mask, sizes):
-                count.index_add_(0, rows, (scores >= target[rows]).long())
+                count.index_add_(0, rows, (_last_if_not_finite(scores) >= target[rows]).long())
             out[b:b + u.size] = count.cpu().numpy()
     return out
 
@@ -195,7 +203,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
             uv = bounds.users(torch.from_numpy(np.asarray(u, dtype=np.int64)).to(device))
             mask = known(u, device)
             head = groups.head
-            scores = bounds.block(uv, head).masked_fill(mask[:, head], -math.inf)
+            scores = _last_if_not_finite(bounds.block(uv, head)).masked_fill(mask[:, head], -math.inf)
             take = min(k, head.numel())
             best, pos = scores.topk(take, dim=1)
             best_items = head[pos]
@@ -205,6 +213,7 @@ def top_k(bounds: ScoreBounds, groups: ItemGroups, users: np.ndarray, known: Kno
             best_items = best_items.masked_fill(best == -math.inf, -1)
             if found:
                 rows, items, values = (torch.cat(parts) for parts in zip(*found))
+                values = _last_if_not_finite(values)
                 # Per user, the candidates' best k (sort by score, then stably by row; rank within row).
                 order = values.argsort(descending=True, stable=True)
                 rows, items, values = rows[order], items[order], values[order]

@@ -38,6 +38,11 @@ class NCFConfig:
     seed: int = 0
     chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
     amp: bool = False  # bf16 autocast in training (for GPUs); weights and optimizer stay float32
+    weight_decay: float = 0.0  # L2 on the dense (Adam) parameters; SparseAdam's embeddings have none
+    # The saved model: the epoch count is chosen on validation (early stopping), then "scratch" trains a
+    # fresh model on train + validation for that many epochs, "continue" trains the chosen model one more
+    # epoch on train + validation, "none" keeps the model fitted on training alone.
+    refit: str = "scratch"
 
     def resolved(self, n_positives: int, device_type: str) -> "NCFConfig":
         """This config with concrete ``batch_size`` and ``lr`` for a training set and device (see above).

@@ -10,7 +10,7 @@ from movierec.data.splits import Split
 from movierec.models import ncf
 from movierec.models.base import Callback
 from movierec.models.bounds import ScoreBounds
-from movierec.models.training import FitResult, fit_ncf, score_candidates
+from movierec.models.training import FitResult, Trainer, diverged, fit_ncf, score_candidates
 
 
 class NeuralRecommender:
@@ -24,9 +24,45 @@ class NeuralRecommender:
         self.should_stop = None
 
     def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None:
+        """Early stopping on the validation holdout chooses the epoch count; then, unless ``config.refit``
+        is "none", the model is refitted on train + validation (see NCFConfig.refit). ``result`` keeps
+        the validation figures of the first fit."""
         self.n_items = split.n_items
-        self.result = fit_ncf(self.config, split, self.device, catalog.genres, callback, self.should_stop)
-        self.module = self.result.model
+        result = fit_ncf(self.config, split, self.device, catalog.genres, callback, self.should_stop)
+        stopped = self.should_stop is not None and self.should_stop()
+        if self.config.refit != "none" and split.valid_users.size and not stopped:
+            merged = split.with_validation()
+            first = result
+            if self.config.refit == "continue":
+                result = self._continue(result, merged, catalog)
+            else:
+                refit_progress = (lambda e, f: callback(e, {**f, "stage": f"{f.get('stage', self.name)} on train+validation"})) \
+                    if callback else None
+                result = fit_ncf(self.config, merged, self.device, catalog.genres, refit_progress, self.should_stop,
+                                 epochs_by_stage=first.stage_epochs)
+                result.refit = (f"refitted from scratch on train + validation for the epochs chosen on validation "
+                                f"({', '.join(f'{k} {v}' for k, v in first.stage_epochs.items())})")
+            result.history = first.history  # the epochs early stopping ran (the refit's are in ``refit``)
+            result.best_epoch, result.best_val_hr, result.stage_epochs = (first.best_epoch, first.best_val_hr,
+                                                                          first.stage_epochs)
+            result.seconds += first.seconds
+            result.config = first.config
+        self.result = result
+        self.module = result.model
+
+    def _continue(self, first: FitResult, merged: Split, catalog: Catalog) -> FitResult:
+        """The model chosen on validation, trained one more epoch on train + validation (its last lr)."""
+        import time
+
+        start = time.perf_counter()
+        assert first.config is not None
+        config = first.config  # as trained: for NeuMF with pretraining, its lower fine-tuning lr
+        trainer = Trainer(first.model, merged, config, self.device, catalog.genres)
+        figures = trainer.train_epoch(self.should_stop)
+        if not np.isfinite(figures["loss"]):
+            raise diverged(first.best_epoch + 1, figures["loss"])
+        return FitResult(trainer.model.eval(), [figures], seconds=time.perf_counter() - start,
+                         refit="continued one epoch on train + validation from the epoch chosen on validation")
 
     def attach(self, module: torch.nn.Module, n_items: int) -> None:
         """Use an already trained module (from a checkpoint)."""

@@ -163,12 +163,13 @@ class Trainer:
                   and self.config.batch_size <= 16_384)
         for m in embeddings:
             m.sparse = sparse
+        decay = {"weight_decay": self.config.weight_decay} if self.config.weight_decay > 0 else {}
         if not sparse:
             fused = {"fused": True} if self.device.type == "cuda" else {}
-            return [torch.optim.Adam(model.parameters(), lr=lr, **fused)]
+            return [torch.optim.Adam(model.parameters(), lr=lr, **fused, **decay)]
         ids = {id(m.weight) for m in embeddings}
         dense = [p for p in model.parameters() if id(p) not in ids]
-        return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr)]
+        return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr, **decay)]
 
     def _shard(self) -> torch.Tensor:
         """This rank's positives for the epoch: its slice of one shared permutation, cut to equal shards
@@ -301,26 +302,44 @@ class FitResult:
     best_val_hr: float = float("nan")
     seconds: float = 0.0
     config: ncf.NCFConfig | None = None  # as trained: auto batch size and learning rate resolved
+    stage_epochs: dict[str, int] = field(default_factory=dict)  # best epoch of each stage (gmf, mlp, neumf)
+    refit: str = ""  # how the returned model was refitted on train + validation, if it was
+
+
+def diverged(epoch: int, loss: float) -> MovieRecError:
+    return MovieRecError(f"training diverged at epoch {epoch} (loss {loss:g}); try a lower --lr")
+
+
+def _finite(model: nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
 
 
 def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: np.ndarray | None = None,
-            callback: Callback | None = None, should_stop=None, init: nn.Module | None = None) -> FitResult:
+            callback: Callback | None = None, should_stop=None, init: nn.Module | None = None,
+            epochs_by_stage: dict[str, int] | None = None) -> FitResult:
     """Train one NCF model with early stopping on validation HR@10; the best epoch's weights are kept.
 
     For NeuMF with ``config.pretrain``, GMF and MLP are trained first (same
-    settings) and NeuMF starts from them, as in He et al. 2017.
+    settings) and NeuMF starts from them, as in He et al. 2017. With
+    ``epochs_by_stage`` (stage -> epochs, from an earlier fit's ``stage_epochs``)
+    each stage trains exactly that many epochs, with no validation, and keeps its
+    last weights: the refit on train + validation. A loss that is not a finite
+    number stops training with a MovieRecError (nothing is returned to save).
     """
     from movierec import distributed
 
     start = time.perf_counter()
     config = config.resolved(int(split.train_users.size), device.type)
     torch.manual_seed(config.seed)
+    stage_epochs: dict[str, int] = {}
     if config.model == "neumf" and config.pretrain and init is None:
         parts = {}
         for kind in ("gmf", "mlp"):
             sub = ncf.NCFConfig.from_json({**config.to_json(), "model": kind, "pretrain": False})
             stage = (lambda kind: (lambda epoch, figures: callback(epoch, {**figures, "stage": kind})))(kind) if callback else None
-            parts[kind] = fit_ncf(sub, split, device, genres, stage, should_stop).model
+            part = fit_ncf(sub, split, device, genres, stage, should_stop, epochs_by_stage=epochs_by_stage)
+            parts[kind] = part.model
+            stage_epochs[kind] = part.stage_epochs.get(kind, part.best_epoch)
         init = ncf.build(config, split.n_users, split.n_items)
         init.load_pretrained(parts["gmf"], parts["mlp"])  # type: ignore[union-attr]
         # The paper fine-tunes the fused model with plain SGD; a smaller Adam step keeps the pretrained optimum.
@@ -328,11 +347,14 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     torch.manual_seed(config.seed)
     model = init if init is not None else ncf.build(config, split.n_users, split.n_items)
     trainer = Trainer(model, split, config, device, genres)
-    validator = Validator.from_split(split, seed=config.seed)
+    fixed = epochs_by_stage.get(config.model) if epochs_by_stage is not None else None
+    validator = Validator.from_split(split, seed=config.seed) if fixed is None else None
     result = FitResult(model, config=config)
     best_state, best, since = None, -1.0, 0
-    for _ in range(config.epochs):
+    for _ in range(config.epochs if fixed is None else fixed):
         figures = trainer.train_epoch(should_stop)
+        if not np.isfinite(figures["loss"]):
+            raise diverged(figures["epoch"], figures["loss"])
         if validator is not None:
             # Every rank holds the same weights; rank 0's figure decides, so all ranks stop together.
             figures["val_hr"] = distributed.broadcast_float(validator.hit_rate(trainer.model, device), device)
@@ -341,6 +363,9 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
             callback(figures["epoch"], {**figures, "stage": config.model})
         if should_stop is not None and should_stop():
             break
+        if fixed is not None:  # a refit: exactly ``fixed`` epochs, the last weights kept
+            result.best_epoch = figures["epoch"]
+            continue
         score = figures.get("val_hr", -figures["loss"])
         if score > best:
             best, since = score, 0
@@ -352,6 +377,10 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
                 break
     if best_state is not None:
         trainer.model.load_state_dict(best_state)
+    if not _finite(trainer.model):  # a last step that overflowed after the loss was summed
+        raise diverged(trainer.epoch, float("nan"))
+    stage_epochs[config.model] = result.best_epoch
+    result.stage_epochs = stage_epochs
     result.best_val_hr = best if validator is not None else float("nan")
     result.model = trainer.model.eval()
     result.seconds = time.perf_counter() - start

@@ -49,6 +49,10 @@ MAX_ROWS = 2**31 - 1  # users or items: int32 indices
 MAX_WIDTH = 2**16  # an embedding or a layer
 
 
+class NonFiniteCheckpoint(CheckpointError):
+    """The weights hold NaN or infinite values (a diverged model saved by an older movierec)."""
+
+
 @dataclass
 class Checkpoint:
     meta: dict
@@ -113,6 +117,10 @@ def load(path: Path) -> Checkpoint:
     problem = check_meta(meta)
     if problem:
         raise CheckpointError(f"{path} has a bad config ({problem})")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:  # a diverged model scores NaN everywhere: refused, never used
+        raise NonFiniteCheckpoint(f"{path} has weights that are not finite numbers ({bad[0]}): the model diverged "
+                                  "(train it with a lower --lr)")
     return Checkpoint(meta, state, user_ids, item_ids)
 
 

@@ -54,7 +54,7 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind)
     from movierec.models.neural import NeuralRecommender
 
     engine = Engine(None, "cpu")
-    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6), "cpu")
+    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")
     rec.fit(engine.split, engine.dataset.catalog)
     fast = Protocol(engine.split, full=True, list_users=200)
     slow = Protocol(engine.split, full=True, list_users=200, exhaustive=True)

@@ -7,7 +7,7 @@ import pytest
 
 from movierec.tui.app import make_app
 
-FAST = {"epochs": 1, "pretrain": False}
+FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/unit/test_honest.py
 
 
 @pytest.fixture(scope="session")

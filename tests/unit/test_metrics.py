@@ -44,3 +44,16 @@ def test_genre_diversity_on_hand_made_lists():
 
 def test_coverage():
     assert metrics.coverage(np.array([[0, 1], [1, 2]]), 10) == pytest.approx(0.3)
+
+
+def test_a_score_that_is_not_a_number_ranks_last_never_a_hit():
+    nan, inf = np.nan, np.inf
+    scores = np.array([[nan, 0.1, 0.2],    # NaN held-out item: below everything, a miss
+                       [inf, 0.1, 0.2],    # +inf counts as "not a number" too: last, not first
+                       [0.5, nan, inf],    # NaN / inf candidates rank below a real held-out score
+                       [nan, nan, 0.3]])   # NaN ties with NaN: against the model
+    valid = np.ones_like(scores, dtype=bool)
+    valid[:, 0] = False
+    rank = metrics.ranks(scores, scores[:, 0], valid)
+    assert rank.tolist() == [2, 2, 0, 2]
+    assert metrics.hit_rate(rank[[0, 1]], 1) == 0.0

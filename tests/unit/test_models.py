@@ -44,7 +44,7 @@ def board(tmp_path):
     return ds, leave_one_out(ds)
 
 
-SMALL = dict(epochs=60, batch_size=64, lr=0.01, patience=60)
+SMALL = dict(epochs=60, batch_size=64, lr=0.01, patience=60, refit="none")  # refit: tests/unit/test_honest.py
 
 
 @pytest.mark.parametrize("make", [
@@ -159,11 +159,11 @@ def test_eval_json_schema_on_a_small_release(latest_release):
                                       "--epochs", "2", "--negatives", "20", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) >= {"dataset", "k", "negatives", "users", "seed", "results"}
+    assert set(out) >= {"dataset", "k", "negatives", "users", "tied_users", "seed", "results"}
     assert out["k"] == 10 and out["negatives"] == 20 and out["seed"] == 0 and isinstance(out["users"], int)
     assert [r["model"] for r in out["results"]] == ["pop", "ease", "content", "gmf", "mlp", "neumf"]
     for r in out["results"]:
-        assert set(r) == {"model", "hr", "ndcg", "ild", "coverage", "fit_seconds"}
+        assert set(r) == {"model", "hr", "ndcg", "ild", "coverage", "fit_seconds", "reused"}
         assert 0 <= r["hr"] <= 1 and 0 <= r["ndcg"] <= r["hr"] + 1e-9
         assert all(isinstance(r[k], float) for k in ("hr", "ndcg", "ild", "coverage", "fit_seconds"))
 

@@ -22,7 +22,7 @@ from tests.unit.test_models import checkerboard
 @pytest.fixture
 def board_engine(tmp_path):
     engine = Engine(str(checkerboard(tmp_path)), "cpu")
-    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40)
+    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: test_honest.py
     return engine
 
 

@@ -90,7 +90,8 @@ def _trained(tmp_path, kind: str, n_items: int, seed: int = 0):
     ds = registry.load_dataset(str(factories.write_latest(tmp_path / f"c{n_items}", data)))
     split = leave_one_out(ds)
     torch.manual_seed(seed)
-    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=4, batch_size=256, lr=0.01), "cpu")
+    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=4, batch_size=256, lr=0.01, refit="none"),
+                            "cpu")
     rec.fit(split, ds.catalog)
     return ds, split, rec
 
@@ -223,3 +224,19 @@ def test_tf32_is_scoped_never_left_on_behind_training(tmp_path, monkeypatch):
         assert seen == [False]
     finally:
         backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32 = before
+
+
+@pytest.mark.parametrize("kind", ["gmf", "neumf"])
+def test_nan_scores_are_never_hits_in_any_protocol(tmp_path, kind):
+    """A model whose weights went NaN for some users: those users' held-out items rank last."""
+    ds, split, rec = _trained(tmp_path, kind, 90)
+    broken = split.test_users[:20]
+    with torch.no_grad():
+        for name, table in rec.module.named_parameters():
+            if name.endswith("user.weight"):
+                table[torch.from_numpy(broken.astype(np.int64))] = float("nan")
+    for protocol in (Protocol(split, list_users=60), Protocol(split, full=True, list_users=60),
+                     Protocol(split, full=True, exhaustive=True, list_users=60)):
+        rank = protocol.ranks(rec)
+        assert (rank[:20] >= 10).all(), protocol
+        assert (rank[20:] < 10).any()  # the others are still ranked

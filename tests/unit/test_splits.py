@@ -33,15 +33,39 @@ def test_test_item_is_the_latest_and_validation_the_second_latest(ds):
         assert ds.timestamps[(ds.users == u) & (ds.items == i)][0] == stamps[-2]
 
 
-def test_ties_are_broken_deterministically(tmp_path):
-    data = factories.synthetic(n_users=5, n_items=10, per_user=4)
-    data.ratings = [(u, m, r, 42) for u, m, r, _ in data.ratings]  # every timestamp equal
-    ds = registry.load_dataset(str(factories.write_latest(tmp_path / "ties", data)), use_cache=False)
-    a, b = leave_one_out(ds), leave_one_out(ds)
-    assert np.array_equal(a.test_items, b.test_items)
-    # The tie goes to the highest item index of the user.
-    for u, i in zip(a.test_users, a.test_items):
-        assert i == ds.items[ds.users == u].max()
+def _tied_release(tmp_path, n_users=200, per_user=6):
+    """Every user rates ``per_user`` films; the last four all in the same second."""
+    data = factories.synthetic(n_users=n_users, n_items=40, per_user=per_user)
+    data.ratings = [(u, m, r, t if (t % 1000) < per_user - 4 else 10_000_000 + u) for u, m, r, t in data.ratings]
+    return registry.load_dataset(str(factories.write_latest(tmp_path / "ties", data)), use_cache=False)
+
+
+def test_tied_latest_ratings_are_held_out_at_random_and_reproducibly(tmp_path):
+    ds = _tied_release(tmp_path)
+    a, b = leave_one_out(ds, seed=3), leave_one_out(ds, seed=3)
+    assert np.array_equal(a.test_items, b.test_items) and np.array_equal(a.valid_items, b.valid_items)
+    assert a.tied_users == a.test_users.size == 200  # every evaluated user has 4 ratings in the last second
+    # Each user's held-out item is one of the four tied ones; over 200 users it lands on every position
+    # of the four (by item index), not always the highest (the old rule) - about a quarter each.
+    position = []
+    for u, i, v in zip(a.test_users, a.test_items, a.valid_items):
+        latest = ds.timestamps[ds.users == u].max()
+        tied = np.sort(ds.items[(ds.users == u) & (ds.timestamps == latest)])
+        assert tied.size == 4 and i in tied and v in tied and i != v  # validation: another of the tied
+        position.append(int(np.searchsorted(tied, i)))
+    counts = np.bincount(position, minlength=4)
+    assert counts.min() >= 25, counts  # each ~50 of 200; the old rule gave [0, 0, 0, 200]
+    assert not np.array_equal(leave_one_out(ds, seed=4).test_items, a.test_items)  # another seed, other draws
+
+
+def test_with_validation_moves_the_holdout_into_training(tmp_path):
+    ds = _tied_release(tmp_path, n_users=20)
+    split = leave_one_out(ds)
+    merged = split.with_validation()
+    assert merged.valid_users.size == 0
+    assert merged.train_users.size == split.train_users.size + split.valid_users.size
+    assert np.array_equal(merged.test_items, split.test_items)
+    assert not np.isin(merged.train_keys(), split.test_users.astype(np.int64) * ds.n_items + split.test_items).any()
 
 
 def test_users_with_one_rating_are_skipped_and_counted(tmp_path):

@@ -1,0 +1,218 @@
+"""Hyperparameter search on the validation holdout, with Optuna; the best settings saved per dataset and model.
+
+Each trial fits a model on the training part of the leave-one-out split and is
+scored by HR@10 on the validation holdout (each user's second-latest rating
+against 99 sampled unrated items): test items are never seen. Optuna's TPE
+sampler proposes the settings; NCF trials report validation HR@10 after every
+epoch of every stage (NeuMF's pretraining stages too, each at its own steps)
+and a median pruner stops those that lag the trials before them at the same
+stage and epoch, so a bad NeuMF setting is dropped before its costly stages. Epochs are chosen by early stopping, as in
+``train``. After every trial that beats the best so far, the best settings are
+written (atomically) to ``paths.tuned_path(fingerprint, model)``, so an
+interrupted run keeps them; ``train`` and ``eval`` read them and say so.
+
+Optuna is an optional extra (``pip install 'movierec[tune]'``): it brings
+SQLAlchemy, Alembic and more, for a command most users of the app never run.
+This module imports it only inside ``run``; ``load`` needs nothing of it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from movierec import paths
+from movierec.errors import MovieRecError
+from movierec.store.atomic import atomic_write_json
+
+if TYPE_CHECKING:
+    from movierec.engine import Engine
+
+MODELS = ("gmf", "mlp", "neumf", "ease")
+FORMAT = "movierec-tuned"
+#: Most epochs per stage in a trial (early stopping usually ends sooner) and the patience of its early stopping.
+TRIAL_EPOCHS = 20
+TRIAL_PATIENCE = 3
+STAGE_STEPS = {"gmf": 0, "mlp": 100, "neumf": 200}
+
+
+@dataclass
+class TrialInfo:
+    number: int  # 1-based
+    state: str  # complete | pruned | failed | interrupted
+    value: float | None  # validation HR@10 (the best epoch's)
+    params: dict
+    seconds: float
+    epochs: int = 0
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "state": self.state,
+                "val_hr": None if self.value is None else round(self.value, 6),
+                "params": self.params, "seconds": round(self.seconds, 3), "epochs": self.epochs,
+                **({"note": self.note} if self.note else {})}
+
+
+@dataclass
+class TuneResult:
+    model: str
+    trials: list[TrialInfo] = field(default_factory=list)
+    best: TrialInfo | None = None
+    path: str = ""
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+def load(fingerprint: str, model: str) -> tuple[dict, str] | None:
+    """(settings, path) of the tuned settings for a dataset and model, None when there are none."""
+    path = paths.tuned_path(fingerprint, model)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint or not isinstance(data["settings"], dict):
+            raise ValueError("not tuned settings for this dataset")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MovieRecError(f"{path} is not valid tuned settings ({exc}); delete it or rerun "
+                            f"`movierec --headless tune --model {model}`") from None
+    return data["settings"], str(path)
+
+
+def _suggest(trial, model: str) -> dict:
+    """One trial's settings: NCFConfig fields (NCF models) or {"l2": ...} (EASE)."""
+    if model == "ease":
+        return {"l2": trial.suggest_float("l2", 1.0, 5000.0, log=True)}
+    params: dict = {
+        "lr": trial.suggest_float("lr", 3e-4, 1e-2, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [1024, 2048, 4096, 8192]),
+        "negatives": trial.suggest_int("negatives", 1, 8),
+        "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-7, 1e-6, 1e-5]),
+    }
+    if model in ("gmf", "neumf"):
+        params["factors"] = trial.suggest_categorical("factors", [8, 16, 32, 64, 128])
+    if model in ("mlp", "neumf"):
+        params["mlp_embedding"] = trial.suggest_categorical("mlp_embedding", [8, 16, 32, 64])
+        depth = trial.suggest_int("depth", 2, 4)
+        first = trial.suggest_categorical("first_layer", [32, 64, 128, 256])
+        params["layers"] = [max(4, first >> d) for d in range(depth)]
+    return params
+
+
+def run(engine: Engine, model: str, trials: int, timeout: float | None = None, seed: int = 0,
+        on_trial: Callable[[TrialInfo, TrialInfo | None], None] | None = None) -> TuneResult:
+    """Search ``trials`` settings (or until ``timeout`` seconds) for ``model`` on ``engine``'s dataset.
+
+    ``on_trial(trial, best)`` is called after every trial. A KeyboardInterrupt ends the search
+    early: the result says ``interrupted`` and the best settings found so far are kept on disk.
+    """
+    if model not in MODELS:
+        raise MovieRecError(f"cannot tune {model!r}; choose one of {', '.join(MODELS)}")
+    if trials < 1:
+        raise MovieRecError(f"--trials must be at least 1 (got {trials})")
+    if timeout is not None and timeout <= 0:
+        raise MovieRecError(f"--timeout must be a positive number of seconds (got {timeout:g})")
+    try:
+        import optuna
+    except ImportError:
+        raise MovieRecError("tuning needs Optuna, an optional extra: pip install 'movierec[tune]'") from None
+
+    split = engine.split
+    if split.valid_users.size == 0:
+        raise MovieRecError(f"no user of {engine.dataset.name} has 3 or more ratings, so there is no validation "
+                            "holdout to tune on; use a larger dataset")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # its own "trial failed" warnings would repeat ours
+    ds = engine.dataset
+    path = paths.tuned_path(ds.fingerprint, model)
+    result = TuneResult(model, path=str(path))
+    start = time.perf_counter()
+    objective = _ease_objective(engine) if model == "ease" else _ncf_objective(engine, model, seed)
+
+    def tracked(trial) -> float:
+        t0 = time.perf_counter()
+        params = _suggest(trial, model)
+        info = TrialInfo(trial.number + 1, "complete", None, params, 0.0)
+        try:
+            info.value, info.epochs = objective(trial, params)
+            return info.value
+        except optuna.TrialPruned:
+            info.state, info.epochs = "pruned", int(trial.user_attrs.get("epochs", 0))
+            stage = trial.user_attrs.get("stage", model)
+            info.note = f"pruned after {stage + ' ' if stage != model else ''}epoch {info.epochs}"
+            raise
+        except KeyboardInterrupt:
+            info.state, info.note = "interrupted", "stopped by Ctrl+C"
+            raise
+        except MovieRecError as exc:  # a diverged trial is a bad setting, not a failed search
+            info.state, info.note = "failed", str(exc)
+            return 0.0
+        finally:
+            info.seconds = time.perf_counter() - t0
+            result.trials.append(info)
+            if info.state == "complete" and info.value is not None and (
+                    result.best is None or info.value > (result.best.value or 0.0)):
+                result.best = info
+                _save(path, engine, model, info, len(result.trials))
+            if on_trial is not None:
+                on_trial(info, result.best)
+
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(5, trials))
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=3)
+    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
+    try:
+        study.optimize(tracked, n_trials=trials, timeout=timeout, catch=())
+    except KeyboardInterrupt:
+        result.interrupted = True
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _save(path, engine: Engine, model: str, best: TrialInfo, done: int) -> None:
+    ds = engine.dataset
+    atomic_write_json(path, {
+        "format": FORMAT, "version": 1, "dataset": ds.name, "fingerprint": ds.fingerprint, "model": model,
+        "settings": best.params, "val_hr": best.value, "trial": best.number, "trials_run": done,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    })
+
+
+def _ncf_objective(engine: Engine, model: str, seed: int):
+    import optuna
+
+    from movierec.models.ncf import NCFConfig
+    from movierec.models.training import fit_ncf
+
+    split, genres, device = engine.split, engine.dataset.catalog.genres, engine.device
+
+    def objective(trial, params: dict) -> tuple[float, int]:
+        config = NCFConfig.from_json({**params, "model": model, "seed": seed, "epochs": TRIAL_EPOCHS,
+                                      "patience": TRIAL_PATIENCE, "refit": "none"})
+
+        def report(epoch: int, figures: dict) -> None:
+            stage = figures.get("stage", model)
+            if "val_hr" not in figures or epoch < 2:  # a first epoch says little
+                return
+            trial.set_user_attr("epochs", epoch)
+            trial.set_user_attr("stage", stage)
+            # Steps: 100 per stage, so trials are compared at the same stage and epoch.
+            trial.report(figures["val_hr"], STAGE_STEPS.get(stage, 0) + epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        result = fit_ncf(config, split, device, genres, report)
+        return float(result.best_val_hr), result.best_epoch
+
+    return objective
+
+
+def _ease_objective(engine: Engine):
+    from movierec.models.ease import EASE
+
+    ease = EASE(l2=None)
+    held = ease.prepare_validation(engine.split)
+
+    def objective(trial, params: dict) -> tuple[float, int]:
+        return float(ease.validation_figures(held, params["l2"])["val_hr"]), 0
+
+    return objective
