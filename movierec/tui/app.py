@@ -8,7 +8,9 @@ UI thread never trains, folds in or loads.
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from typing import Callable, Iterable
+
+from rich.text import Text
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,10 +29,12 @@ from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
-from movierec.tui.widgets.tables import FilmTable
+from movierec.tui.widgets.tables import FilmTable, plural, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
+ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
+               "`movierec --headless data import PATH`, then restart")
 
 
 class LoadingScreen(Screen):
@@ -54,9 +58,10 @@ class MovieRecApp(App):
     }
     BINDINGS = [
         Binding("slash", "show_search", "search"),
-        Binding("r", "show_ratings", "my ratings"),
-        Binding("p", "show_picks", "picks"),
-        Binding("t", "show_finetune", "fine-tune"),
+        # r, p and t work everywhere; screens with room in the Footer show them (80 columns fit).
+        Binding("r", "show_ratings", "ratings", show=False),
+        Binding("p", "show_picks", "picks", show=False),
+        Binding("t", "show_finetune", "fine-tune", show=False),
         Binding("o", "show_onboarding", "well-known films", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -81,6 +86,7 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self.ready = False
         self.model_ready = False  # a trained model is loaded (torch imported)
 
@@ -143,10 +149,20 @@ class MovieRecApp(App):
             return
         while isinstance(self.screen, (MovieScreen, HelpScreen)):
             self.pop_screen()
+        if mode != self.current_mode:
+            self.previous_mode = self.current_mode
         self.switch_mode(mode)
 
     def action_show_search(self) -> None:
+        """`/` from anywhere: the search screen with its box focused, so what follows is a query."""
         self._go("search")
+        if self.ready and isinstance(self.screen, SearchScreen):
+            self.screen.focus_box()
+
+    def action_back(self) -> None:
+        """Escape from the search box: back to the screen search was opened from."""
+        back = self.previous_mode if self.previous_mode not in (None, self.current_mode) else None
+        self._go(back or ("picks" if self.profile.ratings else "onboarding"))
 
     def action_show_ratings(self) -> None:
         self._go("ratings")
@@ -183,12 +199,28 @@ class MovieRecApp(App):
         if self.ready:
             from movierec.data import registry
 
-            for entry in registry.entries():
-                if entry.name != self.engine.dataset.name:
-                    yield SystemCommand(f"Switch dataset: {entry.name}", f"{entry.kind} dataset at {entry.path}",
-                                        lambda name=entry.name: self.switch_dataset(name))
+            others = [e for e in registry.entries() if e.name != self.engine.dataset.name]
+            for entry in others:
+                yield SystemCommand(f"Switch dataset: {entry.name}", f"{entry.kind} dataset at {entry.path}",
+                                    lambda name=entry.name: self.switch_dataset(name))
+            if not others:  # listed anyway, so that a person learns how to add one
+                yield SystemCommand("Switch dataset", f"only {self.engine.dataset.name} is here; {ADD_DATASET}",
+                                    lambda: self.notify(f"only {self.engine.dataset.name} is registered; {ADD_DATASET}",
+                                                        markup=False, timeout=10))
 
     # -- ratings ----------------------------------------------------------------------------
+    def dismissed(self) -> set[int]:
+        """Catalogue indices of the films marked "not interested" in this dataset."""
+        if not self.ready:
+            return set()
+        found = (self.engine.index_of(m) for m in self.profile.not_interested)
+        return {i for i in found if i is not None}
+
+    def yours(self) -> Callable[[int], Text]:
+        """index -> the "yours" cell: your stars or the not-interested mark."""
+        rated, dismissed = self.rated_stars(), self.dismissed()
+        return lambda index: yours_text(rated.get(index), index in dismissed)
+
     def rated_stars(self) -> dict[int, float]:
         """Catalogue index -> stars, for the films of the current profile in this dataset."""
         if not self.ready:
@@ -212,7 +244,7 @@ class MovieRecApp(App):
                 self.notify(f"removed {film['title']}", markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
-                self.notify(f"{film['title']}: {event.stars:g} stars", markup=False, timeout=2)
+                self.notify(f"{film['title']}: {plural(event.stars, 'star')}", markup=False, timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -266,7 +298,8 @@ class MovieRecApp(App):
 
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:
-        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": 1, "loss": 0.0, "val_hr": None}
+        total = self.train_overrides.get("epochs", self.engine.default_epochs)
+        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train(force)
 
