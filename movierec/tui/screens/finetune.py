@@ -24,7 +24,7 @@ class FineTuneScreen(MainScreen):
             yield Static("", id="device", markup=False)
             yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
-            yield Label("loss per step (grey: each step, bright: smoothed)", id="loss-label")
+            yield Static("loss per step (grey dots: each step; bright line: smoothed)", id="loss-label", markup=False)
             yield LossChart(id="loss")
             yield Static("", id="result", markup=False)
         yield from self.compose_footer()
@@ -53,9 +53,9 @@ class FineTuneScreen(MainScreen):
         bar = self.query_one("#foldin-bar", ProgressBar)
         bar.update(total=event.total, progress=event.step)
         self.query_one(LossChart).set_values(self.losses)
-        self.query_one("#loss-label", Label).update(
-            f"loss per step: step {event.step}/{event.total}, loss {event.loss:.4f}, smoothed "
-            f"{smooth(self.losses)[-1]:.4f} (grey: each step, bright: smoothed)")
+        self.query_one("#loss-label", Static).update(
+            f"step {event.step}/{event.total} · loss {event.loss:.4f} · smoothed {smooth(self.losses)[-1]:.4f}  "
+            "(grey dots: each step; bright line: smoothed)")
 
     @on(FoldInDone)
     def done(self, event: FoldInDone) -> None:

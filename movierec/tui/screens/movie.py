@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 from movierec.console import clean
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
 
-COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 12, grow=2, hide=1), Col("yours", 5))
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, most=34), Col("yours", 5))
 
 
 class FilmRater(Static, can_focus=True):
@@ -62,7 +62,7 @@ class MovieScreen(ModalScreen):
         with Vertical():
             yield Static(id="details")
             yield FilmRater(self.index, id="mine")
-            yield Label("More like this  (Tab here: 1-5 rates the highlighted film, Enter opens it)")
+            yield Static("More like this  (Tab here: 1-5 rates the highlighted film, Enter opens it)", markup=False)
             yield FilmTable(id="similar")
             yield Label("Esc: close", id="movie-help")
 
@@ -90,7 +90,8 @@ class MovieScreen(ModalScreen):
             rating.append("not interested")
         else:
             rating.append("not rated")
-        rating.append("   1-5 rate · shift+1-5 half a star less · n not interested · x remove", style="dim")
+        rating.append("\n1-5 rate this film · shift+1-5 half a star less · n not interested · x remove",
+                      style="dim")
         self.query_one(FilmRater).update(rating)
         yours = app.yours()
         self.query_one(FilmTable).set_rows([

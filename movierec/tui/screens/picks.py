@@ -19,7 +19,8 @@ from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
 MODES = ("hybrid", "ncf", "content")
-COLUMNS = (Col("#", 2), Col("title", 20, grow=3), Col("genres", 14, grow=1, hide=1), Col("why", 20, grow=3))
+# Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
+COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 14, grow=1, hide=1, most=30), Col("why", 30, grow=3))
 
 
 class PicksScreen(MainScreen):

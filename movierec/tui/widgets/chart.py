@@ -30,7 +30,7 @@ class ChartRender:
         self.values, self.width, self.height = values, width, height
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        values, width, height = self.values, max(self.width, 20), max(self.height, 3)
+        values, width, height = self.values, max(min(self.width, options.max_width), 20), max(self.height, 3)
         dim, bright, axis = Style(color="bright_black"), Style(color="cyan", bold=True), Style(color="white")
         rows = height - 1  # the last line is the step axis
         if not values:
@@ -58,11 +58,17 @@ class ChartRender:
 
         plot(raw, values)
         curve = smooth(values)
-        # Draw the smoothed curve densely: one point per horizontal dot, interpolated.
-        dense = [curve[min(n - 1, round(x * (n - 1) / max(2 * cols - 1, 1)))] for x in range(2 * cols)] if n > 1 else curve
-        for x, v in enumerate(dense):
+        # The smoothed curve as a continuous line: linear interpolation at every horizontal dot, and
+        # each dot joined to the one before by a vertical run.
+        last_y = None
+        for x in range(2 * cols if n > 1 else 1):
+            t = x * (n - 1) / max(2 * cols - 1, 1)
+            k = min(int(t), n - 2) if n > 1 else 0
+            v = curve[k] + (curve[k + 1] - curve[k]) * (t - k) if n > 1 else curve[0]
             y = round((hi - v) / (hi - lo) * (4 * rows - 1))
-            line[y // 4][x // 2] |= DOTS[x % 2][y % 4]
+            for yy in range(min(y, last_y if last_y is not None else y), max(y, last_y if last_y is not None else y) + 1):
+                line[yy // 4][x // 2] |= DOTS[x % 2][yy % 4]
+            last_y = y
         for r in range(rows):
             label = labels[0] if r == 0 else labels[2] if r == rows - 1 else labels[1] if r == rows // 2 else ""
             yield Segment(label.rjust(gutter - 1) + " ", axis)

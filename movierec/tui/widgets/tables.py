@@ -52,12 +52,14 @@ def plural(count: int | float, word: str) -> str:
 @dataclass(frozen=True)
 class Col:
     """A column: ``width`` is fixed (``grow`` 0) or the least it may shrink to (``grow`` > 0, its share
-    of the spare width); ``hide`` ranks the columns that may disappear when the width is short (1 first)."""
+    of the spare width, up to ``most``); ``hide`` ranks the columns that may disappear when the width is
+    short (1 first)."""
 
     label: str
     width: int
     grow: int = 0
     hide: int = 0
+    most: int = 1_000
 
 
 def fit_columns(columns: list[Col], content: list[int], available: int, padding: int = 1) -> list[int | None]:
@@ -80,15 +82,18 @@ def fit_columns(columns: list[Col], content: list[int], available: int, padding:
     flex = [i for i in shown if columns[i].grow]
     for i in flex:  # a flexible column as wide as its label at least
         widths[i] = max(widths[i], min(len(columns[i].label), columns[i].width))
+    def cap(i: int) -> int:
+        return max(min(content[i], columns[i].most), columns[i].width)
+
     while spare > 0 and flex:
-        wants = [i for i in flex if widths[i] < max(content[i], columns[i].width)]
+        wants = [i for i in flex if widths[i] < cap(i)]
         if not wants:
             break
         total = sum(columns[i].grow for i in wants)
         given = 0
         for i in wants:
             share = max(1, spare * columns[i].grow // total)
-            share = min(share, max(content[i], columns[i].width) - widths[i], spare - given)
+            share = min(share, cap(i) - widths[i], spare - given)
             widths[i] += share
             given += share
             if given >= spare:
