@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from rich.text import Text
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,7 +28,7 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchScreen
+from movierec.tui.screens.search import SearchBox, SearchScreen
 from movierec.tui.widgets.tables import FilmTable, plural, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
@@ -57,7 +57,9 @@ class MovieRecApp(App):
         "finetune": FineTuneScreen,
     }
     BINDINGS = [
-        Binding("slash", "show_search", "search"),
+        # Priority: runs as the key arrives, so the keys typed next already go to the search box (a
+        # text box with focus still takes "/" as text: Textual leaves out keys an Input consumes).
+        Binding("slash", "show_search", "search", priority=True),
         # r, p and t work everywhere; screens with room in the Footer show them (80 columns fit).
         Binding("r", "show_ratings", "ratings", show=False),
         Binding("p", "show_picks", "picks", show=False),
@@ -87,6 +89,9 @@ class MovieRecApp(App):
         self.genre: str | None = None
         self._finetune_timer = None
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
+        self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
+        self._search_on_load = False
+        self._hold_count = 0  # a hold's timer releases that hold only, never a later one
         self.ready = False
         self.model_ready = False  # a trained model is loaded (torch imported)
 
@@ -129,6 +134,12 @@ class MovieRecApp(App):
         self.switch_mode("picks" if profile.ratings else "onboarding")
         if not has_model:
             self.start_training()
+        if self._search_on_load:
+            self.call_later(self._search_after_load)
+
+    def _search_after_load(self) -> None:
+        self._search_on_load = False
+        self._open_search()
 
     def _model_loaded(self) -> None:
         self.model_ready = True
@@ -155,9 +166,59 @@ class MovieRecApp(App):
 
     def action_show_search(self) -> None:
         """`/` from anywhere: the search screen with its box focused, so what follows is a query."""
+        # From this key on, keys are held and given to the search box once it has focus, in order.
+        # The screen switches only after the keys typed *before* `/` are handled where they were
+        # typed (Textual reads bindings from the active screen, so switching at once would apply
+        # them to the search screen instead).
+        self.hold_keys()
+        if not self.ready:  # still loading: search opens as soon as it can
+            self._search_on_load = True
+            return
+        # A key goes to the focused widget and bubbles up its ancestors to the app, one queue at a
+        # time; the switch follows the same path, so it comes after the keys already on their way.
+        path = list(self.focused.ancestors_with_self) if self.focused is not None else [self.screen, self]
+
+        def relay(nodes: list) -> None:
+            if nodes:
+                nodes[0].call_later(relay, nodes[1:])
+            else:
+                self._open_search()
+
+        relay(path)
+
+    def _open_search(self) -> None:
         self._go("search")
-        if self.ready and isinstance(self.screen, SearchScreen):
-            self.screen.focus_box()
+        screen = self.screen
+        if isinstance(screen, SearchScreen) and screen.query("#query"):
+            screen.focus_box()  # gives it the held keys; a screen opening for the first time does on mount
+
+    def hold_keys(self) -> None:
+        """Hold the keys typed from now on until :meth:`release_keys` (or 5 s, whatever happens)."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_count += 1
+            count = self._hold_count
+            self.set_timer(5.0, lambda: self.release_keys() if count == self._hold_count else None)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:
+                self._held_keys.append(event)
+                return
+            box = self.focused
+            if isinstance(box, SearchBox) and box.types(event):
+                return
+        await super().on_event(event)
+
+    def release_keys(self) -> None:
+        """The search box has focus: the keys held since `/` go to it, in order."""
+        if self._held_keys is not None:
+            self.call_next(self._release_keys)
+
+    async def _release_keys(self) -> None:
+        held, self._held_keys = self._held_keys or [], None
+        for event in held:
+            await self.on_event(event)
 
     def action_back(self) -> None:
         """Escape from the search box: back to the screen search was opened from."""

@@ -64,7 +64,7 @@ def help_table() -> Table:
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close"),
-                Binding("slash", "app.show_search", "search")]
+                Binding("slash", "app.show_search", "search", priority=True)]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 90%;

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 from movierec.console import clean
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
 
-COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, most=34), Col("yours", 5))
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1), Col("yours", 5))
 
 
 class FilmRater(Static, can_focus=True):
@@ -46,7 +46,7 @@ class FilmRater(Static, can_focus=True):
 
 class MovieScreen(ModalScreen):
     # A modal screen does not pass keys on to the app's bindings: `/` is bound here too.
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "close"), Binding("slash", "app.show_search", "search")]
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "close"), Binding("slash", "app.show_search", "search", priority=True)]
     DEFAULT_CSS = """
     MovieScreen { align: center middle; }
     MovieScreen > Vertical { width: 90%; height: 90%; border: thick $accent; background: $surface; padding: 0 1; }

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, most=34), Col("yours", 5))
+COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1), Col("yours", 5))
 
 
 class OnboardingScreen(MainScreen):
@@ -21,7 +21,7 @@ class OnboardingScreen(MainScreen):
         yield Static("Welcome to movierec. Rate films you have seen: 1-5 stars (shift for half a star less), "
                      "s skips, n = not interested.\nAfter five or so, press p for picks fine-tuned for you on "
                      "this machine.", id="welcome", markup=False)
-        yield FilmTable(id="starters")
+        yield FilmTable(id="starters", advance=True)
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -44,10 +44,3 @@ class OnboardingScreen(MainScreen):
         index = self.query_one(FilmTable).current_index()
         if index is not None:
             self.app.open_movie(index)
-
-    def on_film_table_rate_requested(self, event: FilmTable.RateRequested) -> None:
-        # The app stores the rating; here the cursor moves on to the next film.
-        self.call_after_refresh(self.query_one(FilmTable).action_cursor_down)
-
-    def on_film_table_dismiss_requested(self, event: FilmTable.DismissRequested) -> None:
-        self.call_after_refresh(self.query_one(FilmTable).action_cursor_down)

@@ -7,7 +7,7 @@ is text, never a command.
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -18,29 +18,63 @@ from movierec.data.movielens import GENRES
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3, most=34), Col("mean", 4, hide=1),
+COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3), Col("mean", 4, hide=1),
            Col("ratings", 7, hide=2), Col("yours", 5))
 
 
-class YearsInput(Input):
+class SearchBox(Input):
+    """A text box of the search bar: Enter and Down go to the results, Escape walks back.
+
+    Priority bindings run as the key arrives, so keys typed right after Enter already reach the
+    results (an Input's own Enter posts a message, and the keys behind it would still be text)."""
+
+    BINDINGS = [
+        Binding("enter,down", "screen.to_results", "results", show=False, priority=True),
+        Binding("escape", "screen.back", "back", priority=True),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        # Selecting all on focus happens later, from the Focus event: it would select what was just
+        # typed. focus_box() selects the old query at once instead.
+        super().__init__(select_on_focus=False, **kwargs)
+
+    def types(self, event: events.Key) -> bool:
+        """Type a printable key now, as the app reads it (not later from this widget's queue), so the
+        box's value is current when a priority Enter right behind it asks for the results."""
+        if not event.is_printable or event.key in {b.key for b in self._bindings.key_to_bindings.get(event.key, [])
+                                                    if b.priority}:
+            return False
+        assert event.character is not None
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(event.character)
+        else:
+            self.replace(event.character, *selection)
+        return True
+
+
+class YearsInput(SearchBox):
     """The year filter: digits, '-' and spaces; `/` goes to the search box as it does everywhere."""
 
     BINDINGS = [Binding("slash", "app.show_search", "search", show=False, priority=True)]
 
 
+class ResultsTable(FilmTable):
+    """Escape goes back to the search box at once (priority), so a next query is text, not commands."""
+
+    BINDINGS = [Binding("escape", "screen.focus_box", "search box", show=False, priority=True)]
+
+
 class SearchScreen(MainScreen):
-    BINDINGS = [
-        Binding("escape", "back", "back"),
-        Binding("down", "to_results", "results", show=False),
-    ]
+    BINDINGS = [Binding("escape", "back", "back")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         with Horizontal(id="search-bar"):
-            yield Input(placeholder="Search titles (typos and accents are fine)", id="query")
+            yield SearchBox(placeholder="Search titles (typos and accents are fine)", id="query")
             yield Select([(g, g) for g in GENRES[:-1]], prompt="any genre", id="genre")
             yield YearsInput(placeholder="years 1990-99", id="years", restrict=r"[0-9\- ]*", max_length=11)
-        yield FilmTable(id="results")
+        yield ResultsTable(id="results")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -48,11 +82,14 @@ class SearchScreen(MainScreen):
         self.focus_box()
 
     def focus_box(self) -> None:
-        """Focus the search box now, and again once the screen has resumed (resuming refocuses the last widget)."""
-        boxes = self.query("#query")
-        if boxes:
-            boxes.first().focus()
-            self.call_after_refresh(lambda: self.query_one("#query", Input).focus())
+        """Focus the search box now (not after a refresh, as Widget.focus does): the next key is text."""
+        box = self.query_one("#query", Input)
+        self.set_focus(box)
+        box.select_all()  # what you type next replaces the last query
+        self.app.release_keys()
+
+    def action_focus_box(self) -> None:
+        self.focus_box()
 
     def action_back(self) -> None:
         if self.focused is not None and self.focused.id in ("results", "genre", "years"):
@@ -61,8 +98,19 @@ class SearchScreen(MainScreen):
             self.app.action_back()
 
     def action_to_results(self) -> None:
-        if isinstance(self.focused, Input):
-            self.query_one(FilmTable).focus()
+        """To the results of what the boxes say now: when those are still being searched, the keys
+        typed meanwhile wait for them (else "Enter 5" would rate a row of the previous query)."""
+        if self._shown_for == self._query():
+            self.set_focus(self.query_one(FilmTable))
+        else:
+            self._focus_results_when_shown = True
+            self.app.hold_keys()
+            self.run_search()
+
+    def _query(self) -> tuple:
+        genre = self.query_one("#genre", Select).value
+        return (self.query_one("#query", Input).value, None if genre == Select.NULL else str(genre),
+                self.query_one("#years", Input).value)
 
     def refresh_data(self) -> None:
         self.run_search()
@@ -78,10 +126,7 @@ class SearchScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self._shown_for: tuple | None = None
-
-    @on(Input.Submitted)
-    def to_results(self) -> None:
-        self.query_one(FilmTable).focus()
+        self._focus_results_when_shown = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
@@ -97,6 +142,10 @@ class SearchScreen(MainScreen):
             (str(row["index"]), [safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"])),
                                  f"{row['mean_rating']:.1f}", f"{row['ratings']:,}", yours(row["index"])])
             for row in rows], keep_cursor=same)
+        if self._focus_results_when_shown and query == self._query():
+            self._focus_results_when_shown = False
+            self.set_focus(self.query_one(FilmTable))
+            self.app.release_keys()
 
     @on(DataTable.RowSelected)
     def open_film(self, event: DataTable.RowSelected) -> None:

@@ -62,11 +62,13 @@ class Col:
     most: int = 1_000
 
 
-def fit_columns(columns: list[Col], content: list[int], available: int, padding: int = 1) -> list[int | None]:
+def fit_columns(columns: list[Col], content: list[int], available: int, padding: int = 1,
+                typical: list[int] | None = None) -> list[int | None]:
     """Each column's width in cells for ``available`` cells (None: hidden).
 
     ``content`` is the widest cell of each column: a flexible column never takes more than that,
-    so the spare width goes where text would otherwise wrap.
+    so the spare width goes where text would otherwise wrap. ``typical`` (a high percentile of the
+    cell widths) is served first, so one very long title does not take the width every genre list needs.
     """
     shown = list(range(len(columns)))
 
@@ -82,25 +84,26 @@ def fit_columns(columns: list[Col], content: list[int], available: int, padding:
     flex = [i for i in shown if columns[i].grow]
     for i in flex:  # a flexible column as wide as its label at least
         widths[i] = max(widths[i], min(len(columns[i].label), columns[i].width))
-    def cap(i: int) -> int:
-        return max(min(content[i], columns[i].most), columns[i].width)
+    for limit in ([typical, content] if typical else [content]):
+        def cap(i: int) -> int:
+            return max(min(limit[i], columns[i].most), columns[i].width)
 
-    while spare > 0 and flex:
-        wants = [i for i in flex if widths[i] < cap(i)]
-        if not wants:
-            break
-        total = sum(columns[i].grow for i in wants)
-        given = 0
-        for i in wants:
-            share = max(1, spare * columns[i].grow // total)
-            share = min(share, cap(i) - widths[i], spare - given)
-            widths[i] += share
-            given += share
-            if given >= spare:
+        while spare > 0 and flex:
+            wants = [i for i in flex if widths[i] < cap(i)]
+            if not wants:
                 break
-        if given == 0:
-            break
-        spare -= given
+            total = sum(columns[i].grow for i in wants)
+            given = 0
+            for i in wants:
+                share = max(1, spare * columns[i].grow // total)
+                share = min(share, cap(i) - widths[i], spare - given)
+                widths[i] += share
+                given += share
+                if given >= spare:
+                    break
+            if given == 0:
+                break
+            spare -= given
     return [widths.get(i) for i in range(len(columns))]
 
 
@@ -136,8 +139,11 @@ class FilmTable(DataTable):
         def control(self) -> "FilmTable":
             return self.table
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, advance: bool = False, **kwargs) -> None:
+        """``advance``: the cursor moves to the next film as soon as one is rated or dismissed (in the
+        key's own handler, so that keys typed quickly each go to the next film)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.advance = advance
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
         self._laid_out_for = -1
@@ -164,9 +170,11 @@ class FilmTable(DataTable):
         if not force and available == self._laid_out_for:
             return
         self._laid_out_for = available
-        content = [max([len(c.label), *(cells[i].cell_len for _, cells in self.film_rows)])
+        lengths = [sorted([len(c.label), *(cells[i].cell_len for _, cells in self.film_rows)])
                    for i, c in enumerate(self.specs)]
-        widths = fit_columns(self.specs, content, available, self.cell_padding)
+        content = [values[-1] for values in lengths]
+        typical = [values[int(0.9 * (len(values) - 1))] for values in lengths]
+        widths = fit_columns(self.specs, content, available, self.cell_padding, typical)
         cursor = self.cursor_row if cursor is None else cursor
         self.clear(columns=True)
         shown = [i for i, w in enumerate(widths) if w is not None]
@@ -201,13 +209,20 @@ class FilmTable(DataTable):
         index = self.current_index()
         if index is not None:
             self.post_message(self.RateRequested(self, index, float(stars)))
+            self._advance()
 
     def action_unrate(self) -> None:
         index = self.current_index()
         if index is not None:
             self.post_message(self.RateRequested(self, index, None))
+            self._advance()
 
     def action_dismiss_film(self) -> None:
         index = self.current_index()
         if index is not None:
             self.post_message(self.DismissRequested(self, index))
+            self._advance()
+
+    def _advance(self) -> None:
+        if self.advance:
+            self.action_cursor_down()
