@@ -350,3 +350,30 @@ async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, app_f
         steps = len(screen.losses)
         assert steps > 1 and f"step {steps}" in text
         assert f"{max(screen.losses):.3f}" in text and f"{min(screen.losses):.3f}" in text
+
+
+async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
+    """All keys sent at once, as tmux send-keys or a fast typist does: nothing waits between them."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        first = [app.engine.film(int(k))["movie_id"] for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
+        keys = ["5", "4", "n", "slash", *"shawshank redemtion", "enter", "5", "slash", *"notting hill", "down", "4",
+                "slash", *"shining", "enter", "5"]
+        for key in keys:
+            name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
+            app.post_message(events.Key(name, key if len(key) == 1 else ("/" if key == "slash" else None)))
+        await settle(app, pilot)
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        ratings = {r.title: r.stars for r in app.profile.ratings.values()}
+        assert ratings == {app.engine.film(app.engine.index_of(first[0]))["title"]: 5.0,
+                           app.engine.film(app.engine.index_of(first[1]))["title"]: 4.0,
+                           "Shawshank Redemption, The (1994)": 5.0, "Notting Hill (1999)": 4.0,
+                           "Shining, The (1980)": 5.0}
+        assert set(app.profile.not_interested) == {first[2]}
+        assert isinstance(app.screen, SearchScreen) and app.is_running
