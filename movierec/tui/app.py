@@ -16,7 +16,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.errors import MovieRecError
@@ -28,7 +28,7 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchBox, SearchScreen
+from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.widgets.tables import FilmTable, plural, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
@@ -166,6 +166,12 @@ class MovieRecApp(App):
 
     def action_show_search(self) -> None:
         """`/` from anywhere: the search screen with its box focused, so what follows is a query."""
+        focused = self.focused
+        if isinstance(focused, Input) and not isinstance(focused, YearsInput):
+            # Textual gives "slash" no character, so Inputs do not keep this priority binding away
+            # from themselves: in a text box (this one, the palette's, the profile name) "/" is text.
+            type_text(focused, "/")
+            return
         # From this key on, keys are held and given to the search box once it has focus, in order.
         # The screen switches only after the keys typed *before* `/` are handled where they were
         # typed (Textual reads bindings from the active screen, so switching at once would apply

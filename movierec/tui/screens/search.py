@@ -45,12 +45,17 @@ class SearchBox(Input):
                                                     if b.priority}:
             return False
         assert event.character is not None
-        selection = self.selection
-        if selection.is_empty:
-            self.insert_text_at_cursor(event.character)
-        else:
-            self.replace(event.character, *selection)
+        type_text(self, event.character)
         return True
+
+
+def type_text(box: Input, text: str) -> None:
+    """What Input does with a printable key: insert at the cursor, or replace the selection."""
+    selection = box.selection
+    if selection.is_empty:
+        box.insert_text_at_cursor(text)
+    else:
+        box.replace(text, *selection)
 
 
 class YearsInput(SearchBox):
