@@ -34,7 +34,7 @@ from movierec.tui.widgets.tables import FilmTable, plural, yours_text
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
 ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
-               "`movierec --headless data import PATH`, then restart")
+               "`movierec --headless data import PATH`")
 
 
 class LoadingScreen(Screen):

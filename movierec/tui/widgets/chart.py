@@ -78,7 +78,7 @@ class ChartRender:
                 yield Segment(chr(0x2800 + bits) if bits else " ", bright if line[r][c] else dim)
             yield Segment.line()
         right = f"step {n}"
-        yield Segment(" " * gutter + "└" + "1".ljust(cols - len(right)) + right, axis)
+        yield Segment(" " * gutter + "└" + "1".ljust(cols - len(right) - 1) + right + " ", axis)
         yield Segment.line()
 
 

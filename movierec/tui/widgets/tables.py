@@ -84,7 +84,12 @@ def fit_columns(columns: list[Col], content: list[int], available: int, padding:
     flex = [i for i in shown if columns[i].grow]
     for i in flex:  # a flexible column as wide as its label at least
         widths[i] = max(widths[i], min(len(columns[i].label), columns[i].width))
-    for limit in ([typical, content] if typical else [content]):
+    if typical:  # first the typical widths, the most important column (largest grow) first
+        for i in sorted(flex, key=lambda i: -columns[i].grow):
+            give = max(min(max(min(typical[i], columns[i].most), columns[i].width) - widths[i], spare), 0)
+            widths[i] += give
+            spare -= give
+    for limit in [content]:
         def cap(i: int) -> int:
             return max(min(limit[i], columns[i].most), columns[i].width)
 
