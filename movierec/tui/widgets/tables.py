@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from movierec.console import clean
+from movierec.console import clean, plural  # noqa: F401 (plural: the screens import it from here)
 
 #: shift+1..5 on a US keyboard: half a star less than the digit.
 HALF_KEYS = {"exclamation_mark": 0.5, "at": 1.5, "number_sign": 2.5, "dollar_sign": 3.5, "percent_sign": 4.5}
@@ -41,12 +41,6 @@ def yours_text(stars: float | None, dismissed: bool = False) -> Text:
     if dismissed and not stars:
         return Text(DISMISSED, style="red")
     return stars_text(stars)
-
-
-def plural(count: int | float, word: str) -> str:
-    """ "1 rating", "2 ratings", "4.5 stars", "1 star"."""
-    number = f"{count:,}" if isinstance(count, int) else f"{count:g}"
-    return f"{number} {word}" + ("" if count == 1 else "s")
 
 
 @dataclass(frozen=True)
