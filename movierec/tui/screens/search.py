@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.data.movielens import GENRES
 from movierec.tui.screens.base import MainScreen
@@ -148,6 +148,14 @@ class SearchScreen(MainScreen):
                                  f"{row['mean_rating']:.1f}", f"{row['ratings']:,}", yours(row["index"])])
             for row in rows], keep_cursor=same)
         if self._focus_results_when_shown and query == self._query():
+            self._focus_results_when_shown = False
+            self.set_focus(self.query_one(FilmTable))
+            self.app.release_keys()
+
+    @on(Worker.StateChanged)
+    def search_failed(self, event: Worker.StateChanged) -> None:
+        """A search that fails (years the box cannot read) shows its error; keys held for its results go on."""
+        if event.state == WorkerState.ERROR and self._focus_results_when_shown:
             self._focus_results_when_shown = False
             self.set_focus(self.query_one(FilmTable))
             self.app.release_keys()
