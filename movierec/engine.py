@@ -438,9 +438,13 @@ class Engine:
         return [*mine, *rest]
 
     def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
-               genre: str | None = None, n: int = 10, should_stop=None, because: int = 3) -> list[dict]:
+               genre: str | None = None, n: int = 10, should_stop=None, because: int = 3,
+               first=None) -> list[dict]:
         """The lists of the picks screen: top picks; "<genre> for you" for every genre you rated highly,
-        the one you like most first; "Because you rated X" for your ``because`` latest high ratings."""
+        the one you like most first; "Because you rated X" for your ``because`` latest high ratings.
+
+        ``first``: called with the first two lists as soon as they are ready (a screen shows them
+        while the others are computed)."""
         genres = [genre] if genre else None
         top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
         if should_stop is not None and should_stop():
@@ -459,6 +463,8 @@ class Engine:
         for anchor in anchors[:1]:
             add(f"Because you rated {self.dataset.catalog.titles[anchor]}",
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+        if first is not None:
+            first([dict(block) for block in lists])
         if genre is None:
             for g in self.favourite_genres(profile):
                 if should_stop is not None and should_stop():

@@ -37,6 +37,8 @@ class PicksScreen(MainScreen):
         yield VerticalScroll(id="lists", can_focus=False)
         yield from self.compose_footer()
 
+    has_lists = False  # set once lists are on screen: later recomputations replace them in one go
+
     def refresh_data(self) -> None:
         self.compute()
 
@@ -54,8 +56,12 @@ class PicksScreen(MainScreen):
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
         mode = app.mode if app.model_ready else "content"
+        def first(lists: list[dict]) -> None:  # the first lists on screen at once, the others follow
+            if not worker.is_cancelled and not self.has_lists:
+                app.call_from_thread(self.show, lists)
+
         lists = app.engine.browse(app.profile, diversity=app.diversity, mode=mode, genre=app.genre,
-                                  should_stop=lambda: worker.is_cancelled)
+                                  should_stop=lambda: worker.is_cancelled, first=first)
         if not worker.is_cancelled:
             app.call_from_thread(self.show, lists)
 
@@ -81,6 +87,7 @@ class PicksScreen(MainScreen):
             await container.mount_all(widgets)
         for table in self.query(FilmTable):
             table.set_rows(table.film_rows)
+        self.has_lists = bool(lists)
         self.status_line(mix)
         tables = list(self.query(FilmTable))
         if tables:  # the list that had focus keeps it (and its row); else the first list, first row
