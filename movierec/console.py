@@ -50,3 +50,9 @@ def dumps_json(obj: Any) -> str:
 def print_json(obj: Any) -> None:
     sys.stdout.write(dumps_json(obj) + "\n")
     sys.stdout.flush()
+
+
+def plural(count: int | float, word: str) -> str:
+    """ "1 rating", "2 ratings", "4.5 stars", "1 star"."""
+    number = f"{count:,}" if isinstance(count, int) else f"{count:g}"
+    return f"{number} {word}" + ("" if count == 1 else "s")

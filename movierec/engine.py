@@ -22,7 +22,7 @@ from movierec.models.base import Callback, Recommender
 from movierec.models.content import ContentBased
 from movierec.models.popularity import Popularity
 from movierec.data.movielens import GENRES
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, LIKED, Recommendations, blend, cold_start_list, finish,
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, blend, cold_start_list, finish,
                                 genre_filter, parse_years, popular_scores, standardise)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
@@ -486,44 +486,74 @@ class Engine:
         else:
             liked_stars = stars[liked_mask]
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
-                            similarity=cat.genres.astype(np.float32))
+                            similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")))
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
         return Recommendations(picks, mix, diversity, div, device, foldin_seconds, unknown, note)
 
-    def favourite_genres(self, profile: Profile, k: int = 2) -> list[str]:
-        """The genres of the films a profile liked most, most frequent first."""
+    def favourite_genres(self, profile: Profile, k: int | None = None) -> list[str]:
+        """Every genre of a film you rated highly (4 stars or more), the one you like most first.
+
+        How much you like a genre: the sum of (stars - 3) over your rated films in it, so many
+        high ratings count more than one, and low ratings count against it.
+        """
         items, stars, _, _ = self.profile_items(profile)
-        liked = items[stars >= LIKED]
-        if liked.size == 0:
+        high = items[stars >= HIGH]
+        if high.size == 0:
             return []
-        counts = self.dataset.catalog.genres[liked].sum(axis=0).astype(np.float64)
-        counts[-1] = 0  # "(no genres listed)"
-        order = [int(g) for g in np.argsort(-counts, kind="stable") if counts[g] > 0]
+        genres = self.dataset.catalog.genres
+        liking = (genres[items].astype(np.float64) * (stars.astype(np.float64) - 3.0)[:, None]).sum(axis=0)
+        present = genres[high].any(axis=0)
+        present[-1] = False  # "(no genres listed)"
+        order = [int(g) for g in np.argsort(-liking, kind="stable") if present[g] and liking[g] > 0]
         return [GENRES[g] for g in order[:k]]
 
+    def genre_choices(self, profile: Profile) -> list[str]:
+        """Every genre in the catalogue: the profile's favourites first, then the rest, largest first."""
+        mine = self.favourite_genres(profile)
+        counts = self.dataset.catalog.genres.sum(axis=0)
+        rest = [GENRES[g] for g in np.argsort(-counts, kind="stable")
+                if counts[g] > 0 and GENRES[g] != "(no genres listed)" and GENRES[g] not in mine]
+        return [*mine, *rest]
+
     def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
-               genre: str | None = None, n: int = 10, should_stop=None) -> list[dict]:
-        """The lists of the picks screen: top picks, one per favourite genre, and "because you rated" a recent favourite."""
+               genre: str | None = None, n: int = 10, should_stop=None, because: int = 3,
+               first=None) -> list[dict]:
+        """The lists of the picks screen: top picks; "<genre> for you" for every genre you rated highly,
+        the one you like most first; "Because you rated X" for your ``because`` latest high ratings.
+
+        ``first``: called with the first two lists as soon as they are ready (a screen shows them
+        while the others are computed)."""
         genres = [genre] if genre else None
         top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
         if should_stop is not None and should_stop():
             return []
         lists = [{"title": "Top picks for you" + (f" in {genre}" if genre else ""), "picks": top.picks, "mix": top.mix}]
         shown = {p.index for p in top.picks}  # each later list shows films the ones above did not
+
+        def add(title: str, result: Recommendations) -> None:
+            if result.picks:
+                lists.append({"title": title, "picks": result.picks, "mix": result.mix})
+                shown.update(p.index for p in result.picks)
+
+        recent = sorted((r for r in profile.ratings.values() if r.stars >= HIGH), key=lambda r: (-r.time, r.movie_id))
+        anchors = [i for i in (self.index_of(r.movie_id) for r in recent) if i is not None][:because]
+        # The latest high rating's list comes second: it answers "I just rated X" at once.
+        for anchor in anchors[:1]:
+            add(f"Because you rated {self.dataset.catalog.titles[anchor]}",
+                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+        if first is not None:
+            first([dict(block) for block in lists])
         if genre is None:
-            for g in self.favourite_genres(profile, 2):
-                result = self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode, exclude=shown)
-                lists.append({"title": f"{g} for you", "picks": result.picks, "mix": result.mix})
-                shown |= {p.index for p in result.picks}
-        recent = sorted((r for r in profile.ratings.values() if r.stars >= 4.0), key=lambda r: -r.time)
-        anchor = next((self.index_of(r.movie_id) for r in recent if self.index_of(r.movie_id) is not None), None)
-        if anchor is not None:
-            result = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor,
-                                    exclude=shown)
-            title = self.dataset.catalog.titles[anchor]
-            lists.append({"title": f"Because you rated {title}", "picks": result.picks, "mix": result.mix})
+            for g in self.favourite_genres(profile):
+                if should_stop is not None and should_stop():
+                    return []
+                add(f"{g} for you", self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode,
+                                                   exclude=shown))
+        for anchor in anchors[1:]:
+            add(f"Because you rated {self.dataset.catalog.titles[anchor]}",
+                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         return lists
 
     def diversity_sweep(self, model: str = "neumf", k: int = 10, negatives: int = 99, seed: int = 0,

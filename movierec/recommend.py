@@ -22,6 +22,7 @@ from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons
 HALF_NCF_POSITIVES = 5
 LIKED = 3.5  # stars at or above: a liked film (a fold-in positive)
 DISLIKED = 2.5  # stars at or below: an explicit negative
+HIGH = 4.0  # stars at or above: "rated highly" (a "Because you rated" list, a genre list)
 #: From `movierec --headless eval --diversity-sweep` on ml-latest-small (bench/RESULTS.md): the largest
 #: value that costs at most 0.01 HR@10 (0.720 -> 0.710) while ILD@10 rises 0.823 -> 0.872.
 DEFAULT_DIVERSITY = 0.2
@@ -151,7 +152,7 @@ def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,
            liked: np.ndarray, liked_stars: np.ndarray, pool: int = DEFAULT_POOL,
-           similarity: np.ndarray | None = None) -> tuple[list[Pick], float]:
+           similarity: np.ndarray | None = None, collaborative: bool = True) -> tuple[list[Pick], float]:
     """Top ``pool`` allowed items by score, MMR down to ``n``, each with its reason.
 
     ``vectors`` explain picks (genre + tag content vectors); ``similarity`` (default:
@@ -167,7 +168,7 @@ def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: n
     top = np.argpartition(-masked, take - 1)[:take]
     top = top[np.isfinite(masked[top])]
     chosen = mmr(scores, top, vectors if similarity is None else similarity, n, diversity)
-    why = reasons(chosen, liked, liked_stars, vectors, catalog)
+    why = reasons(chosen, liked, liked_stars, vectors, catalog, collaborative=collaborative)
     picks = [Pick(int(i), int(catalog.item_ids.ids(i)[0]), catalog.titles[i], int(catalog.years[i]) or None,
                   catalog.genre_names(int(i)), float(scores[i]), why[k]) for k, i in enumerate(chosen)]
     return picks, list_diversity(chosen, catalog) if chosen.size > 1 else 0.0

@@ -77,8 +77,12 @@ def list_diversity(items: np.ndarray, catalog: Catalog) -> float:
 
 
 def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vectors: np.ndarray, catalog: Catalog,
-            threshold: float = 0.55) -> list[str]:
-    """For each pick: the liked film it is most like, or the genres it brings that the liked films lack."""
+            threshold: float = 0.55, collaborative: bool = True) -> list[str]:
+    """For each pick: the liked film it is most like, or the genres it brings that the liked films lack.
+
+    Otherwise, when collaborative (NCF) scores took part: "liked by people with your taste"; when
+    the scores were content-based only, the genres (or tags) the pick shares with the liked films.
+    """
     out = []
     liked = np.asarray(liked, dtype=np.int64)
     liked_genres = catalog.genres[liked].any(axis=0) if liked.size else np.zeros(catalog.genres.shape[1], bool)
@@ -99,8 +103,24 @@ def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vecto
         new = [GENRES[g] for g in np.flatnonzero(catalog.genres[int(item)].astype(bool) & ~liked_genres)]
         if liked.size and new:
             out.append("adds " + ", ".join(new[:3]) + " to your mix")
-        elif liked.size:
+        elif liked.size and collaborative:
             out.append("liked by people with your taste")
+        elif liked.size:
+            out.append(_shared(int(item), liked, liked_genres, catalog))
         else:
             out.append("popular and well rated")
     return out
+
+
+def _shared(item: int, liked: np.ndarray, liked_genres: np.ndarray, catalog: Catalog) -> str:
+    """What a content-based pick has in common with the liked films: genres, else tags."""
+    genres = [GENRES[g] for g in np.flatnonzero(catalog.genres[item].astype(bool) & liked_genres)]
+    if genres:
+        return "shares " + ", ".join(genres[:3]) + " with films you liked"
+    if catalog.tags:
+        mine = {t for t in catalog.tags[item].split("|") if t}
+        theirs = {t for i in liked for t in catalog.tags[int(i)].split("|") if t}
+        common = sorted(mine & theirs)
+        if common:
+            return "tagged " + ", ".join(common[:3]) + " like films you liked"
+    return "close in genres and tags to films you liked"

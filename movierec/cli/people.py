@@ -17,7 +17,7 @@ from movierec.cli.base import (
     json_option,
     profile_option,
 )
-from movierec.console import clean, print_json, safe, stderr, stdout
+from movierec.console import clean, plural, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
 
 
@@ -42,7 +42,7 @@ def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
                     "ratings": len(profile.ratings)})
         return
     note = "" if exact else f" (closest match to {clean(title)!r})"
-    stdout().print(safe(f"Rated {matched} {stars:g} stars{note}; profile {name!r} has {len(profile.ratings)} ratings."))
+    stdout().print(safe(f"Rated {matched} {plural(stars, 'star')}{note}; profile {name!r} has {plural(len(profile.ratings), 'rating')}."))
 
 
 @cli.command("unrate")
@@ -95,7 +95,7 @@ def ratings_cmd(ctx, profile_name, as_json):
         return
     from rich.table import Table
 
-    table = Table(title=safe(f"Profile {name}: {len(rows)} ratings"))
+    table = Table(title=safe(f"Profile {name}: {plural(len(rows), 'rating')}"))
     table.add_column("stars", justify="right")
     table.add_column("title")
     for r in rows:
@@ -126,7 +126,7 @@ def profile_list(as_json):
         print_json(rows)
         return
     for row in rows:
-        stdout().print(safe(f"{row['name']}: " + (row["error"] if "error" in row else f"{row['ratings']} ratings")))
+        stdout().print(safe(f"{row['name']}: " + (row["error"] if "error" in row else plural(row['ratings'], 'rating'))))
     if not rows:
         stdout().print("No profiles yet; rating a film creates 'default'.")
 
@@ -156,7 +156,7 @@ def profile_import(path, name):
     from movierec.store.profiles import ProfileStore
 
     profile = ProfileStore().import_file(Path(path), name)
-    stdout().print(safe(f"Imported into profile {profile.name!r}: {len(profile.ratings)} ratings."))
+    stdout().print(safe(f"Imported into profile {profile.name!r}: {plural(len(profile.ratings), 'rating')}."))
 
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterable
+from typing import Callable, Iterable
 
-from textual import on, work
+from rich.text import Text
+
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
@@ -28,11 +30,13 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchScreen
-from movierec.tui.widgets.tables import FilmTable
+from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
+from movierec.tui.widgets.tables import FilmTable, plural, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
+ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
+               "`movierec --headless data import PATH`")
 
 
 class LoadingScreen(Screen):
@@ -55,10 +59,13 @@ class MovieRecApp(App):
         "finetune": FineTuneScreen,
     }
     BINDINGS = [
-        Binding("slash", "show_search", "search"),
-        Binding("r", "show_ratings", "my ratings"),
-        Binding("p", "show_picks", "picks"),
-        Binding("t", "show_finetune", "fine-tune"),
+        # Priority: runs as the key arrives, so the keys typed next already go to the search box (a
+        # text box with focus still takes "/" as text: Textual leaves out keys an Input consumes).
+        Binding("slash", "show_search", "search", priority=True),
+        # r, p and t work everywhere; screens with room in the Footer show them (80 columns fit).
+        Binding("r", "show_ratings", "ratings", show=False),
+        Binding("p", "show_picks", "picks", show=False),
+        Binding("t", "show_finetune", "fine-tune", show=False),
         Binding("o", "show_onboarding", "well-known films", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -83,6 +90,10 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self.previous_mode: str | None = None  # where Escape from the search box goes back to
+        self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
+        self._search_on_load = False
+        self._hold_count = 0  # a hold's timer releases that hold only, never a later one
         self.ready = False
         self.model_ready = False  # a trained model is loaded (torch imported)
         # Set when the first screen has its content: torch's import (~1 s of CPU, holding the GIL) waits
@@ -136,6 +147,12 @@ class MovieRecApp(App):
             self.first_screen_shown.set()
         if not has_model:
             self.start_training()
+        if self._search_on_load:
+            self.call_later(self._search_after_load)
+
+    def _search_after_load(self) -> None:
+        self._search_on_load = False
+        self._open_search()
 
     def _model_set_aside(self, notes: list[str]) -> None:
         for text in notes:
@@ -165,10 +182,76 @@ class MovieRecApp(App):
             return
         while isinstance(self.screen, (MovieScreen, HelpScreen)):
             self.pop_screen()
+        if mode != self.current_mode:
+            self.previous_mode = self.current_mode
         self.switch_mode(mode)
 
     def action_show_search(self) -> None:
+        """`/` from anywhere: the search screen with its box focused, so what follows is a query."""
+        focused = self.focused
+        if isinstance(focused, Input) and not isinstance(focused, YearsInput):
+            # Textual gives "slash" no character, so Inputs do not keep this priority binding away
+            # from themselves: in a text box (this one, the palette's, the profile name) "/" is text.
+            type_text(focused, "/")
+            return
+        # From this key on, keys are held and given to the search box once it has focus, in order.
+        # The screen switches only after the keys typed *before* `/` are handled where they were
+        # typed (Textual reads bindings from the active screen, so switching at once would apply
+        # them to the search screen instead).
+        self.hold_keys()
+        if not self.ready:  # still loading: search opens as soon as it can
+            self._search_on_load = True
+            return
+        # A key goes to the focused widget and bubbles up its ancestors to the app, one queue at a
+        # time; the switch follows the same path, so it comes after the keys already on their way.
+        path = list(self.focused.ancestors_with_self) if self.focused is not None else [self.screen, self]
+
+        def relay(nodes: list) -> None:
+            if nodes:
+                nodes[0].call_later(relay, nodes[1:])
+            else:
+                self._open_search()
+
+        relay(path)
+
+    def _open_search(self) -> None:
         self._go("search")
+        screen = self.screen
+        if isinstance(screen, SearchScreen) and screen.query("#query"):
+            screen.focus_box()  # gives it the held keys; a screen opening for the first time does on mount
+
+    def hold_keys(self) -> None:
+        """Hold the keys typed from now on until :meth:`release_keys` (or 5 s, whatever happens)."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_count += 1
+            count = self._hold_count
+            self.set_timer(5.0, lambda: self.release_keys() if count == self._hold_count else None)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:
+                self._held_keys.append(event)
+                return
+            box = self.focused
+            if isinstance(box, SearchBox) and box.types(event):
+                return
+        await super().on_event(event)
+
+    def release_keys(self) -> None:
+        """The search box has focus: the keys held since `/` go to it, in order."""
+        if self._held_keys is not None:
+            self.call_next(self._release_keys)
+
+    async def _release_keys(self) -> None:
+        held, self._held_keys = self._held_keys or [], None
+        for event in held:
+            await self.on_event(event)
+
+    def action_back(self) -> None:
+        """Escape from the search box: back to the screen search was opened from."""
+        back = self.previous_mode if self.previous_mode not in (None, self.current_mode) else None
+        self._go(back or ("picks" if self.profile.ratings else "onboarding"))
 
     def action_show_ratings(self) -> None:
         self._go("ratings")
@@ -205,12 +288,28 @@ class MovieRecApp(App):
         if self.ready:
             from movierec.data import registry
 
-            for entry in registry.entries():
-                if entry.name != self.engine.dataset.name:
-                    yield SystemCommand(f"Switch dataset: {entry.name}", f"{entry.kind} dataset at {entry.path}",
-                                        lambda name=entry.name: self.switch_dataset(name))
+            others = [e for e in registry.entries() if e.name != self.engine.dataset.name]
+            for entry in others:
+                yield SystemCommand(f"Switch dataset: {entry.name}", f"{entry.kind} dataset at {entry.path}",
+                                    lambda name=entry.name: self.switch_dataset(name))
+            if not others:  # listed anyway, so that a person learns how to add one
+                yield SystemCommand("Switch dataset", f"only {self.engine.dataset.name} is here; {ADD_DATASET}",
+                                    lambda: self.notify(f"only {self.engine.dataset.name} is registered; {ADD_DATASET}",
+                                                        markup=False, timeout=10))
 
     # -- ratings ----------------------------------------------------------------------------
+    def dismissed(self) -> set[int]:
+        """Catalogue indices of the films marked "not interested" in this dataset."""
+        if not self.ready:
+            return set()
+        found = (self.engine.index_of(m) for m in self.profile.not_interested)
+        return {i for i in found if i is not None}
+
+    def yours(self) -> Callable[[int], Text]:
+        """index -> the "yours" cell: your stars or the not-interested mark."""
+        rated, dismissed = self.rated_stars(), self.dismissed()
+        return lambda index: yours_text(rated.get(index), index in dismissed)
+
     def rated_stars(self) -> dict[int, float]:
         """Catalogue index -> stars, for the films of the current profile in this dataset."""
         if not self.ready:
@@ -234,7 +333,7 @@ class MovieRecApp(App):
                 self.notify(f"removed {film['title']}", markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
-                self.notify(f"{film['title']}: {event.stars:g} stars", markup=False, timeout=2)
+                self.notify(f"{film['title']}: {plural(event.stars, 'star')}", markup=False, timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -288,7 +387,8 @@ class MovieRecApp(App):
 
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:
-        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": 1, "loss": 0.0, "val_hr": None}
+        total = self.train_overrides.get("epochs", self.engine.default_epochs)
+        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train(force)
 

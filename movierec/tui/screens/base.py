@@ -17,7 +17,8 @@ class MainScreen(Screen):
 
     def compose_footer(self) -> ComposeResult:
         yield ModelStatus()
-        yield Footer()
+        # Compact: every binding a screen shows fits in 80 columns (tests/tui/test_keys.py checks it).
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(Worker.StateChanged)
     def worker_state(self, event: Worker.StateChanged) -> None:

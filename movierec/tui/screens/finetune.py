@@ -1,4 +1,4 @@
-"""Fine-tune: fit your own user vectors on this machine, with progress, a loss plot and cancel."""
+"""Fine-tune: fit your own user vectors on this machine, with progress, a loss chart and cancel."""
 
 from __future__ import annotations
 
@@ -6,23 +6,26 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Label, ProgressBar, Sparkline, Static
+from textual.widgets import Label, ProgressBar, Static
 
 from movierec.tui.messages import FoldInDone, FoldInProgress
 from movierec.tui.screens.base import MainScreen
+from movierec.tui.widgets.chart import LossChart, smooth
 
 
 class FineTuneScreen(MainScreen):
-    BINDINGS = [Binding("escape", "cancel", "cancel / back"), Binding("f", "start", "fine-tune again")]
+    BINDINGS = [Binding("escape", "cancel", "cancel / back"), Binding("f", "start", "again"),
+                Binding("p", "app.show_picks", "picks"), Binding("r", "app.show_ratings", "ratings")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         with Vertical(id="finetune"):
+            yield Label("Fine-tune: your own user vectors", id="finetune-title")
             yield Static("", id="device", markup=False)
             yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
-            yield Label("loss per step", id="loss-label")
-            yield Sparkline([], id="loss")
+            yield Static("loss per step (grey dots: each step; bright line: smoothed)", id="loss-label", markup=False)
+            yield LossChart(id="loss")
             yield Static("", id="result", markup=False)
         yield from self.compose_footer()
 
@@ -34,6 +37,7 @@ class FineTuneScreen(MainScreen):
 
     def action_start(self) -> None:
         self.losses: list[float] = []
+        self.query_one(LossChart).set_values([])
         self.query_one("#result", Static).update("fitting...")
         self.app.start_foldin(announce=True)
 
@@ -48,8 +52,10 @@ class FineTuneScreen(MainScreen):
         self.losses.append(event.loss)
         bar = self.query_one("#foldin-bar", ProgressBar)
         bar.update(total=event.total, progress=event.step)
-        self.query_one("#loss", Sparkline).data = list(self.losses)
-        self.query_one("#loss-label", Label).update(f"loss per step: {event.loss:.4f}")
+        self.query_one(LossChart).set_values(self.losses)
+        self.query_one("#loss-label", Static).update(
+            f"step {event.step}/{event.total} · loss {event.loss:.4f} · smoothed {smooth(self.losses)[-1]:.4f}  "
+            "(grey dots: each step; bright line: smoothed)")
 
     @on(FoldInDone)
     def done(self, event: FoldInDone) -> None:

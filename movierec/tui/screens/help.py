@@ -1,32 +1,70 @@
-"""? : what every key does."""
+"""? : what every key does, one key per line so that narrow terminals wrap between phrases."""
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = """movierec keys
+#: (where, [(keys, what)]): the same keys as README.md's table.
+SECTIONS = [
+    ("Anywhere", [
+        ("/", "search titles (from any screen; what you type goes into the box)"),
+        ("r", "my ratings"),
+        ("p", "picks"),
+        ("t", "fine-tune now"),
+        ("o", "well-known films to rate"),
+        ("?  /  q", "this help  /  quit"),
+        ("ctrl+p", "command palette: screens, switch dataset, retrain, export profile, theme"),
+    ]),
+    ("On a film list", [
+        ("1-5", "rate that many stars"),
+        ("shift+1-5", "half a star less (0.5 ... 4.5)"),
+        ("n  /  x", "not interested  /  remove your rating"),
+        ("Enter", "open the film: details, your rating, more like this"),
+    ]),
+    ("Picks", [
+        ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
+        ("m", "model: hybrid, NCF, content"),
+        ("g", "genre filter: your genres first, then every other"),
+        ("Tab", "next list"),
+    ]),
+    ("Search", [
+        ("typing", "searches as you type; keys are text while the box has focus"),
+        ("Down / Enter", "to the results"),
+        ("Esc", "results -> box -> back where you came from"),
+    ]),
+    ("My ratings", [
+        ("o  /  c", "sort  /  new profile (choose one in the box at the top)"),
+    ]),
+    ("Fine-tune", [
+        ("f  /  Esc", "fine-tune again  /  cancel (your ratings are always saved)"),
+    ]),
+]
 
-Anywhere          /  search      r  my ratings    p  picks       t  fine-tune
-                  o  well-known films to rate     ?  this help   q  quit
-                  ctrl+p  command palette (switch dataset, retrain, export profile, theme)
-On a film list    1-5  rate that many stars        shift+1-5  half a star less (0.5 ... 4.5)
-                  n  not interested   x  remove rating   Enter  open the film
-Picks             + / -  more or less diverse (re-ranks at once, no refit)
-                  m  NCF / content / hybrid      g  genre filter
-Fine-tune         Esc  cancel (your ratings are always saved)
-My ratings        o  sort   c  new profile   (choose a profile in the box at the top)
-Search            type to search; Tab moves to the results; Esc back to the box
 
-Rating a film fine-tunes your model again after a short pause, in the background.
-"""
+def help_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    table.add_row(Text("movierec keys", style="bold underline"), "")
+    for where, keys in SECTIONS:
+        table.add_row("", "")
+        table.add_row(Text(where, style="bold"), "")
+        for key, what in keys:
+            table.add_row(Text("  " + key, style="cyan"), Text(what))
+    table.add_row("", "")
+    table.add_row("", Text("Rating a film fine-tunes your model again after a short pause, in the background."))
+    return table
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
+    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close"),
+                Binding("slash", "app.show_search", "search", priority=True)]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 90%;
@@ -35,4 +73,4 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP, markup=False)
+            yield Static(help_table())

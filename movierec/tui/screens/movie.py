@@ -1,4 +1,4 @@
-"""One film: details, your rating, and more like this."""
+"""One film: details, your rating of it, and more like this (other films only)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,43 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from movierec.console import clean
-from movierec.tui.widgets.tables import FilmTable, safe, stars_text
+from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
+
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1), Col("yours", 5))
+
+
+class FilmRater(Static, can_focus=True):
+    """Your rating of the film the modal shows: the rating keys act on this film while it has focus."""
+
+    BINDINGS = [
+        Binding("1", "rate(1)", "rate", key_display="1-5"),
+        *[Binding(str(k), f"rate({k})", show=False) for k in range(2, 6)],
+        *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
+        Binding("n", "dismiss_film", "not interested"),
+        Binding("x,delete", "unrate", "remove rating", show=False),
+    ]
+    DEFAULT_CSS = """
+    FilmRater { height: auto; padding: 0 1; margin-bottom: 1; border-left: blank; }
+    FilmRater:focus { border-left: thick $accent; background: $boost; }
+    """
+
+    def __init__(self, index: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+
+    def action_rate(self, stars: float) -> None:
+        self.post_message(FilmTable.RateRequested(self, self.index, float(stars)))
+
+    def action_unrate(self) -> None:
+        self.post_message(FilmTable.RateRequested(self, self.index, None))
+
+    def action_dismiss_film(self) -> None:
+        self.post_message(FilmTable.DismissRequested(self, self.index))
 
 
 class MovieScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "close")]
+    # A modal screen does not pass keys on to the app's bindings: `/` is bound here too.
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "close"), Binding("slash", "app.show_search", "search", priority=True)]
     DEFAULT_CSS = """
     MovieScreen { align: center middle; }
     MovieScreen > Vertical { width: 90%; height: 90%; border: thick $accent; background: $surface; padding: 0 1; }
@@ -29,37 +61,43 @@ class MovieScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="details")
-            yield Label("More like this  (1-5 rates the highlighted film, Enter opens it)")
+            yield FilmRater(self.index, id="mine")
+            yield Static("More like this  (Tab here: 1-5 rates the highlighted film, Enter opens it)", markup=False)
             yield FilmTable(id="similar")
-            yield Label("1-5 / shift: rate this film's row  ·  Esc: close", id="movie-help")
+            yield Label("Esc: close", id="movie-help")
 
     def on_mount(self) -> None:
-        table = self.query_one(FilmTable)
-        table.add_columns("title", "year", "genres", "yours")
+        self.query_one(FilmTable).set_columns(*COLUMNS)
         self.refresh_data()
-        table.focus()
+        self.query_one(FilmRater).focus()
 
     def refresh_data(self) -> None:
-        info = self.app.engine.film(self.index)
-        rated = self.app.rated_stars()
-        mine = rated.get(self.index)
+        app = self.app
+        info = app.engine.film(self.index)
+        mine = app.rated_stars().get(self.index)
         text = Text()
         text.append(clean(info["title"]) + "\n", style="bold")
         text.append(clean(", ".join(info["genres"])) + "\n")
-        text.append(f"mean {info['mean_rating']:.2f} from {info['ratings']:,} ratings   your rating: ")
-        text.append_text(stars_text(mine) if mine else Text("not rated (press 1-5 on its row below)"))
+        text.append(f"mean {info['mean_rating']:.2f} from {plural(info['ratings'], 'rating')}")
         if info["tags"]:
             text.append("\ntags: " + clean(", ".join(info["tags"][:12])), style="italic")
         self.query_one("#details", Static).update(text)
-        table = self.query_one(FilmTable)
-        cursor = table.cursor_row
-        table.clear()
-        table.add_row(safe(info["title"], "bold"), str(info["year"] or ""), safe(", ".join(info["genres"][:3])),
-                      stars_text(mine), key=str(self.index))
-        for row in self.app.engine.similar_films(self.index, 15):
-            table.add_row(safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"][:3])),
-                          stars_text(rated.get(row["index"])), key=str(row["index"]))
-        table.move_cursor(row=min(cursor, table.row_count - 1))
+        rating = Text("your rating: ")
+        if mine:
+            rating.append_text(stars_text(mine))
+            rating.append(f" ({plural(mine, 'star')})")
+        elif self.index in app.dismissed():
+            rating.append("not interested")
+        else:
+            rating.append("not rated")
+        rating.append("\n1-5 rate this film · shift+1-5 half a star less · n not interested · x remove",
+                      style="dim")
+        self.query_one(FilmRater).update(rating)
+        yours = app.yours()
+        self.query_one(FilmTable).set_rows([
+            (str(row["index"]), [safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"])),
+                                 yours(row["index"])])
+            for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.index:

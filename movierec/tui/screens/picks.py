@@ -1,25 +1,33 @@
-"""Picks: several diversified top-10 lists, as a person browses a streaming service."""
+"""Picks: several diversified top-10 lists, as a person browses a streaming service.
+
+"Top picks for you", a "Because you rated X" list for your latest high rating, one "<genre> for
+you" list per genre you rated highly (the one you like most first), then "Because you rated"
+lists for your next latest high ratings. Each row shows the pick's reason in full: the same text
+as `recommend --json`'s "reason".
+"""
 
 from __future__ import annotations
 
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
+from textual.worker import get_current_worker
 
 from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
-from movierec.tui.widgets.tables import FilmTable, safe
+from movierec.tui.widgets.tables import Col, FilmTable, safe
 
 MODES = ("hybrid", "ncf", "content")
+# Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
+COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 14, grow=1, hide=1, most=30), Col("why", 30, grow=3))
 
 
 class PicksScreen(MainScreen):
     BINDINGS = [
-        Binding("plus,equals_sign", "diversity(0.1)", "more diverse"),
-        Binding("minus", "diversity(-0.1)", "less diverse"),
+        Binding("plus,equals_sign", "diversity(0.1)", "diversity", key_display="+/-"),
+        Binding("minus", "diversity(-0.1)", "less diverse", show=False),
         Binding("m", "cycle_mode", "model"),
         Binding("g", "cycle_genre", "genre"),
     ]
@@ -27,8 +35,10 @@ class PicksScreen(MainScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static("", id="picks-status", markup=False)
-        yield VerticalScroll(id="lists")
+        yield VerticalScroll(id="lists", can_focus=False)
         yield from self.compose_footer()
+
+    has_lists = False  # set once lists are on screen: later recomputations replace them in one go
 
     def refresh_data(self) -> None:
         self.compute()
@@ -36,9 +46,9 @@ class PicksScreen(MainScreen):
     def status_line(self, mix: dict | None = None) -> None:
         app = self.app
         mode = app.mode if app.model_ready else "content (model loading)"
-        text = (f"diversity {app.diversity:.1f} (+/-)   model {mode} (m)   genre {app.genre or 'any'} (g)")
+        text = f"diversity {app.diversity:.1f} · model {mode} · genre {app.genre or 'any'}"
         if mix:
-            text += "   mix: " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
+            text += " · mix " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
         self.query_one("#picks-status", Static).update(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picks")
@@ -47,44 +57,45 @@ class PicksScreen(MainScreen):
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
         mode = app.mode if app.model_ready else "content"
+        def first(lists: list[dict]) -> None:  # the first lists on screen at once, the others follow
+            if not worker.is_cancelled and not self.has_lists:
+                app.call_from_thread(self.show, lists)
+
         lists = app.engine.browse(app.profile, diversity=app.diversity, mode=mode, genre=app.genre,
-                                  should_stop=lambda: worker.is_cancelled)
+                                  should_stop=lambda: worker.is_cancelled, first=first)
         if not worker.is_cancelled:
             app.call_from_thread(self.show, lists)
 
     async def show(self, lists: list[dict]) -> None:
         container = self.query_one("#lists", VerticalScroll)
-        focused_id = self.focused.id if self.focused is not None else None
-        await container.remove_children()
+        focused = self.focused.id if isinstance(self.focused, FilmTable) else None
+        cursor = self.focused.cursor_row if isinstance(self.focused, FilmTable) else 0
         mix = None
         widgets = []
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
             widgets.append(Label(clean(block["title"]), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks")
-            wide = self.size.width >= 110
-            title_width = 44 if wide else max(24, self.size.width // 2 - 4)
-            table.add_column("#", width=2)
-            table.add_column("title", width=title_width)
-            if wide:
-                table.add_column("genres", width=24)
-            table.add_column("why")
-            for rank, pick in enumerate(block["picks"], 1):
-                cells = [str(rank), safe(pick.title)]
-                if wide:
-                    cells.append(safe(", ".join(pick.genres[:3])))
-                table.add_row(*cells, safe(pick.reason, "italic"), key=str(pick.index))
+            table.specs = list(COLUMNS)
+            table.film_rows = [(str(pick.index), [safe(str(rank)), safe(pick.title), safe(", ".join(pick.genres)),
+                                                  safe(pick.reason, "italic")])
+                               for rank, pick in enumerate(block["picks"], 1)]
             widgets.append(table)
         if not widgets:
             widgets.append(Static("Rate a few films first: / to search, o for well-known films.", markup=False))
-        await container.mount_all(widgets)
+        with self.app.batch_update():
+            await container.remove_children()
+            await container.mount_all(widgets)
+        for table in self.query(FilmTable):
+            table.set_rows(table.film_rows)
+        self.has_lists = bool(lists)
         self.status_line(mix)
         self.app.first_screen_shown.set()  # the model may load now (see MovieRecApp.load)
-        target = self.query(f"#{focused_id}") if focused_id else None
-        if target:
-            target.first().focus()
-        elif self.query(FilmTable):
-            self.query(FilmTable).first().focus()
+        tables = list(self.query(FilmTable))
+        if tables:  # the list that had focus keeps it (and its row); else the first list, first row
+            target = next((t for t in tables if t.id == focused), tables[0])
+            target.move_cursor(row=min(cursor if target.id == focused else 0, target.row_count - 1), animate=False)
+            target.focus()
 
     def action_diversity(self, delta: float) -> None:
         app = self.app
@@ -100,7 +111,7 @@ class PicksScreen(MainScreen):
 
     def action_cycle_genre(self) -> None:
         app = self.app
-        options = [None, *app.engine.favourite_genres(app.profile, 6)]
+        options = [None, *app.engine.genre_choices(app.profile)]
         current = options.index(app.genre) if app.genre in options else 0
         app.genre = options[(current + 1) % len(options)]
         self.status_line()

@@ -9,13 +9,15 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select
 
 from movierec.tui.screens.base import MainScreen
-from movierec.tui.widgets.tables import FilmTable, safe, stars_text
+from movierec.tui.widgets.tables import Col, FilmTable, plural, safe, stars_text
 
 SORTS = ("newest", "stars", "title")
+COLUMNS = (Col("yours", 5), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1))
 
 
 class RatingsScreen(MainScreen):
-    BINDINGS = [Binding("o", "cycle_sort", "sort"), Binding("c", "new_profile", "new profile")]
+    BINDINGS = [Binding("o", "cycle_sort", "sort"), Binding("c", "new_profile", "new profile"),
+                Binding("p", "app.show_picks", "picks"), Binding("escape", "close_new_profile", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,7 +35,7 @@ class RatingsScreen(MainScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        self.query_one(FilmTable).add_columns("yours", "title", "year", "genres")
+        self.query_one(FilmTable).set_columns(*COLUMNS)
         self.query_one(FilmTable).focus()
 
     def refresh_data(self) -> None:
@@ -51,18 +53,15 @@ class RatingsScreen(MainScreen):
         key = {"newest": lambda r: -r[0].time, "stars": lambda r: (-r[0].stars, r[0].title),
                "title": lambda r: r[0].title.lower()}[self.sort]
         rows.sort(key=key)
-        table = self.query_one(FilmTable)
-        cursor = table.cursor_row
-        table.clear()
+        table_rows = []
         for rating, index in rows:
             if index is None:
                 continue  # a film of another dataset: kept in the profile, not shown here
             film = app.engine.film(index)
-            table.add_row(stars_text(rating.stars), safe(film["title"]), str(film["year"] or ""),
-                          safe(", ".join(film["genres"][:3])), key=str(index))
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
-        self.query_one("#count", Label).update(f"{len(profile.ratings)} ratings · sorted by {self.sort}")
+            table_rows.append((str(index), [stars_text(rating.stars), safe(film["title"]), str(film["year"] or ""),
+                                            safe(", ".join(film["genres"]))]))
+        self.query_one(FilmTable).set_rows(table_rows)
+        self.query_one("#count", Label).update(f"{plural(len(profile.ratings), 'rating')} · sorted by {self.sort}")
 
     def _profile_names(self) -> list[str]:
         return sorted(set(self.app.store.names()) | {self.app.profile_name})
@@ -75,6 +74,12 @@ class RatingsScreen(MainScreen):
         box = self.query_one("#new-profile", Input)
         box.remove_class("hidden")
         box.focus()
+
+    def action_close_new_profile(self) -> None:
+        box = self.query_one("#new-profile", Input)
+        box.value = ""
+        box.add_class("hidden")
+        self.query_one(FilmTable).focus()
 
     @on(Input.Submitted, "#new-profile")
     def create_profile(self, event: Input.Submitted) -> None:

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from movierec.tui.widgets.tables import plural
+
 
 class ModelStatus(Horizontal):
     DEFAULT_CSS = """
@@ -29,8 +31,12 @@ class ModelStatus(Horizontal):
         bar = self.query_one("#status-bar", ProgressBar)
         if state and state.get("running"):
             self.remove_class("-idle")
-            label.update(f"training {state['stage']}: epoch {state['epoch']}/{state['total']}  "
-                         f"loss {state['loss']:.3f}" + (f"  val HR@10 {state['val_hr']:.3f}" if state.get("val_hr") else ""))
+            name = "the model" if state["stage"] == "model" else state["stage"].upper()
+            if state["epoch"]:
+                label.update(f"training {name}: epoch {state['epoch']}/{state['total']}  "
+                             f"loss {state['loss']:.3f}" + (f"  val HR@10 {state['val_hr']:.3f}" if state.get("val_hr") else ""))
+            else:  # no epoch has finished: there is no loss to show yet
+                label.update(f"training {name}: starting (at most {plural(state['total'], 'epoch')})")
             bar.update(total=state["total"], progress=state["epoch"])
         else:
             self.add_class("-idle")

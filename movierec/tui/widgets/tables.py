@@ -1,16 +1,27 @@
-"""A DataTable of films with the rating keys (1-5 stars, shift for a half star less)."""
+"""A DataTable of films with the rating keys (1-5 stars, shift for a half star less).
+
+Columns have roles so that tables fit the terminal: a fixed column (year, your stars) always
+shows at its width; a flexible one (title, genres, reason) shares what is left by weight and
+wraps its text onto more lines rather than cutting it; a column that may hide goes first when
+the width is short. The table re-lays itself out when its width changes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from movierec.console import clean
+from movierec.console import clean, plural  # noqa: F401 (plural: the screens import it from here)
 
 #: shift+1..5 on a US keyboard: half a star less than the digit.
 HALF_KEYS = {"exclamation_mark": 0.5, "at": 1.5, "number_sign": 2.5, "dollar_sign": 3.5, "percent_sign": 4.5}
+#: What a film marked "not interested" shows in the "yours" column.
+DISMISSED = "✗ no"
 
 
 def safe(text: object, style: str = "") -> Text:
@@ -25,17 +36,86 @@ def stars_text(stars: float | None) -> Text:
     return Text("★" * full + ("½" if stars - full else ""), style="yellow")
 
 
+def yours_text(stars: float | None, dismissed: bool = False) -> Text:
+    """Your stars, or the "not interested" mark."""
+    if dismissed and not stars:
+        return Text(DISMISSED, style="red")
+    return stars_text(stars)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: ``width`` is fixed (``grow`` 0) or the least it may shrink to (``grow`` > 0, its share
+    of the spare width, up to ``most``); ``hide`` ranks the columns that may disappear when the width is
+    short (1 first)."""
+
+    label: str
+    width: int
+    grow: int = 0
+    hide: int = 0
+    most: int = 1_000
+
+
+def fit_columns(columns: list[Col], content: list[int], available: int, padding: int = 1,
+                typical: list[int] | None = None) -> list[int | None]:
+    """Each column's width in cells for ``available`` cells (None: hidden).
+
+    ``content`` is the widest cell of each column: a flexible column never takes more than that,
+    so the spare width goes where text would otherwise wrap. ``typical`` (a high percentile of the
+    cell widths) is served first, so one very long title does not take the width every genre list needs.
+    """
+    shown = list(range(len(columns)))
+
+    def need(idx: list[int]) -> int:
+        return sum(columns[i].width + 2 * padding for i in idx)
+
+    for i in sorted((i for i, c in enumerate(columns) if c.hide), key=lambda i: columns[i].hide):
+        if need(shown) <= available:
+            break
+        shown.remove(i)
+    widths: dict[int, int] = {i: columns[i].width for i in shown}
+    spare = available - need(shown)
+    flex = [i for i in shown if columns[i].grow]
+    for i in flex:  # a flexible column as wide as its label at least
+        widths[i] = max(widths[i], min(len(columns[i].label), columns[i].width))
+    if typical:  # first the typical widths, the most important column (largest grow) first
+        for i in sorted(flex, key=lambda i: -columns[i].grow):
+            give = max(min(max(min(typical[i], columns[i].most), columns[i].width) - widths[i], spare), 0)
+            widths[i] += give
+            spare -= give
+    for limit in [content]:
+        def cap(i: int) -> int:
+            return max(min(limit[i], columns[i].most), columns[i].width)
+
+        while spare > 0 and flex:
+            wants = [i for i in flex if widths[i] < cap(i)]
+            if not wants:
+                break
+            total = sum(columns[i].grow for i in wants)
+            given = 0
+            for i in wants:
+                share = max(1, spare * columns[i].grow // total)
+                share = min(share, cap(i) - widths[i], spare - given)
+                widths[i] += share
+                given += share
+                if given >= spare:
+                    break
+            if given == 0:
+                break
+            spare -= given
+    return [widths.get(i) for i in range(len(columns))]
+
+
 class FilmTable(DataTable):
     """Rows keyed by catalogue index; rating keys post RateRequested for the highlighted film."""
 
     BINDINGS = [
-        Binding("1", "rate(1)", "1-5 stars", show=True),
+        Binding("1", "rate(1)", "rate", show=True, key_display="1-5"),
         Binding("2", "rate(2)", show=False),
         Binding("3", "rate(3)", show=False),
         Binding("4", "rate(4)", show=False),
         Binding("5", "rate(5)", show=False),
-        *[Binding(key, f"rate({value})", "½ less" if value == 4.5 else "", show=value == 4.5,
-                  key_display="shift+1-5") for key, value in HALF_KEYS.items()],
+        *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
     ]
@@ -58,9 +138,66 @@ class FilmTable(DataTable):
         def control(self) -> "FilmTable":
             return self.table
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, advance: bool = False, **kwargs) -> None:
+        """``advance``: the cursor moves to the next film as soon as one is rated or dismissed (in the
+        key's own handler, so that keys typed quickly each go to the next film)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.advance = advance
+        self.specs: list[Col] = []
+        self.film_rows: list[tuple[str, list[Text]]] = []
+        self._laid_out_for = -1
 
+    # -- layout -----------------------------------------------------------------------------
+    def set_columns(self, *columns: Col) -> None:
+        self.specs = list(columns)
+        self._laid_out_for = -1
+        self.set_rows(self.film_rows)
+
+    def set_rows(self, rows: list[tuple[str, list[Text | str]]], keep_cursor: bool = True) -> None:
+        """Replace the rows (key, cells); the cursor stays on the same row number, or goes to the top."""
+        self.film_rows = [(key, [c if isinstance(c, Text) else Text(c) for c in cells]) for key, cells in rows]
+        self._layout(force=True, cursor=None if keep_cursor else 0)
+
+    def _available(self) -> int:
+        width = self.size.width or (self.app.size.width if self.is_attached else 80)
+        return max(20, width - 2)  # the vertical scrollbar, when rows overflow
+
+    def _layout(self, force: bool = False, cursor: int | None = None) -> None:
+        if not self.specs:
+            return
+        available = self._available()
+        if not force and available == self._laid_out_for:
+            return
+        self._laid_out_for = available
+        lengths = [sorted([len(c.label), *(cells[i].cell_len for _, cells in self.film_rows)])
+                   for i, c in enumerate(self.specs)]
+        content = [values[-1] for values in lengths]
+        typical = [values[int(0.9 * (len(values) - 1))] for values in lengths]
+        widths = fit_columns(self.specs, content, available, self.cell_padding, typical)
+        cursor = self.cursor_row if cursor is None else cursor
+        self.clear(columns=True)
+        shown = [i for i, w in enumerate(widths) if w is not None]
+        for i in shown:
+            self.add_column(self.specs[i].label, width=widths[i], key=self.specs[i].label)
+        console = self.app.console
+        for key, cells in self.film_rows:
+            # Rows are as tall as their longest text wrapped to its column (measured here only for the
+            # cells that overflow: DataTable's own auto height renders every cell of every row).
+            height = max([1, *(len(cells[i].wrap(console, widths[i])) for i in shown
+                                if cells[i].cell_len > widths[i])])
+            self.add_row(*(cells[i] for i in shown), key=key, height=height)
+        if self.row_count:
+            self.move_cursor(row=min(max(cursor, 0), self.row_count - 1), animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+
+    def cell_text(self, row: int, label: str) -> str:
+        """The whole text of one cell (what a person reads, for the tests)."""
+        key, cells = self.film_rows[row]
+        return cells[[c.label for c in self.specs].index(label)].plain
+
+    # -- keys -------------------------------------------------------------------------------
     def current_index(self) -> int | None:
         if self.row_count == 0:
             return None
@@ -71,13 +208,20 @@ class FilmTable(DataTable):
         index = self.current_index()
         if index is not None:
             self.post_message(self.RateRequested(self, index, float(stars)))
+            self._advance()
 
     def action_unrate(self) -> None:
         index = self.current_index()
         if index is not None:
             self.post_message(self.RateRequested(self, index, None))
+            self._advance()
 
     def action_dismiss_film(self) -> None:
         index = self.current_index()
         if index is not None:
             self.post_message(self.DismissRequested(self, index))
+            self._advance()
+
+    def _advance(self) -> None:
+        if self.advance:
+            self.action_cursor_down()

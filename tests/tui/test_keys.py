@@ -1,0 +1,379 @@
+"""Typing is safe, `/` always leads to the search box, and the keys shown work where they are shown.
+
+Issue 12: after Enter in the search box, `/` did not return to the box, so a next query typed as
+one-key commands changed ratings ("shining" marked a film not interested), opened screens, quit.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from textual.command import CommandInput, CommandPalette
+from textual.widgets import Input
+
+from movierec.store.profiles import ProfileStore
+from movierec.tui.screens.finetune import FineTuneScreen
+from movierec.tui.screens.help import HelpScreen
+from movierec.tui.screens.movie import MovieScreen
+from movierec.tui.screens.onboarding import OnboardingScreen
+from movierec.tui.screens.picks import PicksScreen
+from movierec.tui.screens.ratings import RatingsScreen
+from movierec.tui.screens.search import SearchScreen
+from movierec.tui.widgets.tables import FilmTable
+from tests.tui.conftest import settle
+
+pytestmark = pytest.mark.slow
+
+WORDS = ("shining", "notting hill", "quit", "q", "toy stroy")
+RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
+
+
+def _rate_some() -> bytes:
+    store = ProfileStore()
+    for movie_id, stars in RATED:
+        store.rate("default", movie_id, stars)
+    return store.path("default").read_bytes()
+
+
+def _stack(app) -> list[str]:
+    return [type(s).__name__ for s in app.screen_stack]
+
+
+async def _type(pilot, text: str) -> None:
+    await pilot.press(*[" " if c == " " else c for c in text])
+
+
+async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_focus(trained, app_factory):
+    before = _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        openers = {
+            "picks (a list focused)": ("p",),
+            "search results after Enter": ("slash", *"alien", "enter"),
+            "search results after Down": ("slash", *"alien", "down"),
+            "the film modal": ("slash", *"alien", "enter", "enter"),
+            "my ratings": ("r",),
+            "well-known films": ("o",),
+            "fine-tune": ("t",),
+            "help": ("question_mark",),
+            "the genre filter": ("slash", "tab"),
+        }
+        for where, keys in openers.items():
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            await pilot.press("slash")
+            for word in ("shining", "notting hill"):
+                box = app.screen.query_one("#query", Input)
+                box.value = ""
+                await _type(pilot, word)
+                assert isinstance(app.screen, SearchScreen), where
+                assert app.screen.focused is box, where
+                assert box.value == word, where
+            await settle(app, pilot)
+            assert app.is_running
+            assert ProfileStore().path("default").read_bytes() == before, where
+            app.screen.query_one("#query", Input).value = ""
+            await pilot.press("escape")  # back where search was opened from
+            await settle(app, pilot)
+
+
+async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, app_factory):
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        await pilot.press("slash", *"godfater")
+        await settle(app, pilot)
+        screen = app.screen
+        results = screen.query_one("#results", FilmTable)
+        await pilot.press("down")
+        assert screen.focused is results and results.cursor_row == 0
+        await pilot.press("escape")
+        assert screen.focused is screen.query_one("#query")
+        await pilot.press("enter")
+        assert screen.focused is results
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        # The year box: Enter moves on to the results too.
+        await pilot.press("slash", "tab", "tab", *"1972", "enter")
+        await settle(app, pilot)
+        assert app.screen.focused is app.screen.query_one("#results")
+        assert app.engine.film(app.screen.query_one("#results", FilmTable).current_index())["year"] == 1972
+
+
+async def test_every_printable_character_in_every_text_box_changes_nothing_else(trained, app_factory):
+    before = _rate_some()
+    app = app_factory()
+    characters = [c for c in string.printable if c not in "\t\n\r\x0b\x0c"]
+    assert len(characters) == 95
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+
+        async def type_everything(box: Input, stack: list[str]) -> None:
+            # In chunks that end at "/": in the year box `/` goes to the search box, as it does everywhere.
+            chunks = "".join(characters).replace("/", "/\0").split("\0")
+            for text in [*chunks, *WORDS]:
+                box.focus()
+                await _type(pilot, text)
+                assert app.is_running, text
+                assert _stack(app) == stack, (text, _stack(app))
+                assert ProfileStore().path("default").read_bytes() == before, text
+            box.value = ""
+
+        # Search: the query box and the year box.
+        await pilot.press("slash")
+        await settle(app, pilot)
+        for box_id in ("#query", "#years"):
+            await type_everything(app.screen.query_one(box_id, Input), _stack(app))
+        # My ratings: the new-profile box.
+        app.action_show_ratings()
+        await settle(app, pilot)
+        await pilot.press("c")
+        box = app.screen.query_one("#new-profile", Input)
+        await type_everything(box, _stack(app))
+        await pilot.press("escape")
+        # The command palette (one widget whichever screen opens it).
+        for mode in ("picks", "search"):
+            app.switch_mode(mode)
+            await settle(app, pilot)
+            await pilot.press("ctrl+p")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CommandPalette)
+            await type_everything(app.screen.query_one(CommandInput), _stack(app))
+            await pilot.press("escape")
+            await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.is_running
+    assert ProfileStore().path("default").read_bytes() == before
+    assert ProfileStore().names() == ["default"]
+
+
+async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(trained, app_factory):
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        first = screen.query_one("#list-0", FilmTable)
+        assert screen.focused is first and first.cursor_row == 0
+        keys = {b.key for (_, b, _, _) in screen.active_bindings.values() if b.show}
+        assert {"1", "n", "plus", "m", "g"} <= keys
+        film = first.current_index()
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert app.profile.ratings[app.engine.film(film)["movie_id"]].stars == 5.0
+        assert app.screen.focused is app.screen.query_one("#list-0")
+        assert app.screen.query_one("#list-0", FilmTable).row_count == 10
+
+
+async def test_footer_fits_80_columns_and_your_stars_show_in_every_film_list(trained, app_factory):
+    from textual.widgets import Footer
+
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for keys, expect in ((("p",), PicksScreen), (("o",), OnboardingScreen), (("r",), RatingsScreen),
+                             (("t",), FineTuneScreen), (("slash", *"alien"), SearchScreen),
+                             (("slash", *"alien", "enter", "enter"), MovieScreen)):
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, expect)
+            footers = list(app.screen_stack[-2 if expect is MovieScreen else -1].query(Footer))
+            for footer in footers:
+                assert footer.virtual_size.width <= footer.size.width, (expect.__name__, footer.virtual_size)
+            for table in screen.query(FilmTable):
+                if not isinstance(screen, PicksScreen):  # picks never list films you rated
+                    assert "yours" in [c.label.plain for c in table.columns.values()], expect.__name__
+                assert table.size.width <= 80
+            await pilot.press("escape")
+            await settle(app, pilot)
+
+
+def _uncut(table: FilmTable) -> None:
+    """Every cell's row is as tall as its text wrapped to the column's width: no text is cut."""
+    widths = {c.label.plain: c.width for c in table.columns.values()}
+    for key, cells in table.film_rows:
+        height = table.rows[key].height
+        for spec, cell in zip(table.specs, cells):
+            if spec.label in widths:
+                lines = len(cell.wrap(table.app.console, widths[spec.label]))
+                assert height >= lines, (spec.label, cell.plain, widths[spec.label], height)
+
+
+async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(trained, app_factory):
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        for table in screen.query(FilmTable):
+            assert [c.label.plain for c in table.columns.values()] == ["#", "title", "genres", "why"]
+            _uncut(table)
+        # The reasons of the top list are `recommend --json`'s reasons, word for word.
+        expected = app.engine.recommend(app.profile, diversity=app.diversity, mode=app.mode)
+        top = screen.query_one("#list-0", FilmTable)
+        assert [top.cell_text(r, "why") for r in range(top.row_count)] == [p.reason for p in expected.picks]
+        assert [top.cell_text(r, "title") for r in range(top.row_count)] == [p.title for p in expected.picks]
+        await pilot.press("slash", *"star wars")
+        await settle(app, pilot)
+        results = app.screen.query_one(FilmTable)
+        assert "genres" in [c.label.plain for c in results.columns.values()]
+        _uncut(results)
+        # Columns follow a resize: they share what is there; narrower still, the optional ones go first.
+        for width, hidden in ((80, set()), (60, {"mean", "ratings"})):
+            await pilot.resize_terminal(width, 24)
+            await settle(app, pilot)
+            labels = [c.label.plain for c in results.columns.values()]
+            assert set(labels) == {"title", "year", "genres", "mean", "ratings", "yours"} - hidden, labels
+            assert sum(c.width + 2 for c in results.columns.values()) <= width - 2
+            _uncut(results)
+
+
+async def test_your_genres_get_lists_and_g_offers_every_genre(trained, app_factory):
+    store = ProfileStore()
+    for movie_id, stars in ((1, 3.0), (2571, 4.0), (1258, 5.0), (1200, 5.0), (1214, 4.5)):
+        store.rate("default", movie_id, stars)  # Toy Story, The Matrix, The Shining, Aliens, Alien
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        titles = [str(label.render()) for label in screen.query(".list-title")]
+        favourites = app.engine.favourite_genres(app.profile)
+        assert "Horror" in favourites and "Children" not in favourites  # Toy Story at 3 stars is not "high"
+        assert [t for t in titles if t.endswith(" for you") and t != "Top picks for you"] == [
+            f"{g} for you" for g in favourites]
+        assert "Because you rated Alien (1979)" in titles  # the latest high rating
+        assert "Because you rated Shining, The (1980)" in titles
+        choices = app.engine.genre_choices(app.profile)
+        assert choices[: len(favourites)] == favourites and "Horror" in choices and "Documentary" in choices
+        seen = set()
+        for _ in range(len(choices) + 1):
+            await pilot.press("g")
+            seen.add(app.genre)
+        await settle(app, pilot)
+        assert seen == {None, *choices}
+
+
+async def test_labels_say_what_is_true(home, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            if app.ready:
+                break
+            await pilot.pause(0.05)
+        status = str(app.screen.query_one("#status-text").render())
+        assert "epoch 0/" not in status and "loss 0.000" not in status
+        await settle(app, pilot)
+        await pilot.press("1")
+        await pilot.pause()
+        assert any(n.message.endswith(": 1 star") for n in app._notifications)
+        app.action_show_ratings()
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#count").render()).startswith("1 rating ·")
+
+
+async def test_smaller_points(trained, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OnboardingScreen)
+        table = screen.query_one(FilmTable)
+        first = table.current_index()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert table.cursor_row == 1
+        assert table.cell_text(0, "yours") == "✗ no"
+        assert app.engine.film(first)["movie_id"] in app.profile.not_interested
+        # The palette always lists "Switch dataset" and says how to add one.
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert "data fetch" in commands["Switch dataset"] and "data import" in commands["Switch dataset"]
+        # The year box's placeholder fits.
+        await pilot.press("slash")
+        await settle(app, pilot)
+        years = app.screen.query_one("#years", Input)
+        assert years.content_region.width >= len(years.placeholder)
+        # The film modal does not list the film itself under "more like this".
+        await pilot.press(*"alien", "enter", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovieScreen)
+        similar = app.screen.query_one("#similar", FilmTable)
+        assert similar.row_count > 0 and app.screen.index not in {int(k) for k, _ in similar.film_rows}
+        await pilot.press("4")  # the rating keys act on the film itself while its rating line has focus
+        await settle(app, pilot)
+        assert app.rated_stars()[app.screen.index] == 4.0
+        await pilot.press("escape", "question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+
+
+def test_help_wraps_between_phrases_at_80_columns():
+    from rich.console import Console
+
+    from movierec.tui.screens.help import SECTIONS, help_table
+
+    console = Console(width=76, record=True)
+    console.print(help_table())
+    lines = console.export_text().splitlines()
+    for _, keys in SECTIONS:
+        for key, what in keys:
+            start = next(line for line in lines if line.strip().startswith(key + " "))
+            first_phrase = " ".join(what.split(";")[0].split(":")[0].split(" (")[0].split())
+            assert first_phrase in " ".join(start.split()), (key, start)
+
+
+async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, app_factory, monkeypatch):
+    monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, FineTuneScreen)
+        assert "Fine-tune" in str(screen.query_one("#finetune-title").render())
+        from rich.console import Console
+
+        chart = screen.query_one("#loss")
+        console = Console(width=chart.size.width, record=True)
+        console.print(chart.render())
+        text = console.export_text()
+        steps = len(screen.losses)
+        assert steps > 1 and f"step {steps}" in text
+        assert f"{max(screen.losses):.3f}" in text and f"{min(screen.losses):.3f}" in text
+
+
+async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
+    """All keys sent at once, as tmux send-keys or a fast typist does: nothing waits between them."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        first = [app.engine.film(int(k))["movie_id"] for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
+        keys = ["5", "4", "n", "slash", *"shawshank redemtion", "enter", "5", "slash", *"notting hill", "down", "4",
+                "slash", *"shining", "enter", "5"]
+        for key in keys:
+            name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
+            app.post_message(events.Key(name, key if len(key) == 1 else ("/" if key == "slash" else None)))
+        await settle(app, pilot)
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        ratings = {r.title: r.stars for r in app.profile.ratings.values()}
+        assert ratings == {app.engine.film(app.engine.index_of(first[0]))["title"]: 5.0,
+                           app.engine.film(app.engine.index_of(first[1]))["title"]: 4.0,
+                           "Shawshank Redemption, The (1994)": 5.0, "Notting Hill (1999)": 4.0,
+                           "Shining, The (1980)": 5.0}
+        assert set(app.profile.not_interested) == {first[2]}
+        assert isinstance(app.screen, SearchScreen) and app.is_running
