@@ -44,12 +44,18 @@ def app_factory():
     return build
 
 
-async def settle(app, pilot, rounds: int = 3) -> None:
-    """Wait for the app to load and for its workers to finish (no sleeping on hope)."""
+async def wait_ready(app, pilot) -> None:
+    """Wait until the app has loaded its dataset and profile (polled, bounded; fails if it never does)."""
     for _ in range(600):
         if app.ready:
-            break
+            return
         await pilot.pause(0.05)
+    assert app.ready, "the app did not finish loading"
+
+
+async def settle(app, pilot, rounds: int = 3) -> None:
+    """Wait for the app to load and for its workers to finish (no sleeping on hope)."""
+    await wait_ready(app, pilot)
     from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
     busy = (WorkerState.PENDING, WorkerState.RUNNING)

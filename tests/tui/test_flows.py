@@ -12,7 +12,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -106,10 +106,7 @@ async def test_cancel_finetune(trained, app_factory, monkeypatch):
     monkeypatch.setattr("movierec.models.foldin.fold_in", slow_fold_in)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(600):
-            if app.ready:
-                break
-            await pilot.pause(0.05)
+        await wait_ready(app, pilot)
         await pilot.press("5")  # a first rating on the welcome screen
         await pilot.press("t")
         for _ in range(200):  # until the fit reports progress
@@ -126,10 +123,7 @@ async def test_quit_during_training_exits_cleanly_and_keeps_ratings(home, app_fa
     app = app_factory()
     app.train_overrides = {"epochs": 50, "pretrain": True}  # long enough to quit in the middle
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(600):
-            if app.ready:
-                break
-            await pilot.pause(0.05)
+        await wait_ready(app, pilot)
         await pilot.press("5")
         for _ in range(200):
             await pilot.pause(0.05)

@@ -21,7 +21,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -265,10 +265,7 @@ async def test_your_genres_get_lists_and_g_offers_every_genre(trained, app_facto
 async def test_labels_say_what_is_true(home, app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(600):
-            if app.ready:
-                break
-            await pilot.pause(0.05)
+        await wait_ready(app, pilot)
         status = str(app.screen.query_one("#status-text").render())
         assert "epoch 0/" not in status and "loss 0.000" not in status
         await settle(app, pilot)

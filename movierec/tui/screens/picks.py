@@ -94,8 +94,11 @@ class PicksScreen(MainScreen):
         tables = list(self.query(FilmTable))
         if tables:  # the list that had focus keeps it (and its row); else the first list, first row
             target = next((t for t in tables if t.id == focused), tables[0])
-            target.move_cursor(row=min(cursor if target.id == focused else 0, target.row_count - 1), animate=False)
+            row = min(cursor if target.id == focused else 0, target.row_count - 1)
+            target.move_cursor(row=row, animate=False)
             target.focus()
+            if target is tables[0] and row == 0:  # focusing scrolled the first list's title out of view
+                self.call_after_refresh(container.scroll_home, animate=False)
 
     def action_diversity(self, delta: float) -> None:
         app = self.app
