@@ -324,7 +324,8 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
     ``epochs_by_stage`` (stage -> epochs, from an earlier fit's ``stage_epochs``)
     each stage trains exactly that many epochs, with no validation, and keeps its
     last weights: the refit on train + validation. A loss that is not a finite
-    number stops training with a MovieRecError (nothing is returned to save).
+    number stops training with a MovieRecError (nothing is returned to save). A ``should_stop`` that
+    answers True ends training after the current epoch slice, also between NeuMF's stages.
     """
     from movierec import distributed
 
@@ -338,6 +339,8 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
             sub = ncf.NCFConfig.from_json({**config.to_json(), "model": kind, "pretrain": False})
             stage = (lambda kind: (lambda epoch, figures: callback(epoch, {**figures, "stage": kind})))(kind) if callback else None
             part = fit_ncf(sub, split, device, genres, stage, should_stop, epochs_by_stage=epochs_by_stage)
+            if should_stop is not None and should_stop():
+                return part  # stopped while pretraining: the callers check should_stop and keep nothing
             parts[kind] = part.model
             stage_epochs[kind] = part.stage_epochs.get(kind, part.best_epoch)
         init = ncf.build(config, split.n_users, split.n_items)

@@ -58,3 +58,15 @@ def test_same_seed_same_epoch(tmp_path):
     assert a.train_epoch()["loss"] == b.train_epoch()["loss"]
     for pa, pb in zip(a.model.parameters(), b.model.parameters()):
         torch.testing.assert_close(pa, pb, rtol=0, atol=0)
+
+
+def test_a_stop_asked_for_while_pretraining_ends_neumf_before_its_next_stage(tmp_path):
+    """Quitting during the first training (TUI `q`) must not wait for NeuMF's later stages."""
+    from movierec.models.training import fit_ncf
+
+    split = _split(tmp_path)
+    stages: list[str] = []
+    config = NCFConfig(model="neumf", pretrain=True, epochs=3, batch_size=128, lr=0.01)
+    fit_ncf(config, split, torch.device("cpu"), callback=lambda epoch, figures: stages.append(figures["stage"]),
+            should_stop=lambda: "gmf" in stages)
+    assert stages == ["gmf"]  # one GMF epoch, then nothing: no MLP stage, no fused NeuMF
