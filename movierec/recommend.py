@@ -128,7 +128,7 @@ def genre_filter(catalog: Catalog, genres: list[str] | None, years: tuple[int | 
 
 
 def parse_years(text: str) -> tuple[int | None, int | None] | None:
-    """ "1990-1999", "1990-", "-1980", "1995" -> a year range; "" -> None."""
+    """ "1990-1999", "1990-99", "1990-", "-1980", "1995" -> a year range; "" -> None."""
     text = (text or "").strip()
     if not text:
         return None
@@ -137,7 +137,11 @@ def parse_years(text: str) -> tuple[int | None, int | None] | None:
         start = int(lo) if lo.strip() else None
         end = int(hi) if hi.strip() else (None if sep else start)
     except ValueError:
-        raise MovieRecError(f"years {text!r} should look like 1990-1999, 1990-, -1980 or 1995") from None
+        raise MovieRecError(f"years {text!r} should look like 1990-1999, 1990-99, 1990-, -1980 or 1995") from None
+    if sep and hi.strip() and len(hi.strip()) <= 2 and start is not None and start >= 100:
+        end += start - start % 100  # 1990-99: the end year in the start's century
+        if end < start:
+            end += 100  # 1995-05: 2005
     return start, end
 
 

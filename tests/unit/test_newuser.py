@@ -174,3 +174,12 @@ def test_score_vectors_match_module_scores(model_cls):
     full = m.score_all(torch.arange(4))
     vec = m.score_vectors([m.user.weight[torch.arange(4)]])
     torch.testing.assert_close(full, vec)
+
+
+@pytest.mark.parametrize("text, span", [("1990-99", (1990, 1999)), ("1980-89", (1980, 1989)), ("1995-05", (1995, 2005)),
+                                        ("1990-1999", (1990, 1999)), ("1990-", (1990, None)), ("-1980", (None, 1980)),
+                                        ("1995", (1995, 1995)), ("", None)])
+def test_year_ranges_read_as_the_year_box_suggests(text, span):
+    from movierec.recommend import parse_years
+
+    assert parse_years(text) == span
