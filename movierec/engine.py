@@ -262,7 +262,7 @@ class Engine:
         else:
             # A bad checkpoint (damaged, a crafted config, non-finite weights) is moved aside with a note.
             existing = self.load_neural(model)
-            why = f"training {model}: the saved model could not be used"
+            why = None  # a bad one was moved aside, and its note says a new model will be trained
             if existing is not None:
                 meta = existing.meta  # type: ignore[attr-defined]
                 differs = self._mismatch(meta, config)
@@ -277,7 +277,8 @@ class Engine:
                     return existing, TrainInfo(model, str(path), int(meta.get("epochs", 0)),
                                                int(meta.get("best_epoch", 0)), float(meta.get("val_hr", float("nan"))),
                                                fit, True, self.device_name, note, created)
-        self._note(why)
+        if why:
+            self._note(why)
         rec = NeuralRecommender(config, self.device)
         rec.should_stop = should_stop
         rec.fit(self.split, self.dataset.catalog, callback)

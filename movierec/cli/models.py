@@ -82,8 +82,8 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, l
 def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, layers, diversity, l2, seed, force, amp,
            device, as_json, quiet, group) -> None:
     engine = _engine(ctx, dataset, device, quiet=quiet)
-    if not quiet:
-        engine.on_note = _say
+    if group is not None and not group.is_main:
+        engine.on_note = None  # rank 0 says it once
     if group is not None and not quiet:
         per_rank = f"{group.world} x {max(1, batch_size // group.world)}" if batch_size else f"split over {group.world} ranks"
         stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch "
@@ -159,7 +159,8 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
 
     engine = _engine(ctx, dataset, device, quiet=as_json)
     notes: list[str] = []
-    engine.on_note = notes.append if as_json else _say
+    if as_json:  # notes go into the JSON; otherwise they are printed as "note: ..." lines (cli.base._engine)
+        engine.on_note = notes.append
     if diversity_sweep:
         if full:
             raise MovieRecError("--diversity-sweep uses sampled negatives; drop --full")
@@ -205,10 +206,6 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     stdout().print(table)
     for name, why in engine.skipped_models:
         stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
-
-
-def _say(text: str) -> None:
-    stderr().print(safe(text), highlight=False)
 
 
 def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:

@@ -97,8 +97,6 @@ class PicksScreen(MainScreen):
             row = min(cursor if target.id == focused else 0, target.row_count - 1)
             target.move_cursor(row=row, animate=False)
             target.focus()
-            if target is tables[0] and row == 0:  # focusing scrolled the first list's title out of view
-                self.call_after_refresh(container.scroll_home, animate=False)
 
     def action_diversity(self, delta: float) -> None:
         app = self.app
