@@ -51,10 +51,10 @@ def main() -> None:
     from movierec.data.splits import leave_one_out
     from movierec.evaluation import metrics
     from movierec.evaluation.protocol import Protocol
-    from movierec.models.ncf import NCFConfig, build
-    from movierec.models.neural import NeuralRecommender
+    from movierec.models.ncf.modules import NCFConfig, build
+    from movierec.models.ncf.recommender import NeuralRecommender
     from movierec.models.popularity import Popularity
-    from movierec.models.training import fit_ncf
+    from movierec.models.ncf.training import fit_ncf
 
     device = devices.resolve(args.device)
 

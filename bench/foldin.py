@@ -46,9 +46,9 @@ def main() -> None:
     from movierec.engine import Engine
     from movierec.evaluation import metrics
     from movierec.evaluation.protocol import Protocol
-    from movierec.models.foldin import FoldInConfig, fold_in, score_items
+    from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
     from movierec.models.ncf import NCFConfig
-    from movierec.models.neural import NeuralRecommender
+    from movierec.models.ncf.recommender import NeuralRecommender
     from movierec.store.profiles import Profile, Rating
 
     engine = Engine(args.dataset, args.device)
@@ -94,7 +94,7 @@ def main() -> None:
 
     # Speed: a warm engine (model and content vectors loaded), 20 different 20-rating profiles.
     if args.random_model:
-        from movierec.models.ncf import build
+        from movierec.models.ncf.modules import build
         from movierec.store import checkpoints
 
         config = NCFConfig(model="neumf")

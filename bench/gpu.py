@@ -57,9 +57,9 @@ def main() -> None:
     from movierec.data.splits import leave_one_out
     from movierec.evaluation import metrics
     from movierec.evaluation.protocol import Protocol
-    from movierec.models.ncf import NCFConfig, build
-    from movierec.models.neural import NeuralRecommender
-    from movierec.models.training import Trainer, Validator
+    from movierec.models.ncf.modules import NCFConfig, build
+    from movierec.models.ncf.recommender import NeuralRecommender
+    from movierec.models.ncf.training import Trainer, Validator
 
     figures: dict = {"host": platform.node(), "cpus": os.cpu_count(), "torch": torch.__version__,
                      "date": time.strftime("%Y-%m-%d")}

@@ -95,8 +95,8 @@ def _foldin():
 @check("GPU-trained checkpoint on the CPU gives the GPU's scores")
 def _portable():
     cpu = Engine(None, "cpu")
-    rec_cpu = cpu.load_neural("neumf")
-    rec_gpu = Engine(None, DEVICE).load_neural("neumf")
+    rec_cpu = cpu.load_saved("neumf")
+    rec_gpu = Engine(None, DEVICE).load_saved("neumf")
     assert rec_cpu is not None and rec_gpu is not None
     assert rec_cpu.meta["device"] == gpu.device_name and rec_cpu.meta["created"] == state["rec"].meta["created"]
     users = gpu.split.test_users[:64]

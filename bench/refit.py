@@ -33,7 +33,7 @@ def main() -> None:
     from movierec.engine import Engine
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf import NCFConfig
-    from movierec.models.neural import NeuralRecommender
+    from movierec.models.ncf.recommender import NeuralRecommender
 
     engine = Engine(args.dataset, "cpu")
     split, catalog = engine.split, engine.dataset.catalog

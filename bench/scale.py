@@ -39,9 +39,9 @@ def main() -> None:
     from movierec.data.registry import load_dataset
     from movierec.data.splits import leave_one_out
     from movierec.evaluation.protocol import Protocol
-    from movierec.models.ncf import NCFConfig, build
-    from movierec.models.neural import NeuralRecommender
-    from movierec.models.training import Trainer
+    from movierec.models.ncf.modules import NCFConfig, build
+    from movierec.models.ncf.recommender import NeuralRecommender
+    from movierec.models.ncf.training import Trainer
 
     device = devices.resolve(args.device)
     t0 = time.perf_counter()
@@ -53,7 +53,7 @@ def main() -> None:
     overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v}
     overrides["amp"] = args.amp
     if args.dense:
-        import movierec.models.training as training
+        import movierec.models.ncf.training as training
 
         training.SPARSE_ROWS = 1 << 62
     config = NCFConfig(model="neumf", pretrain=False, **overrides)

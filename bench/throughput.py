@@ -24,8 +24,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from movierec import device as devices
 from movierec.data.registry import load_dataset
 from movierec.data.splits import leave_one_out
-from movierec.models.ncf import NCFConfig, build
-from movierec.models.training import Trainer, sample_training_negatives
+from movierec.models.ncf.modules import NCFConfig, build
+from movierec.models.ncf.training import Trainer, sample_training_negatives
 
 
 class PlainNeuMF(nn.Module):

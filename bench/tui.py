@@ -62,7 +62,7 @@ PREP = r"""
 import sys
 import numpy as np
 from movierec.engine import Engine
-from movierec.models.ncf import NCFConfig, build
+from movierec.models.ncf.modules import NCFConfig, build
 from movierec.store import checkpoints
 from movierec.store.profiles import ProfileStore
 dataset, random_model = sys.argv[1] or None, sys.argv[2] == "1"

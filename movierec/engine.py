@@ -13,32 +13,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from movierec.data import registry
+from movierec.data import registry as data_registry
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
-from movierec.models.base import Callback, Recommender
+from movierec.models import registry
+from movierec.models.base import Callback, FoldsIn, Planned, Recommender
 from movierec.models.content import ContentBased
-from movierec.models.popularity import Popularity
 from movierec.data.movielens import GENRES
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, blend, cold_start_list, finish,
-                                genre_filter, parse_years, popular_scores, standardise)
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
+                                genre_filter, parse_years, personal_scores)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
 
 if TYPE_CHECKING:
     import torch
 
-    from movierec.models import ncf
-    from movierec.models.neural import NeuralRecommender
-
 # torch (~1 s to import) is imported by the methods that train, fold in or score with a neural
 # model, not by this module: data, search, content-based picks and the TUI's first screen skip it.
 
-NEURAL = ("gmf", "mlp", "neumf")
-MODELS = ("pop", "ease", "content", *NEURAL)
-DEFAULT_MODEL = "neumf"
+DEFAULT_MODEL = registry.DEFAULT
 
 
 @dataclass
@@ -69,7 +64,7 @@ class Engine:
         self._dataset: Dataset | None = None
         self._split: Split | None = None
         self._content: ContentBased | None = None
-        self._neural: dict[str, NeuralRecommender] = {}
+        self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
@@ -88,13 +83,18 @@ class Engine:
     # -- data -------------------------------------------------------------------------------
     @property
     def default_epochs(self) -> int:
-        from movierec.models.ncf import NCFConfig
+        """Most epochs the default model trains for (a progress bar's length)."""
+        return self.epochs_of(DEFAULT_MODEL)
 
-        return NCFConfig().epochs
+    @staticmethod
+    def epochs_of(model: str) -> int:
+        """Most epochs ``model`` trains for by default (0: it is not trained in epochs)."""
+        config = registry.get(model).make_config()
+        return int(getattr(config, "epochs", 0) or 0)
 
     @property
     def foldin_steps(self) -> int:
-        from movierec.models.foldin import FoldInConfig
+        from movierec.models.ncf.foldin import FoldInConfig
 
         return FoldInConfig().steps
 
@@ -116,7 +116,7 @@ class Engine:
     @property
     def dataset(self) -> Dataset:
         if self._dataset is None:
-            self._dataset = registry.load_dataset(self.dataset_ref)
+            self._dataset = data_registry.load_dataset(self.dataset_ref)
         return self._dataset
 
     @property
@@ -177,63 +177,78 @@ class Engine:
         rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in self.content.similar(match.index, n)]
         return {**cat.describe(match.index), "exact": match.exact}, rows
 
-    # -- neural models ------------------------------------------------------------------------
+    # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
         """(settings, path) saved by ``tune`` for this dataset and model, or None."""
         from movierec import tuning
 
         return tuning.load(self.dataset.fingerprint, model)
 
-    def _config(self, model: str, **overrides) -> ncf.NCFConfig:
-        from movierec.models.ncf import NCFConfig
-
-        values = {k: v for k, v in overrides.items() if v is not None}
-        found = self.tuned(model)
+    def _config(self, model: str, **overrides):
+        """A model's settings: the given ones, else tuned ones (said in a note), else its defaults."""
+        spec = registry.get(model)
+        cls = spec.config_class()
+        if cls is None:
+            return None
+        fields = cls.__dataclass_fields__
+        values = {k: v for k, v in overrides.items() if v is not None and k in fields}
+        found = self.tuned(model) if spec.can("tune") else None
         if found is not None:
             settings, path = found
-            used = {k: v for k, v in settings.items() if k not in values and k in NCFConfig.__dataclass_fields__}
+            used = {k: v for k, v in settings.items() if k not in values and k in fields}
             if used:
                 self._note(f"{model}: using tuned settings from {path}", once=f"tuned-{model}")
                 values = {**used, **values}
-        return NCFConfig.from_json({**values, "model": model})
+        return spec.make_config(values)
 
-    def _mismatch(self, meta: dict, config: ncf.NCFConfig) -> str | None:
+    @staticmethod
+    def _mismatch(meta: dict, config) -> str | None:
         """What differs between a checkpoint's config and the wanted one ("epochs 1, wanted 30"), or None."""
         wanted = config.to_json()
         stored = meta.get("config", {})
+        runtime = getattr(type(config), "RUNTIME_FIELDS", ())
         diffs = [f"{k} {stored.get(k, 'unset')}, wanted {v}" for k, v in wanted.items()
-                 if k not in ("chunk_positives", "amp") and stored.get(k) != v]
+                 if k not in runtime and stored.get(k) != v]
         return "; ".join(diffs) if diffs else None
 
-    def _meta_matches(self, meta: dict, config: ncf.NCFConfig) -> bool:
-        return self._mismatch(meta, config) is None
+    def build(self, model: str, **overrides) -> Recommender:
+        """A fresh, unfitted model with its settings (given, tuned or default), on the engine's device."""
+        spec = registry.get(model)
+        config = self._config(model, **overrides)
+        device = self.device if spec.checkpointed else None  # only trained models need torch's device
+        return spec.build(config, device)
 
-    def load_neural(self, model: str, config: ncf.NCFConfig | None = None) -> NeuralRecommender | None:
-        """The saved model for this dataset (and config, when given), or None when there is none."""
-        from movierec.models import ncf
-        from movierec.models.neural import NeuralRecommender
+    def plan(self, model: str, **overrides) -> str | None:
+        """What fitting ``model`` here will take, for models that can say (EASE's memory and time)."""
+        rec = self.build(model, **overrides)
+        return rec.describe_plan(self.split) if isinstance(rec, Planned) else None
 
+    def load_saved(self, model: str, config=None) -> Recommender | None:
+        """The saved model for this dataset (and config, when given), or None when there is none.
+
+        A checkpoint is a cache: a bad one (damaged, crafted, diverged, of another dataset) is moved
+        aside with a note, and None tells the caller to train anew."""
+        spec = registry.get(model)
+        if not spec.checkpointed:
+            return None
         path = checkpoints.path_for(self.dataset.fingerprint, model)
         if not path.exists():
             return None
-        try:  # a checkpoint is a cache: a bad one is moved aside (and said so), and the caller trains anew
+        try:
             ckpt = checkpoints.load(path)
             self.check_checkpoint(ckpt.meta, path)
-            if config is not None and not self._meta_matches(ckpt.meta, config):
+            if config is not None and self._mismatch(ckpt.meta, config) is not None:
                 return None
-            cfg = ncf.NCFConfig.from_json(ckpt.meta["config"])
-            module = ncf.build(cfg, int(ckpt.meta["n_users"]), int(ckpt.meta["n_items"]))
+            stored = spec.make_config(ckpt.meta["config"])
             try:
-                module.load_state_dict(ckpt.state)
-            except RuntimeError:
-                raise CheckpointError(f"{path} does not fit a {model} model of its own config") from None
+                rec = spec.model_class().restore(stored, ckpt.state, ckpt.meta, self.device)
+            except CheckpointError as exc:
+                raise CheckpointError(f"{path}: {exc}") from None
         except CheckpointError as exc:
             aside = checkpoints.set_aside(path)
             self._note(f"{exc}; " + (f"it was moved to {aside} and a new {model} model will be trained" if aside
                                      else f"a new {model} model will be trained"))
             return None
-        rec = NeuralRecommender(cfg, self.device)
-        rec.attach(module, int(ckpt.meta["n_items"]))
         rec.meta = ckpt.meta  # type: ignore[attr-defined]
         return rec
 
@@ -247,28 +262,32 @@ class Engine:
             raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}")
 
     def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
-              force: bool = False, **overrides) -> tuple[NeuralRecommender, TrainInfo]:
-        """Train (or reuse) an NCF model on the leave-one-out training data and save it."""
-        from movierec.models.neural import NeuralRecommender
+              force: bool = False, **overrides) -> tuple[Recommender, TrainInfo]:
+        """Any model of the registry, fitted for this dataset: the one way to get a model by name.
 
-        if model not in NEURAL:
-            raise MovieRecError(f"{model!r} is not a neural model; choose one of {', '.join(NEURAL)}")
+        Checkpointed models are reused when a saved one matches the settings (said in a note), else
+        trained (saying why) and saved. The others are fitted now: on train + validation, or, when the
+        model chooses something on validation (EASE's L2), on the split, refitting themselves after.
+        ``overrides``: settings of the model's config (others are ignored: ``epochs`` means nothing to EASE).
+        """
+        spec = registry.get(model)
         config = self._config(model, **overrides)
+        if not spec.checkpointed:
+            return self._fit_now(spec, config, callback, should_stop)
         path = checkpoints.path_for(self.dataset.fingerprint, model)
         if force:
             why = f"training {model}: asked to retrain"
         elif not path.exists():
             why = f"training {model}: no saved model yet"
         else:
-            # A bad checkpoint (damaged, a crafted config, non-finite weights) is moved aside with a note.
-            existing = self.load_neural(model)
+            existing = self.load_saved(model)
             why = None  # a bad one was moved aside, and its note says a new model will be trained
             if existing is not None:
                 meta = existing.meta  # type: ignore[attr-defined]
                 differs = self._mismatch(meta, config)
                 why = f"retraining {model}: the saved model was trained with other settings ({differs})"
                 if differs is None:
-                    self._neural[model] = existing
+                    self._models[model] = existing
                     created = str(meta.get("created", ""))
                     fit = float(meta.get("fit_seconds", 0.0))
                     note = (f"reusing the saved {model} model ({path}), trained {created or 'earlier'}; "
@@ -279,11 +298,11 @@ class Engine:
                                                fit, True, self.device_name, note, created)
         if why:
             self._note(why)
-        rec = NeuralRecommender(config, self.device)
+        rec = spec.build(config, self.device)
         rec.should_stop = should_stop
         rec.fit(self.split, self.dataset.catalog, callback)
         result = rec.result
-        assert result is not None and rec.module is not None
+        assert result is not None
         if should_stop is not None and should_stop():
             raise KeyboardInterrupt
         ds = self.dataset
@@ -292,56 +311,42 @@ class Engine:
                 "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
                 "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "stage_epochs": result.stage_epochs, "refit": result.refit}
-        if result.config is not None:  # what "auto" became on this data and device
-            meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}
+        if getattr(result, "config", None) is not None and hasattr(result.config, "batch_size"):
+            meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}  # what auto became
         from movierec import distributed
 
         group = distributed.active()
         if group is not None:
             meta["ranks"] = group.world
         if group is None or group.is_main:  # under torchrun every rank holds the same weights; one writes them
-            checkpoints.save(path, rec.module.state_dict(), meta, ds.user_ids.array, ds.item_ids.array)
+            checkpoints.save(path, rec.checkpoint_state(), meta, ds.user_ids.array, ds.item_ids.array)
         rec.meta = meta  # type: ignore[attr-defined]
-        self._neural[model] = rec
+        self._models[model] = rec
         return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
-                              result.seconds, False, self.device_name, why, meta["created"])
+                              result.seconds, False, self.device_name, why or "", meta["created"])
 
-    # -- evaluation ---------------------------------------------------------------------------
-    def baseline(self, name: str, l2: float | None = None) -> Recommender:
-        """A fresh baseline. EASE's L2: ``l2``, else tuned settings, else chosen on validation."""
-        if name == "pop":
-            return Popularity()
-        if name == "ease":
-            from movierec.models.ease import EASE
-
-            if l2 is None:
-                found = self.tuned("ease")
-                if found is not None and "l2" in found[0]:
-                    self._note(f"ease: using tuned settings from {found[1]}", once="tuned-ease")
-                    l2 = float(found[0]["l2"])
-            return EASE(l2=l2)
-        if name == "content":
-            return ContentBased()
-        raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
-
-    def fit_baseline(self, name: str, l2: float | None = None) -> Recommender:
-        """Fit a baseline. Models that choose nothing on validation fit on train + validation; EASE
-        without a given or tuned L2 chooses it on validation, then fits on train + validation."""
-        model = self.baseline(name, l2)
-        chooses = bool(getattr(model, "chooses_on_validation", False))
-        model.fit(self.split if chooses else self.split.with_validation(), self.dataset.catalog)
-        chosen = getattr(model, "chosen", None)
+    def _fit_now(self, spec, config, callback, should_stop) -> tuple[Recommender, TrainInfo]:
+        """A model that is not saved: fitted here, on train + validation unless it chooses on validation."""
+        rec = spec.build(config, None)
+        rec.should_stop = should_stop
+        start = time.perf_counter()
+        rec.fit(self.split if rec.chooses_on_validation else self.split.with_validation(), self.dataset.catalog,
+                callback)
+        seconds = time.perf_counter() - start
+        chosen = getattr(rec, "chosen", None)  # what the model chose on validation, for a note
         if chosen and chosen.get("grid"):
             figures = ", ".join(f"{r['l2']:g}: {r['val_hr']:.3f}" for r in chosen["grid"])
-            self._note(f"ease: L2 {chosen['l2']:g} chosen on validation (HR@10 {figures}); --l2 sets it")
-        return model
+            self._note(f"{spec.name}: L2 {chosen['l2']:g} chosen on validation (HR@10 {figures}); --l2 sets it")
+        note = "fitted on train + validation; refitted on demand, not checkpointed"
+        return rec, TrainInfo(spec.name, None, 0, 0, float("nan"), seconds, False,
+                              self.device_name if self._device is not None else "cpu", note)
 
+    # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, models: list[str], k: int = 10, negatives: int = 99, seed: int = 0, full: bool = False,
-                 callback: Callback | None = None, on_result=None, retrain: bool = False, l2: float | None = None,
+                 callback: Callback | None = None, on_result=None, retrain: bool = False,
                  **overrides) -> list[Report]:
         for name in models:
-            if name not in MODELS:
-                raise MovieRecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} or all")
+            registry.get(name)  # an unknown name: one line that lists the known ones
         if k < 1 or negatives < 1:
             raise MovieRecError("--k and --negatives must be at least 1")
         if self.split.test_users.size == 0:
@@ -351,22 +356,15 @@ class Engine:
         reports = []
         self.skipped_models = []
         for name in models:
-            if name == "ease" and len(models) > 1:
-                ease = self.baseline("ease", l2)
-                if not ease.plan(self.split)["fits"]:  # type: ignore[attr-defined]
+            if len(models) > 1:
+                fresh = self.build(name, **overrides)
+                if isinstance(fresh, Planned) and not fresh.plan(self.split)["fits"]:
                     # One model that cannot run here does not cost the others: skipped, with the reason.
-                    self.skipped_models.append(("ease", ease.describe_plan(self.split)))  # type: ignore[attr-defined]
+                    self.skipped_models.append((name, fresh.describe_plan(self.split)))
                     continue
-            if name in NEURAL:
-                rec, info = self.train(name, callback=callback, force=retrain, seed=seed, **overrides)
-                model: Recommender = rec
-                fit_seconds, reused = info.fit_seconds, info.reused
-            else:
-                start = time.perf_counter()
-                model = self.fit_baseline(name, l2)
-                fit_seconds, reused = time.perf_counter() - start, False
-            report = protocol.evaluate(model, self.dataset.catalog, fit_seconds)
-            report.reused = reused
+            model, info = self.train(name, callback=callback, force=retrain, seed=seed, **overrides)
+            report = protocol.evaluate(model, self.dataset.catalog, info.fit_seconds)
+            report.reused = info.reused
             reports.append(report)
             if on_result:
                 on_result(report)
@@ -389,60 +387,74 @@ class Engine:
         unknown = [int(m) for m in ids[idx < 0]] + [int(m) for m in skip_ids[skip < 0]]
         return idx[idx >= 0].astype(np.int64), stars[idx >= 0], skip[skip >= 0].astype(np.int64), unknown
 
-    def foldin_model(self, callback: Callback | None = None, should_stop=None, train: bool = True) -> NeuralRecommender:
-        """The NeuMF model new users are folded into: the saved one, else trained now (and saved).
+    def mode_model(self, mode: str = "ncf", callback: Callback | None = None, should_stop=None,
+                   train: bool = True) -> Recommender | None:
+        """The model that serves new users in ``mode`` (registry: ncf is NeuMF, folded into): the one
+        in memory, else the saved one, else trained now (and saved).
 
-        ``train=False``: None instead of training (the saved one was bad and moved aside; see ``notes``).
-        """
-        if "neumf" in self._neural:
-            return self._neural["neumf"]
-        loaded = self.load_neural("neumf")  # a bad checkpoint is moved aside with a note: None
+        ``train=False``: None instead of training (none saved, or the saved one was bad and moved aside:
+        see ``notes``)."""
+        spec = registry.for_mode(mode)
+        if spec.name in self._models:
+            return self._models[spec.name]
+        if not spec.checkpointed:  # fitted on demand (content is not served through here)
+            return self.train(spec.name, callback=callback, should_stop=should_stop)[0] if train else None
+        loaded = self.load_saved(spec.name)  # a bad checkpoint is moved aside with a note: None
         if loaded is not None:
-            self._neural["neumf"] = loaded
+            self._models[spec.name] = loaded
             return loaded
         if not train:
-            return None  # type: ignore[return-value]
-        rec, _ = self.train("neumf", callback=callback, should_stop=should_stop)
+            return None
+        rec, _ = self.train(spec.name, callback=callback, should_stop=should_stop)
         return rec
 
-    def has_model(self) -> bool:
-        return "neumf" in self._neural or checkpoints.path_for(self.dataset.fingerprint, "neumf").exists()
+    def foldin_model(self, callback: Callback | None = None, should_stop=None, train: bool = True) -> Recommender | None:
+        """The model new users are folded into (mode "ncf" of the registry); see ``mode_model``."""
+        return self.mode_model("ncf", callback, should_stop, train)
+
+    def has_model(self, mode: str = "ncf") -> bool:
+        """Whether the model serving ``mode`` is loaded or saved (no training needed to use it)."""
+        spec = registry.for_mode(mode)
+        return spec.name in self._models or checkpoints.path_for(self.dataset.fingerprint, spec.name).exists()
 
     def fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
                 callback=None, should_stop=None) -> tuple[np.ndarray, float, list[float]]:
-        """NCF scores of every item for a profile, from the user's own fitted vectors (cached per profile)."""
+        """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per profile)."""
         key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()), seed)
         cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
-        from movierec.models.foldin import FoldInConfig, fold_in, score_items
-
         rec = self.foldin_model()
-        assert rec.module is not None
+        assert isinstance(rec, FoldsIn)
         positives = items[stars >= LIKED]
         negatives = np.concatenate([items[stars <= DISLIKED], skip])
-        result = fold_in(rec.module, positives, negatives, self.dataset.n_items, FoldInConfig(seed=seed),
-                         exclude=items, callback=callback, should_stop=should_stop,
-                         popularity=self.dataset.catalog.n_ratings)
-        scores = score_items(rec.module, result.vectors)
+        scores, seconds, losses = rec.fold_in(positives, negatives, exclude=items, seed=seed,
+                                              popularity=self.dataset.catalog.n_ratings, callback=callback,
+                                              should_stop=should_stop)
         if should_stop is None or not should_stop():  # an interrupted fit is never reused
-            self._fold_cache = (key, scores, result.losses)
-        return scores, result.seconds, result.losses
+            self._fold_cache = (key, scores, losses)
+        return scores, seconds, losses
 
     def forget_foldin(self) -> None:
         """Drop the cached fold-in so the next one fits again (a fine-tune the user asked for)."""
         self._fold_cache = None
 
+    @staticmethod
+    def modes() -> tuple[str, ...]:
+        """The ways to recommend (registry): hybrid, then one per model that serves new users."""
+        return registry.modes()
+
     def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
                   mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
                   anchor: int | None = None, exclude: set[int] | None = None) -> Recommendations:
-        """A diversified, explained top ``n`` for a profile. ``mode``: hybrid, ncf or content.
+        """A diversified, explained top ``n`` for a profile; ``mode``: one of ``modes()``
+        (the scoring is ``recommend.personal_scores``).
 
         ``anchor``: an item index the list should stay close to ("because you rated X").
         """
-        if mode not in ("hybrid", "ncf", "content"):
-            raise MovieRecError(f"unknown mode {mode!r}; use hybrid, ncf or content")
+        if mode not in registry.modes():
+            raise MovieRecError(f"unknown mode {mode!r}; use {', '.join(registry.modes())}")
         cat = self.dataset.catalog
         items, stars, skip, unknown = self.profile_items(profile)
         allowed = genre_filter(cat, genres, years)
@@ -450,48 +462,26 @@ class Engine:
         allowed[skip] = False
         if exclude:
             allowed[np.fromiter(exclude, dtype=np.int64)] = False
+        spent = [0.0]
+
+        def collaborative() -> np.ndarray:
+            scores, spent[0], _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
+            return scores
+
+        anchor_vector = self.content.vectors[anchor] if anchor is not None else None
+        scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, collaborative,
+                                            anchor_vector)
         liked_mask = stars >= LIKED
-        positives = int(liked_mask.sum())
-        foldin_seconds = 0.0
-        note = ""
-        if items.size == 0 and skip.size == 0:
-            scores, mix = popular_scores(cat), {"popular": 1.0}
-        else:
-            content = self.content.profile_scores(np.concatenate([items, skip]),
-                                                  np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]))
-            ncf_scores = None
-            if mode != "content" and (positives or items.size):
-                try:
-                    ncf_scores, foldin_seconds, _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
-                except MovieRecError as exc:
-                    if mode == "ncf":
-                        raise
-                    # A dataset no neural model can be trained on (e.g. no unrated items to sample):
-                    # the hybrid falls back to content and says why.
-                    note = f"content-based only: {exc}"
-            if mode == "ncf" and ncf_scores is not None:
-                scores, mix = ncf_scores.astype(np.float64), {"ncf": 1.0, "content": 0.0}
-            else:
-                scores, mix = blend(ncf_scores, content, positives, allowed)
-            if positives == 0:
-                # Only dislikes: steer away from them, but among films people like.
-                scores = scores + 0.5 * popular_scores(cat)
-                mix = {**mix, "popular": 0.5}
-        if anchor is not None:
-            sims = self.content.vectors @ self.content.vectors[anchor]
-            scores = scores + 1.5 * standardise(sims, allowed)
-        liked = items[liked_mask]
+        liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
             own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
             liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
-        else:
-            liked_stars = stars[liked_mask]
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")))
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
-        return Recommendations(picks, mix, diversity, div, device, foldin_seconds, unknown, note)
+        return Recommendations(picks, mix, diversity, div, device, spent[0], unknown, note)
 
     def favourite_genres(self, profile: Profile, k: int | None = None) -> list[str]:
         """Every genre of a film you rated highly (4 stars or more), the one you like most first.
@@ -530,19 +520,19 @@ class Engine:
         top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
         if should_stop is not None and should_stop():
             return []
-        lists = [{"title": "Top picks for you" + (f" in {genre}" if genre else ""), "picks": top.picks, "mix": top.mix}]
+        lists = [{"kind": "top", "about": genre, "picks": top.picks, "mix": top.mix}]
         shown = {p.index for p in top.picks}  # each later list shows films the ones above did not
 
-        def add(title: str, result: Recommendations) -> None:
+        def add(kind: str, about: str, result: Recommendations) -> None:
             if result.picks:
-                lists.append({"title": title, "picks": result.picks, "mix": result.mix})
+                lists.append({"kind": kind, "about": about, "picks": result.picks, "mix": result.mix})
                 shown.update(p.index for p in result.picks)
 
         recent = sorted((r for r in profile.ratings.values() if r.stars >= HIGH), key=lambda r: (-r.time, r.movie_id))
         anchors = [i for i in (self.index_of(r.movie_id) for r in recent) if i is not None][:because]
         # The latest high rating's list comes second: it answers "I just rated X" at once.
         for anchor in anchors[:1]:
-            add(f"Because you rated {self.dataset.catalog.titles[anchor]}",
+            add("because", self.dataset.catalog.titles[anchor],
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         if first is not None:
             first([dict(block) for block in lists])
@@ -550,20 +540,17 @@ class Engine:
             for g in self.favourite_genres(profile):
                 if should_stop is not None and should_stop():
                     return []
-                add(f"{g} for you", self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode,
+                add("genre", g, self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode,
                                                    exclude=shown))
         for anchor in anchors[1:]:
-            add(f"Because you rated {self.dataset.catalog.titles[anchor]}",
+            add("because", self.dataset.catalog.titles[anchor],
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         return lists
 
-    def diversity_sweep(self, model: str = "neumf", k: int = 10, negatives: int = 99, seed: int = 0,
+    def diversity_sweep(self, model: str = DEFAULT_MODEL, k: int = 10, negatives: int = 99, seed: int = 0,
                         steps: int = 11, callback: Callback | None = None, **overrides) -> list[dict]:
         """HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (the sampled protocol)."""
-        if model in NEURAL:
-            rec: Recommender = self.train(model, callback=callback, seed=seed, **overrides)[0]
-        else:
-            rec = self.fit_baseline(model)
+        rec, _ = self.train(model, callback=callback, seed=seed, **overrides)
         protocol = Protocol(self.split, k=k, negatives=negatives, seed=seed)
         values = [i / (steps - 1) for i in range(steps)]
         return protocol.diversity_sweep(rec, self.dataset.catalog, values)

@@ -11,6 +11,7 @@ over the unrated catalogue before blending so neither dominates by scale.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -152,6 +153,47 @@ def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.
         return content_z, {"ncf": 0.0, "content": 1.0}
     ncf_z = standardise(ncf, mask)
     return w * ncf_z + (1 - w) * content_z, {"ncf": round(w, 3), "content": round(1 - w, 3)}
+
+
+def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndarray, skip: np.ndarray,
+                    allowed: np.ndarray, mode: str, collaborative: Callable[[], np.ndarray],
+                    anchor_vector: np.ndarray | None = None) -> tuple[np.ndarray, dict, str]:
+    """A new user's scores of every item: (scores, mix, note).
+
+    ``mode``: "hybrid" blends content with collaborative scores by how many films the user liked
+    (``blend``); "ncf" is the collaborative scores alone, "content" content alone. ``collaborative()``
+    computes the collaborative scores (a fold-in) only when the mode needs them; when it cannot (a
+    MovieRecError: e.g. no neural model can be trained on this dataset) the hybrid falls back to
+    content and the note says why, while "ncf" passes the error on. With no ratings: popular films.
+    With only dislikes: away from them, among films people like. ``anchor_vector``: a film's content
+    vector the list should stay close to ("Because you rated X").
+    """
+    positives = int((stars >= LIKED).sum())
+    note = ""
+    if items.size == 0 and skip.size == 0:
+        scores, mix = popular_scores(catalog), {"popular": 1.0}
+    else:
+        content_scores = content.profile_scores(np.concatenate([items, skip]),
+                                                np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]))
+        collab = None
+        if mode != "content" and (positives or items.size):
+            try:
+                collab = collaborative()
+            except MovieRecError as exc:
+                if mode != "hybrid":
+                    raise
+                note = f"content-based only: {exc}"
+        if mode != "hybrid" and mode != "content" and collab is not None:
+            scores, mix = collab.astype(np.float64), {"ncf": 1.0, "content": 0.0}
+        else:
+            scores, mix = blend(collab, content_scores, positives, allowed)
+        if positives == 0:
+            scores = scores + 0.5 * popular_scores(catalog)
+            mix = {**mix, "popular": 0.5}
+    if anchor_vector is not None:
+        sims = content.vectors @ anchor_vector
+        scores = scores + 1.5 * standardise(sims, allowed)
+    return scores, mix, note
 
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,

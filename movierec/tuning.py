@@ -24,18 +24,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from movierec import paths
+from movierec.models import registry
 from movierec.errors import MovieRecError
 from movierec.store.atomic import atomic_write_json
 
 if TYPE_CHECKING:
     from movierec.engine import Engine
 
-MODELS = ("gmf", "mlp", "neumf", "ease")
+MODELS = registry.names(ability="tune")
 FORMAT = "movierec-tuned"
-#: Most epochs per stage in a trial (early stopping usually ends sooner) and the patience of its early stopping.
-TRIAL_EPOCHS = 20
-TRIAL_PATIENCE = 3
-STAGE_STEPS = {"gmf": 0, "mlp": 100, "neumf": 200}
 
 
 @dataclass
@@ -80,26 +77,6 @@ def load(fingerprint: str, model: str) -> tuple[dict, str] | None:
     return data["settings"], str(path)
 
 
-def _suggest(trial, model: str) -> dict:
-    """One trial's settings: NCFConfig fields (NCF models) or {"l2": ...} (EASE)."""
-    if model == "ease":
-        return {"l2": trial.suggest_float("l2", 1.0, 5000.0, log=True)}
-    params: dict = {
-        "lr": trial.suggest_float("lr", 3e-4, 1e-2, log=True),
-        "batch_size": trial.suggest_categorical("batch_size", [1024, 2048, 4096, 8192]),
-        "negatives": trial.suggest_int("negatives", 1, 8),
-        "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-7, 1e-6, 1e-5]),
-    }
-    if model in ("gmf", "neumf"):
-        params["factors"] = trial.suggest_categorical("factors", [8, 16, 32, 64, 128])
-    if model in ("mlp", "neumf"):
-        params["mlp_embedding"] = trial.suggest_categorical("mlp_embedding", [8, 16, 32, 64])
-        depth = trial.suggest_int("depth", 2, 4)
-        first = trial.suggest_categorical("first_layer", [32, 64, 128, 256])
-        params["layers"] = [max(4, first >> d) for d in range(depth)]
-    return params
-
-
 def run(engine: Engine, model: str, trials: int, timeout: float | None = None, seed: int = 0,
         on_trial: Callable[[TrialInfo, TrialInfo | None], None] | None = None) -> TuneResult:
     """Search ``trials`` settings (or until ``timeout`` seconds) for ``model`` on ``engine``'s dataset.
@@ -127,11 +104,15 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
     path = paths.tuned_path(ds.fingerprint, model)
     result = TuneResult(model, path=str(path))
     start = time.perf_counter()
-    objective = _ease_objective(engine) if model == "ease" else _ncf_objective(engine, model, seed)
+    # A tunable model brings its search space (its config's ``suggest``) and its objective (its class's
+    # ``tuning_objective``: validation HR@10 of one setting, reporting per epoch where it trains in epochs).
+    spec = registry.get(model)
+    suggest = spec.config_class().suggest
+    objective = spec.model_class().tuning_objective(model, split, ds.catalog, engine.device, seed)
 
     def tracked(trial) -> float:
         t0 = time.perf_counter()
-        params = _suggest(trial, model)
+        params = suggest(trial, model)
         info = TrialInfo(trial.number + 1, "complete", None, params, 0.0)
         try:
             info.value, info.epochs = objective(trial, params)
@@ -175,44 +156,3 @@ def _save(path, engine: Engine, model: str, best: TrialInfo, done: int) -> None:
         "settings": best.params, "val_hr": best.value, "trial": best.number, "trials_run": done,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
-
-
-def _ncf_objective(engine: Engine, model: str, seed: int):
-    import optuna
-
-    from movierec.models.ncf import NCFConfig
-    from movierec.models.training import fit_ncf
-
-    split, genres, device = engine.split, engine.dataset.catalog.genres, engine.device
-
-    def objective(trial, params: dict) -> tuple[float, int]:
-        config = NCFConfig.from_json({**params, "model": model, "seed": seed, "epochs": TRIAL_EPOCHS,
-                                      "patience": TRIAL_PATIENCE, "refit": "none"})
-
-        def report(epoch: int, figures: dict) -> None:
-            stage = figures.get("stage", model)
-            if "val_hr" not in figures or epoch < 2:  # a first epoch says little
-                return
-            trial.set_user_attr("epochs", epoch)
-            trial.set_user_attr("stage", stage)
-            # Steps: 100 per stage, so trials are compared at the same stage and epoch.
-            trial.report(figures["val_hr"], STAGE_STEPS.get(stage, 0) + epoch)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-
-        result = fit_ncf(config, split, device, genres, report)
-        return float(result.best_val_hr), result.best_epoch
-
-    return objective
-
-
-def _ease_objective(engine: Engine):
-    from movierec.models.ease import EASE
-
-    ease = EASE(l2=None)
-    held = ease.prepare_validation(engine.split)
-
-    def objective(trial, params: dict) -> tuple[float, int]:
-        return float(ease.validation_figures(held, params["l2"])["val_hr"]), 0
-
-    return objective

@@ -14,6 +14,7 @@ from movierec.cli.base import (
 )
 from movierec.console import clean, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
+from movierec.models import registry
 
 
 def _layers(text: str | None) -> tuple[int, ...] | None:
@@ -30,8 +31,7 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 
 @cli.command("train")
 @dataset_option
-@click.option("--model", "-m", type=click.Choice(["gmf", "mlp", "neumf", "ease", "content"]), default="neumf",
-              show_default=True)
+@click.option("--model", "-m", type=click.Choice(registry.names()), default=registry.DEFAULT, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
 @click.option("--batch-size", type=click.IntRange(1), default=None,
               help="Samples per step (default: automatic, 4,096 on small data, larger on large data and GPUs).")
@@ -67,8 +67,8 @@ def train_cmd(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, l
 
     group = None
     if distributed:
-        if model not in ("gmf", "mlp", "neumf"):
-            raise MovieRecError(f"--distributed trains neural models (gmf, mlp, neumf), not {model}")
+        if not registry.get(model).can("distributed"):
+            raise MovieRecError(f"--distributed trains {', '.join(registry.names(ability='distributed'))}, not {model}")
         group, rank_device = dist.setup(device)
         device = str(rank_device)
     try:
@@ -88,26 +88,17 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
         per_rank = f"{group.world} x {max(1, batch_size // group.world)}" if batch_size else f"split over {group.world} ranks"
         stderr().print(f"distributed: {group.world} ranks ({group.backend}), global batch "
                        f"{batch_size or 'auto'} ({per_rank}) per step")
-    if model in ("ease", "content"):
-        import time
-
-        if model == "ease" and not quiet:
-            stderr().print(engine.baseline(model, l2).describe_plan(engine.split), highlight=False)
-        start = time.perf_counter()
-        rec = engine.fit_baseline(model, l2)
-        info = {"model": model, "path": None, "fit_seconds": round(time.perf_counter() - start, 3),
-                "note": "fitted on train + validation; refitted on demand, not checkpointed"}
-        if getattr(rec, "chosen", None):
-            info["l2"] = rec.chosen["l2"]
-    else:
-        from movierec.models.ncf import NCFConfig
-
-        total = epochs or NCFConfig().epochs
-        with _TrainProgress(not quiet, total) as progress:
-            _, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
-                                     lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
-                                     diversity=diversity, seed=seed, amp=amp or None)
-        info = result.to_json()
+    if not quiet:
+        plan = engine.plan(model, l2=l2)
+        if plan:
+            stderr().print(plan, highlight=False)
+    with _TrainProgress(not quiet and engine.epochs_of(model) > 0, epochs or engine.epochs_of(model)) as progress:
+        rec, result = engine.train(model, callback=progress, force=force, epochs=epochs, batch_size=batch_size,
+                                   lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
+                                   diversity=diversity, seed=seed, amp=amp or None, l2=l2)
+    info = result.to_json()
+    if getattr(rec, "chosen", None):
+        info["l2"] = rec.chosen["l2"]
     if group is not None:
         info["ranks"] = group.world
         if not group.is_main:
@@ -128,8 +119,8 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
 
 @cli.command("eval")
 @dataset_option
-@click.option("--model", "-m", "model_name", type=click.Choice(["pop", "ease", "content", "gmf", "mlp", "neumf", "all"]),
-              default="all", show_default=True)
+@click.option("--model", "-m", "model_name", type=click.Choice([*registry.names(), "all"]), default="all",
+              show_default=True)
 @click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--negatives", type=click.IntRange(1), default=99, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
@@ -139,7 +130,7 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs for models trained here.")
 @click.option("--retrain", is_flag=True, help="Retrain neural models even when a matching checkpoint exists.")
 @click.option("--diversity-sweep", is_flag=True,
-              help="HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: neumf).")
+              help=f"HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: {registry.DEFAULT}).")
 @click.option("--regulariser", "regulariser", type=click.FloatRange(0), default=None,
               help="Train neural models with this genre-diversity regulariser weight.")
 @click.option("--l2", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -155,8 +146,6 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     the rest. Saved neural models are reused when their settings match (marked "reused", with their
     original fit time); otherwise eval says why it trains them.
     """
-    from movierec.engine import MODELS
-
     engine = _engine(ctx, dataset, device, quiet=as_json)
     notes: list[str] = []
     if as_json:  # notes go into the JSON; otherwise they are printed as "note: ..." lines (cli.base._engine)
@@ -164,15 +153,16 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     if diversity_sweep:
         if full:
             raise MovieRecError("--diversity-sweep uses sampled negatives; drop --full")
-        _sweep(engine, "neumf" if model_name == "all" else model_name, k, negatives, seed, epochs, as_json)
+        _sweep(engine, registry.DEFAULT if model_name == "all" else model_name, k, negatives, seed, epochs, as_json)
         return
-    models = list(MODELS) if model_name == "all" else [model_name]
+    models = list(registry.names()) if model_name == "all" else [model_name]
     users, skipped = engine.protocol_users()
-    if "ease" in models and not as_json:
-        stderr().print(engine.baseline("ease", l2).describe_plan(engine.split), highlight=False)
-    from movierec.models.ncf import NCFConfig
-
-    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+    if not as_json:
+        for name in models:
+            plan = engine.plan(name, l2=l2)
+            if plan:
+                stderr().print(plan, highlight=False)
+    with _TrainProgress(not as_json, epochs or engine.default_epochs) as progress:
         reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
                                   retrain=retrain, epochs=epochs, diversity=regulariser, l2=l2)
     tied = engine.tied_users()
@@ -209,9 +199,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
 
 
 def _sweep(engine, model: str, k: int, negatives: int, seed: int, epochs, as_json: bool) -> None:
-    from movierec.models.ncf import NCFConfig
-
-    with _TrainProgress(not as_json, epochs or NCFConfig().epochs) as progress:
+    with _TrainProgress(not as_json and engine.epochs_of(model) > 0, epochs or engine.epochs_of(model)) as progress:
         rows = engine.diversity_sweep(model, k=k, negatives=negatives, seed=seed, callback=progress, epochs=epochs)
     if as_json:
         print_json({"dataset": engine.dataset.name, "model": model, "k": k, "negatives": negatives, "seed": seed,
@@ -250,7 +238,7 @@ def _settings(params: dict) -> str:
 
 @cli.command("tune")
 @dataset_option
-@click.option("--model", "-m", "model_name", default=None, metavar="gmf|mlp|neumf|ease",
+@click.option("--model", "-m", "model_name", default=None, metavar="|".join(registry.names(ability="tune")),
               help="The model to tune (required).")
 @click.option("--trials", default="20", show_default=True, metavar="N", help="Settings to try.")
 @click.option("--timeout", default=None, metavar="S", help="Stop starting new trials after S seconds.")

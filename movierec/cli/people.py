@@ -19,6 +19,7 @@ from movierec.cli.base import (
 )
 from movierec.console import clean, plural, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
+from movierec.models import registry
 
 
 @cli.command("rate")
@@ -186,7 +187,8 @@ def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
 @click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
 @click.option("--from-year", type=int, default=None)
 @click.option("--to-year", type=int, default=None)
-@click.option("--mode", type=click.Choice(["hybrid", "ncf", "content"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(registry.modes()), default="hybrid", show_default=True,
+              help="hybrid blends content with your folded-in collaborative scores; the others use one model.")
 @dataset_option
 @device_option
 @json_option
@@ -200,10 +202,8 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
     if not engine.has_model() and mode != "content" and profile.ratings:
-        from movierec.models.ncf import NCFConfig
-
         try:
-            with _TrainProgress(not as_json, NCFConfig().epochs) as progress:
+            with _TrainProgress(not as_json, engine.default_epochs) as progress:
                 engine.foldin_model(callback=progress)
         except MovieRecError:
             if mode == "ncf":

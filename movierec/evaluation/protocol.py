@@ -21,7 +21,7 @@ from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
 from movierec import rerank
 from movierec.evaluation import metrics
-from movierec.models.base import Recommender, UserItems
+from movierec.models.base import HasBounds, Recommender, ScoresOnDevice, UserItems
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Protocol:
         Built from the model's current weights on every call (about 0.1 s on 27k items), so the
         bounds can never be stale.
         """
-        if self.exhaustive or not hasattr(model, "score_bounds"):
+        if self.exhaustive or not isinstance(model, HasBounds):
             return None
         bounds = model.score_bounds()
         popularity = np.bincount(self.split.train_items, minlength=self.split.n_items)
@@ -147,7 +147,7 @@ class Protocol:
             from movierec.evaluation import pruned
 
             return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_on, self.k)
-        if hasattr(model, "score_all_tensor"):
+        if isinstance(model, ScoresOnDevice):
             with tf32(False):
                 return self._full_ranks_on_device(model)
         out = np.empty(self.users.size, dtype=np.int64)

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from movierec.device import tf32
-from movierec.models.bounds import ScoreBounds
+from movierec.models.ncf.bounds import ScoreBounds
 
 #: Popular items scored exactly for every still-unsettled user, step by step.
 HEAD_STEPS = (32, 32, 64, 128)

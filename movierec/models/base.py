@@ -1,9 +1,15 @@
-"""The Recommender protocol and the training data every model is fitted on."""
+"""The Recommender protocol, its optional abilities, and the training data every model is fitted on.
+
+Every model implements ``Recommender``. What only some models can do is an ability, a protocol of
+its own (``FoldsIn``, ``ReadsSequence``, ``HasBounds``, ``Checkpointed``, ``Planned``); the registry
+(``models/registry.py``) declares which ones a model has and a contract test checks the declaration
+against the class, so callers test ``spec.can("fold_in")`` instead of ``hasattr``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -54,7 +60,16 @@ class UserItems:
         return out
 
 
+@runtime_checkable
 class Recommender(Protocol):
+    """Fitted on a split (``fit``), then scores users' candidates (``score``) or every item (``score_all``).
+
+    ``create(config, device)`` builds one from its registry config (None for models without settings).
+    A model whose ``chooses_on_validation`` is true is handed the split with its validation holdout and
+    refits on train + validation itself; the others are fitted on train + validation directly.
+    ``should_stop`` (a callable or None), when the model trains in steps, is checked between them.
+    """
+
     name: str
 
     def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None: ...
@@ -66,6 +81,59 @@ class Recommender(Protocol):
     def score_all(self, users: np.ndarray) -> np.ndarray:
         """Scores of every catalogue item for ``users``: (U, n_items)."""
         ...
+
+
+@runtime_checkable
+class FoldsIn(Protocol):
+    """Fits a new user's own vectors with every other weight frozen ("fold-in"), then scores every item."""
+
+    def fold_in(self, positives: np.ndarray, negatives: np.ndarray, *, exclude: np.ndarray, popularity: np.ndarray,
+                seed: int = 0, weights: np.ndarray | None = None, callback: Any = None,
+                should_stop: Any = None) -> tuple[np.ndarray, float, list[float]]:
+        """(scores of every item, seconds, loss per step); ``weights``: one per positive (e.g. recency)."""
+        ...
+
+
+@runtime_checkable
+class ReadsSequence(Protocol):
+    """Scores every item for a new user's rated films in time order (oldest first), with no gradient step."""
+
+    def score_sequence(self, items: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class HasBounds(Protocol):
+    """Exact scores and upper bounds over item groups, for the pruned full-catalogue ranking (evaluation/pruned.py)."""
+
+    def score_bounds(self) -> Any: ...
+
+
+@runtime_checkable
+class ScoresOnDevice(Protocol):
+    """Full score rows left on the training device (a GPU ranks them there, not through host memory)."""
+
+    def score_all_tensor(self, users: np.ndarray) -> Any: ...
+
+
+@runtime_checkable
+class Checkpointed(Protocol):
+    """Saved after training: its tensors (``checkpoint_state``) and, to rebuild it, ``restore``."""
+
+    def checkpoint_state(self) -> dict: ...
+
+    @classmethod
+    def restore(cls, config: Any, state: dict, meta: dict, device: Any) -> "Checkpointed":
+        """The fitted model from a checkpoint's config, tensors and meta; CheckpointError when they do not fit."""
+        ...
+
+
+@runtime_checkable
+class Planned(Protocol):
+    """Says before fitting what it will cost and whether it can run here (EASE's dense inverse)."""
+
+    def plan(self, split: Split) -> dict: ...
+
+    def describe_plan(self, split: Split) -> str: ...
 
 
 class DenseScorer:

@@ -73,6 +73,11 @@ def item_vectors(catalog: Catalog, genre_weight: float = 1.0, tag_weight: float 
 
 class ContentBased(DenseScorer):
     name = "content"
+    chooses_on_validation = False
+
+    @classmethod
+    def create(cls, config=None, device=None) -> "ContentBased":
+        return cls()
 
     def __init__(self) -> None:
         self.vectors = np.zeros((0, 0), dtype=np.float32)

@@ -16,6 +16,8 @@ validation with it; a given ``l2`` fits the split it is handed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -26,6 +28,26 @@ from movierec.models.base import Callback, DenseScorer, UserItems
 
 #: L2 weights tried on the validation holdout when none is given (log-spaced around Steck's values).
 L2_GRID = (50.0, 200.0, 800.0)
+
+
+@dataclass
+class EASEConfig:
+    l2: float | None = None  # None: chosen on validation from L2_GRID
+
+    def to_json(self) -> dict:
+        return {"l2": self.l2}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "EASEConfig":
+        l2 = data.get("l2")
+        if l2 is not None and (isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 < l2 < float("inf")):
+            raise MovieRecError(f"EASE's l2 {str(l2)[:20]!r} is not a positive number")
+        return cls(None if l2 is None else float(l2))
+
+    @staticmethod
+    def suggest(trial, model: str = "ease") -> dict:
+        """One Optuna trial's settings for ``tune``."""
+        return {"l2": trial.suggest_float("l2", 1.0, 5000.0, log=True)}
 
 
 def ease_memory_gb(n_items: int, choosing: bool = False) -> float:
@@ -61,6 +83,10 @@ def ease_seconds(n_items: int, nnz: int) -> float:
 class EASE(DenseScorer):
     name = "ease"
 
+    @classmethod
+    def create(cls, config: EASEConfig | None = None, device=None) -> "EASE":
+        return cls(l2=(config or EASEConfig()).l2)
+
     def __init__(self, l2: float | None = 250.0, max_memory_gb: float = 8.0) -> None:
         self.l2 = l2
         self.chosen: dict | None = None  # with l2=None: the grid's validation figures and the L2 chosen
@@ -69,6 +95,13 @@ class EASE(DenseScorer):
         self.active = np.zeros(0, dtype=np.int64)
         self.weights: torch.Tensor | None = None
         self.history: UserItems | None = None
+
+    @classmethod
+    def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
+        """For `tune`: (trial, {"l2": ...}) -> (validation HR@10, 0), sharing one Gram matrix."""
+        ease = cls(l2=None)
+        held = ease.prepare_validation(split)
+        return lambda trial, params: (float(ease.validation_figures(held, params["l2"])["val_hr"]), 0)
 
     def plan(self, split: Split, n: int | None = None) -> dict:
         """What a fit will take: items in the inverse (``n``, counted here unless given), memory (GB),

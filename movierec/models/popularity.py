@@ -11,6 +11,11 @@ from movierec.models.base import Callback, DenseScorer
 
 class Popularity(DenseScorer):
     name = "pop"
+    chooses_on_validation = False
+
+    @classmethod
+    def create(cls, config=None, device=None) -> "Popularity":
+        return cls()
 
     def __init__(self) -> None:
         self.counts = np.zeros(0, dtype=np.float32)

@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not
 
 FORMAT = "movierec-checkpoint"
 VERSION = 1
-MODELS = ("gmf", "mlp", "neumf")
 MAX_PARAMETERS = 2**28  # 1 GiB of float32; NeuMF on ML-32M (200k users, 87k items) has about 14 million
 MAX_ROWS = 2**31 - 1  # users or items: int32 indices
 MAX_WIDTH = 2**16  # an embedding or a layer
@@ -131,39 +130,27 @@ def _int(value: object, low: int, high: int) -> bool:
 def check_meta(meta: object) -> str | None:
     """What is wrong with a checkpoint's meta (None: nothing), checked before any model is built from it.
 
-    The one schema check: the model name, the user and item counts, the sizes of the config, and the
-    number of parameters they add up to (at most MAX_PARAMETERS).
+    The one schema check: the model is a checkpointed model of the registry, the user and item counts
+    are counts, and the model's own config check (its sizes, and the parameters they add up to: at most
+    MAX_PARAMETERS) passes.
     """
+    from movierec.models import registry  # the table of models (torch-free)
+
     if not isinstance(meta, dict):
         return "its meta is not an object"
     config = meta.get("config")
     if not isinstance(config, dict):
         return "no config"
-    if meta.get("model") not in MODELS or config.get("model") != meta.get("model"):
-        return f"model {str(meta.get('model'))[:20]!r} is not one of {', '.join(MODELS)}"
+    model = meta.get("model")
+    checkpointed = registry.names(checkpointed=True)
+    if not isinstance(model, str) or model not in checkpointed:
+        return f"model {str(model)[:20]!r} is not one of {', '.join(checkpointed)}"
     for key in ("n_users", "n_items"):
         if not _int(meta.get(key), 1, MAX_ROWS):
             return f"{key} {str(meta.get(key))[:20]!r} is not a count from 1 to {MAX_ROWS:,}"
-    for key in ("factors", "mlp_embedding"):
-        if not _int(config.get(key), 1, MAX_WIDTH):
-            return f"{key} {str(config.get(key))[:20]!r} is not a size from 1 to {MAX_WIDTH:,}"
-    layers = config.get("layers")
-    if not isinstance(layers, list) or not 1 <= len(layers) <= 64 or not all(_int(w, 1, MAX_WIDTH) for w in layers):
-        return f"layers {str(layers)[:40]!r} is not a list of 1 to 64 widths from 1 to {MAX_WIDTH:,}"
-    rows = meta["n_users"] + meta["n_items"]
-    model = meta["model"]
-    size = 0
-    if model in ("gmf", "neumf"):
-        size += rows * config["factors"] + config["factors"] + 1
-    if model in ("mlp", "neumf"):
-        width = 2 * config["mlp_embedding"]
-        size += rows * config["mlp_embedding"]
-        for w in layers:
-            size += width * w + w
-            width = w
-        size += width + 1
-    if size > MAX_PARAMETERS:
-        return f"{size:,} parameters, more than the {MAX_PARAMETERS:,} a movierec model may have"
+    config_class = registry.get(model).config_class()
+    if config_class is not None and hasattr(config_class, "check"):
+        return config_class.check(meta, MAX_WIDTH, MAX_PARAMETERS)
     return None
 
 

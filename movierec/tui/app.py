@@ -406,10 +406,10 @@ class MovieRecApp(App):
 
         try:
             if force:
-                self.engine.train("neumf", callback=progress, should_stop=lambda: worker.is_cancelled, force=True,
+                self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled, force=True,
                                   **self.train_overrides)
             elif not self.engine.has_model():
-                self.engine.train("neumf", callback=progress, should_stop=lambda: worker.is_cancelled,
+                self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled,
                                   **self.train_overrides)
             self.engine.foldin_model()
         except KeyboardInterrupt:

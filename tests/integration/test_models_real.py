@@ -51,7 +51,7 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind)
     from movierec.evaluation import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf import NCFConfig
-    from movierec.models.neural import NeuralRecommender
+    from movierec.models.ncf.recommender import NeuralRecommender
 
     engine = Engine(None, "cpu")
     rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")

@@ -55,7 +55,7 @@ def test_a_crafted_config_is_refused_before_anything_is_built(trained, case, mon
     payload["meta"] = json.dumps(_meta_with(json.loads(payload["meta"]), case))
     torch.save(payload, path)
     built = []
-    from movierec.models import ncf
+    from movierec.models.ncf import modules as ncf
 
     monkeypatch.setattr(ncf, "build", lambda *a: built.append(a))
     with pytest.raises(CheckpointError, match="bad config"):
@@ -90,7 +90,7 @@ def test_train_moves_a_bad_checkpoint_aside_and_retrains_without_force(trained, 
     assert "Trained gmf" in result.output and "internal error" not in result.output
     assert "Warning" not in result.output
     aside = list(path.parent.glob("gmf.damaged-*.pt"))
-    assert len(aside) == 1 and Engine(str(release), "cpu").load_neural("gmf") is not None
+    assert len(aside) == 1 and Engine(str(release), "cpu").load_saved("gmf") is not None
 
 
 class _Evil:

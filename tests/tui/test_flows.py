@@ -93,7 +93,7 @@ async def test_diversity_keys_change_the_list(trained, app_factory):
 
 
 async def test_cancel_finetune(trained, app_factory, monkeypatch):
-    from movierec.models import foldin
+    from movierec.models.ncf import foldin
 
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)  # only the fine-tune asked for runs
     store = ProfileStore()
@@ -103,7 +103,7 @@ async def test_cancel_finetune(trained, app_factory, monkeypatch):
         kwargs["config"] = foldin.FoldInConfig(steps=200_000)
         return real(*args[:4], **kwargs)
 
-    monkeypatch.setattr("movierec.models.foldin.fold_in", slow_fold_in)
+    monkeypatch.setattr("movierec.models.ncf.foldin.fold_in", slow_fold_in)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)

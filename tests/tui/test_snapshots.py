@@ -16,7 +16,7 @@ SIZES = [(80, 24), (120, 40)]
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Fold-in timings show as 0.00 s so pictures do not change from run to run."""
-    monkeypatch.setattr("movierec.models.foldin.time.perf_counter", lambda: 0.0)
+    monkeypatch.setattr("movierec.models.ncf.foldin.time.perf_counter", lambda: 0.0)
 
 
 def _rated():

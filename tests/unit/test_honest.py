@@ -17,8 +17,8 @@ from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.engine import Engine
 from movierec.models.ncf import NCFConfig
-from movierec.models.neural import NeuralRecommender
-from movierec.models.training import fit_ncf
+from movierec.models.ncf.recommender import NeuralRecommender
+from movierec.models.ncf.training import fit_ncf
 from movierec.store import checkpoints
 from tests import factories
 
@@ -43,15 +43,15 @@ def _one_error_line(result) -> str:
 def test_baselines_fit_on_train_and_validation(clusters):
     engine = Engine(str(clusters), "cpu")
     split = engine.split
-    pop = engine.fit_baseline("pop")
+    pop = engine.train("pop")[0]
     expected = np.bincount(np.concatenate([split.train_items, split.valid_items]), minlength=split.n_items)
     np.testing.assert_array_equal(pop.counts, expected)  # validation items counted, test items not
     notes: list[str] = []
     engine.on_note = notes.append
-    ease = engine.fit_baseline("ease")
+    ease = engine.train("ease")[0]
     assert ease.chosen["l2"] in (50.0, 200.0, 800.0) and len(ease.chosen["grid"]) == 3
     assert any("chosen on validation" in n for n in notes)
-    assert engine.fit_baseline("ease", l2=7.0).l2 == 7.0  # --l2 wins over the grid
+    assert engine.train("ease", l2=7.0)[0].l2 == 7.0  # --l2 wins over the grid
 
 
 def test_a_refit_trains_exactly_the_chosen_epochs_without_validation(clusters):

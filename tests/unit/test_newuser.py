@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from movierec.cli import cli
 from movierec.engine import Engine
-from movierec.models.foldin import FoldInConfig, fold_in, score_items
-from movierec.models.ncf import GMF, NeuMF
+from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
+from movierec.models.ncf.modules import GMF, NeuMF
 from movierec.recommend import cold_start_list
 from movierec.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating

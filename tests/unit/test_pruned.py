@@ -12,9 +12,9 @@ from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.evaluation import metrics, pruned
 from movierec.evaluation.protocol import Protocol
-from movierec.models.bounds import ScoreBounds
-from movierec.models.ncf import NCFConfig, build
-from movierec.models.neural import NeuralRecommender
+from movierec.models.ncf.bounds import ScoreBounds
+from movierec.models.ncf.modules import NCFConfig, build
+from movierec.models.ncf.recommender import NeuralRecommender
 from tests import factories
 
 KINDS = ["gmf", "mlp", "neumf"]
@@ -195,8 +195,8 @@ def test_tf32_is_scoped_never_left_on_behind_training(tmp_path, monkeypatch):
     protocol. The flags are plain attributes, so the scoping is checked here on a CPU.
     """
     from movierec import device as devices
-    from movierec.models import bounds as bounds_module
-    from movierec.models.training import Trainer
+    from movierec.models.ncf import bounds as bounds_module
+    from movierec.models.ncf.training import Trainer
 
     backends = torch.backends
     before = (backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32)

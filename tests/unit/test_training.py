@@ -7,8 +7,8 @@ import torch
 
 from movierec.data import registry
 from movierec.data.splits import leave_one_out
-from movierec.models.ncf import NCFConfig, build
-from movierec.models.training import Trainer
+from movierec.models.ncf.modules import NCFConfig, build
+from movierec.models.ncf.training import Trainer
 from tests import factories
 
 
@@ -62,7 +62,7 @@ def test_same_seed_same_epoch(tmp_path):
 
 def test_a_stop_asked_for_while_pretraining_ends_neumf_before_its_next_stage(tmp_path):
     """Quitting during the first training (TUI `q`) must not wait for NeuMF's later stages."""
-    from movierec.models.training import fit_ncf
+    from movierec.models.ncf.training import fit_ncf
 
     split = _split(tmp_path)
     stages: list[str] = []

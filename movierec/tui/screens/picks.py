@@ -19,7 +19,20 @@ from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-MODES = ("hybrid", "ncf", "content")
+
+def list_title(block: dict) -> str:
+    """The heading of one list of ``Engine.browse`` (its kind and what it is about)."""
+    kind, about = block["kind"], block.get("about")
+    if kind == "top":
+        return "Top picks for you" + (f" in {about}" if about else "")
+    if kind == "genre":
+        return f"{about} for you"
+    if kind == "because":
+        return f"Because you rated {about}"
+    if kind == "next":
+        return f"Next after {about}"
+    return str(about or kind)
+
 # Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
 COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 14, grow=1, hide=1, most=30), Col("why", 30, grow=3))
 
@@ -74,7 +87,7 @@ class PicksScreen(MainScreen):
         widgets = []
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
-            widgets.append(Label(clean(block["title"]), classes="list-title", markup=False))
+            widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks")
             table.specs = list(COLUMNS)
             table.film_rows = [(str(pick.index), [safe(str(rank)), safe(pick.title), safe(", ".join(pick.genres)),
@@ -106,7 +119,8 @@ class PicksScreen(MainScreen):
 
     def action_cycle_mode(self) -> None:
         app = self.app
-        app.mode = MODES[(MODES.index(app.mode) + 1) % len(MODES)]
+        modes = app.engine.modes()  # the registry's: hybrid, then one per model that serves new users
+        app.mode = modes[(modes.index(app.mode) + 1) % len(modes)] if app.mode in modes else modes[0]
         self.status_line()
         self.compute()
 

@@ -13,64 +13,14 @@ Every module returns logits; training uses the sigmoid / log loss.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
+from movierec.models.ncf.config import NCFConfig
+
 # Sparse embedding gradients (built by _Gather below) trigger a one-time PyTorch notice per process.
 warnings.filterwarnings("ignore", message="Sparse invariant checks are implicitly disabled")
-
-
-@dataclass
-class NCFConfig:
-    model: str = "neumf"  # gmf | mlp | neumf
-    factors: int = 32  # GMF embedding size (the "predictive factors"; 32 measured best on ml-latest-small)
-    mlp_embedding: int = 16  # MLP user and item embedding size
-    layers: tuple[int, ...] = (64, 32, 16, 8)
-    epochs: int = 30
-    batch_size: int = 0  # 0 = auto (``resolve_batch``): 4,096 on small data, larger on large data and GPUs
-    lr: float = 0.0  # 0 = auto: 2e-3 at batch 4,096, times sqrt(batch / 4,096), at most 8e-3
-    negatives: int = 4
-    patience: int = 4  # epochs without validation improvement before stopping
-    pretrain: bool = True  # NeuMF from pretrained GMF and MLP
-    diversity: float = 0.0  # weight of the differentiable genre-diversity regulariser
-    seed: int = 0
-    chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
-    amp: bool = False  # bf16 autocast in training (for GPUs); weights and optimizer stay float32
-    weight_decay: float = 0.0  # L2 on the dense (Adam) parameters; SparseAdam's embeddings have none
-    # The saved model: the epoch count is chosen on validation (early stopping), then "scratch" trains a
-    # fresh model on train + validation for that many epochs, "continue" trains the chosen model one more
-    # epoch on train + validation, "none" keeps the model fitted on training alone.
-    refit: str = "scratch"
-
-    def resolved(self, n_positives: int, device_type: str) -> "NCFConfig":
-        """This config with concrete ``batch_size`` and ``lr`` for a training set and device (see above).
-
-        Auto batch: about 1,024 steps an epoch on a CPU (between 4,096 and 65,536) and about 100 on a
-        GPU (between 4,096 and 2^20), a power of two. ml-latest-small gets 4,096 everywhere; the ML-20M
-        shape gets 65,536 on a CPU (measured 2x faster an epoch at the same HR@10) and 2^19 on a GPU.
-        """
-        batch = self.batch_size
-        if batch <= 0:
-            samples = max(1, n_positives * (1 + self.negatives))
-            steps, ceiling = (100, 1 << 20) if device_type == "cuda" else (1024, 1 << 16)
-            batch = 1 << max(0, (samples // steps).bit_length() - 1)
-            batch = min(max(batch, 4096), ceiling)
-        lr = self.lr if self.lr > 0 else min(2e-3 * (batch / 4096) ** 0.5, 8e-3)
-        return NCFConfig.from_json({**self.to_json(), "batch_size": batch, "lr": lr})
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["layers"] = list(self.layers)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "NCFConfig":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "layers" in known:
-            known["layers"] = tuple(int(x) for x in known["layers"])
-        return cls(**known)
 
 
 class _Gather(torch.autograd.Function):

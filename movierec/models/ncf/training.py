@@ -24,7 +24,7 @@ from movierec.data.splits import Split, sample_negatives
 from movierec import device as devices
 from movierec.errors import MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
-from movierec.models import ncf
+from movierec.models.ncf import modules as ncf
 from movierec.models.base import Callback
 
 #: Embedding rows (users + items) from which training uses sparse gradients and SparseAdam.

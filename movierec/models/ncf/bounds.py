@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from movierec.device import tf32
-from movierec.models import ncf
+from movierec.models.ncf import modules as ncf
 
 
 class ScoreBounds:

@@ -1,4 +1,4 @@
-"""GMF / MLP / NeuMF behind the Recommender protocol."""
+"""GMF / MLP / NeuMF behind the Recommender protocol, with fold-in, score bounds and checkpoints."""
 
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ import torch
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
-from movierec.models import ncf
+from movierec.models.ncf import modules as ncf
 from movierec.models.base import Callback
-from movierec.models.bounds import ScoreBounds
-from movierec.models.training import FitResult, Trainer, diverged, fit_ncf, score_candidates
+from movierec.errors import CheckpointError
+from movierec.models.ncf.bounds import ScoreBounds
+from movierec.models.ncf.training import FitResult, Trainer, diverged, fit_ncf, score_candidates
 
 
 class NeuralRecommender:
+    chooses_on_validation = True  # early stopping on the validation holdout, then a refit (see ``fit``)
+
+    @classmethod
+    def create(cls, config: ncf.NCFConfig | None, device: torch.device | str | None = None) -> "NeuralRecommender":
+        return cls(config or ncf.NCFConfig(), device or "cpu")
+
     def __init__(self, config: ncf.NCFConfig, device: torch.device | str = "cpu") -> None:
         self.config = config
         self.name = config.model
@@ -63,6 +70,62 @@ class NeuralRecommender:
             raise diverged(first.best_epoch + 1, figures["loss"])
         return FitResult(trainer.model.eval(), [figures], seconds=time.perf_counter() - start,
                          refit="continued one epoch on train + validation from the epoch chosen on validation")
+
+    #: `tune`: most epochs per stage in a trial (early stopping usually ends sooner), its patience, and each
+    #: stage's step offset (trials are compared at the same stage and epoch).
+    TRIAL_EPOCHS = 20
+    TRIAL_PATIENCE = 3
+    STAGE_STEPS = {"gmf": 0, "mlp": 100, "neumf": 200}
+
+    @classmethod
+    def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
+        """For `tune`: (trial, settings) -> (best validation HR@10, its epoch); lagging trials are pruned."""
+        import optuna
+
+        def objective(trial, params: dict) -> tuple[float, int]:
+            config = ncf.NCFConfig.from_json({**params, "model": model, "seed": seed, "epochs": cls.TRIAL_EPOCHS,
+                                              "patience": cls.TRIAL_PATIENCE, "refit": "none"})
+
+            def report(epoch: int, figures: dict) -> None:
+                stage = figures.get("stage", model)
+                if "val_hr" not in figures or epoch < 2:  # a first epoch says little
+                    return
+                trial.set_user_attr("epochs", epoch)
+                trial.set_user_attr("stage", stage)
+                trial.report(figures["val_hr"], cls.STAGE_STEPS.get(stage, 0) + epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+            result = fit_ncf(config, split, torch.device(device), catalog.genres, report)
+            return float(result.best_val_hr), result.best_epoch
+
+        return objective
+
+    def checkpoint_state(self) -> dict:
+        assert self.module is not None
+        return self.module.state_dict()
+
+    @classmethod
+    def restore(cls, config: ncf.NCFConfig, state: dict, meta: dict, device) -> "NeuralRecommender":
+        module = ncf.build(config, int(meta["n_users"]), int(meta["n_items"]))
+        try:
+            module.load_state_dict(state)
+        except RuntimeError:
+            raise CheckpointError(f"its weights do not fit a {config.model} model of its own config") from None
+        rec = cls(config, device)
+        rec.attach(module, int(meta["n_items"]))
+        return rec
+
+    def fold_in(self, positives: np.ndarray, negatives: np.ndarray, *, exclude: np.ndarray, popularity: np.ndarray,
+                seed: int = 0, weights: np.ndarray | None = None, callback=None,
+                should_stop=None) -> tuple[np.ndarray, float, list[float]]:
+        """A new user's scores of every item from vectors fitted with the model frozen (see foldin.py)."""
+        from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
+
+        assert self.module is not None
+        result = fold_in(self.module, positives, negatives, self.n_items, FoldInConfig(seed=seed), exclude=exclude,
+                         callback=callback, should_stop=should_stop, popularity=popularity)
+        return score_items(self.module, result.vectors), result.seconds, result.losses
 
     def attach(self, module: torch.nn.Module, n_items: int) -> None:
         """Use an already trained module (from a checkpoint)."""

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from movierec.models import ncf
+from movierec.models.ncf import modules as ncf
 
 
 @dataclass

@@ -1,0 +1,128 @@
+"""One spec per model. The CLI's choices, ``recommend --mode``, the TUI's model cycle, the engine,
+tuning and checkpoint checks all read this table; none of them names a model.
+
+Adding a model is one module (its Recommender class, with ``create(config, device)``, and, when it
+has settings, a config dataclass with ``to_json``/``from_json``) plus one line in ``SPECS``. A
+contract test (tests/unit/test_registry.py) runs every entry: it fits on checkerboard data, its
+scores have the right shape, the same seed gives the same scores, a checkpointed model survives a
+save/load round trip, and every declared ability is really there.
+
+Classes are named by "module:attribute" and imported when first used, so reading this table never
+imports torch (the engine's import stays light).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from movierec.errors import MovieRecError
+
+#: What a model may be able to do besides scoring (see models/base.py for the protocols).
+ABILITIES = {
+    "fold_in": "fits a new user's vectors with everything else frozen (FoldsIn)",
+    "sequence": "scores a new user's ratings in time order, no gradient step (ReadsSequence)",
+    "bounds": "exact pruned ranking of the whole catalogue (HasBounds)",
+    "distributed": "data-parallel training under torchrun",
+    "tune": "has a search space for `tune` (its config's ``suggest``)",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str  # baseline | content | collaborative | sequence: how the model sees a user
+    summary: str  # one line for help texts
+    factory: str  # "module:Class"; Class.create(config, device) -> Recommender
+    config: str | None = None  # "module:Class" of its settings (None: nothing to set)
+    checkpointed: bool = False  # trained once and saved (models/base.py Checkpointed)
+    abilities: frozenset[str] = field(default_factory=frozenset)
+    mode: str | None = None  # the `recommend --mode` that serves a new user with this model
+
+    def can(self, ability: str) -> bool:
+        if ability not in ABILITIES:
+            raise ValueError(f"unknown ability {ability!r}")
+        return ability in self.abilities
+
+    def model_class(self) -> Any:
+        return _load(self.factory)
+
+    def config_class(self) -> Any | None:
+        return _load(self.config) if self.config else None
+
+    def make_config(self, values: dict | None = None) -> Any | None:
+        """Its settings from plain values (unknown keys dropped; the model's own name filled in)."""
+        cls = self.config_class()
+        if cls is None:
+            return None
+        fields = cls.__dataclass_fields__
+        known = {k: v for k, v in (values or {}).items() if k in fields}
+        if "model" in fields:
+            known["model"] = self.name
+        return cls.from_json(known)
+
+    def build(self, config: Any = None, device: Any = None) -> Any:
+        """A fresh, unfitted model."""
+        return self.model_class().create(config if config is not None else self.make_config(), device)
+
+
+def _load(path: str) -> Any:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _abilities(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_NCF = "movierec.models.ncf.recommender:NeuralRecommender"
+_NCF_CONFIG = "movierec.models.ncf.config:NCFConfig"
+
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec("pop", "baseline", "the most rated films, the same for everyone", "movierec.models.popularity:Popularity"),
+    ModelSpec("ease", "collaborative", "EASE (Steck 2019), a closed-form item-item model", "movierec.models.ease:EASE",
+              "movierec.models.ease:EASEConfig", abilities=_abilities("tune")),
+    ModelSpec("content", "content", "genre and tag cosine to the films you rated", "movierec.models.content:ContentBased",
+              mode="content"),
+    ModelSpec("gmf", "collaborative", "NCF: generalized matrix factorization", _NCF, _NCF_CONFIG, checkpointed=True,
+              abilities=_abilities("fold_in", "bounds", "distributed", "tune")),
+    ModelSpec("mlp", "collaborative", "NCF: the MLP tower (64-32-16-8)", _NCF, _NCF_CONFIG, checkpointed=True,
+              abilities=_abilities("fold_in", "bounds", "distributed", "tune")),
+    ModelSpec("neumf", "collaborative", "NCF: NeuMF, GMF and MLP fused (pretrained from both)", _NCF, _NCF_CONFIG,
+              checkpointed=True, abilities=_abilities("fold_in", "bounds", "distributed", "tune"), mode="ncf"),
+)
+
+#: The model `train` trains when none is named, and the one new users are folded into.
+DEFAULT = "neumf"
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def names(ability: str | None = None, checkpointed: bool | None = None) -> tuple[str, ...]:
+    """Model names in table order, optionally only those with an ability or (not) checkpointed."""
+    return tuple(s.name for s in SPECS if (ability is None or s.can(ability))
+                 and (checkpointed is None or s.checkpointed == checkpointed))
+
+
+def get(name: str) -> ModelSpec:
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        raise MovieRecError(f"unknown model {str(name)[:40]!r}; choose one of {', '.join(names())}")
+    return spec
+
+
+def modes() -> tuple[str, ...]:
+    """`recommend --mode` choices: hybrid (the blend), then one per model that serves new users."""
+    return ("hybrid", *(s.mode for s in SPECS if s.mode))
+
+
+def for_mode(mode: str) -> ModelSpec:
+    for spec in SPECS:
+        if spec.mode == mode:
+            return spec
+    raise MovieRecError(f"unknown mode {str(mode)[:40]!r}; use {', '.join(modes())}")
+
+
+def serving() -> ModelSpec:
+    """The model whose fold-in drives a new user's collaborative scores (the hybrid's and --mode of it)."""
+    return get(DEFAULT)
