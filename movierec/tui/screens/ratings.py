@@ -12,7 +12,7 @@ from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, plural, safe, stars_text
 
 SORTS = ("newest", "stars", "title")
-COLUMNS = (Col("yours", 5), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1))
+COLUMNS = (Col("yours", 5), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2))
 
 
 class RatingsScreen(MainScreen):
