@@ -90,6 +90,7 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
@@ -448,6 +449,9 @@ class MovieRecApp(App):
             return
         self.foldin()
 
+    def foldin_running(self) -> bool:
+        return any(w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
+
     def cancel_foldin(self) -> bool:
         running = [w for w in self.workers if w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
         for w in running:
@@ -482,6 +486,7 @@ class MovieRecApp(App):
 
     @on(FoldInDone)
     def foldin_done(self, event: FoldInDone) -> None:
+        self.last_foldin = event
         if not event.cancelled:
             self.status_text = f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
             self._refresh_status()

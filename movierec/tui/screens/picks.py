@@ -20,6 +20,7 @@ from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
 MODES = ("hybrid", "ncf", "content")
+MODEL_LOADING = "model still loading: picks are content-based until it is ready"
 #: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
 PICKS_LINES = 13
 # Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
@@ -43,6 +44,7 @@ class PicksScreen(MainScreen):
     has_lists = False  # set once lists are on screen: later recomputations replace them in one go
 
     def refresh_data(self) -> None:
+        self.status_line()  # the model or mode may have changed while this screen was out of view
         self.compute()
 
     def status_line(self, mix: dict | None = None) -> None:
@@ -113,6 +115,9 @@ class PicksScreen(MainScreen):
 
     def action_cycle_mode(self) -> None:
         app = self.app
+        if not app.model_ready:  # the picks are content-based until then, whatever the mode says
+            app.notify(MODEL_LOADING, timeout=4, markup=False)
+            return
         app.mode = MODES[(MODES.index(app.mode) + 1) % len(MODES)]
         self.status_line()
         self.compute()
