@@ -329,9 +329,11 @@ class MovieRecApp(App):
         film = self.engine.film(event.index)
         try:
             if event.stars is None:
+                undo = film["movie_id"] in self.profile.not_interested
                 self.store.unrate(self.profile_name, film["movie_id"])
                 self.profile = self.store.load(self.profile_name)
-                self.notify(f"removed {film['title']}", markup=False, timeout=2)
+                self.notify(f"interested again: {film['title']}" if undo else f"removed {film['title']}",
+                            markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
                 self.notify(f"{film['title']}: {plural(event.stars, 'star')}", markup=False, timeout=2)
@@ -342,13 +344,19 @@ class MovieRecApp(App):
 
     @on(FilmTable.DismissRequested)
     def dismiss_film(self, event: FilmTable.DismissRequested) -> None:
+        """`n`: not interested; on a film already marked, the mark is taken back (a toggle)."""
         film = self.engine.film(event.index)
+        undo = film["movie_id"] in self.profile.not_interested
         try:
-            self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
+            if undo:
+                self.store.unrate(self.profile_name, film["movie_id"])
+                self.profile = self.store.load(self.profile_name)
+            else:
+                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"not interested: {film['title']}", markup=False, timeout=2)
+        self.notify(f"{'interested again' if undo else 'not interested'}: {film['title']}", markup=False, timeout=2)
         self.profile_changed()
 
     def profile_changed(self) -> None:

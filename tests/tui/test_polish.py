@@ -156,7 +156,7 @@ async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, a
         assert table.cell_text(row, "yours") == "✗ no"
         assert "1 not interested" in str(screen.query_one("#count", Label).render())
         shown = {b.key: b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}
-        assert "x" in shown and "undo" in shown["x"], shown
+        assert shown.get("x") == "remove" and shown.get("s") == "sort", shown
         table.move_cursor(row=row)
         await pilot.press("x")
         await settle(app, pilot)
@@ -164,16 +164,18 @@ async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, a
         titles = [table.cell_text(r, "title") for r in range(table.row_count)]
         assert "Shrek (2001)" not in titles and len(titles) == len(RATED)
         # `n` on a film already marked undoes the mark, too (a toggle, wherever the film is listed).
-        table.move_cursor(row=0)
-        film = app.engine.film(table.current_index())["movie_id"]
+        await pilot.press("slash", *"shrek", "enter")
+        await settle(app, pilot)
+        results = app.screen.query_one(FilmTable)
+        assert app.screen.focused is results and results.current_index() == app.engine.index_of(SHREK)
         await pilot.press("n")
         await settle(app, pilot)
-        assert film in ProfileStore().load("default").not_interested
-        row = [table.cell_text(r, "yours") for r in range(table.row_count)].index("✗ no")
-        table.move_cursor(row=row)
+        assert SHREK in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == "✗ no"
         await pilot.press("n")
         await settle(app, pilot)
-        assert film not in ProfileStore().load("default").not_interested
+        assert SHREK not in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == ""
 
 
 async def test_o_opens_well_known_films_from_my_ratings_and_s_sorts(trained, app_factory):
@@ -191,3 +193,27 @@ async def test_o_opens_well_known_films_from_my_ratings_and_s_sorts(trained, app
         await pilot.press("o")
         await settle(app, pilot)
         assert isinstance(app.screen, OnboardingScreen)
+
+
+def test_keys_help_says_work_anywhere_do_the_same_on_every_main_screen():
+    """Help and README say `o` (and r, p, t, /, ?, q) work anywhere: no screen or film list binds them to
+    something else (My ratings sorted with `o`)."""
+    from textual.binding import Binding
+
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+
+    names = {"/": "slash", "?": "question_mark"}
+    anywhere = {names.get(k, k) for keys, _ in dict(SECTIONS)["Anywhere"] for k in keys.split("  /  ")
+                if k != "ctrl+p"}
+    app_actions = {k: b.action for b in MovieRecApp.BINDINGS for k in b.key.split(",")}
+    assert anywhere <= set(app_actions), anywhere - set(app_actions)
+    classes = [*MovieRecApp.MODES.values(), FilmTable]
+    classes += [c for screen in MovieRecApp.MODES.values() for c in vars(__import__(screen.__module__, fromlist=["_"])).values()
+                if isinstance(c, type) and issubclass(c, FilmTable)]
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                if key in anywhere:
+                    assert binding.action in (f"app.{app_actions[key]}", app_actions[key]), (cls.__name__, key, binding)
