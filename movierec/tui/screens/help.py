@@ -24,12 +24,12 @@ SECTIONS = [
     ("On a film list", [
         ("1-5", "rate that many stars"),
         ("shift+1-5", "half a star less (0.5 ... 4.5)"),
-        ("n  /  x", "not interested (n again takes it back)  /  remove your rating or the mark"),
+        ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("Enter", "open the film: details, your rating, more like this"),
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
-        ("m", "model: hybrid, NCF, content (content-based until the model has loaded)"),
+        ("m", "model: hybrid, NCF, content (content until the model loads)"),
         ("g", "genre filter: your genres first, then every other"),
         ("Tab", "next list"),
     ]),
@@ -40,7 +40,7 @@ SECTIONS = [
     ]),
     ("My ratings", [
         ("s  /  c", "sort  /  new profile (choose one in the box at the top)"),
-        ("x", "remove a rating, or take back a \"not interested\" (listed as ✗ no)"),
+        ("x", "remove a rating, or undo a \"not interested\" (listed as ✗ no)"),
     ]),
     ("Fine-tune", [
         ("f  /  Esc", "fine-tune again  /  cancel (your ratings are always saved)"),
