@@ -45,18 +45,26 @@ def _one_line(exc: click.UsageError, ctx: click.Context | None = None) -> _Usage
     return error
 
 
+#: A group called with no subcommand raises this usage error to print its help: not an error to reword.
+_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Group(click.Group):
     """A click group that turns MovieRecError (and stray exceptions) into one-line errors, usage errors too."""
 
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
+        except _HELP:  # `movierec --headless data` with no subcommand: its help, as click shows it
+            raise
         except click.UsageError as exc:  # this group's own options and arguments
             raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except _HELP:
+            raise
         except click.UsageError as exc:  # an unknown command, a subcommand's options and arguments
             raise _one_line(exc, ctx) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):

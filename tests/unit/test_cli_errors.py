@@ -50,6 +50,9 @@ def test_help_and_version_are_not_errors():
     for args in (["--help"], ["--headless", "search", "--help"], ["--version"]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0 and "error" not in result.stderr, (args, result.output)
+    for args in (["--headless", "data"], ["--headless", "profile"]):  # a group alone shows its help, as before
+        result = CliRunner().invoke(cli, args)
+        assert "error" not in result.output and "Commands:" in result.output, (args, result.output)
 
 
 @pytest.mark.parametrize("args, expect", [
