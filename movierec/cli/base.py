@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 
 import click
@@ -12,12 +13,60 @@ from movierec.console import clean, safe, stderr
 from movierec.errors import MovieRecError
 
 
+class _UsageError(click.UsageError):
+    """A usage error shown as the product shows every error: one line that says what to do (exit 2)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", file=file, err=file is None)
+
+
+def _one_line(exc: click.UsageError, ctx: click.Context | None = None) -> _UsageError:
+    """click's three lines (Usage, Try, Error) as one: "error: no such option --foo; see `movierec
+    --headless search --help`"."""
+    if isinstance(exc, _UsageError):
+        return exc
+    if isinstance(exc, click.NoSuchOption):
+        text = f"no such option {exc.option_name}"
+        if exc.possibilities:
+            text += f" (did you mean {', '.join(sorted(exc.possibilities))}?)"
+    else:
+        text = exc.format_message()
+    text = " ".join(clean(text).split()).rstrip(".")
+    if text[:1].isupper() and text[1:2].islower():  # "No such command", not "TITLE"
+        text = text[0].lower() + text[1:]
+    ctx = exc.ctx or ctx
+    names = []
+    while ctx is not None and ctx.parent is not None:  # the root's own name is "cli" under CliRunner
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    where = f"movierec --headless {' '.join(names)} --help" if names else "movierec --help"
+    error = _UsageError(f"{text}; see `{re.sub(' +', ' ', where)}`", exc.ctx)
+    error.exit_code = 2
+    return error
+
+
+#: A group called with no subcommand raises this usage error to print its help: not an error to reword.
+_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Group(click.Group):
-    """A click group that turns MovieRecError (and stray exceptions) into one-line errors."""
+    """A click group that turns MovieRecError (and stray exceptions) into one-line errors, usage errors too."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _HELP:  # `movierec --headless data` with no subcommand: its help, as click shows it
+            raise
+        except click.UsageError as exc:  # this group's own options and arguments
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except _HELP:
+            raise
+        except click.UsageError as exc:  # an unknown command, a subcommand's options and arguments
+            raise _one_line(exc, ctx) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except MovieRecError as exc:

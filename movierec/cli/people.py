@@ -178,6 +178,16 @@ def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
     return profile
 
 
+def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int | None, to_year: int | None) -> None:
+    from movierec.data.movielens import GENRES, genre_index
+
+    for name in genres:
+        if genre_index(name) is None:
+            raise click.UsageError(f"unknown genre {name!r}; choose from: {', '.join(GENRES[:-1])}", ctx)
+    if from_year is not None and to_year is not None and from_year > to_year:
+        raise click.UsageError(f"--from-year {from_year} is after --to-year {to_year} (swap them)", ctx)
+
+
 @cli.command("recommend")
 @profile_option
 @click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
@@ -199,6 +209,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     from movierec.recommend import DEFAULT_DIVERSITY
     from movierec.store.profiles import ProfileStore
 
+    _check_filters(ctx, genres, from_year, to_year)  # before any work: loading data, training a model
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
     if not engine.has_model() and mode != "content" and profile.ratings:

@@ -90,6 +90,7 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
@@ -328,9 +329,11 @@ class MovieRecApp(App):
         film = self.engine.film(event.index)
         try:
             if event.stars is None:
+                undo = film["movie_id"] in self.profile.not_interested
                 self.store.unrate(self.profile_name, film["movie_id"])
                 self.profile = self.store.load(self.profile_name)
-                self.notify(f"removed {film['title']}", markup=False, timeout=2)
+                self.notify(f"interested again: {film['title']}" if undo else f"removed {film['title']}",
+                            markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
                 self.notify(f"{film['title']}: {plural(event.stars, 'star')}", markup=False, timeout=2)
@@ -341,13 +344,19 @@ class MovieRecApp(App):
 
     @on(FilmTable.DismissRequested)
     def dismiss_film(self, event: FilmTable.DismissRequested) -> None:
+        """`n`: not interested; on a film already marked, the mark is taken back (a toggle)."""
         film = self.engine.film(event.index)
+        undo = film["movie_id"] in self.profile.not_interested
         try:
-            self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
+            if undo:
+                self.store.unrate(self.profile_name, film["movie_id"])
+                self.profile = self.store.load(self.profile_name)
+            else:
+                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"not interested: {film['title']}", markup=False, timeout=2)
+        self.notify(f"{'interested again' if undo else 'not interested'}: {film['title']}", markup=False, timeout=2)
         self.profile_changed()
 
     def profile_changed(self) -> None:
@@ -448,6 +457,9 @@ class MovieRecApp(App):
             return
         self.foldin()
 
+    def foldin_running(self) -> bool:
+        return any(w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
+
     def cancel_foldin(self) -> bool:
         running = [w for w in self.workers if w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
         for w in running:
@@ -482,6 +494,7 @@ class MovieRecApp(App):
 
     @on(FoldInDone)
     def foldin_done(self, event: FoldInDone) -> None:
+        self.last_foldin = event
         if not event.cancelled:
             self.status_text = f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
             self._refresh_status()

@@ -60,8 +60,8 @@ def test_every_n_option_is_range_checked_alike(command, n):
     """`search --n 0` said "no title matches" and `--n -5` printed rows; now --n is checked as everywhere else."""
     result = CliRunner().invoke(cli, ["--headless", *command, "--n", n])
     assert result.exit_code == 2, result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "Invalid value for '--n'" in errors[0] and "range" in errors[0], result.output
+    lines = result.output.splitlines()  # one line (tests/unit/test_cli_errors.py), no Usage/Try lines
+    assert len(lines) == 1 and lines[0].startswith("error: invalid value for '--n'") and "range" in lines[0], lines
 
 
 @pytest.mark.parametrize("command", [["eval", "--model", "pop"], ["train", "--model", "gmf"]])
@@ -69,4 +69,4 @@ def test_a_negative_seed_is_a_usage_error(command):
     """`eval --seed -1` ended in "internal error (ValueError: expected non-negative integer)"."""
     result = CliRunner().invoke(cli, ["--headless", *command, "--seed", "-1"])
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--seed'" in result.output and "internal error" not in result.output
+    assert "error: invalid value for '--seed'" in result.output and "internal error" not in result.output

@@ -38,3 +38,23 @@ def test_loss_chart_shows_steps_range_and_a_smoothed_curve():
     assert "step 50" in text and "1.000" in text and "0.020" in text
     assert all(len(line) <= 60 for line in text.splitlines())
     assert smooth([1.0, 1.0, 1.0]) == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_a_genre_list_too_long_for_its_lines_ends_in_an_ellipsis():
+    from rich.console import Console
+    from rich.text import Text
+
+    from movierec.tui.widgets.tables import shorten
+
+    genres = Text("Adventure, Animation, Children, Comedy, Fantasy, Romance")
+    short = shorten(genres, 26, 2)
+    assert short.plain == "Adventure, Animation,\nChildren, Comedy, …"
+    assert len(short.wrap(Console(width=200), 26)) == 2
+    assert shorten(genres, 40, 2) is genres  # two lines hold it all: shown whole
+    assert shorten(genres, 60, 1) is genres
+    assert shorten(Text("Documentary"), 10, 1).plain == "…"
+    for width in range(12, 60):
+        for lines in (1, 2, 3):
+            out = shorten(genres, width, lines)
+            assert len(out.wrap(Console(width=200), width)) <= lines or lines == 0
+            assert out is genres or (out.plain.endswith("…") and all(len(r) <= width for r in out.plain.split("\n")))

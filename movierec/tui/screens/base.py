@@ -27,6 +27,8 @@ class MainScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen first shows (after on_mount): screens fill themselves here only.
+        # The status line too: a screen out of view (another mode) missed the updates made meanwhile.
+        self.refresh_status()
         self.refresh_data()
 
     def refresh_data(self) -> None:

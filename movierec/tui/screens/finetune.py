@@ -30,10 +30,17 @@ class FineTuneScreen(MainScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
+        self.refresh_data()
+        self.action_start()
+
+    def refresh_data(self) -> None:
+        """The device and the last fine-tune's result: they may have come while this screen was out of view."""
         app = self.app
         device = app.engine.device_name if app.model_ready else "chosen once the model has loaded"
         self.query_one("#device", Static).update(f"device: {device}")
-        self.action_start()
+        last = app.last_foldin
+        if last is not None and not app.foldin_running():
+            self.done(last)
 
     def action_start(self) -> None:
         self.losses: list[float] = []

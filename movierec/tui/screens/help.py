@@ -24,12 +24,12 @@ SECTIONS = [
     ("On a film list", [
         ("1-5", "rate that many stars"),
         ("shift+1-5", "half a star less (0.5 ... 4.5)"),
-        ("n  /  x", "not interested  /  remove your rating"),
+        ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("Enter", "open the film: details, your rating, more like this"),
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
-        ("m", "model: hybrid, NCF, content"),
+        ("m", "model: hybrid, NCF, content (content until the model loads)"),
         ("g", "genre filter: your genres first, then every other"),
         ("Tab", "next list"),
     ]),
@@ -39,7 +39,8 @@ SECTIONS = [
         ("Esc", "results -> box -> back where you came from"),
     ]),
     ("My ratings", [
-        ("o  /  c", "sort  /  new profile (choose one in the box at the top)"),
+        ("s  /  c", "sort  /  new profile (choose one in the box at the top)"),
+        ("x", "remove a rating, or undo a \"not interested\" (listed as ✗ no)"),
     ]),
     ("Fine-tune", [
         ("f  /  Esc", "fine-tune again  /  cancel (your ratings are always saved)"),

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 from movierec.console import clean
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
 
-COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1), Col("yours", 5))
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
 
 
 class FilmRater(Static, can_focus=True):

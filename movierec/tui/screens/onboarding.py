@@ -9,7 +9,7 @@ from textual.widgets import Static
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1), Col("yours", 5))
+COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
 
 
 class OnboardingScreen(MainScreen):

@@ -19,6 +19,10 @@ from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
+MODEL_LOADING = "model still loading: picks are content-based until it is ready"
+#: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
+PICKS_LINES = 13
+
 
 def list_title(block: dict) -> str:
     """The heading of one list of ``Engine.browse`` (its kind and what it is about)."""
@@ -34,7 +38,7 @@ def list_title(block: dict) -> str:
     return str(about or kind)
 
 # Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
-COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 14, grow=1, hide=1, most=30), Col("why", 30, grow=3))
+COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 20, grow=1, hide=1, most=30, lines=2), Col("why", 30, grow=3))
 
 
 class PicksScreen(MainScreen):
@@ -54,6 +58,7 @@ class PicksScreen(MainScreen):
     has_lists = False  # set once lists are on screen: later recomputations replace them in one go
 
     def refresh_data(self) -> None:
+        self.status_line()  # the model or mode may have changed while this screen was out of view
         self.compute()
 
     def status_line(self, mix: dict | None = None) -> None:
@@ -88,7 +93,7 @@ class PicksScreen(MainScreen):
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
-            table = FilmTable(id=f"list-{n}", classes="picks")
+            table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
             table.specs = list(COLUMNS)
             table.film_rows = [(str(pick.index), [safe(str(rank)), safe(pick.title), safe(", ".join(pick.genres)),
                                                   safe(pick.reason, "italic")])
@@ -109,7 +114,12 @@ class PicksScreen(MainScreen):
             target = next((t for t in tables if t.id == focused), tables[0])
             row = min(cursor if target.id == focused else 0, target.row_count - 1)
             target.move_cursor(row=row, animate=False)
-            target.focus()
+            # Not Textual's scroll-on-focus: it centres a list taller than it can show at once, with an
+            # animation that ends after any scroll asked for here, and the first list's title went out
+            # of view. The list's title goes to the top instead (the first: the view's top).
+            target.focus(scroll_visible=False)
+            title = container.children[max(container.children.index(target) - 1, 0)]
+            self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
 
     def action_diversity(self, delta: float) -> None:
         app = self.app
@@ -119,6 +129,9 @@ class PicksScreen(MainScreen):
 
     def action_cycle_mode(self) -> None:
         app = self.app
+        if not app.model_ready:  # the picks are content-based until then, whatever the mode says
+            app.notify(MODEL_LOADING, timeout=4, markup=False)
+            return
         modes = app.engine.modes()  # the registry's: hybrid, then one per model that serves new users
         app.mode = modes[(modes.index(app.mode) + 1) % len(modes)] if app.mode in modes else modes[0]
         self.status_line()

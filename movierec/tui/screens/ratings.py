@@ -1,4 +1,7 @@
-"""My ratings: sortable, edit with the rating keys, remove with x; switch or create profiles."""
+"""My ratings: sortable, edit with the rating keys, remove with x; switch or create profiles.
+
+Films marked "not interested" are listed too (marked ✗ no): x (or n again) undoes the mark.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,23 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select
 
 from movierec.tui.screens.base import MainScreen
-from movierec.tui.widgets.tables import Col, FilmTable, plural, safe, stars_text
+from movierec.tui.widgets.tables import Col, FilmTable, plural, safe, yours_text
 
 SORTS = ("newest", "stars", "title")
-COLUMNS = (Col("yours", 5), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1))
+COLUMNS = (Col("yours", 5), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2))
+
+
+class RatingsTable(FilmTable):
+    """My ratings' list: x is shown in the Footer here, where it undoes a rating or a "not interested"."""
+
+    BINDINGS = [Binding("x,delete", "unrate", "remove", key_display="x")]
 
 
 class RatingsScreen(MainScreen):
-    BINDINGS = [Binding("o", "cycle_sort", "sort"), Binding("c", "new_profile", "new profile"),
-                Binding("p", "app.show_picks", "picks"), Binding("escape", "close_new_profile", show=False)]
+    # `s` sorts: `o` opens the well-known films here as everywhere (README, help). p works everywhere
+    # (the app's binding) and is left out of this Footer, where x takes its room at 80 columns.
+    BINDINGS = [Binding("s", "cycle_sort", "sort"), Binding("c", "new_profile", "new profile"),
+                Binding("escape", "close_new_profile", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,7 +42,7 @@ class RatingsScreen(MainScreen):
             yield Select([(n, n) for n in names], allow_blank=False, value=self.app.profile_name, id="profile")
             yield Input(placeholder="new profile name, Enter", id="new-profile", classes="hidden")
             yield Label("", id="count")
-        yield FilmTable(id="ratings")
+        yield RatingsTable(id="ratings")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -46,22 +57,23 @@ class RatingsScreen(MainScreen):
             select.set_options([(n, n) for n in names])
             select.value = app.profile_name
         profile = app.profile
-        rows = []
-        for rating in profile.ratings.values():
-            index = app.engine.index_of(rating.movie_id)
-            rows.append((rating, index))
-        key = {"newest": lambda r: -r[0].time, "stars": lambda r: (-r[0].stars, r[0].title),
-               "title": lambda r: r[0].title.lower()}[self.sort]
+        rows = []  # (rating, dismissed, index, film)
+        for entries, dismissed in ((profile.ratings, False), (profile.not_interested, True)):
+            for rating in entries.values():
+                index = app.engine.index_of(rating.movie_id)
+                if index is not None:  # a film of another dataset: kept in the profile, not shown here
+                    rows.append((rating, dismissed, index, app.engine.film(index)))
+        key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3]["title"].lower()),
+               "title": lambda r: r[3]["title"].lower()}[self.sort]
         rows.sort(key=key)
-        table_rows = []
-        for rating, index in rows:
-            if index is None:
-                continue  # a film of another dataset: kept in the profile, not shown here
-            film = app.engine.film(index)
-            table_rows.append((str(index), [stars_text(rating.stars), safe(film["title"]), str(film["year"] or ""),
-                                            safe(", ".join(film["genres"]))]))
+        table_rows = [(str(index), [yours_text(None if dismissed else rating.stars, dismissed), safe(film["title"]),
+                                    str(film["year"] or ""), safe(", ".join(film["genres"]))])
+                      for rating, dismissed, index, film in rows]
         self.query_one(FilmTable).set_rows(table_rows)
-        self.query_one("#count", Label).update(f"{plural(len(profile.ratings), 'rating')} · sorted by {self.sort}")
+        count = plural(len(profile.ratings), "rating")
+        if profile.not_interested:
+            count += f" · {len(profile.not_interested)} not interested (x undoes)"
+        self.query_one("#count", Label).update(f"{count} · sorted by {self.sort}")
 
     def _profile_names(self) -> list[str]:
         return sorted(set(self.app.store.names()) | {self.app.profile_name})

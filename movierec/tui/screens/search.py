@@ -18,7 +18,7 @@ from movierec.data.movielens import GENRES
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3), Col("mean", 4, hide=1),
+COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3, lines=2), Col("mean", 4, hide=1),
            Col("ratings", 7, hide=2), Col("yours", 5))
 
 

@@ -47,13 +47,42 @@ def yours_text(stars: float | None, dismissed: bool = False) -> Text:
 class Col:
     """A column: ``width`` is fixed (``grow`` 0) or the least it may shrink to (``grow`` > 0, its share
     of the spare width, up to ``most``); ``hide`` ranks the columns that may disappear when the width is
-    short (1 first)."""
+    short (1 first); ``lines`` (0: no limit) is the most lines a cell may wrap to, the last one ending
+    in "…" when the text is longer (genres: a film's title and reason are never shortened)."""
 
     label: str
     width: int
     grow: int = 0
     hide: int = 0
     most: int = 1_000
+    lines: int = 0
+
+
+def shorten(text: Text, width: int, lines: int) -> Text:
+    """``text`` wrapped at its spaces to ``width``; past ``lines`` lines, the last one ends in "…".
+
+    A list ("Adventure, Animation, Children, ...") that does not fit says so rather than stopping
+    at a comma as if it were whole; the lines are joined by newlines, so the table shows them as here.
+    """
+    words = text.plain.split()
+    rows: list[str] = []
+    for word in words:
+        if rows and len(rows[-1]) + 1 + len(word) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    if lines <= 0 or sum(-(-len(row) // width) for row in rows) <= lines:  # a word wider than a line folds
+        return text
+    kept, last = rows[: lines - 1], ""
+    for n, row in enumerate(kept):
+        if len(row) > width:  # a word wider than the column (none of the genres at the least widths)
+            return Text("\n".join([*kept[:n], row[: width - 1] + "…"]), style=text.style)
+    for word in " ".join(rows[lines - 1:]).split():
+        if len(last) + bool(last) + len(word) + 2 > width:  # room for " …"
+            break
+        last = f"{last} {word}" if last else word
+    kept.append(f"{last} …" if last else "…")
+    return Text("\n".join(kept), style=text.style)
 
 
 def fit_columns(columns: list[Col], content: list[int], available: int, padding: int = 1,
@@ -138,11 +167,13 @@ class FilmTable(DataTable):
         def control(self) -> "FilmTable":
             return self.table
 
-    def __init__(self, advance: bool = False, **kwargs) -> None:
+    def __init__(self, advance: bool = False, most_lines: int | None = None, **kwargs) -> None:
         """``advance``: the cursor moves to the next film as soon as one is rated or dismissed (in the
-        key's own handler, so that keys typed quickly each go to the next film)."""
+        key's own handler, so that keys typed quickly each go to the next film). ``most_lines``: the
+        table is at most this tall, header included, and shows whole rows only (the rest scroll)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.advance = advance
+        self.most_lines = most_lines
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
         self._laid_out_for = -1
@@ -180,12 +211,24 @@ class FilmTable(DataTable):
         for i in shown:
             self.add_column(self.specs[i].label, width=widths[i], key=self.specs[i].label)
         console = self.app.console
+        limits = {i: self.specs[i].lines for i in shown if self.specs[i].lines}
+        heights = []
         for key, cells in self.film_rows:
+            cells = [shorten(cell, widths[i], limits[i]) if i in limits and cell.cell_len > widths[i] else cell
+                     for i, cell in enumerate(cells)]
             # Rows are as tall as their longest text wrapped to its column (measured here only for the
             # cells that overflow: DataTable's own auto height renders every cell of every row).
             height = max([1, *(len(cells[i].wrap(console, widths[i])) for i in shown
-                                if cells[i].cell_len > widths[i])])
+                                if cells[i].cell_len > widths[i] or "\n" in cells[i].plain)])
             self.add_row(*(cells[i] for i in shown), key=key, height=height)
+            heights.append(height)
+        if self.most_lines:  # whole rows only: a row cut by the table's bottom edge reads as cut text
+            inside = self.header_height if self.show_header else 0
+            for height in heights:
+                if inside + height > self.most_lines and inside > self.header_height:
+                    break
+                inside += height
+            self.styles.max_height = inside
         if self.row_count:
             self.move_cursor(row=min(max(cursor, 0), self.row_count - 1), animate=False)
 
