@@ -146,7 +146,11 @@ class Recent:
                            "note": "no validation users"}
             return taus[0], blends[0]
         users = split.valid_users.astype(np.int64)
-        neg = sample_negatives(users, split.n_items, split.rated_keys(), 99, seed=self.seed + 1)
+        # Negatives: films unrated in training and validation. The test items are not looked at, not
+        # even to keep them out of the negatives (a film rated later is still unrated then).
+        known = np.sort(np.concatenate([split.train_users.astype(np.int64) * split.n_items + split.train_items,
+                                        users * split.n_items + split.valid_items]))
+        neg = sample_negatives(users, split.n_items, known, 99, seed=self.seed + 1)
         candidates = np.concatenate([split.valid_items[:, None].astype(np.int64), neg], axis=1)
         valid = candidates >= 0
         valid[:, 0] = False
