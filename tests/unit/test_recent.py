@@ -12,7 +12,7 @@ from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.models.content import ContentBased
 from movierec.models.ease import EASE
-from movierec.models.recent import Recent, _weighted_rows, recency_ranks, recency_weights
+from movierec.models.recent import BLEND_GRID, TAU_GRID, Recent, _weighted_rows, recency_ranks, recency_weights
 from tests import factories
 
 BLOCK = 20  # films per taste cluster: A = 0..19 (Comedy), B = 20..39 (Horror)
@@ -127,7 +127,7 @@ def test_the_decay_is_chosen_on_validation_only(drifting):
     b = Recent(EASE(l2=10.0))
     b.fit(shuffled, ds.catalog)
     assert a.chosen == b.chosen
-    assert len(a.chosen["grid"]) == 1 + 4 * 5
+    assert len(a.chosen["grid"]) == 1 + (len(BLEND_GRID) - 1) * len(TAU_GRID)
 
 
 @pytest.mark.parametrize("make", [lambda: EASE(l2=10.0), ContentBased], ids=["ease", "content"])
