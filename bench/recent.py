@@ -121,7 +121,8 @@ def main() -> None:
             print(f"seed {seed} {name:15s} HR@10 {r.hr:.4f} NDCG@10 {r.ndcg:.4f} ILD {r.ild:.3f} "
                   f"cov {r.coverage:.3f} fit {fit_s:.1f}s eval {r.eval_seconds:.1f}s  {note}", flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nmachine: {platform.node()}, {os.cpu_count()} cpus, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '-')}, "
+    threads = os.environ.get("OMP_NUM_THREADS", "-")
+    print(f"\nmachine: {platform.node()}, {os.cpu_count()} cpus, OMP_NUM_THREADS={threads}, "
           f"load average {load:.2f}; dataset {ds.name}; 99 sampled negatives; seeds {seeds}; "
           f"total {time.perf_counter() - start:.0f} s")
     print("| model | HR@10 mean ± sd | per seed | NDCG@10 | ILD@10 | coverage | fit s |")

@@ -187,7 +187,8 @@ def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
     weighted = score_items(model, fold_in(model, positives, np.array([9]), 30, config, positive_weights=w).vectors)
     gap = lambda s: s[[4, 5, 6]].mean() - s[[1, 2, 3]].mean()  # noqa: E731
     assert gap(weighted) > gap(plain) + 0.5, (gap(weighted), gap(plain))
-    same = score_items(model, fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.full(6, 3.0)).vectors)
+    equal = fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.full(6, 3.0))
+    same = score_items(model, equal.vectors)
     assert np.allclose(same, plain, atol=1e-5)  # rescaled to mean 1: equal weights change nothing
     with pytest.raises(ValueError):
         fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.ones(5))
