@@ -39,7 +39,8 @@ DRAWS = 3
 #: weight). Chosen with ``bench/recent.py --profiles 20``: each ml-latest-small user's latest 20 training
 #: ratings as a profile, scored by EASE and content against the validation item: EASE HR@10 0.743 plain,
 #: 0.762-0.764 at blend 0.5 and tau 5-10 (0.766 at blend 0.75, tau 10, a lone peak); content NDCG@10
-#: 0.145 plain, 0.158 here (HR flat within noise). Seed 0 only, and a proxy: fold-in needs a trained NeuMF.
+#: 0.145 plain, 0.158 here (HR flat within noise); seed 1 agrees (EASE 0.734 -> 0.748, content NDCG 0.141 ->
+#: 0.152). A proxy: fold-in itself needs a trained NeuMF.
 PROFILE_TAU = 5.0
 PROFILE_BLEND = 0.5
 
