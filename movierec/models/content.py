@@ -104,24 +104,39 @@ class ContentBased(DenseScorer):
             raw[:, cols] = _normalise_rows(raw[:, cols]) * np.sqrt(weight)
         return raw
 
-    def score_all(self, users: np.ndarray) -> np.ndarray:
+    def _history_weights(self, users: np.ndarray) -> np.ndarray:
+        """Each user's (stars - 2.5) row; a user whose ratings are all 2.5 still has a direction: plain
+        membership then."""
         assert self.history is not None
         weights = self.history.dense(np.asarray(users), self.n_items, values="ratings")
         weights = np.where(weights > 0, weights - NEUTRAL_STARS, 0.0).astype(np.float32)
-        # A user whose ratings are all 2.5 still has a direction: use plain membership then.
         empty = ~weights.any(axis=1)
         if empty.any():
             weights[empty] = self.history.dense(np.asarray(users)[empty], self.n_items)
-        return self._profiles(weights) @ self.vectors.T + 0.02 * self.popularity
+        return weights
 
-    def profile_scores(self, items: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """Scores of every item for an ad-hoc profile (a new user's ratings)."""
-        weights = np.zeros((1, self.n_items), dtype=np.float32)
+    def score_all(self, users: np.ndarray) -> np.ndarray:
+        return self._profiles(self._history_weights(users)) @ self.vectors.T + 0.02 * self.popularity
+
+    def score_weighted(self, users: np.ndarray, weights: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        """Scores from a weighted history: each rated film's (stars - 2.5) is multiplied by ``weights``
+        (U, n_items), e.g. by recency. ``items`` (U, C): those candidates only."""
+        full = self._profiles(self._history_weights(users) * weights) @ self.vectors.T + 0.02 * self.popularity
+        if items is None:
+            return full
+        return np.take_along_axis(full, np.maximum(items, 0), axis=1)
+
+    def profile_scores(self, items: np.ndarray, stars: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Scores of every item for an ad-hoc profile (a new user's ratings); ``weights``: one multiplier
+        per rating (e.g. ``recent.recency_weights`` of the ratings' times), none = all 1."""
+        row = np.zeros((1, self.n_items), dtype=np.float32)
         w = np.asarray(stars, dtype=np.float32) - NEUTRAL_STARS
         if not w.any():
             w = np.ones_like(w)
-        np.add.at(weights[0], np.asarray(items), w)
-        return (self._profiles(weights) @ self.vectors.T)[0] + 0.02 * self.popularity
+        if weights is not None:
+            w = w * np.asarray(weights, dtype=np.float32)
+        np.add.at(row[0], np.asarray(items), w)
+        return (self._profiles(row) @ self.vectors.T)[0] + 0.02 * self.popularity
 
     def similar(self, item: int, n: int = 20) -> list[tuple[int, float]]:
         """More like this: weighted block cosines to ``item``, popular films first among near-equals."""

@@ -205,9 +205,43 @@ class EASE(DenseScorer):
             gram.addmm_(sparse_t, dense)
         return gram
 
+    def fixed(self) -> "EASE":
+        """A fresh, unfitted EASE with this one's L2 (the chosen one, once chosen): fits exactly as chosen."""
+        l2 = self.l2 if self.l2 is not None else (self.chosen or {}).get("l2", L2_GRID[0])
+        return EASE(l2=l2, max_memory_gb=self.max_memory_gb)
+
     def score_all(self, users: np.ndarray) -> np.ndarray:
-        assert self.history is not None and self.weights is not None
-        x = self.history.dense(np.asarray(users), self.n_items)[:, self.active]
-        out = np.full((len(users), self.n_items), -1e9, dtype=np.float32)
-        out[:, self.active] = (torch.from_numpy(x) @ self.weights).numpy()
+        assert self.history is not None
+        return self.score_weighted(users, self.history.dense(np.asarray(users), self.n_items))
+
+    def score_weighted(self, users: np.ndarray, weights: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        """Scores from a weighted history: ``weights`` (U, n_items) replaces each user's 0/1 row (only
+        the user's training items should be non-zero), scores = weights @ B. ``items`` (U, C): score
+        only those candidates (-1 padding allowed), from the history's non-zeros alone (E x C work,
+        not U x I^2); else every item (U, n_items)."""
+        assert self.weights is not None
+        if items is None:
+            out = np.full((len(users), self.n_items), -1e9, dtype=np.float32)
+            x = np.ascontiguousarray(weights[:, self.active], dtype=np.float32)
+            out[:, self.active] = (torch.from_numpy(x) @ self.weights).numpy()
+            return out
+        items = np.asarray(items)
+        column = np.full(self.n_items + 1, -1, dtype=np.int64)  # the last slot: padding (-1) maps there
+        column[self.active] = np.arange(self.active.size)
+        cand = column[items]  # (U, C) column in B, -1 for items outside the model
+        ok = cand >= 0
+        out = np.zeros(items.shape, dtype=np.float32)
+        rows, hist = np.nonzero(weights)
+        hist_col = column[hist]
+        keep = hist_col >= 0
+        rows, hist_col, w = rows[keep], hist_col[keep], weights[rows[keep], hist[keep]].astype(np.float32)
+        step = max(1, (1 << 22) // max(items.shape[1], 1))  # entries x candidates per block
+        result = torch.zeros(items.shape, dtype=torch.float32)
+        cand_t = torch.from_numpy(np.maximum(cand, 0))
+        for start in range(0, rows.size, step):
+            r = torch.from_numpy(rows[start:start + step])
+            vals = self.weights[torch.from_numpy(hist_col[start:start + step])[:, None], cand_t[r]]
+            result.index_add_(0, r, vals * torch.from_numpy(w[start:start + step])[:, None])
+        out[:] = result.numpy()
+        out[~ok] = -1e9
         return out

@@ -51,7 +51,8 @@ def mean_user(model: nn.Module) -> list[torch.Tensor]:
 
 def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_items: int,
             config: FoldInConfig | None = None, exclude: np.ndarray | None = None,
-            callback=None, should_stop=None, popularity: np.ndarray | None = None) -> FoldInResult:
+            callback=None, should_stop=None, popularity: np.ndarray | None = None,
+            positive_weights: np.ndarray | None = None) -> FoldInResult:
     """Fit one user's vectors for ``model`` from item indices the user liked and disliked.
 
     ``exclude``: items never drawn as sampled negatives (everything the user rated).
@@ -59,6 +60,9 @@ def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_it
     count^popularity_power (as word2vec does), so the vector learns what sets the
     user apart from popular taste rather than popularity itself.
     ``callback(step, loss)`` is called every 10 steps (the loss there costs one sync).
+    ``positive_weights``: one multiplier per positive (e.g. ``recent.recency_weights`` of the profile's
+    rating times, so recent ratings count more), rescaled to mean 1 so the positives' total weight
+    and its balance against the negatives stay as without them; None: all equal.
     """
     config = config or FoldInConfig()
     start = time.perf_counter()
@@ -79,6 +83,11 @@ def fold_in(model: nn.Module, positives: np.ndarray, negatives: np.ndarray, n_it
     weights = torch.cat([torch.ones(pos.numel(), device=device),
                          torch.full((neg.numel(),), config.explicit_weight, device=device),
                          torch.ones(n_sampled, device=device)])
+    if positive_weights is not None and pos.numel():
+        pw = np.asarray(positive_weights, dtype=np.float64).reshape(-1)
+        if pw.shape != (pos.numel(),) or not np.isfinite(pw).all() or (pw < 0).any() or pw.sum() <= 0:
+            raise ValueError("positive_weights needs one finite, non-negative weight per positive, not all 0")
+        weights[: pos.numel()] = torch.as_tensor(pw * (pw.size / pw.sum()), dtype=torch.float32, device=device)
     if pos.numel():
         # Balance: the positives weigh as much as all the negatives together.
         weights[: pos.numel()] *= max(1.0, (weights[pos.numel():].sum() / pos.numel()).item() * 0.5)

@@ -1,0 +1,194 @@
+"""Recency-weighted variants (models/recent.py) and recency weights in fold-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from movierec.data import registry
+from movierec.data.splits import leave_one_out
+from movierec.models.content import ContentBased
+from movierec.models.ease import EASE
+from movierec.models.recent import BLEND_GRID, TAU_GRID, Recent, _weighted_rows, recency_ranks, recency_weights
+from tests import factories
+
+BLOCK = 20  # films per taste cluster: A = 0..19 (Comedy), B = 20..39 (Horror)
+
+
+def drift(tmp_path: Path, n_users: int = 60, seed: int = 0) -> Path:
+    """A planted recency rule: a third of the users only ever rate cluster A, a third only B, and a
+    third (users 2, 5, 8, ...) rated 6 A films long ago, then 6 B films, their latest (the
+    validation and test items are B, so 6 A and 4 B films stay in training)."""
+    rng = np.random.default_rng(seed)
+    data = factories.Synthetic([], [], [])
+    for m in range(2 * BLOCK):
+        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m < BLOCK else ["Horror"]))
+    for u in range(n_users):
+        kind = u % 3
+        if kind == 0:
+            items = rng.choice(BLOCK, 10, replace=False)
+        elif kind == 1:
+            items = BLOCK + rng.choice(BLOCK, 10, replace=False)
+        else:
+            items = np.concatenate([rng.choice(BLOCK, 6, replace=False), BLOCK + rng.choice(BLOCK, 6, replace=False)])
+        for t, m in enumerate(items):
+            data.ratings.append((u + 1, int(m) + 1, 4.5, 1_000_000 + 100 * t))
+    return factories.write_latest(tmp_path / "drift", data)
+
+
+@pytest.fixture
+def drifting(tmp_path):
+    ds = registry.load_dataset(str(drift(tmp_path)))
+    return ds, leave_one_out(ds, seed=0)
+
+
+def _drifters(ds) -> np.ndarray:
+    return ds.user_ids.index(np.array([u + 1 for u in range(60) if u % 3 == 2]))
+
+
+def _share_of_b(model, ds, users: np.ndarray, k: int = 5) -> float:
+    """Share of cluster-B films in each user's top ``k`` of the films they have not rated."""
+    scores = model.score_all(users).astype(np.float64)
+    rated = np.zeros_like(scores, dtype=bool)
+    for row, u in enumerate(users):
+        rated[row, ds.items[ds.users == u]] = True
+    scores[rated] = -np.inf
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    b_items = ds.item_ids.index(np.arange(BLOCK, 2 * BLOCK) + 1)
+    return float(np.isin(top, b_items).mean())
+
+
+@pytest.mark.parametrize("make", [lambda: EASE(l2=10.0), ContentBased], ids=["ease", "content"])
+def test_the_recent_variant_follows_a_users_latest_taste(drifting, make):
+    """Drifters' latest films are B after many A: the variant puts more B films on top than the plain model."""
+    ds, split = drifting
+    plain = make()
+    plain.fit(split.with_validation(), ds.catalog)
+    recent = Recent(make())
+    recent.fit(split, ds.catalog)
+    assert recent.chosen is not None and recent.chosen["blend"] > 0  # validation saw the drift
+    users = _drifters(ds)
+    assert _share_of_b(recent, ds, users) > _share_of_b(plain, ds, users) + 0.2
+    assert recent.name == f"{plain.name}-recent" and recent.chooses_on_validation
+
+
+def test_ease_recent_chooses_l2_then_recency(drifting):
+    ds, split = drifting
+    model = Recent(EASE(l2=None))
+    model.fit(split, ds.catalog)
+    assert model.chosen["base"]["l2"] == model.base.chosen["l2"]  # the base's own choice, kept
+    assert model.base.history.indptr[-1] == split.train_items.size + split.valid_items.size  # final: train + validation
+    assert "tau" in model.describe_choice() and "L2" in model.describe_choice()
+
+
+def test_weights_are_exp_minus_k_over_tau_by_time_with_seeded_ties():
+    users = np.array([7, 7, 7, 7, 3, 3])
+    times = np.array([5, 9, 9, 1, 2, 2])
+    k = recency_ranks(users, times, seed=0)
+    assert sorted(k[:2].tolist()) == [0, 2] or sorted(k[1:3].tolist()) == [0, 1]
+    assert sorted(k[1:3].tolist()) == [0, 1] and k[0] == 2 and k[3] == 3  # the tie shares 0 and 1
+    assert sorted(k[4:].tolist()) == [0, 1]
+    assert np.array_equal(recency_ranks(users, times, seed=0), k)  # same seed, same order
+    orders = {tuple(recency_ranks(users, times, seed=s)[1:3]) for s in range(20)}
+    assert orders == {(0, 1), (1, 0)}  # ties broken at random, both ways over seeds
+    w = recency_weights(users, times, tau=2.0, blend=1.0, seed=0)
+    decay = np.exp(-k / 2.0)
+    assert np.allclose(w[:4], 4 * decay[:4] / decay[:4].sum())
+    assert np.allclose(w[4:], 2 * decay[4:] / decay[4:].sum())
+    mixed = recency_weights(users, times, tau=2.0, blend=0.25, seed=0)
+    assert np.allclose(mixed, 0.75 + 0.25 * w, atol=1e-6)
+    assert np.allclose(recency_weights(users, times, tau=2.0, blend=0.0), 1.0)
+
+
+def test_the_fitted_rows_follow_the_splits_timestamps(drifting):
+    ds, split = drifting
+    rows = _weighted_rows(split, tau=3.0, blend=1.0, seed=0)
+    u = int(_drifters(ds)[0])
+    mine = split.train_users == u
+    latest = split.train_items[mine][np.argmax(split.train_timestamps[mine])]
+    oldest = split.train_items[mine][np.argmin(split.train_timestamps[mine])]
+    items, w = rows.row(u)
+    weight = dict(zip(items.tolist(), w.tolist()))
+    n = int(mine.sum())
+    assert weight[latest] == pytest.approx(n / np.exp(-np.arange(n) / 3.0).sum(), rel=1e-5)
+    assert weight[oldest] == pytest.approx(weight[latest] * np.exp(-(n - 1) / 3.0), rel=1e-4)
+
+
+def test_the_decay_is_chosen_on_validation_only(drifting):
+    """Other test items (permuted among users) change nothing that is chosen."""
+    ds, split = drifting
+    a = Recent(EASE(l2=10.0))
+    a.fit(split, ds.catalog)
+    shuffled = leave_one_out(ds, seed=0)
+    shuffled.test_items = np.random.default_rng(5).permutation(shuffled.test_items)
+    b = Recent(EASE(l2=10.0))
+    b.fit(shuffled, ds.catalog)
+    assert a.chosen == b.chosen
+    assert len(a.chosen["grid"]) == 1 + (len(BLEND_GRID) - 1) * len(TAU_GRID)
+
+
+@pytest.mark.parametrize("make", [lambda: EASE(l2=10.0), ContentBased], ids=["ease", "content"])
+def test_scores_are_finite_shaped_and_repeatable(drifting, make):
+    ds, split = drifting
+    runs = []
+    for _ in range(2):
+        model = Recent(make())
+        model.fit(split, ds.catalog)
+        users = split.test_users[:7]
+        full = model.score_all(users)
+        cand = np.stack([split.test_items[:7], np.full(7, -1), np.zeros(7, np.int64)], axis=1)
+        some = model.score(users, cand)
+        assert full.shape == (7, ds.n_items) and np.isfinite(full).all()
+        assert some.shape == (7, 3)
+        ok = cand >= 0
+        assert np.allclose(some[ok], np.take_along_axis(full, np.maximum(cand, 0), axis=1)[ok], rtol=1e-4, atol=1e-5)
+        runs.append(full)
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_given_tau_and_blend_fit_the_split_as_handed(drifting):
+    ds, split = drifting
+    model = Recent(ContentBased(), tau=5.0, blend=0.5)
+    assert not model.chooses_on_validation
+    model.fit(split, ds.catalog)
+    assert model.chosen is None and model.fitted == (5.0, 0.5)
+    assert model.rows.indptr[-1] == split.train_items.size
+    plain = Recent(ContentBased(), tau=5.0, blend=0.0)
+    plain.fit(split, ds.catalog)
+    reference = ContentBased()
+    reference.fit(split, ds.catalog)
+    users = split.test_users[:5]
+    assert np.allclose(plain.score_all(users), reference.score_all(users), atol=1e-6)
+
+
+def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
+    """Old positives 1-3 point one way in item space, recent ones 4-6 another: weighted by recency, the
+    folded-in user scores the recent ones higher relative to the old ones than unweighted."""
+    from movierec.models.foldin import FoldInConfig, fold_in, score_items
+    from movierec.models.ncf import GMF
+
+    torch.manual_seed(0)
+    model = GMF(10, 30, 4)
+    with torch.no_grad():
+        model.item.weight.normal_(0.0, 0.3)
+        model.item.weight[1:4, 0] += 1.0
+        model.item.weight[4:7, 1] += 1.0
+        model.out.weight.fill_(1.0)
+        model.out.bias.zero_()
+    positives = np.array([1, 2, 3, 4, 5, 6])
+    times = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])  # 4, 5, 6 are the latest
+    config = FoldInConfig(steps=60, seed=3)
+    plain = score_items(model, fold_in(model, positives, np.array([9]), 30, config).vectors)
+    w = recency_weights(np.zeros(6), times, tau=1.0, blend=1.0)
+    assert w[5] > w[2] > w[0]
+    weighted = score_items(model, fold_in(model, positives, np.array([9]), 30, config, positive_weights=w).vectors)
+    gap = lambda s: s[[4, 5, 6]].mean() - s[[1, 2, 3]].mean()  # noqa: E731
+    assert gap(weighted) > gap(plain) + 0.5, (gap(weighted), gap(plain))
+    equal = fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.full(6, 3.0))
+    same = score_items(model, equal.vectors)
+    assert np.allclose(same, plain, atol=1e-5)  # rescaled to mean 1: equal weights change nothing
+    with pytest.raises(ValueError):
+        fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.ones(5))
