@@ -19,7 +19,7 @@ from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
 from movierec.models import registry
-from movierec.models.base import Callback, FoldsIn, Planned, Recommender
+from movierec.models.base import Callback, FoldsIn, Planned, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
 from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
@@ -333,10 +333,9 @@ class Engine:
         rec.fit(self.split if rec.chooses_on_validation else self.split.with_validation(), self.dataset.catalog,
                 callback)
         seconds = time.perf_counter() - start
-        chosen = getattr(rec, "chosen", None)  # what the model chose on validation, for a note
-        if chosen and chosen.get("grid"):
-            figures = ", ".join(f"{r['l2']:g}: {r['val_hr']:.3f}" for r in chosen["grid"])
-            self._note(f"{spec.name}: L2 {chosen['l2']:g} chosen on validation (HR@10 {figures}); --l2 sets it")
+        choice = rec.describe_choice() if isinstance(rec, ReportsChoice) else None  # what it chose on validation
+        if choice:
+            self._note(choice)
         note = "fitted on train + validation; refitted on demand, not checkpointed"
         return rec, TrainInfo(spec.name, None, 0, 0, float("nan"), seconds, False,
                               self.device_name if self._device is not None else "cpu", note)
@@ -417,23 +416,48 @@ class Engine:
         spec = registry.for_mode(mode)
         return spec.name in self._models or checkpoints.path_for(self.dataset.fingerprint, spec.name).exists()
 
+    def recency(self, profile: Profile, items: np.ndarray) -> np.ndarray:
+        """One weight per rated film (``items`` as ``profile_items`` gives them): the latest ratings weigh
+        more (``recent.recency_weights``, tau PROFILE_TAU ratings; `--rate` flags count in the order given)."""
+        from movierec.models.recent import PROFILE_BLEND, PROFILE_TAU, recency_weights
+
+        if items.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        ids = self.dataset.item_ids.ids(items)
+        times = np.array([profile.ratings[int(m)].time for m in ids], dtype=np.float64)
+        return recency_weights(np.zeros(items.size, dtype=np.int64), times, PROFILE_TAU, PROFILE_BLEND)
+
     def fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
-                callback=None, should_stop=None) -> tuple[np.ndarray, float, list[float]]:
-        """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per profile)."""
-        key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()), seed)
+                callback=None, should_stop=None, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, list[float]]:
+        """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per
+        profile). ``weights``: one per rated film (``recency``): liked films rated lately pull harder."""
+        w = np.ones(items.size, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+        key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()),
+               tuple(np.round(w, 3).tolist()), seed)
         cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
         rec = self.foldin_model()
         assert isinstance(rec, FoldsIn)
-        positives = items[stars >= LIKED]
+        liked = stars >= LIKED
         negatives = np.concatenate([items[stars <= DISLIKED], skip])
-        scores, seconds, losses = rec.fold_in(positives, negatives, exclude=items, seed=seed,
+        scores, seconds, losses = rec.fold_in(items[liked], negatives, exclude=items, seed=seed,
                                               popularity=self.dataset.catalog.n_ratings, callback=callback,
-                                              should_stop=should_stop)
+                                              should_stop=should_stop, weights=w[liked])
         if should_stop is None or not should_stop():  # an interrupted fit is never reused
             self._fold_cache = (key, scores, losses)
         return scores, seconds, losses
+
+    def fine_tune(self, profile: Profile, callback=None, should_stop=None, seed: int = 0) -> float | None:
+        """Fold a profile in now (what its picks will use), ignoring the cache; None when it has nothing to fit."""
+        items, stars, skip, _ = self.profile_items(profile)
+        if items.size == 0 and skip.size == 0:
+            return None
+        self.forget_foldin()
+        _, seconds, _ = self.fold_in(items, stars, skip, seed, callback, should_stop, self.recency(profile, items))
+        if should_stop is not None and should_stop():
+            self.forget_foldin()
+        return seconds
 
     def forget_foldin(self) -> None:
         """Drop the cached fold-in so the next one fits again (a fine-tune the user asked for)."""
@@ -463,14 +487,15 @@ class Engine:
         if exclude:
             allowed[np.fromiter(exclude, dtype=np.int64)] = False
         spent = [0.0]
+        weights = self.recency(profile, items)
 
         def collaborative() -> np.ndarray:
-            scores, spent[0], _ = self.fold_in(items, stars, skip, seed, callback, should_stop)
+            scores, spent[0], _ = self.fold_in(items, stars, skip, seed, callback, should_stop, weights)
             return scores
 
         anchor_vector = self.content.vectors[anchor] if anchor is not None else None
         scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, collaborative,
-                                            anchor_vector)
+                                            anchor_vector, weights)
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:

@@ -157,7 +157,8 @@ def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.
 
 def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndarray, skip: np.ndarray,
                     allowed: np.ndarray, mode: str, collaborative: Callable[[], np.ndarray],
-                    anchor_vector: np.ndarray | None = None) -> tuple[np.ndarray, dict, str]:
+                    anchor_vector: np.ndarray | None = None,
+                    weights: np.ndarray | None = None) -> tuple[np.ndarray, dict, str]:
     """A new user's scores of every item: (scores, mix, note).
 
     ``mode``: "hybrid" blends content with collaborative scores by how many films the user liked
@@ -166,15 +167,17 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
     MovieRecError: e.g. no neural model can be trained on this dataset) the hybrid falls back to
     content and the note says why, while "ncf" passes the error on. With no ratings: popular films.
     With only dislikes: away from them, among films people like. ``anchor_vector``: a film's content
-    vector the list should stay close to ("Because you rated X").
+    vector the list should stay close to ("Because you rated X"). ``weights``: one per rated film
+    (recency: the latest ratings count more in the content profile too).
     """
     positives = int((stars >= LIKED).sum())
     note = ""
     if items.size == 0 and skip.size == 0:
         scores, mix = popular_scores(catalog), {"popular": 1.0}
     else:
-        content_scores = content.profile_scores(np.concatenate([items, skip]),
-                                                np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]))
+        content_scores = content.profile_scores(
+            np.concatenate([items, skip]), np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]),
+            None if weights is None else np.concatenate([weights, np.ones(skip.size, np.float32)]))
         collab = None
         if mode != "content" and (positives or items.size):
             try:

@@ -97,8 +97,11 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
                                    lr=lr, factors=factors, mlp_embedding=embedding, layers=_layers(layers),
                                    diversity=diversity, seed=seed, amp=amp or None, l2=l2)
     info = result.to_json()
-    if getattr(rec, "chosen", None):
-        info["l2"] = rec.chosen["l2"]
+    chosen = getattr(rec, "chosen", None) or {}  # what the model chose on validation (EASE's L2, a decay)
+    if "l2" in chosen:
+        info["l2"] = chosen["l2"]
+    if chosen:
+        info["chosen"] = {k: v for k, v in chosen.items() if isinstance(v, (int, float, str)) and v == v}
     if group is not None:
         info["ranks"] = group.world
         if not group.is_main:

@@ -165,7 +165,7 @@ def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
     from movierec.store.profiles import Profile, Rating, check_stars
 
     profile = Profile("(throwaway)")
-    for pair in pairs:
+    for order, pair in enumerate(pairs):
         title, sep, stars = pair.rpartition("=")
         if not sep or not title.strip():
             raise MovieRecError(f"--rate {pair!r} is not TITLE=STARS, e.g. --rate \"Alien=5\"")
@@ -174,7 +174,9 @@ def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
         except ValueError:
             raise MovieRecError(f"--rate {pair!r}: {stars!r} is not a number of stars (0.5-5)") from None
         _, movie_id, matched, _ = _match(engine, title.strip())
-        profile.ratings[movie_id] = Rating(movie_id, value, 0.0, matched)
+        # Rated in the order given: the last --rate is the latest (recency weights, sequence picks).
+        profile.ratings.pop(movie_id, None)
+        profile.ratings[movie_id] = Rating(movie_id, value, float(order), matched)
     return profile
 
 
@@ -191,7 +193,7 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 @cli.command("recommend")
 @profile_option
 @click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
-              help="Rate without saving (repeatable); builds a throwaway profile.")
+              help="Rate without saving (repeatable, oldest first: the last is your latest); builds a throwaway profile.")
 @click.option("--diversity", type=click.FloatRange(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
 @click.option("--n", "limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")

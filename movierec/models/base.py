@@ -128,6 +128,13 @@ class Checkpointed(Protocol):
 
 
 @runtime_checkable
+class ReportsChoice(Protocol):
+    """Chose settings on validation while fitting (EASE's L2, a recency decay) and says what, in one line."""
+
+    def describe_choice(self) -> str | None: ...
+
+
+@runtime_checkable
 class Planned(Protocol):
     """Says before fitting what it will cost and whether it can run here (EASE's dense inverse)."""
 

@@ -96,6 +96,14 @@ class EASE(DenseScorer):
         self.weights: torch.Tensor | None = None
         self.history: UserItems | None = None
 
+    def describe_choice(self) -> str | None:
+        """The L2 chosen on validation, with the grid's figures (None when it was given)."""
+        chosen = self.chosen
+        if not chosen or not chosen.get("grid"):
+            return None
+        figures = ", ".join(f"{r['l2']:g}: {r['val_hr']:.3f}" for r in chosen["grid"])
+        return f"{self.name}: L2 {chosen['l2']:g} chosen on validation (HR@10 {figures}); --l2 sets it"
+
     @classmethod
     def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
         """For `tune`: (trial, {"l2": ...}) -> (validation HR@10, 0), sharing one Gram matrix."""

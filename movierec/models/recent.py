@@ -21,10 +21,13 @@ copy fitted on training with those settings (``base.fixed()``). Test items are n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
+from movierec.errors import MovieRecError
 from movierec.models.base import Callback, Recommender, UserItems
 
 #: Decays tried on validation, in ratings (the k-th latest rating weighs exp(-k / tau)).
@@ -214,3 +217,56 @@ class Recent:
 
     def score_all(self, users: np.ndarray) -> np.ndarray:
         return self.base.score_weighted(users, self._weights(users))  # type: ignore[attr-defined]
+
+
+@dataclass
+class RecentConfig:
+    """Settings of a ``-recent`` variant: ``tau``/``blend`` None are chosen on validation; ``l2`` is the
+    base EASE's (None: chosen on validation; content has none)."""
+
+    tau: float | None = None
+    blend: float | None = None
+    l2: float | None = None
+
+    def to_json(self) -> dict:
+        return {"tau": self.tau, "blend": self.blend, "l2": self.l2}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RecentConfig":
+        values = {}
+        for key in ("tau", "blend", "l2"):
+            value = data.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 <= value < float("inf") or (key != "blend" and value == 0)
+                                      or (key == "blend" and value > 1)):
+                raise MovieRecError(f"{key} {str(value)[:20]!r} is out of range for a -recent model")
+            values[key] = None if value is None else float(value)
+        return cls(**values)
+
+
+class EASERecent(Recent):
+    """``ease-recent``: EASE scored from recency-weighted histories (says its memory plan as EASE does)."""
+
+    @classmethod
+    def create(cls, config: RecentConfig | None = None, device=None) -> "EASERecent":
+        from movierec.models.ease import EASE
+
+        config = config or RecentConfig()
+        return cls(EASE(l2=config.l2), config.tau, config.blend)
+
+    def plan(self, split: Split) -> dict:
+        return self.base.plan(split)  # type: ignore[attr-defined]
+
+    def describe_plan(self, split: Split) -> str:
+        return self.base.describe_plan(split)  # type: ignore[attr-defined]
+
+
+class ContentRecent(Recent):
+    """``content-recent``: genre and tag profiles from recency-weighted ratings."""
+
+    @classmethod
+    def create(cls, config: RecentConfig | None = None, device=None) -> "ContentRecent":
+        from movierec.models.content import ContentBased
+
+        config = config or RecentConfig()
+        return cls(ContentBased(), config.tau, config.blend)

@@ -470,19 +470,16 @@ class MovieRecApp(App):
     def foldin(self) -> None:
         worker = get_current_worker()
         engine = self.engine
-        items, stars, skip, _ = engine.profile_items(self.profile)
-        if items.size == 0 and skip.size == 0:
-            self.post_message(FoldInDone(0.0, engine.device_name))
-            return
         steps = engine.foldin_steps
 
         def progress(step: int, loss: float) -> None:
             self.post_message(FoldInProgress(step, steps, loss))
 
-        engine.forget_foldin()
-        _, seconds, _ = engine.fold_in(items, stars, skip, callback=progress, should_stop=lambda: worker.is_cancelled)
+        seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
+        if seconds is None:  # nothing rated: nothing to fit
+            self.post_message(FoldInDone(0.0, engine.device_name))
+            return
         if worker.is_cancelled:
-            engine.forget_foldin()
             self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True))
             return
         self.post_message(FoldInDone(seconds, engine.device_name))

@@ -167,8 +167,8 @@ def test_given_tau_and_blend_fit_the_split_as_handed(drifting):
 def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
     """Old positives 1-3 point one way in item space, recent ones 4-6 another: weighted by recency, the
     folded-in user scores the recent ones higher relative to the old ones than unweighted."""
-    from movierec.models.foldin import FoldInConfig, fold_in, score_items
-    from movierec.models.ncf import GMF
+    from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
+    from movierec.models.ncf.modules import GMF
 
     torch.manual_seed(0)
     model = GMF(10, 30, 4)

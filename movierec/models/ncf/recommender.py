@@ -124,7 +124,7 @@ class NeuralRecommender:
 
         assert self.module is not None
         result = fold_in(self.module, positives, negatives, self.n_items, FoldInConfig(seed=seed), exclude=exclude,
-                         callback=callback, should_stop=should_stop, popularity=popularity)
+                         callback=callback, should_stop=should_stop, popularity=popularity, positive_weights=weights)
         return score_items(self.module, result.vectors), result.seconds, result.losses
 
     def attach(self, module: torch.nn.Module, n_items: int) -> None:
