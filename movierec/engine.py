@@ -19,7 +19,7 @@ from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
 from movierec.models import registry
-from movierec.models.base import Callback, FoldsIn, Planned, Recommender, ReportsChoice
+from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
 from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
@@ -407,6 +407,11 @@ class Engine:
         rec, _ = self.train(spec.name, callback=callback, should_stop=should_stop)
         return rec
 
+    @staticmethod
+    def mode_model_name(mode: str) -> str:
+        """The model that serves ``mode`` (registry), e.g. neumf for ncf."""
+        return registry.for_mode(mode).name
+
     def foldin_model(self, callback: Callback | None = None, should_stop=None, train: bool = True) -> Recommender | None:
         """The model new users are folded into (mode "ncf" of the registry); see ``mode_model``."""
         return self.mode_model("ncf", callback, should_stop, train)
@@ -423,9 +428,15 @@ class Engine:
 
         if items.size == 0:
             return np.zeros(0, dtype=np.float32)
+        return recency_weights(np.zeros(items.size, dtype=np.int64), self._times(profile, items), PROFILE_TAU,
+                               PROFILE_BLEND)
+
+    def _times(self, profile: Profile, items: np.ndarray) -> np.ndarray:
+        """When each rated film (``items`` as ``profile_items`` gives them) was rated."""
+        if items.size == 0:
+            return np.zeros(0, dtype=np.float64)
         ids = self.dataset.item_ids.ids(items)
-        times = np.array([profile.ratings[int(m)].time for m in ids], dtype=np.float64)
-        return recency_weights(np.zeros(items.size, dtype=np.int64), times, PROFILE_TAU, PROFILE_BLEND)
+        return np.array([profile.ratings[int(m)].time for m in ids], dtype=np.float64)
 
     def fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
                 callback=None, should_stop=None, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, list[float]]:
@@ -493,16 +504,25 @@ class Engine:
             scores, spent[0], _ = self.fold_in(items, stars, skip, seed, callback, should_stop, weights)
             return scores
 
+        in_order = items[np.argsort(self._times(profile, items), kind="stable")]  # oldest first
+
+        def sequential() -> np.ndarray:
+            rec = self.mode_model("sequence", callback=callback, should_stop=should_stop)
+            assert isinstance(rec, ReadsSequence)
+            return rec.score_sequence(in_order)
+
         anchor_vector = self.content.vectors[anchor] if anchor is not None else None
-        scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, collaborative,
-                                            anchor_vector, weights)
+        scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode,
+                                            {"ncf": collaborative, "sequence": sequential}, anchor_vector, weights)
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
             own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
             liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
+        recent = in_order[::-1][:5] if mix.get("sequence") else None  # the films a sequence model read last
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
-                            similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")))
+                            similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
+                            recent=recent)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
@@ -536,8 +556,10 @@ class Engine:
     def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
                genre: str | None = None, n: int = 10, should_stop=None, because: int = 3,
                first=None) -> list[dict]:
-        """The lists of the picks screen: top picks; "<genre> for you" for every genre you rated highly,
-        the one you like most first; "Because you rated X" for your ``because`` latest high ratings.
+        """The lists of the picks screen: top picks; "Because you rated X" for your latest high rating;
+        "Next after X" (your latest film) when a sequence model is trained; "<genre> for you" for every
+        genre you rated highly, the one you like most first; "Because you rated X" for your next
+        ``because`` - 1 latest high ratings. Each list is {"kind", "about", "picks", "mix"}.
 
         ``first``: called with the first two lists as soon as they are ready (a screen shows them
         while the others are computed)."""
@@ -561,6 +583,16 @@ class Engine:
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         if first is not None:
             first([dict(block) for block in lists])
+        latest = max(profile.ratings.values(), key=lambda r: (r.time, r.movie_id), default=None)
+        if (genre is None and latest is not None and "sequence" in registry.modes() and mode != "content"
+                and self.has_model("sequence") and self.index_of(latest.movie_id) is not None):
+            # What comes next after the latest film, read by the sequence model (when one is trained).
+            try:
+                add("next", self.dataset.catalog.titles[self.index_of(latest.movie_id)],
+                    self.recommend(profile, n=n, diversity=diversity, mode="sequence", exclude=shown,
+                                   should_stop=should_stop))
+            except MovieRecError as exc:  # a damaged checkpoint was moved aside (see notes): no such list
+                self._note(f"no 'Next after' list: {exc}")
         if genre is None:
             for g in self.favourite_genres(profile):
                 if should_stop is not None and should_stop():

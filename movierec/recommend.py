@@ -18,7 +18,7 @@ import numpy as np
 from movierec.data.catalog import Catalog
 from movierec.data.movielens import GENRES, genre_index
 from movierec.errors import MovieRecError
-from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons
+from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
 
 HALF_NCF_POSITIVES = 5
 LIKED = 3.5  # stars at or above: a liked film (a fold-in positive)
@@ -156,19 +156,20 @@ def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.
 
 
 def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndarray, skip: np.ndarray,
-                    allowed: np.ndarray, mode: str, collaborative: Callable[[], np.ndarray],
+                    allowed: np.ndarray, mode: str, scorers: dict[str, Callable[[], np.ndarray]],
                     anchor_vector: np.ndarray | None = None,
                     weights: np.ndarray | None = None) -> tuple[np.ndarray, dict, str]:
     """A new user's scores of every item: (scores, mix, note).
 
-    ``mode``: "hybrid" blends content with collaborative scores by how many films the user liked
-    (``blend``); "ncf" is the collaborative scores alone, "content" content alone. ``collaborative()``
-    computes the collaborative scores (a fold-in) only when the mode needs them; when it cannot (a
-    MovieRecError: e.g. no neural model can be trained on this dataset) the hybrid falls back to
-    content and the note says why, while "ncf" passes the error on. With no ratings: popular films.
-    With only dislikes: away from them, among films people like. ``anchor_vector``: a film's content
-    vector the list should stay close to ("Because you rated X"). ``weights``: one per rated film
-    (recency: the latest ratings count more in the content profile too).
+    ``mode``: "hybrid" blends content with collaborative scores (``scorers["ncf"]``, a fold-in) by how
+    many films the user liked (``blend``); "content" is content alone; any other mode is its own
+    model's scores alone (``scorers[mode]``: "ncf" the fold-in, "sequence" a sequence model reading
+    the ratings in time order). A scorer runs only when the mode needs it. When the hybrid's cannot
+    (a MovieRecError: e.g. no neural model can be trained on this dataset) it falls back to content and
+    the note says why; a mode of one model passes the error on. With no ratings: popular films. With
+    only dislikes: away from them, among films people like. ``anchor_vector``: a film's content vector
+    the list should stay close to ("Because you rated X"). ``weights``: one per rated film (recency:
+    the latest ratings count more in the content profile too).
     """
     positives = int((stars >= LIKED).sum())
     note = ""
@@ -178,18 +179,18 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
         content_scores = content.profile_scores(
             np.concatenate([items, skip]), np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]),
             None if weights is None else np.concatenate([weights, np.ones(skip.size, np.float32)]))
-        collab = None
+        own = None
         if mode != "content" and (positives or items.size):
             try:
-                collab = collaborative()
+                own = scorers["ncf" if mode == "hybrid" else mode]()
             except MovieRecError as exc:
                 if mode != "hybrid":
                     raise
                 note = f"content-based only: {exc}"
-        if mode != "hybrid" and mode != "content" and collab is not None:
-            scores, mix = collab.astype(np.float64), {"ncf": 1.0, "content": 0.0}
+        if mode not in ("hybrid", "content") and own is not None:
+            scores, mix = own.astype(np.float64), {mode: 1.0, "content": 0.0}
         else:
-            scores, mix = blend(collab, content_scores, positives, allowed)
+            scores, mix = blend(own, content_scores, positives, allowed)
         if positives == 0:
             scores = scores + 0.5 * popular_scores(catalog)
             mix = {**mix, "popular": 0.5}
@@ -201,11 +202,13 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,
            liked: np.ndarray, liked_stars: np.ndarray, pool: int = DEFAULT_POOL,
-           similarity: np.ndarray | None = None, collaborative: bool = True) -> tuple[list[Pick], float]:
+           similarity: np.ndarray | None = None, collaborative: bool = True,
+           recent: np.ndarray | None = None) -> tuple[list[Pick], float]:
     """Top ``pool`` allowed items by score, MMR down to ``n``, each with its reason.
 
     ``vectors`` explain picks (genre + tag content vectors); ``similarity`` (default:
-    the same) is what MMR spreads the list over.
+    the same) is what MMR spreads the list over. ``recent``: the user's latest rated films, latest
+    first, when a sequence model chose the picks: each reason names the recent films that led to it.
     """
     if not 0.0 <= diversity <= 1.0:
         raise MovieRecError(f"diversity {diversity} is outside 0..1")
@@ -217,7 +220,8 @@ def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: n
     top = np.argpartition(-masked, take - 1)[:take]
     top = top[np.isfinite(masked[top])]
     chosen = mmr(scores, top, vectors if similarity is None else similarity, n, diversity)
-    why = reasons(chosen, liked, liked_stars, vectors, catalog, collaborative=collaborative)
+    why = (sequence_reasons(chosen, recent, vectors, catalog) if recent is not None and recent.size
+           else reasons(chosen, liked, liked_stars, vectors, catalog, collaborative=collaborative))
     picks = [Pick(int(i), int(catalog.item_ids.ids(i)[0]), catalog.titles[i], int(catalog.years[i]) or None,
                   catalog.genre_names(int(i)), float(scores[i]), why[k]) for k, i in enumerate(chosen)]
     return picks, list_diversity(chosen, catalog) if chosen.size > 1 else 0.0

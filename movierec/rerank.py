@@ -112,6 +112,27 @@ def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vecto
     return out
 
 
+def sequence_reasons(picks: np.ndarray, recent: np.ndarray, vectors: np.ndarray, catalog: Catalog,
+                     threshold: float = 0.35) -> list[str]:
+    """For picks of a sequence model: the recent films (``recent``, latest first) that led to each.
+
+    "after your recent X": the one of your latest films the pick is most like (genre and tag cosine),
+    when it is alike enough; else "after your recent X and Y", your two latest films."""
+    recent = np.asarray(recent, dtype=np.int64)
+    a = vectors[picks]
+    b = vectors[recent]
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    sims = a @ b.T
+    latest = " and ".join(catalog.titles[int(i)] for i in recent[:2])
+    out = []
+    for row in range(len(picks)):
+        j = int(np.argmax(sims[row]))
+        out.append(f"after your recent {catalog.titles[int(recent[j])]}" if sims[row, j] >= threshold
+                   else f"after your recent {latest}")
+    return out
+
+
 def _shared(item: int, liked: np.ndarray, liked_genres: np.ndarray, catalog: Catalog) -> str:
     """What a content-based pick has in common with the liked films: genres, else tags."""
     genres = [GENRES[g] for g in np.flatnonzero(catalog.genres[item].astype(bool) & liked_genres)]

@@ -432,11 +432,41 @@ class MovieRecApp(App):
                             "loss": event.loss, "val_hr": event.val_hr}
         self._refresh_status()
 
+    def start_mode_training(self, mode: str) -> None:
+        """Train the model a picks mode needs (e.g. the sequence model), then show its picks."""
+        if self.train_state.get("running"):
+            self.notify("a model is training already; try again when it is done", timeout=4)
+            return
+        total = self.engine.epochs_of(self.engine.mode_model_name(mode))
+        self.train_state = {"running": True, "stage": mode, "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
+        self._refresh_status()
+        self.train_mode(mode, total)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train_mode(self, mode: str, total: int) -> None:
+        worker = get_current_worker()
+
+        def progress(epoch: int, figures: dict) -> None:
+            self.post_message(TrainProgress(figures.get("stage", mode), epoch, total, figures["loss"], figures.get("val_hr")))
+
+        try:
+            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled)
+        except KeyboardInterrupt:
+            self.post_message(TrainDone(False, "training cancelled", mode))
+            return
+        self.post_message(TrainDone(True, f"{self.engine.mode_model_name(mode)} ready", mode))
+
     @on(TrainDone)
     def train_done(self, event: TrainDone) -> None:
         self.train_state = {"running": False}
         self.status_text = event.text
         self._refresh_status()
+        if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+            self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
+            for screen in self.screen_stack:
+                if isinstance(screen, PicksScreen):
+                    screen.refresh_data()
+            return
         if event.ok:
             self._model_loaded()
             self.notify("model trained; your picks are fine-tuned on it", timeout=4)

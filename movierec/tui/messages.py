@@ -17,9 +17,9 @@ class TrainProgress(Message):
 
 
 class TrainDone(Message):
-    def __init__(self, ok: bool, text: str) -> None:
+    def __init__(self, ok: bool, text: str, mode: str = "ncf") -> None:
         super().__init__()
-        self.ok, self.text = ok, text
+        self.ok, self.text, self.mode = ok, text, mode
 
 
 class FoldInProgress(Message):

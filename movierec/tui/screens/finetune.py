@@ -23,6 +23,7 @@ class FineTuneScreen(MainScreen):
             yield Label("Fine-tune: your own user vectors", id="finetune-title")
             yield Static("", id="device", markup=False)
             yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
+            yield Static("", id="mode-note", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
             yield Static("loss per step (grey dots: each step; bright line: smoothed)", id="loss-label", markup=False)
             yield LossChart(id="loss")
@@ -38,6 +39,14 @@ class FineTuneScreen(MainScreen):
         app = self.app
         device = app.engine.device_name if app.model_ready else "chosen once the model has loaded"
         self.query_one("#device", Static).update(f"device: {device}")
+        mode = app.mode
+        note = ""
+        if mode not in ("hybrid", "ncf", "content"):  # a sequence model reads your ratings as they are
+            note = (f"Picks use {app.engine.mode_model_name(mode)} (mode {mode}): it reads your ratings in time "
+                    "order and needs no gradient step for you. This fits the vectors the hybrid mode uses.")
+        elif mode == "content":
+            note = "Picks are content-based (mode content): they need no fine-tuning; this fits the hybrid's vectors."
+        self.query_one("#mode-note", Static).update(note)
         last = app.last_foldin
         if last is not None and not app.foldin_running():
             self.done(last)
