@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from movierec.engine import Engine
+from tests.conftest import copy_cache
 
 
 @pytest.mark.slow
-def test_neumf_on_ml_latest_small_beats_the_floor():
+def test_neumf_on_ml_latest_small_beats_the_floor(home, neumf_cache):
+    copy_cache(neumf_cache, home)  # the default NeuMF, trained once a session (tests/conftest.py)
     engine = Engine(None, "cpu")
     users, skipped = engine.protocol_users()
     assert (users, skipped) == (610, 0)
     pop, neumf = engine.evaluate(["pop", "neumf"], seed=0)
+    assert neumf.reused  # the same settings and seed as that training: evaluate reuses it
     assert neumf.hr > 0.6
     assert neumf.hr > pop.hr  # the model learned more than popularity
     assert 0 < neumf.ndcg < neumf.hr
