@@ -3,7 +3,9 @@
 A device (``/dev/zero`` never ends), a FIFO (an open blocks until a writer comes, and one named
 ``x.zip`` looks like an archive), a socket or a broken link is refused with one line before any
 byte is read. :func:`open_regular` checks again on the open descriptor, opened without blocking,
-so a path swapped for a FIFO between the check and the open cannot hang either.
+so a path swapped for a FIFO between the check and the open cannot hang either;
+:func:`read_regular` reads one whole with a size cap (a file that grows past it while read is
+refused too).
 """
 
 from __future__ import annotations
@@ -92,3 +94,21 @@ def open_regular(path: str | os.PathLike, *, hint: str = "", error: type[MovieRe
     except BaseException:
         os.close(fd)
         raise
+
+
+def read_regular(path: str | os.PathLike, *, max_bytes: int, what: str = "the file", hint: str = "",
+                 error: type[MovieRecError] = MovieRecError) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, or ``error`` in one line (never a hang, never more
+    than ``max_bytes + 1`` bytes read). ``what`` names it in the message: "larger than the 16 MiB a profile may be"."""
+    tail = f"; {hint}" if hint else ""
+    too_big = f"{path} is larger than the {max_bytes / 2**20:g} MiB {what} may be{tail}"
+    with open_regular(path, hint=hint, error=error) as handle:
+        if os.fstat(handle.fileno()).st_size > max_bytes:
+            raise error(too_big)
+        try:
+            raw = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"cannot read {path} ({exc.strerror or exc}){tail}") from None
+    if len(raw) > max_bytes:
+        raise error(too_big)
+    return raw

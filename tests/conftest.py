@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True, scope="session")
+def torch_threads() -> None:
+    """Torch work in the test process uses the app's thread policy (movierec.device.cpu_threads: 1 on a
+    2-core machine), also in tests that build models without an Engine: two threads stall each other
+    when the machine is busy (test_models_real.py's 6-epoch MLP test: 294 s with 2 threads, 25 s with 1)."""
+    from movierec import device
+
+    device.apply_threads()
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +36,33 @@ def synth() -> factories.Synthetic:
 @pytest.fixture
 def latest_release(tmp_path: Path, synth: factories.Synthetic) -> Path:
     return factories.write_latest(tmp_path / "ml-test", synth)
+
+
+def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides) -> Path:
+    """A cache folder holding ``model`` trained on the bundled ml-latest-small, for a session fixture:
+    trained in a home of its own; each test copies the folder into its own MOVIEREC_HOME (``home``)."""
+    folder = tmp_path_factory.mktemp(f"trained-{model}")
+    old = os.environ.get("MOVIEREC_HOME")
+    os.environ["MOVIEREC_HOME"] = str(folder)
+    try:
+        from movierec.engine import Engine
+
+        Engine(None, "cpu").train(model, **overrides)
+    finally:
+        if old is None:
+            os.environ.pop("MOVIEREC_HOME", None)
+        else:
+            os.environ["MOVIEREC_HOME"] = old
+    return folder / "cache"
+
+
+@pytest.fixture(scope="session")
+def neumf_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """NeuMF with default settings (GMF and MLP pretraining, early stopping, refit), trained once a session:
+    the model `recommend` and the real-data floors use (the full training is the suite's costliest step)."""
+    return train_once(tmp_path_factory, "neumf")
+
+
+def copy_cache(cache: Path, home: Path) -> Path:
+    shutil.copytree(cache, home / "cache", dirs_exist_ok=True)
+    return home

@@ -15,9 +15,11 @@ cannot lose each other's ratings; reading needs no lock (writes are atomic), so
 kept in a new file, and the message says how many were dropped.
 
 Every profile file, stored or imported, goes through one schema check (``parse``:
-types, star range, id bounds) and one reader (``read_profile_text``): only a regular
-file of at most ``MAX_BYTES`` (16 MiB; a profile rating every film of ML-32M is
-about 9 MB) is read, so a device, a FIFO or a huge file is refused at once.
+types, star range, id bounds) and one reader (``movierec.files.read_regular``, the
+one helper for paths that must be regular files): only a regular file of at most
+``MAX_BYTES`` (16 MiB; a profile rating every film of ML-32M is about 9 MB) is read.
+A device, a FIFO or a larger file where a profile belongs is refused in one line and
+left as it is: it is not damage movierec made, and moving it aside would hide it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from filelock import FileLock, Timeout
 
 from movierec import paths
 from movierec.errors import ProfileError
+from movierec.files import kind_of, read_regular
 from movierec.store.atomic import atomic_write_json
 
 FORMAT = "movierec-profile"
@@ -150,30 +153,16 @@ def _entry(entry: object, need_stars: bool) -> Rating:
     return Rating(movie_id, stars, when, title if isinstance(title, str) else "")
 
 
-def read_profile_text(path: Path) -> str:
-    """The text of a profile file: a regular file of at most MAX_BYTES, else ValueError at once (never a hang).
+_LEFT_ALONE = "it was left as it is: move it away and movierec starts a new profile there"
+_IMPORT_HINT = "nothing was imported: import a .json file written by `movierec --headless profile export`"
 
-    Opened without blocking (a FIFO with no writer would wait forever) and checked on the open file.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+def _load_json(path: Path, hint: str) -> object:
+    """A profile file's JSON. Not a regular file of at most MAX_BYTES: ProfileError at once (never read, never
+    a hang, not damage). Not UTF-8 JSON, or nested too deeply: ValueError (damage)."""
+    raw = read_regular(path, max_bytes=MAX_BYTES, what="a profile", hint=hint, error=ProfileError)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > MAX_BYTES:
-            raise ValueError(f"larger than the {MAX_BYTES // 2**20} MiB a profile may be")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_BYTES:
-        raise ValueError(f"larger than the {MAX_BYTES // 2**20} MiB a profile may be")
-    return raw.decode("utf-8")
-
-
-def _load_json(path: Path) -> object:
-    try:
-        return json.loads(read_profile_text(path))
+        return json.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -214,7 +203,7 @@ class ProfileStore:
         if not path.exists():
             return Profile(name)
         try:
-            profile, problems = parse(_load_json(path), name)
+            profile, problems = parse(_load_json(path, _LEFT_ALONE), name)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             profile, problems = None, [_short(exc)]
         if not problems:
@@ -288,7 +277,7 @@ class ProfileStore:
         except OSError as exc:
             raise ProfileError(f"cannot write {target} ({exc.strerror or exc}); choose another file") from None
         if mode is not None and not stat.S_ISREG(mode):
-            kind = "a symlink" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            kind = "a symlink" if stat.S_ISLNK(mode) else kind_of(mode)
             raise ProfileError(f"{target} exists and is {kind}; it was left alone, export to a new .json file")
         atomic_write_json(target, self.load(name).to_json())
         return target
@@ -296,7 +285,7 @@ class ProfileStore:
     def import_file(self, source: Path, name: str | None = None) -> Profile:
         """Merge a profile file into a profile; a file with any bad entry is refused whole (nothing imported)."""
         try:
-            incoming, problems = parse(_load_json(Path(source)), name)
+            incoming, problems = parse(_load_json(Path(source), _IMPORT_HINT), name)
         except OSError as exc:
             raise ProfileError(f"cannot read {source} ({exc.strerror or exc})") from None
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from movierec.engine import Engine
+from tests.conftest import copy_cache
 
 
 @pytest.mark.slow
-def test_neumf_on_ml_latest_small_beats_the_floor():
+def test_neumf_on_ml_latest_small_beats_the_floor(home, neumf_cache):
+    copy_cache(neumf_cache, home)  # the default NeuMF, trained once a session (tests/conftest.py)
     engine = Engine(None, "cpu")
     users, skipped = engine.protocol_users()
     assert (users, skipped) == (610, 0)
     pop, neumf = engine.evaluate(["pop", "neumf"], seed=0)
+    assert neumf.reused  # the same settings and seed as that training: evaluate reuses it
     assert neumf.hr > 0.6
     assert neumf.hr > pop.hr  # the model learned more than popularity
     assert 0 < neumf.ndcg < neumf.hr
@@ -44,8 +47,10 @@ def test_title_matching_rules():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["mlp", "neumf"])
-def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind):
-    """The exact pruned search on real data and a trained model: every user's rank below 10 as scoring all pairs."""
+def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind, home, request):
+    """The exact pruned search on real data and a trained model: every user's rank below 10 as scoring all pairs.
+
+    NeuMF: the default one the session trained once (tests/conftest.py); MLP: 6 epochs here."""
     import numpy as np
 
     from movierec.evaluation import metrics
@@ -54,8 +59,13 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind)
     from movierec.models.ncf.recommender import NeuralRecommender
 
     engine = Engine(None, "cpu")
-    rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")
-    rec.fit(engine.split, engine.dataset.catalog)
+    if kind == "neumf":
+        copy_cache(request.getfixturevalue("neumf_cache"), home)
+        rec = engine.foldin_model(train=False)
+        assert rec is not None
+    else:
+        rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")
+        rec.fit(engine.split, engine.dataset.catalog)
     fast = Protocol(engine.split, full=True, list_users=200)
     slow = Protocol(engine.split, full=True, list_users=200, exhaustive=True)
     a, b = fast.ranks(rec), slow.ranks(rec)

@@ -6,17 +6,18 @@ import pytest
 
 from movierec.engine import Engine
 from movierec.store.profiles import Profile, Rating
+from tests.conftest import copy_cache
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def engine(tmp_path_factory, neumf_cache):
     import os
 
     old = os.environ.get("MOVIEREC_HOME")
-    os.environ["MOVIEREC_HOME"] = str(tmp_path_factory.mktemp("home"))
+    os.environ["MOVIEREC_HOME"] = str(copy_cache(neumf_cache, tmp_path_factory.mktemp("home")))
     try:
         e = Engine(None, "cpu")
-        e.foldin_model()
+        assert e.foldin_model(train=False) is not None  # the session's NeuMF, loaded, not trained again
     finally:
         if old is None:
             os.environ.pop("MOVIEREC_HOME", None)

@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from movierec.cli import cli
+from movierec.errors import ProfileError
+from movierec.files import read_regular
 from movierec.store import profiles
 from movierec.store.profiles import ProfileStore
 
@@ -115,12 +117,44 @@ def test_import_refuses_what_is_not_a_small_regular_file_at_once(tmp_path, kind,
         assert "regular file" in line or "MiB" in line, line
 
 
-def test_a_stored_profile_that_is_a_fifo_is_moved_aside(home):
+def _place_stored(home: Path, tmp_path: Path, kind: str, monkeypatch) -> Path:
     folder = home / "data" / "profiles"
     folder.mkdir(parents=True)
-    os.mkfifo(folder / "default.json")
-    assert "moved to" in _one_error_line(*_run("ratings"))
-    assert _run("rate", "--help")[0] == 0 and ProfileStore().load("default").ratings == {}
+    path = folder / "default.json"
+    if kind == "fifo":
+        os.mkfifo(path)  # no writer: reading it would wait forever
+    elif kind in ("dev-zero", "dev-null"):
+        path.symlink_to(f"/dev/{kind[4:]}")  # a character device where the profile belongs (never ends / empty)
+    else:
+        monkeypatch.setattr(profiles, "MAX_BYTES", 1000)
+        path.write_text(json.dumps(_profile(ratings=[GOOD] * 100)))  # valid, but over the cap
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-null", "too-big"])
+@pytest.mark.parametrize("command", ["ratings", "rate", "export"])
+def test_a_stored_profile_that_is_no_small_regular_file_is_refused_and_left_alone(home, tmp_path, latest_release,
+                                                                                   kind, command, monkeypatch):
+    path = _place_stored(home, tmp_path, kind, monkeypatch)
+    before = os.lstat(path)
+    args = {"ratings": ["ratings"], "export": ["profile", "export", str(tmp_path / "out.json")],
+            "rate": ["rate", "Matrix, The (1999)", "4", "--dataset", str(latest_release)]}[command]
+    line = _one_error_line(*_run(*args))
+    assert ("not a regular file" in line or "MiB a profile may be" in line) and "left as it is" in line, line
+    assert str(path) in line and "moved" not in line
+    after = os.lstat(path)  # not moved aside, not replaced, not written
+    assert (after.st_ino, after.st_mode, after.st_size) == (before.st_ino, before.st_mode, before.st_size)
+    assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")) == ["default.json"]
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_read_regular_reads_up_to_its_cap_and_refuses_one_byte_more(tmp_path):
+    exact, over = tmp_path / "exact", tmp_path / "over"
+    exact.write_bytes(b"x" * 1000)
+    over.write_bytes(b"x" * 1001)
+    assert read_regular(exact, max_bytes=1000, error=ProfileError) == b"x" * 1000
+    with pytest.raises(ProfileError, match=r"over is larger than the .* MiB a profile may be; say why$"):
+        read_regular(over, max_bytes=1000, what="a profile", hint="say why", error=ProfileError)
 
 
 def test_ratings_reads_a_read_only_home_without_a_lock_file(home, monkeypatch):

@@ -1,39 +1,24 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from movierec.tui.app import make_app
+from tests.conftest import copy_cache, train_once
 
 FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/unit/test_honest.py
 
 
 @pytest.fixture(scope="session")
 def trained_cache(tmp_path_factory) -> Path:
-    """Train the small, fast model once; each test copies the cache into its own MOVIEREC_HOME."""
-    import os
-
-    home = tmp_path_factory.mktemp("trained")
-    old = os.environ.get("MOVIEREC_HOME")
-    os.environ["MOVIEREC_HOME"] = str(home)
-    try:
-        from movierec.engine import Engine
-
-        Engine(None, "cpu").train("neumf", **FAST)
-    finally:
-        if old is None:
-            os.environ.pop("MOVIEREC_HOME", None)
-        else:
-            os.environ["MOVIEREC_HOME"] = old
-    return home / "cache"
+    """The small, fast model, trained once; each test copies the cache into its own MOVIEREC_HOME."""
+    return train_once(tmp_path_factory, "neumf", **FAST)
 
 
 @pytest.fixture
 def trained(home, trained_cache) -> Path:
-    shutil.copytree(trained_cache, home / "cache")
-    return home
+    return copy_cache(trained_cache, home)
 
 
 @pytest.fixture

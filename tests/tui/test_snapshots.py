@@ -15,8 +15,10 @@ SIZES = [(80, 24), (120, 40)]
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    """Fold-in timings show as 0.00 s so pictures do not change from run to run."""
+    """Fold-in timings show as 0.00 s so pictures do not change from run to run; the device label, which
+    depends on the machine's cores (movierec.device.cpu_threads), is the one the pictures were taken with."""
     monkeypatch.setattr("movierec.models.ncf.foldin.time.perf_counter", lambda: 0.0)
+    monkeypatch.setattr("movierec.device.describe", lambda device: "CPU (2 threads)")
 
 
 def _rated():

@@ -100,6 +100,7 @@ class Trainer:
                  genres: np.ndarray | None = None) -> None:
         from movierec import distributed
 
+        devices.apply_threads()  # also when a caller built the device itself, not through devices.resolve
         if split.train_users.size == 0:
             raise MovieRecError("there are no training ratings to learn from; use a dataset with more ratings")
         per_user = np.bincount(split.train_users, minlength=split.n_users)
