@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from movierec import paths
+from movierec import files, paths
 from movierec.models import registry
 from movierec.errors import MovieRecError
 from movierec.store.atomic import atomic_write_json
@@ -67,11 +67,13 @@ def load(fingerprint: str, model: str) -> tuple[dict, str] | None:
     path = paths.tuned_path(fingerprint, model)
     if not path.exists():
         return None
+    hint = f"delete it or rerun `movierec --headless tune --model {model}`"
+    raw = files.read_regular(path, max_bytes=1 << 20, what="a tuned-settings file", hint=hint)  # no FIFO hangs
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
         if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint or not isinstance(data["settings"], dict):
             raise ValueError("not tuned settings for this dataset")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise MovieRecError(f"{path} is not valid tuned settings ({exc}); delete it or rerun "
                             f"`movierec --headless tune --model {model}`") from None
     return data["settings"], str(path)

@@ -164,3 +164,17 @@ def test_tune_interrupted_from_the_command_line_is_one_line(clusters, monkeypatc
     result = _run("tune", "--dataset", str(clusters), "--model", "gmf")
     assert result.exit_code == 130
     assert "nothing saved" in _one_error_line(result)
+
+
+def test_a_tuned_settings_file_that_is_a_fifo_is_refused_in_one_line_without_hanging(tmp_path):
+    import os
+
+    from movierec import paths, tuning
+    from movierec.errors import MovieRecError
+
+    path = paths.tuned_path("f" * 40, "ease")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)  # opening it to read would block for ever; reading goes through files.read_regular
+    with pytest.raises(MovieRecError, match="not a regular file|is a FIFO|named pipe") as err:
+        tuning.load("f" * 40, "ease")
+    assert "\n" not in str(err.value)
