@@ -506,20 +506,29 @@ class Engine:
 
         in_order = items[np.argsort(self._times(profile, items), kind="stable")]  # oldest first
 
-        def sequential() -> np.ndarray:
-            rec = self.mode_model("sequence", callback=callback, should_stop=should_stop)
-            assert isinstance(rec, ReadsSequence)
-            return rec.score_sequence(in_order)
+        def sequential(served: str):
+            def scores() -> np.ndarray:
+                rec = self.mode_model(served, callback=callback, should_stop=should_stop)
+                assert isinstance(rec, ReadsSequence)
+                return rec.score_sequence(in_order)
+            return scores
 
+        # One scorer per mode of the registry, by what its model can do: fold in (the hybrid's collaborative
+        # part is the ncf mode's), or read the ratings in time order.
+        scorers = {"ncf": collaborative}
+        for m in registry.modes():
+            if m not in scorers and m not in ("hybrid", "content") and registry.for_mode(m).can("sequence"):
+                scorers[m] = sequential(m)
         anchor_vector = self.content.vectors[anchor] if anchor is not None else None
-        scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode,
-                                            {"ncf": collaborative, "sequence": sequential}, anchor_vector, weights)
+        scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, scorers,
+                                            anchor_vector, weights)
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
             own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
             liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
-        recent = in_order[::-1][:5] if mix.get("sequence") else None  # the films a sequence model read last
+        sequence = mode in scorers and mode != "ncf" and bool(mix.get(mode))
+        recent = in_order[::-1][:5] if sequence else None  # the films a sequence model read last
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
@@ -584,12 +593,13 @@ class Engine:
         if first is not None:
             first([dict(block) for block in lists])
         latest = max(profile.ratings.values(), key=lambda r: (r.time, r.movie_id), default=None)
-        if (genre is None and latest is not None and "sequence" in registry.modes() and mode != "content"
-                and self.has_model("sequence") and self.index_of(latest.movie_id) is not None):
+        following = registry.sequence_mode()
+        if (genre is None and latest is not None and following and mode != "content"
+                and self.has_model(following) and self.index_of(latest.movie_id) is not None):
             # What comes next after the latest film, read by the sequence model (when one is trained).
             try:
                 add("next", self.dataset.catalog.titles[self.index_of(latest.movie_id)],
-                    self.recommend(profile, n=n, diversity=diversity, mode="sequence", exclude=shown,
+                    self.recommend(profile, n=n, diversity=diversity, mode=following, exclude=shown,
                                    should_stop=should_stop))
             except MovieRecError as exc:  # a damaged checkpoint was moved aside (see notes): no such list
                 self._note(f"no 'Next after' list: {exc}")

@@ -127,6 +127,6 @@ def for_mode(mode: str) -> ModelSpec:
     raise MovieRecError(f"unknown mode {str(mode)[:40]!r}; use {', '.join(modes())}")
 
 
-def serving() -> ModelSpec:
-    """The model whose fold-in drives a new user's collaborative scores (the hybrid's and --mode of it)."""
-    return get(DEFAULT)
+def sequence_mode() -> str | None:
+    """The first mode served by a model that reads ratings in time order (the picks' "Next after" list)."""
+    return next((s.mode for s in SPECS if s.mode and s.can("sequence")), None)
