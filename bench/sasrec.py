@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=0, help="ml-20m: time this many steps (0: the whole epoch)")
     parser.add_argument("--tune", action="store_true", help="validation HR@10 only: no refit, no test figures")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--verbose", action="store_true", help="print every epoch's figures")
     for f in fields(SASRecConfig):
         kind = {"bool": lambda s: s.lower() in ("1", "true", "yes")}.get(type(f.default).__name__, type(f.default))
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None)
@@ -68,7 +69,10 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         rec = SASRecRecommender(SASRecConfig.from_json({**config.to_json(), "seed": seed}), args.device)
-        rec.fit(split, ds.catalog)
+        progress = (lambda e, f: print(f"  {f['stage']} epoch {e}: loss {f['loss']:.4f}, val HR@10 "
+                                       f"{f.get('val_hr', float('nan')):.4f}, {f['seconds']:.1f} s", flush=True)) \
+            if args.verbose else None
+        rec.fit(split, ds.catalog, progress)
         r = rec.result
         line = (f"seed {seed}: best epoch {r.best_epoch} of {len(r.history)}, val HR@10 {r.best_val_hr:.4f}, "
                 f"fit {r.seconds:.1f} s")
@@ -95,7 +99,7 @@ def epoch_time(config, split, steps: int, device) -> None:
     import numpy as np
     import torch
 
-    from movierec.models.sequence.sasrec import SASRecRecommender, build_module, build_sequences
+    from movierec.models.sequence.sasrec import SASRecRecommender, build_module, build_sequences, training_windows
 
     t = time.perf_counter()
     indptr, items = build_sequences(split.train_users, split.train_items, split.train_timestamps, split.n_users,
@@ -106,15 +110,15 @@ def epoch_time(config, split, steps: int, device) -> None:
     torch.manual_seed(config.seed)
     module = build_module(config, split.n_items).to(device)
     optimizer = torch.optim.AdamW(module.parameters(), lr=config.lr, betas=(0.9, 0.98))
-    trainable = np.flatnonzero(np.diff(indptr) >= 2)
-    total_steps = -(-trainable.size // config.batch_size)
+    units = training_windows(indptr, config.max_len, config.windows)
+    total_steps = -(-units[0].size // config.batch_size)
     if steps:
-        trainable = trainable[: steps * config.batch_size]
+        units = tuple(u[: steps * config.batch_size] for u in units)
     generator = torch.Generator(device=device)
     generator.manual_seed(0)
     f = rec._epoch(module, optimizer, torch.from_numpy(indptr).to(device), torch.from_numpy(items).to(device),
-                   trainable, np.random.default_rng(0), generator)
-    ran = -(-trainable.size // config.batch_size)
+                   units, np.random.default_rng(0), generator)
+    ran = -(-units[0].size // config.batch_size)
     est = f["seconds"] * total_steps / ran
     what = "the whole epoch" if ran == total_steps else f"{ran} of {total_steps} steps, extrapolated"
     print(f"epoch: {f['samples']:,} positions in {f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "

@@ -190,3 +190,16 @@ def test_config_round_trip_and_damaged_states_refused():
         SASRecRecommender.from_state(config, {**state, "history.items": state["history.items"] + 1000}, split.n_items)
     with pytest.raises(MovieRecError, match="histories"):
         SASRecRecommender.from_state(config, {k: v for k, v in state.items() if k != "history.indptr"}, split.n_items)
+
+
+def test_training_windows_cover_every_target_once():
+    from movierec.models.sequence.sasrec import training_windows
+
+    indptr = np.array([0, 1, 4, 14, 14, 21])  # lengths 1, 3, 10, 0, 7
+    users, ends, widths = training_windows(indptr, 4, "latest")
+    assert users.tolist() == [1, 2, 4] and ends.tolist() == [4, 14, 21] and widths.tolist() == [2, 4, 4]
+    users, ends, widths = training_windows(indptr, 4, "all")
+    targets = sorted(t for u, e, w in zip(users, ends, widths) for t in range(e - w, e))
+    # every item but each user's first is a target exactly once
+    assert targets == [t for u in range(5) for t in range(indptr[u] + 1, indptr[u + 1])]
+    assert (widths <= 4).all() and (ends - widths - 1 >= indptr[users]).all()

@@ -48,6 +48,7 @@ from movierec.models.base import Callback
 from movierec.models.training import FitResult, diverged
 
 LOSSES = ("bce", "ce", "sampled-ce")
+WINDOWS = ("latest", "all")
 #: Prefix of the history tensors in ``SASRecRecommender.state()`` (the rest are the module's weights).
 HISTORY = "history."
 
@@ -67,6 +68,7 @@ class SASRecConfig:
     patience: int = 20  # epochs without a better validation HR@10 before stopping
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
     seed: int = 0
+    windows: str = "latest"  # latest | all (``training_windows``)
     refit: bool = True  # refit on train + validation for the chosen epochs (False: keep the validated model)
 
     def to_json(self) -> dict:
@@ -112,6 +114,8 @@ class SASRecConfig:
             return f"lr {self.lr} is not in (0, 10]"
         if not (math.isfinite(self.weight_decay) and 0.0 <= self.weight_decay <= 10.0):
             return f"weight_decay {self.weight_decay} is not in [0, 10]"
+        if self.windows not in WINDOWS:
+            return f"windows {self.windows!r} is not one of {', '.join(WINDOWS)}"
         if self.loss not in LOSSES:
             return f"loss {self.loss!r} is not one of {', '.join(LOSSES)}"
         return None
@@ -236,6 +240,27 @@ def append_items(indptr: np.ndarray, items: np.ndarray, users: np.ndarray,
     return out_ptr, out
 
 
+def training_windows(indptr: np.ndarray, max_len: int, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(user, end, width) of each training window: the window's targets are the user's items up to ``end``
+    (exclusive, an index into the CSR items), its inputs the items one before them, ``width`` positions.
+
+    "latest": one window per user, its latest ``max_len`` + 1 items (the paper's). "all": also windows
+    ending ``max_len`` earlier, and so on, so every item of a long history is a target once an epoch.
+    """
+    lo, hi = indptr[:-1], indptr[1:]
+    users = np.flatnonzero(hi - lo >= 2)  # a window needs an input and a next item
+    if mode == "all":
+        per_user = np.maximum(-(-(hi[users] - lo[users] - 1) // max_len), 0)
+        users = np.repeat(users, per_user)
+        starts = np.cumsum(per_user) - per_user
+        k = np.arange(users.size) - np.repeat(starts, per_user)
+        ends = hi[users] - k * max_len
+    else:
+        ends = hi[users]
+    widths = np.minimum(ends - lo[users] - 1, max_len)
+    return users.astype(np.int64), ends.astype(np.int64), widths.astype(np.int64)
+
+
 def windows(indptr: torch.Tensor, items: torch.Tensor, users: torch.Tensor, length: int,
             ends: torch.Tensor | None = None) -> torch.Tensor:
     """(B, length) right-aligned item rows (item + 1; 0 = padding) of each user's items before ``ends``
@@ -315,8 +340,8 @@ class SASRecRecommender:
                                       weight_decay=config.weight_decay)
         ptr_t = torch.from_numpy(indptr).to(device)
         items_t = torch.from_numpy(items).to(device)
-        trainable = np.flatnonzero(np.diff(indptr) >= 2)  # a sequence needs an input and a next item
-        if trainable.size == 0:
+        units = training_windows(indptr, config.max_len, config.windows)
+        if units[0].size == 0:
             raise MovieRecError("no user has 2 or more training ratings, so there is no next item to learn; "
                                 "sasrec needs users with several ratings")
         validator = None
@@ -325,7 +350,7 @@ class SASRecRecommender:
         result = FitResult(module, config=config)  # type: ignore[arg-type]
         best_state, best, since = None, -1.0, 0
         for epoch in range(1, (fixed if fixed is not None else config.epochs) + 1):
-            figures = self._epoch(module, optimizer, indptr, ptr_t, items_t, trainable, rng, generator)
+            figures = self._epoch(module, optimizer, ptr_t, items_t, units, rng, generator)
             figures["epoch"] = epoch
             if not np.isfinite(figures["loss"]):
                 raise diverged(epoch, figures["loss"])
@@ -356,28 +381,28 @@ class SASRecRecommender:
         result.model = module.eval()
         return result
 
-    def _epoch(self, module: SASRecModule, optimizer: torch.optim.Optimizer, indptr_np: np.ndarray,
-               indptr: torch.Tensor, items: torch.Tensor, trainable: np.ndarray, rng: np.random.Generator,
+    def _epoch(self, module: SASRecModule, optimizer: torch.optim.Optimizer, indptr: torch.Tensor,
+               items: torch.Tensor, units: tuple[np.ndarray, np.ndarray, np.ndarray], rng: np.random.Generator,
                generator: torch.Generator) -> dict:
-        """One pass over every user's latest ``max_len`` + 1 items (input: all but the last; target: the
-        next item at each position). Returns {"loss", "samples", "seconds"}."""
+        """One pass over the training windows ``units`` (``training_windows``): at each position the input
+        is an item and the target the next one. Returns {"loss", "samples", "seconds"}."""
         config, device = self.config, self.device
         module.train()
         start = time.perf_counter()
-        # Batches of users with similar lengths, each cut to its longest window (little padding computed),
-        # in a random order; users of one length are shuffled between batches.
-        lengths = np.minimum(np.diff(indptr_np)[trainable] - 1, config.max_len)
-        by_length = trainable[np.lexsort((rng.random(trainable.size), lengths))]
-        width_of = np.minimum(np.diff(indptr_np) - 1, config.max_len)
-        batches = [by_length[b:b + config.batch_size] for b in range(0, by_length.size, config.batch_size)]
+        # Batches of windows of similar widths, each cut to its widest (little padding computed), in a
+        # random order; windows of one width are shuffled between batches.
+        unit_users, unit_ends, unit_widths = units
+        by_width = np.lexsort((rng.random(unit_users.size), unit_widths))
+        batches = [by_width[b:b + config.batch_size] for b in range(0, by_width.size, config.batch_size)]
         total = torch.zeros((), device=device)
         samples = 0
         for pick in rng.permutation(len(batches)):
-            width = int(width_of[batches[pick]].max())
-            users = torch.from_numpy(batches[pick]).to(device)
-            hi = indptr[users + 1]
-            inputs = windows(indptr, items, users, width, hi - 1)
-            targets = windows(indptr, items, users, width, hi)
+            batch = batches[pick]
+            width = int(unit_widths[batch].max())
+            users = torch.from_numpy(unit_users[batch]).to(device)
+            ends = torch.from_numpy(unit_ends[batch]).to(device)
+            inputs = windows(indptr, items, users, width, ends - 1)
+            targets = windows(indptr, items, users, width, ends)
             real = inputs != 0
             states = module(inputs)[real]
             loss = self._loss(module, states, targets[real], generator)
