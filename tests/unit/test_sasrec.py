@@ -89,6 +89,8 @@ def test_learns_a_planted_successor_rule():
     assert hr > 0.8  # chance is about 0.1 (10 of ~100 candidates)
     assert rec.result is not None and rec.result.best_val_hr > 0.8
     assert "refitted" in rec.result.refit
+    full = Protocol(split, k=10, full=True)  # no score bounds: every item scored, on the model's device
+    assert hit_rate(full.ranks(rec), 10) > 0.5
     seq_scores = rec.score_sequence(np.array([20, 21, 22, 23]))
     assert int(np.argmax(seq_scores)) == 24
 

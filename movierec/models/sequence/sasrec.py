@@ -58,17 +58,17 @@ class SASRecConfig:
     hidden: int = 64  # item and position embedding size, and every block's width
     blocks: int = 2
     heads: int = 1
-    max_len: int = 200  # the latest items of a sequence that are read
+    max_len: int = 50  # the latest items of a sequence that are read
     dropout: float = 0.2
-    lr: float = 1e-3
+    lr: float = 2e-3
     epochs: int = 200  # at most (early stopping on validation chooses fewer)
-    batch_size: int = 128  # sequences per step
+    batch_size: int = 32  # windows per step
     loss: str = "sampled-ce"  # bce | ce | sampled-ce (module docstring)
     negatives: int = 256  # bce: per position; sampled-ce: shared by a batch; ce: unused
-    patience: int = 20  # epochs without a better validation HR@10 before stopping
+    patience: int = 8  # epochs without a better validation HR@10 before stopping
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
     seed: int = 0
-    windows: str = "latest"  # latest | all (``training_windows``)
+    windows: str = "all"  # all | latest (``training_windows``)
     refit: bool = True  # refit on train + validation for the chosen epochs (False: keep the validated model)
 
     def to_json(self) -> dict:
