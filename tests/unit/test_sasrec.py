@@ -180,6 +180,8 @@ def test_bad_configs_from_disk_are_refused(bad, words):
 
 def test_config_round_trip_and_damaged_states_refused():
     config = SASRecConfig(**SMALL)
+    for c in (config, SASRecConfig(hidden=24, blocks=3, heads=4, max_len=7)):  # the size check before building
+        assert c.parameters(100) == sum(p.numel() for p in build_module(c, 100).parameters())
     assert SASRecConfig.from_json(config.to_json()) == config
     assert SASRecConfig.from_json({"lr": 1, "unknown": 3}).lr == 1.0  # an int where a float goes; unknown keys skipped
     with pytest.raises(MovieRecError):
