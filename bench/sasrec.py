@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--shape", choices=["small", "ml-20m"], default="small")
     parser.add_argument("--release", default=None, help="dataset folder (default: the bundled ml-latest-small)")
     parser.add_argument("--steps", type=int, default=0, help="ml-20m: time this many steps (0: the whole epoch)")
+    parser.add_argument("--batches", default="", help="ml-20m: comma-separated batch sizes to time (default: the config's)")
     parser.add_argument("--tune", action="store_true", help="validation HR@10 only: no refit, no test figures")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--verbose", action="store_true", help="print every epoch's figures")
@@ -65,7 +66,16 @@ def main() -> None:
     config = SASRecConfig.from_json({**SASRecConfig().to_json(), **overrides})
     print(f"config: {config.to_json()}", flush=True)
     if args.shape == "ml-20m":
-        return epoch_time(config, split, args.steps, torch.device(args.device))
+        from movierec.models.sequence.sasrec import build_sequences
+
+        t = time.perf_counter()
+        sequences = build_sequences(split.train_users, split.train_items, split.train_timestamps, split.n_users,
+                                    config.seed)
+        print(f"sequences built in {time.perf_counter() - t:.1f} s; peak {peak_gb():.2f} GB", flush=True)
+        for batch in [int(b) for b in args.batches.split(",") if b] or [config.batch_size]:
+            epoch_time(SASRecConfig.from_json({**config.to_json(), "batch_size": batch}), split, sequences,
+                       args.steps, torch.device(args.device))
+        return
     protocol = Protocol(split, k=10, negatives=99, seed=0)
     rows = []
     for seed in args.seeds:
@@ -101,16 +111,13 @@ def main() -> None:
     print(f"score_sequence for 20 items: {time.perf_counter() - t:.4f} s; peak {peak_gb():.2f} GB")
 
 
-def epoch_time(config, split, steps: int, device) -> None:
+def epoch_time(config, split, sequences, steps: int, device) -> None:
     import numpy as np
     import torch
 
-    from movierec.models.sequence.sasrec import SASRecRecommender, build_module, build_sequences, training_windows
+    from movierec.models.sequence.sasrec import SASRecRecommender, build_module, training_windows
 
-    t = time.perf_counter()
-    indptr, items = build_sequences(split.train_users, split.train_items, split.train_timestamps, split.n_users,
-                                    config.seed)
-    print(f"sequences built in {time.perf_counter() - t:.1f} s; peak {peak_gb():.2f} GB", flush=True)
+    indptr, items = sequences
     rec = SASRecRecommender(config, device)
     rec.n_items = split.n_items
     torch.manual_seed(config.seed)
@@ -119,7 +126,9 @@ def epoch_time(config, split, steps: int, device) -> None:
     units = training_windows(indptr, config.max_len, config.windows)
     total_steps = -(-units[0].size // config.batch_size)
     if steps:
-        units = tuple(u[: steps * config.batch_size] for u in units)
+        pick = np.sort(np.random.default_rng(1).choice(units[0].size, min(units[0].size, steps * config.batch_size),
+                                                       replace=False))
+        units = tuple(u[pick] for u in units)
     generator = torch.Generator(device=device)
     generator.manual_seed(0)
     f = rec._epoch(module, optimizer, torch.from_numpy(indptr).to(device), torch.from_numpy(items).to(device),
@@ -127,7 +136,7 @@ def epoch_time(config, split, steps: int, device) -> None:
     ran = -(-units[0].size // config.batch_size)
     est = f["seconds"] * total_steps / ran
     what = "the whole epoch" if ran == total_steps else f"{ran} of {total_steps} steps, extrapolated"
-    print(f"epoch: {f['samples']:,} positions in {f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "
+    print(f"batch {config.batch_size}, {torch.get_num_threads()} thread(s): {f['samples']:,} positions in {f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "
           f"loss {f['loss']:.4f}; peak {peak_gb():.2f} GB", flush=True)
 
 
