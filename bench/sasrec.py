@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--shape", choices=["small", "ml-20m"], default="small")
     parser.add_argument("--release", default=None, help="dataset folder (default: the bundled ml-latest-small)")
     parser.add_argument("--steps", type=int, default=0, help="ml-20m: time this many steps (0: the whole epoch)")
-    parser.add_argument("--batches", default="", help="ml-20m: comma-separated batch sizes to time (default: the config's)")
+    parser.add_argument("--batches", default="",
+                        help="ml-20m: comma-separated batch sizes to time (default: the config's)")
     parser.add_argument("--tune", action="store_true", help="validation HR@10 only: no refit, no test figures")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--verbose", action="store_true", help="print every epoch's figures")
@@ -136,7 +137,8 @@ def epoch_time(config, split, sequences, steps: int, device) -> None:
     ran = -(-units[0].size // config.batch_size)
     est = f["seconds"] * total_steps / ran
     what = "the whole epoch" if ran == total_steps else f"{ran} of {total_steps} steps, extrapolated"
-    print(f"batch {config.batch_size}, {torch.get_num_threads()} thread(s): {f['samples']:,} positions in {f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "
+    print(f"batch {config.batch_size}, {torch.get_num_threads()} thread(s): {f['samples']:,} positions in "
+          f"{f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "
           f"loss {f['loss']:.4f}; peak {peak_gb():.2f} GB", flush=True)
 
 

@@ -74,7 +74,8 @@ def test_histories_stop_before_the_held_out_item():
         history = items[indptr[u]:indptr[u + 1]]
         assert test_item not in history
         full = data.items[data.users == u]
-        assert history.tolist() == full[:-1].tolist()  # everything before the test item, in time order, incl. validation
+        # everything before the test item, in time order, the validation item included
+        assert history.tolist() == full[:-1].tolist()
     no_refit = _fit(split, epochs=1, refit=False)  # the validated model scores from the same histories
     assert np.array_equal(no_refit.items.numpy(), items) and np.array_equal(no_refit.indptr.numpy(), indptr)
     # The model chosen on validation was trained on sequences without the validation item either.
@@ -156,7 +157,8 @@ def test_new_user_picks_follow_the_latest_cluster():
     for u in range(160):
         first, second = (0, half) if u % 2 else (half, 0)
         a, b = int(rng.integers(4, 10)), int(rng.integers(4, 10))
-        seqs.append(list(first + rng.choice(half, a, replace=False)) + list(second + rng.choice(half, b, replace=False)))
+        seqs.append(list(first + rng.choice(half, a, replace=False))
+                    + list(second + rng.choice(half, b, replace=False)))
     split = leave_one_out(_dataset(seqs, n_items))
     rec = _fit(split, epochs=40)
     history = np.concatenate([np.arange(0, 12), np.arange(half, half + 4)])  # 12 from cluster A, then 4 from B
