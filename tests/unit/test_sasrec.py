@@ -199,6 +199,9 @@ def test_config_round_trip_and_damaged_states_refused():
         SASRecRecommender.from_state(config, {**state, "history.items": state["history.items"] + 1000}, split.n_items)
     with pytest.raises(MovieRecError, match="histories"):
         SASRecRecommender.from_state(config, {k: v for k, v in state.items() if k != "history.indptr"}, split.n_items)
+    with pytest.raises(MovieRecError, match="histories"):
+        SASRecRecommender.from_state(config, state, split.n_items, n_users=split.n_users + 1)
+    SASRecRecommender.from_state(config, state, split.n_items, n_users=split.n_users)
 
 
 def test_training_windows_cover_every_target_once():
