@@ -8,13 +8,14 @@ against the class, so callers test ``spec.can("fold_in")`` instead of ``hasattr`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
+from movierec.errors import MovieRecError
 
 #: Progress callback: (epoch or step, figures such as {"loss": ..., "val_hr": ...}) -> None.
 Callback = Callable[[int, dict], None]
@@ -141,6 +142,25 @@ class Planned(Protocol):
     def plan(self, split: Split) -> dict: ...
 
     def describe_plan(self, split: Split) -> str: ...
+
+
+@dataclass
+class FitResult:
+    """What a model trained in epochs reports (``rec.result``): the engine saves it in the checkpoint's meta."""
+
+    model: Any  # the fitted module
+    history: list[dict] = field(default_factory=list)  # one dict of figures per epoch
+    best_epoch: int = 0
+    best_val_hr: float = float("nan")
+    seconds: float = 0.0
+    config: Any = None  # as trained (e.g. NCF's automatic batch size and learning rate resolved)
+    stage_epochs: dict[str, int] = field(default_factory=dict)  # best epoch of each stage (NeuMF: gmf, mlp, neumf)
+    refit: str = ""  # how the returned model was refitted on train + validation, if it was
+
+
+def diverged(epoch: int, loss: float) -> MovieRecError:
+    """The one error for a training loss that stopped being a number."""
+    return MovieRecError(f"training diverged at epoch {epoch} (loss {loss:g}); try a lower --lr")
 
 
 class DenseScorer:

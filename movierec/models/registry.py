@@ -95,6 +95,9 @@ SPECS: tuple[ModelSpec, ...] = (
               abilities=_abilities("fold_in", "bounds", "distributed", "tune")),
     ModelSpec("neumf", "collaborative", "NCF: NeuMF, GMF and MLP fused (pretrained from both)", _NCF, _NCF_CONFIG,
               checkpointed=True, abilities=_abilities("fold_in", "bounds", "distributed", "tune"), mode="ncf"),
+    ModelSpec("sasrec", "sequence", "SASRec: self-attention over your films in time order (Kang & McAuley 2018)",
+              "movierec.models.sequence.sasrec:SASRecRecommender", "movierec.models.sequence.sasrec:SASRecConfig",
+              checkpointed=True, abilities=_abilities("sequence"), mode="sequence"),
 )
 
 #: The model `train` trains when none is named, and the one new users are folded into.

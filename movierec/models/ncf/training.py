@@ -25,7 +25,7 @@ from movierec import device as devices
 from movierec.errors import MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
 from movierec.models.ncf import modules as ncf
-from movierec.models.base import Callback
+from movierec.models.base import Callback, FitResult, diverged
 
 #: Embedding rows (users + items) from which training uses sparse gradients and SparseAdam.
 SPARSE_ROWS = 50_000
@@ -293,22 +293,6 @@ class Validator:
         valid = self.candidates >= 0
         valid[:, 0] = False
         return hit_rate(ranks(scores, scores[:, 0], valid), k)
-
-
-@dataclass
-class FitResult:
-    model: nn.Module
-    history: list[dict] = field(default_factory=list)
-    best_epoch: int = 0
-    best_val_hr: float = float("nan")
-    seconds: float = 0.0
-    config: ncf.NCFConfig | None = None  # as trained: auto batch size and learning rate resolved
-    stage_epochs: dict[str, int] = field(default_factory=dict)  # best epoch of each stage (gmf, mlp, neumf)
-    refit: str = ""  # how the returned model was refitted on train + validation, if it was
-
-
-def diverged(epoch: int, loss: float) -> MovieRecError:
-    return MovieRecError(f"training diverged at epoch {epoch} (loss {loss:g}); try a lower --lr")
 
 
 def _finite(model: nn.Module) -> bool:

@@ -49,10 +49,9 @@ from torch import nn
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
-from movierec.errors import MovieRecError
+from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
-from movierec.models.base import Callback
-from movierec.models.training import FitResult, diverged
+from movierec.models.base import Callback, FitResult, diverged
 
 LOSSES = ("bce", "ce", "sampled-ce")
 WINDOWS = ("latest", "all")
@@ -128,6 +127,20 @@ class SASRecConfig:
             return f"windows {self.windows!r} is not one of {', '.join(WINDOWS)}"
         if self.loss not in LOSSES:
             return f"loss {self.loss!r} is not one of {', '.join(LOSSES)}"
+        return None
+
+    @staticmethod
+    def check(meta: dict, max_width: int, max_parameters: int) -> str | None:
+        """What is wrong with a checkpoint's sasrec config (None: nothing), before anything is built."""
+        try:
+            config = SASRecConfig.from_json(meta["config"])
+        except MovieRecError as exc:
+            return str(exc)
+        if config.hidden > max_width:
+            return f"hidden {config.hidden} is more than {max_width:,}"
+        size = config.parameters(meta["n_items"])
+        if size > max_parameters:
+            return f"{size:,} parameters, more than the {max_parameters:,} a movierec model may have"
         return None
 
     def parameters(self, n_items: int) -> int:
@@ -295,6 +308,21 @@ class SASRecRecommender:
     """
 
     name = "sasrec"
+    chooses_on_validation = True  # early stopping on the validation holdout, then a refit (see ``fit``)
+
+    @classmethod
+    def create(cls, config: SASRecConfig | None = None, device=None) -> "SASRecRecommender":
+        return cls(config, device or "cpu")
+
+    def checkpoint_state(self) -> dict[str, torch.Tensor]:
+        return self.state()
+
+    @classmethod
+    def restore(cls, config: SASRecConfig, state: dict, meta: dict, device) -> "SASRecRecommender":
+        try:
+            return cls.from_state(config, state, int(meta["n_items"]), device, n_users=int(meta["n_users"]))
+        except MovieRecError as exc:
+            raise CheckpointError(str(exc)) from None
 
     def __init__(self, config: SASRecConfig | None = None, device: torch.device | str = "cpu") -> None:
         self.config = config or SASRecConfig()
