@@ -192,12 +192,14 @@ class Engine:
             return None
         fields = cls.__dataclass_fields__
         values = {k: v for k, v in overrides.items() if v is not None and k in fields}
-        found = self.tuned(model) if spec.can("tune") else None
-        if found is not None:
+        for source in [model] * spec.can("tune") + [spec.settings_from] * bool(spec.settings_from):
+            found = self.tuned(source)
+            if found is None:
+                continue
             settings, path = found
             used = {k: v for k, v in settings.items() if k not in values and k in fields}
             if used:
-                self._note(f"{model}: using tuned settings from {path}", once=f"tuned-{model}")
+                self._note(f"{model}: using tuned settings from {path}", once=f"tuned-{model}-{source}")
                 values = {**used, **values}
         return spec.make_config(values)
 
@@ -630,7 +632,7 @@ class Engine:
         are saved for this dataset and model, and later ``train``/``evaluate`` use them."""
         from movierec import tuning
 
-        self._noted.discard(f"tuned-{model}")
+        self._noted = {n for n in self._noted if not n.startswith(f"tuned-{model}-")}
         return tuning.run(self, model, trials, timeout, seed, on_trial)
 
     def tied_users(self) -> int:

@@ -39,6 +39,7 @@ class ModelSpec:
     checkpointed: bool = False  # trained once and saved (models/base.py Checkpointed)
     abilities: frozenset[str] = field(default_factory=frozenset)
     mode: str | None = None  # the `recommend --mode` that serves a new user with this model
+    settings_from: str | None = None  # a model whose tuned settings this one reads too (a variant of it)
 
     def can(self, ability: str) -> bool:
         if ability not in ABILITIES:
@@ -86,7 +87,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("content", "content", "genre and tag cosine to the films you rated", "movierec.models.content:ContentBased",
               mode="content"),
     ModelSpec("ease-recent", "collaborative", "EASE scored from your ratings weighted by recency (decay chosen on validation)",
-              "movierec.models.recent:EASERecent", "movierec.models.recent:RecentConfig"),
+              "movierec.models.recent:EASERecent", "movierec.models.recent:RecentConfig", settings_from="ease"),
     ModelSpec("content-recent", "content", "content profiles from your ratings weighted by recency",
               "movierec.models.recent:ContentRecent", "movierec.models.recent:RecentConfig"),
     ModelSpec("gmf", "collaborative", "NCF: generalized matrix factorization", _NCF, _NCF_CONFIG, checkpointed=True,
@@ -97,7 +98,7 @@ SPECS: tuple[ModelSpec, ...] = (
               checkpointed=True, abilities=_abilities("fold_in", "bounds", "distributed", "tune"), mode="ncf"),
     ModelSpec("sasrec", "sequence", "SASRec: self-attention over your films in time order (Kang & McAuley 2018)",
               "movierec.models.sequence.sasrec:SASRecRecommender", "movierec.models.sequence.sasrec:SASRecConfig",
-              checkpointed=True, abilities=_abilities("sequence"), mode="sequence"),
+              checkpointed=True, abilities=_abilities("sequence", "tune"), mode="sequence"),
 )
 
 #: The model `train` trains when none is named, and the one new users are folded into.

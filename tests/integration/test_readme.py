@@ -2,7 +2,8 @@
 
 With default settings its `eval` line trains every model for up to 30 epochs (12.7 minutes on the busy
 2-core dev VM, 2026-11-29). So, before the examples run, the test saves tuned settings of one epoch for
-gmf, mlp and neumf, and an L2 for EASE (which otherwise fits three times on validation to choose it):
+gmf, mlp, neumf and sasrec, and an L2 for EASE (which otherwise fits three times on validation to choose it;
+ease-recent reads it too):
 the product's own `tune` files, which `train` and `eval` read and say so. The lines run as written,
 on a budget. The `tune` line is left out (20 trials by design: ~10 minutes; `tune`
 itself is tested on small data in tests/unit/test_honest.py), as is `data fetch` (network).
@@ -48,7 +49,7 @@ def _tuned_settings_on_a_budget() -> None:
 
     fingerprint = registry.load_dataset(None).fingerprint
     for model, settings in (("gmf", {"epochs": 1}), ("mlp", {"epochs": 1}), ("neumf", {"epochs": 1}),
-                            ("ease", {"l2": 200.0})):
+                            ("sasrec", {"epochs": 1}), ("ease", {"l2": 200.0})):
         path = paths.tuned_path(fingerprint, model)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps({"format": tuning.FORMAT, "version": 1, "fingerprint": fingerprint,

@@ -87,3 +87,20 @@ def test_recommend_mode_sequence_from_the_cli_counts_rate_flags_in_order(tmp_pat
     picks = json.loads(out.stdout)["picks"]
     assert [p["genres"][0] for p in picks[:5]].count("Horror") >= 4
     assert all(p["reason"].startswith("after your recent ") for p in picks)
+
+
+def test_diversity_sweep_and_tune_work_for_the_sequence_model(tmp_path):
+    release = drifting(tmp_path)
+    sweep = CliRunner().invoke(cli, ["--headless", "eval", "--diversity-sweep", "--model", "sasrec", "--epochs", "3",
+                                     "--dataset", str(release), "--json"])
+    assert sweep.exit_code == 0, sweep.output
+    rows = json.loads(sweep.stdout)["sweep"]
+    assert [r["diversity"] for r in rows] == [i / 10 for i in range(11)]
+    assert all(0.0 <= r["hr"] <= 1.0 for r in rows) and rows[-1]["ild"] >= rows[0]["ild"]
+    tuned = CliRunner().invoke(cli, ["--headless", "tune", "--model", "sasrec", "--trials", "2",
+                                     "--dataset", str(release), "--json"])
+    assert tuned.exit_code == 0, tuned.output
+    out = json.loads(tuned.stdout)
+    assert len(out["trials"]) == 2 and out["best"]["params"]["hidden"] in (32, 64, 128)
+    train = CliRunner().invoke(cli, ["--headless", "train", "--model", "sasrec", "--dataset", str(release)])
+    assert train.exit_code == 0 and "sasrec: using tuned settings" in train.output, train.output

@@ -130,6 +130,19 @@ class SASRecConfig:
         return None
 
     @staticmethod
+    def suggest(trial, model: str = "sasrec") -> dict:
+        """One Optuna trial's settings for ``tune`` (around the defaults bench/sasrec.py chose)."""
+        return {
+            "hidden": trial.suggest_categorical("hidden", [32, 64, 128]),
+            "max_len": trial.suggest_categorical("max_len", [25, 50, 100]),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            "lr": trial.suggest_float("lr", 5e-4, 5e-3, log=True),
+            "negatives": trial.suggest_categorical("negatives", [1, 2, 4, 8]),
+            "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64]),
+            "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-4, 1e-3]),
+        }
+
+    @staticmethod
     def check(meta: dict, max_width: int, max_parameters: int) -> str | None:
         """What is wrong with a checkpoint's sasrec config (None: nothing), before anything is built."""
         try:
@@ -316,6 +329,35 @@ class SASRecRecommender:
 
     def checkpoint_state(self) -> dict[str, torch.Tensor]:
         return self.state()
+
+    #: `tune`: most epochs in a trial (early stopping usually ends sooner) and its patience.
+    TRIAL_EPOCHS = 60
+    TRIAL_PATIENCE = 8
+
+    @classmethod
+    def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
+        """For `tune`: (trial, settings) -> (best validation HR@10, its epoch), no refit; trials lagging the
+        ones before them at the same epoch are pruned."""
+        import optuna
+
+        def objective(trial, params: dict) -> tuple[float, int]:
+            config = SASRecConfig.from_json({**params, "seed": seed, "epochs": cls.TRIAL_EPOCHS,
+                                             "patience": cls.TRIAL_PATIENCE, "refit": False})
+
+            def report(epoch: int, figures: dict) -> None:
+                if "val_hr" not in figures or figures["val_hr"] is None or epoch < 3:
+                    return
+                trial.set_user_attr("epochs", epoch)
+                trial.report(figures["val_hr"], epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+            rec = cls(config, device)
+            rec.fit(split, catalog, report)
+            assert rec.result is not None
+            return float(rec.result.best_val_hr), rec.result.best_epoch
+
+        return objective
 
     @classmethod
     def restore(cls, config: SASRecConfig, state: dict, meta: dict, device) -> "SASRecRecommender":

@@ -46,7 +46,9 @@ class FineTuneScreen(MainScreen):
                     "order and needs no gradient step for you. This fits the vectors the hybrid mode uses.")
         elif mode == "content":
             note = "Picks are content-based (mode content): they need no fine-tuning; this fits the hybrid's vectors."
-        self.query_one("#mode-note", Static).update(note)
+        box = self.query_one("#mode-note", Static)
+        box.update(note)
+        box.display = bool(note)  # no blank line when there is nothing to say (80x24 has no line to spare)
         last = app.last_foldin
         if last is not None and not app.foldin_running():
             self.done(last)
