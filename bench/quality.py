@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--models", default="pop,ease,content,gmf,mlp,neumf")
+    parser.add_argument("--models", default="all", help="comma-separated registry names, or all")
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
@@ -32,7 +32,9 @@ def main() -> None:
 
     engine = Engine(args.dataset, args.device)
     engine.on_note = lambda text: print(f"  note: {text}", flush=True)  # L2 chosen, tuned settings used
-    models = args.models.split(",")
+    from movierec.models import registry
+
+    models = list(registry.names()) if args.models == "all" else args.models.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     table: dict[str, list] = {m: [] for m in models}
     start = time.perf_counter()
