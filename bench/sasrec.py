@@ -55,7 +55,7 @@ def main() -> None:
 
     overrides = {f.name: getattr(args, f.name) for f in fields(SASRecConfig) if getattr(args, f.name) is not None}
     if args.tune:
-        overrides["refit"] = False
+        overrides["refit"] = "none"
     t0 = time.perf_counter()
     ds = load_dataset(args.release)
     split = leave_one_out(ds)

@@ -192,7 +192,8 @@ class Engine:
             return None
         fields = cls.__dataclass_fields__
         values = {k: v for k, v in overrides.items() if v is not None and k in fields}
-        for source in [model] * spec.can("tune") + [spec.settings_from] * bool(spec.settings_from):
+        sources = ([model] if spec.can("tune") else []) + ([spec.settings_from] if spec.settings_from else [])
+        for source in sources:  # its own tuned settings, then those of the model it is a variant of
             found = self.tuned(source)
             if found is None:
                 continue
@@ -389,7 +390,7 @@ class Engine:
         return idx[idx >= 0].astype(np.int64), stars[idx >= 0], skip[skip >= 0].astype(np.int64), unknown
 
     def mode_model(self, mode: str = "ncf", callback: Callback | None = None, should_stop=None,
-                   train: bool = True) -> Recommender | None:
+                   train: bool = True, **overrides) -> Recommender | None:
         """The model that serves new users in ``mode`` (registry: ncf is NeuMF, folded into): the one
         in memory, else the saved one, else trained now (and saved).
 
@@ -399,15 +400,21 @@ class Engine:
         if spec.name in self._models:
             return self._models[spec.name]
         if not spec.checkpointed:  # fitted on demand (content is not served through here)
-            return self.train(spec.name, callback=callback, should_stop=should_stop)[0] if train else None
+            return self.train(spec.name, callback=callback, should_stop=should_stop, **overrides)[0] if train else None
         loaded = self.load_saved(spec.name)  # a bad checkpoint is moved aside with a note: None
         if loaded is not None:
             self._models[spec.name] = loaded
             return loaded
         if not train:
             return None
-        rec, _ = self.train(spec.name, callback=callback, should_stop=should_stop)
+        rec, _ = self.train(spec.name, callback=callback, should_stop=should_stop, **overrides)
         return rec
+
+    @staticmethod
+    def reads_sequence(mode: str) -> bool:
+        """Whether ``mode`` is served by a model that reads your ratings in time order (no fold-in, no
+        fine-tuning for you), and so needs its own model trained (``mode_model``)."""
+        return mode not in ("hybrid", "content") and registry.for_mode(mode).can("sequence")
 
     @staticmethod
     def mode_model_name(mode: str) -> str:

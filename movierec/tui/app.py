@@ -437,7 +437,7 @@ class MovieRecApp(App):
         if self.train_state.get("running"):
             self.notify("a model is training already; try again when it is done", timeout=4)
             return
-        total = self.engine.epochs_of(self.engine.mode_model_name(mode))
+        total = self.train_overrides.get("epochs", self.engine.epochs_of(self.engine.mode_model_name(mode)))
         self.train_state = {"running": True, "stage": mode, "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train_mode(mode, total)
@@ -450,7 +450,8 @@ class MovieRecApp(App):
             self.post_message(TrainProgress(figures.get("stage", mode), epoch, total, figures["loss"], figures.get("val_hr")))
 
         try:
-            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled)
+            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,
+                                   **self.train_overrides)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled", mode))
             return

@@ -217,3 +217,36 @@ def test_keys_help_says_work_anywhere_do_the_same_on_every_main_screen():
             for key in binding.key.split(","):
                 if key in anywhere:
                     assert binding.action in (f"app.{app_actions[key]}", app_actions[key]), (cls.__name__, key, binding)
+
+
+async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_fine_tune_says_no_step(
+        trained, app_factory):
+    """Issue 15: the model cycle reaches the sequence mode; its model is trained once (with progress), the
+    picks then come from it with reasons naming recent films, a "Next after" list appears, and the
+    fine-tune screen says a sequence model needs no gradient step."""
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.model_ready and not app.engine.has_model("sequence")
+        for _ in range(len(app.engine.modes())):
+            if app.mode == "sequence":
+                break
+            await pilot.press("m")
+            await pilot.pause()
+        assert app.mode == "sequence"
+        assert any("training sasrec for mode sequence" in n.message for n in app._notifications)
+        await settle(app, pilot)
+        assert app.engine.has_model("sequence")
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        titles = [str(label.render()) for label in screen.query(".list-title").results(Label)]
+        latest = max(ProfileStore().load("default").ratings.values(), key=lambda r: (r.time, r.movie_id))
+        assert f"Next after {app.engine.film(app.engine.index_of(latest.movie_id))['title']}" in titles
+        first = screen.query_one("#list-0", FilmTable)
+        reasons = [str(first.get_row_at(r)[-1]) for r in range(first.row_count)]
+        assert reasons and all("after your recent" in r for r in reasons), reasons
+        await pilot.press("t")
+        await settle(app, pilot)
+        note = str(app.screen.query_one("#mode-note").render())
+        assert "needs no gradient step" in note and "sasrec" in note

@@ -76,7 +76,7 @@ def test_histories_stop_before_the_held_out_item():
         full = data.items[data.users == u]
         # everything before the test item, in time order, the validation item included
         assert history.tolist() == full[:-1].tolist()
-    no_refit = _fit(split, epochs=1, refit=False)  # the validated model scores from the same histories
+    no_refit = _fit(split, epochs=1, refit="none")  # the validated model scores from the same histories
     assert np.array_equal(no_refit.items.numpy(), items) and np.array_equal(no_refit.indptr.numpy(), indptr)
     # The model chosen on validation was trained on sequences without the validation item either.
     ptr, seq = build_sequences(split.train_users, split.train_items, split.train_timestamps, split.n_users)

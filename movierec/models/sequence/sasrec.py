@@ -78,7 +78,8 @@ class SASRecConfig:
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
     seed: int = 0
     windows: str = "all"  # all | latest (``training_windows``)
-    refit: bool = True  # refit on train + validation for the chosen epochs (False: keep the validated model)
+    # "scratch": refit on train + validation for the chosen epochs; "none": keep the validated model (NCF's words)
+    refit: str = "scratch"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -123,6 +124,8 @@ class SASRecConfig:
             return f"lr {self.lr} is not in (0, 10]"
         if not (math.isfinite(self.weight_decay) and 0.0 <= self.weight_decay <= 10.0):
             return f"weight_decay {self.weight_decay} is not in [0, 10]"
+        if self.refit not in ("scratch", "none"):
+            return f"refit {self.refit!r} is not one of scratch, none"
         if self.windows not in WINDOWS:
             return f"windows {self.windows!r} is not one of {', '.join(WINDOWS)}"
         if self.loss not in LOSSES:
@@ -342,7 +345,7 @@ class SASRecRecommender:
 
         def objective(trial, params: dict) -> tuple[float, int]:
             config = SASRecConfig.from_json({**params, "seed": seed, "epochs": cls.TRIAL_EPOCHS,
-                                             "patience": cls.TRIAL_PATIENCE, "refit": False})
+                                             "patience": cls.TRIAL_PATIENCE, "refit": "none"})
 
             def report(epoch: int, figures: dict) -> None:
                 if "val_hr" not in figures or figures["val_hr"] is None or epoch < 3:
@@ -397,7 +400,7 @@ class SASRecRecommender:
             # The validation item is each user's latest known item: appended, not re-sorted by timestamp, so
             # ties with training items keep the split's own order. Scoring reads it even without a refit.
             indptr, items = append_items(indptr, items, split.valid_users.astype(np.int64), split.valid_items)
-        if has_valid and not stopped and config.refit:
+        if has_valid and not stopped and config.refit == "scratch":
             result = self._train(indptr, items, None, callback, "sasrec on train+validation", first.best_epoch)
             result.refit = (f"refitted from scratch on train + validation for the {first.best_epoch} epochs "
                             "chosen on validation")

@@ -41,7 +41,7 @@ class FineTuneScreen(MainScreen):
         self.query_one("#device", Static).update(f"device: {device}")
         mode = app.mode
         note = ""
-        if mode not in ("hybrid", "ncf", "content"):  # a sequence model reads your ratings as they are
+        if app.engine.reads_sequence(mode):  # a sequence model reads your ratings as they are
             note = (f"Picks use {app.engine.mode_model_name(mode)} (mode {mode}): it reads your ratings in time "
                     "order and needs no gradient step for you. This fits the vectors the hybrid mode uses.")
         elif mode == "content":

@@ -134,7 +134,7 @@ class PicksScreen(MainScreen):
             return
         modes = app.engine.modes()  # the registry's: hybrid, then one per model that serves new users
         app.mode = modes[(modes.index(app.mode) + 1) % len(modes)] if app.mode in modes else modes[0]
-        if app.mode not in ("hybrid", "content", "ncf") and not app.engine.has_model(app.mode):
+        if app.engine.reads_sequence(app.mode) and not app.engine.has_model(app.mode):
             # A mode whose model is not trained yet (the sequence model): train it first, with progress.
             app.notify(f"training {app.engine.mode_model_name(app.mode)} for mode {app.mode} "
                        "(once; it is saved); picks follow", timeout=6, markup=False)
