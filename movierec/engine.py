@@ -513,10 +513,17 @@ class Engine:
             scores, spent[0], _ = self.fold_in(items, stars, skip, seed, callback, should_stop, weights)
             return scores
 
-        in_order = items[np.argsort(self._times(profile, items), kind="stable")]  # oldest first
+        # What a sequence model reads: the films you rated, oldest first, leaving out those you disliked
+        # (2.5 stars or less: they are negatives for the hybrid too, and "after Titanic" is no reason to
+        # someone who rated it 1 star).
+        order = np.argsort(self._times(profile, items), kind="stable")
+        in_order = items[order][stars[order] > DISLIKED]
 
         def sequential(served: str):
             def scores() -> np.ndarray:
+                if in_order.size == 0:
+                    raise MovieRecError("sequence picks read the films you liked in the order you rated them, "
+                                        "and you have rated none above 2.5 stars yet; rate one, or use --mode hybrid")
                 rec = self.mode_model(served, callback=callback, should_stop=should_stop)
                 assert isinstance(rec, ReadsSequence)
                 return rec.score_sequence(in_order)
@@ -537,7 +544,9 @@ class Engine:
             own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
             liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
         sequence = mode in scorers and mode != "ncf" and bool(mix.get(mode))
-        recent = in_order[::-1][:5] if sequence else None  # the films a sequence model read last
+        # Reasons name the recent films a sequence model read last; a list anchored on one film ("Because
+        # you rated X") keeps that film as its reason.
+        recent = in_order[::-1][:5] if sequence and anchor is None else None
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
@@ -601,7 +610,8 @@ class Engine:
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         if first is not None:
             first([dict(block) for block in lists])
-        latest = max(profile.ratings.values(), key=lambda r: (r.time, r.movie_id), default=None)
+        latest = max((r for r in profile.ratings.values() if r.stars > DISLIKED), key=lambda r: (r.time, r.movie_id),
+                     default=None)  # "Next after" a film you liked, as the sequence reads it
         following = registry.sequence_mode()
         if (genre is None and latest is not None and following and mode != "content"
                 and self.has_model(following) and self.index_of(latest.movie_id) is not None):

@@ -200,7 +200,9 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 @click.option("--from-year", type=int, default=None)
 @click.option("--to-year", type=int, default=None)
 @click.option("--mode", type=click.Choice(registry.modes()), default="hybrid", show_default=True,
-              help="hybrid blends content with your folded-in collaborative scores; the others use one model.")
+              help="hybrid (default): content blended with NeuMF folded in for you; content: genres and tags "
+                   "only; ncf: NeuMF folded in only; sequence: SASRec reading your ratings in time order "
+                   "(trained once on first use, 1-2 minutes on a laptop CPU).")
 @dataset_option
 @device_option
 @json_option
@@ -214,12 +216,14 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     _check_filters(ctx, genres, from_year, to_year)  # before any work: loading data, training a model
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
-    if not engine.has_model() and mode != "content" and profile.ratings:
-        try:
-            with _TrainProgress(not as_json, engine.default_epochs) as progress:
-                engine.foldin_model(callback=progress)
+    served = "ncf" if mode == "hybrid" else mode  # the model this mode needs (the hybrid's: the fold-in one)
+    if mode != "content" and profile.ratings and not engine.has_model(served):
+        try:  # trained once, with progress, before the picks (a sequence mode trains only its own model)
+            name = engine.mode_model_name(served)
+            with _TrainProgress(not as_json, engine.epochs_of(name)) as progress:
+                engine.mode_model(served, callback=progress)
         except MovieRecError:
-            if mode == "ncf":
+            if mode != "hybrid":
                 raise
             # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
     years = (from_year, to_year) if from_year is not None or to_year is not None else None

@@ -195,11 +195,11 @@ class Recent:
             return f"{self.name}: tau {self.fitted[0]:g}, blend {self.fitted[1]:g} (given)"
         if not c.get("grid"):
             return f"{self.name}: tau {c['tau']:g}, blend {c['blend']:g} ({c.get('note', 'nothing to choose on')})"
-        plain = f" vs {c['plain_hr']:.3f} plain" if c.get("plain_hr") is not None else ""
+        plain = f" vs {c['plain_hr']:.3f} without recency" if c.get("plain_hr") is not None else ""
         base = c.get("base") or {}
         l2 = f", base L2 {base['l2']:g}" if "l2" in base else ""
-        return (f"{self.name}: recency decay tau {c['tau']:g} ratings, blend {c['blend']:g} chosen on validation "
-                f"(HR@10 {c['val_hr']:.3f}{plain}; {len(c['grid'])} settings{l2})")
+        return (f"{self.name}: recency decay tau {c['tau']:g} ratings, recent share {c['blend']:g} (0 = no recency) "
+                f"chosen on validation (validation HR@10 {c['val_hr']:.3f}{plain}; {len(c['grid'])} settings{l2})")
 
     def _weights(self, users: np.ndarray) -> np.ndarray:
         assert self.rows is not None, "fit first"

@@ -463,6 +463,7 @@ class MovieRecApp(App):
         self.status_text = event.text
         self._refresh_status()
         if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+            self.mode = event.mode
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             for screen in self.screen_stack:
                 if isinstance(screen, PicksScreen):

@@ -104,3 +104,18 @@ def test_diversity_sweep_and_tune_work_for_the_sequence_model(tmp_path):
     assert len(out["trials"]) == 2 and out["best"]["params"]["hidden"] in (32, 64, 128)
     train = CliRunner().invoke(cli, ["--headless", "train", "--model", "sasrec", "--dataset", str(release)])
     assert train.exit_code == 0 and "sasrec: using tuned settings" in train.output, train.output
+
+
+def test_a_disliked_film_is_not_read_as_what_you_watch_next(engine):
+    """A film rated 2.5 or less is no reason and no "Next after": the sequence reads the films you liked."""
+    profile = _profile(engine, [0, 1, 2, 3], [20, 21])
+    disliked = int(engine.dataset.item_ids.ids(np.array([5]))[0])  # a comedy, rated last, 1 star
+    profile.ratings[disliked] = Rating(disliked, 1.0, 99.0, engine.dataset.catalog.titles[5])
+    result = engine.recommend(profile, n=10, diversity=0.0, mode="sequence")
+    assert all("Comedy 05" not in p.reason for p in result.picks)
+    assert [p.genres[0] for p in result.picks][:5].count("Horror") >= 4  # still led by the liked horrors
+    nexts = [b for b in engine.browse(profile) if b["kind"] == "next"]
+    assert nexts and nexts[0]["about"] == engine.dataset.catalog.titles[21]
+    only_dislikes = Profile("grumpy", {disliked: profile.ratings[disliked]})
+    with pytest.raises(Exception, match="rated none above 2.5 stars"):
+        engine.recommend(only_dislikes, mode="sequence")

@@ -55,6 +55,7 @@ class FineTuneScreen(MainScreen):
 
     def action_start(self) -> None:
         self.losses: list[float] = []
+        self.first_step = 0  # the step of the first loss shown (the loss comes every 10 steps)
         self.query_one(LossChart).set_values([])
         self.query_one("#result", Static).update("fitting...")
         self.app.start_foldin(announce=True)
@@ -68,9 +69,11 @@ class FineTuneScreen(MainScreen):
     @on(FoldInProgress)
     def progress(self, event: FoldInProgress) -> None:
         self.losses.append(event.loss)
+        if len(self.losses) == 1:
+            self.first_step = event.step
         bar = self.query_one("#foldin-bar", ProgressBar)
         bar.update(total=event.total, progress=event.step)
-        self.query_one(LossChart).set_values(self.losses)
+        self.query_one(LossChart).set_values(self.losses, (self.first_step, event.step))
         self.query_one("#loss-label", Static).update(
             f"step {event.step}/{event.total} · loss {event.loss:.4f} · smoothed {smooth(self.losses)[-1]:.4f}  "
             "(grey dots: each step; bright line: smoothed)")

@@ -133,14 +133,16 @@ class PicksScreen(MainScreen):
             app.notify(MODEL_LOADING, timeout=4, markup=False)
             return
         modes = app.engine.modes()  # the registry's: hybrid, then one per model that serves new users
-        app.mode = modes[(modes.index(app.mode) + 1) % len(modes)] if app.mode in modes else modes[0]
-        if app.engine.reads_sequence(app.mode) and not app.engine.has_model(app.mode):
-            # A mode whose model is not trained yet (the sequence model): train it first, with progress.
-            app.notify(f"training {app.engine.mode_model_name(app.mode)} for mode {app.mode} "
-                       "(once; it is saved); picks follow", timeout=6, markup=False)
-            app.start_mode_training(app.mode)
-            self.status_line()
+        following = modes[(modes.index(app.mode) + 1) % len(modes)] if app.mode in modes else modes[0]
+        if app.engine.reads_sequence(following) and not app.engine.has_model(following):
+            # A mode whose model is not trained yet (the sequence model): trained first, with progress; the
+            # picks (and the mode the header names) stay as they are until it is ready (app.train_done).
+            if not app.train_state.get("running"):
+                app.notify(f"training {app.engine.mode_model_name(following)} for mode {following} (once; it is "
+                           f"saved); the picks stay in mode {app.mode} until it is ready", timeout=8, markup=False)
+            app.start_mode_training(following)
             return
+        app.mode = following
         self.status_line()
         self.compute()
 

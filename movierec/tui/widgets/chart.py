@@ -26,8 +26,9 @@ def smooth(values: list[float], weight: float = 0.8) -> list[float]:
 
 
 class ChartRender:
-    def __init__(self, values: list[float], width: int, height: int) -> None:
+    def __init__(self, values: list[float], width: int, height: int, steps: tuple[int, int] | None = None) -> None:
         self.values, self.width, self.height = values, width, height
+        self.steps = steps  # the steps of the first and last value (default: 1 and len(values))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         values, width, height = self.values, max(min(self.width, options.max_width), 20), max(self.height, 3)
@@ -77,8 +78,9 @@ class ChartRender:
                 bits = raw[r][c] | line[r][c]
                 yield Segment(chr(0x2800 + bits) if bits else " ", bright if line[r][c] else dim)
             yield Segment.line()
-        right = f"step {n}"
-        yield Segment(" " * gutter + "└" + "1".ljust(cols - len(right) - 1) + right + " ", axis)
+        first, last = self.steps or (1, n)
+        right = f"step {last}"
+        yield Segment(" " * gutter + "└" + str(first).ljust(cols - len(right) - 1) + right + " ", axis)
         yield Segment.line()
 
 
@@ -90,10 +92,13 @@ class LossChart(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.values: list[float] = []
+        self.steps: tuple[int, int] | None = None
 
-    def set_values(self, values: list[float]) -> None:
+    def set_values(self, values: list[float], steps: tuple[int, int] | None = None) -> None:
+        """``steps``: the steps the first and last value were taken at (a value every 10 steps: (10, 120))."""
         self.values = list(values)
+        self.steps = steps
         self.refresh()
 
     def render(self) -> ChartRender:
-        return ChartRender(self.values, self.size.width, self.size.height)
+        return ChartRender(self.values, self.size.width, self.size.height, self.steps)
