@@ -29,6 +29,10 @@ TRAIN = ["--headless", "train", "--model", "gmf", "--device", "cpu"]
 
 def _cli(args: list[str], home: Path, limit_bytes: int | None = None, **kw) -> subprocess.Popen:
     def limit() -> None:
+        # Ctrl+C as a terminal delivers it: a child started from a background job (`cmd &` in a script, as
+        # CI runners and nohup do) inherits SIGINT *ignored*, and Python then keeps ignoring it, so the
+        # interrupt test would watch training run to its end. Reset it to the default before exec.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if limit_bytes is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
@@ -53,7 +57,24 @@ def trained(tmp_path, home):
     return release, checkpoint, _digest(checkpoint)
 
 
+def _no_early_stop(release: Path) -> None:
+    """Tuned settings (the product's own file, which `train` reads) with a patience no run reaches: early
+    stopping would otherwise end the interrupted run after ~12 short epochs, and on a busy machine a
+    starved test process could read the first epoch line only after the child had finished."""
+    import json
+
+    from movierec import paths, tuning
+    from movierec.data import registry
+    from movierec.store.atomic import atomic_write_bytes
+
+    fingerprint = registry.load_dataset(str(release)).fingerprint
+    atomic_write_bytes(paths.tuned_path(fingerprint, "gmf"), json.dumps(
+        {"format": tuning.FORMAT, "version": 1, "fingerprint": fingerprint, "model": "gmf",
+         "settings": {"patience": 1000}}).encode())
+
+
 def _interrupt_mid_training(release: Path, home: Path, sig: int) -> subprocess.CompletedProcess:
+    _no_early_stop(release)
     child = _cli([*TRAIN, "--dataset", str(release), "--epochs", "200", "--batch-size", "32", "--force"], home)
     # stderr is a pipe, so progress comes as one line per epoch: wait for the first, then strike mid-epoch two.
     for line in child.stderr:
@@ -61,6 +82,7 @@ def _interrupt_mid_training(release: Path, home: Path, sig: int) -> subprocess.C
             break
     else:
         pytest.fail("training ended before its first epoch line")
+    assert child.poll() is None, "training finished before it could be interrupted"
     child.send_signal(sig)
     out, err = child.communicate(timeout=120)
     return subprocess.CompletedProcess(child.args, child.returncode, out, err)
