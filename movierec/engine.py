@@ -613,8 +613,11 @@ class Engine:
         latest = max((r for r in profile.ratings.values() if r.stars > DISLIKED), key=lambda r: (r.time, r.movie_id),
                      default=None)  # "Next after" a film you liked, as the sequence reads it
         following = registry.sequence_mode()
+        # Only with a sequence model that loads as it is: a bad one is set aside (a note says so), and the
+        # picks screen never starts a minutes-long training by itself (`m` into the mode does, with progress).
         if (genre is None and latest is not None and following and mode != "content"
-                and self.has_model(following) and self.index_of(latest.movie_id) is not None):
+                and self.has_model(following) and self.index_of(latest.movie_id) is not None
+                and self.mode_model(following, train=False) is not None):
             # What comes next after the latest film, read by the sequence model (when one is trained).
             try:
                 add("next", self.dataset.catalog.titles[self.index_of(latest.movie_id)],

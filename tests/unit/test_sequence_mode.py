@@ -119,3 +119,17 @@ def test_a_disliked_film_is_not_read_as_what_you_watch_next(engine):
     only_dislikes = Profile("grumpy", {disliked: profile.ratings[disliked]})
     with pytest.raises(Exception, match="rated none above 2.5 stars"):
         engine.recommend(only_dislikes, mode="sequence")
+
+
+def test_browse_never_trains_a_sequence_model_whose_checkpoint_is_bad(engine):
+    """A damaged sasrec checkpoint is set aside with a note; the picks' lists go on without "Next after"
+    and do not start a training of minutes by themselves."""
+    from movierec.store import checkpoints
+
+    path = checkpoints.path_for(engine.dataset.fingerprint, "sasrec")
+    path.write_bytes(b"not a checkpoint")
+    fresh = Engine(engine.dataset_ref, "cpu")
+    lists = fresh.browse(_profile(fresh, [0, 1, 2], [20]))
+    assert [b for b in lists if b["kind"] == "next"] == []
+    assert not path.exists() and any("moved to" in n for n in fresh.notes)
+    assert "sasrec" not in fresh._models  # nothing was trained
