@@ -238,6 +238,11 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
                 break
         assert any("training sasrec for mode sequence" in n.message for n in app._notifications)
         await settle(app, pilot)
+        for _ in range(400):  # the worker is done; its TrainDone message switches the mode when handled
+            if app.mode == "sequence" and not app.train_state.get("running"):
+                break
+            await pilot.pause(0.05)
+        await settle(app, pilot)  # the picks the switch recomputes
         assert app.engine.has_model("sequence") and app.mode == "sequence"
         screen = app.screen
         assert isinstance(screen, PicksScreen)

@@ -29,7 +29,7 @@ SECTIONS = [
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
-        ("m", "model: hybrid, content, NCF, sequence (SASRec: trained once when first chosen)"),
+        ("m", "model: hybrid, content, NCF, sequence (trained on first use)"),
         ("g", "genre filter: your genres first, then every other"),
         ("Tab", "next list"),
     ]),
