@@ -229,14 +229,16 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.model_ready and not app.engine.has_model("sequence")
+        started = lambda: any("training sasrec for mode sequence" in n.message for n in app._notifications)
         for _ in range(len(app.engine.modes())):
             before = app.mode
             await pilot.press("m")
             await pilot.pause()
-            if app.train_state.get("running"):  # the sequence mode's model is training: the mode waits for it
-                assert app.mode == before
+            if started():  # the press that reached the sequence mode started its model's training
+                # Until the model is ready the mode stays (or, if its one epoch is done already, has switched).
+                assert app.mode in (before, "sequence")
                 break
-        assert any("training sasrec for mode sequence" in n.message for n in app._notifications)
+        assert started()
         await settle(app, pilot)
         for _ in range(400):  # the worker is done; its TrainDone message switches the mode when handled
             if app.mode == "sequence" and not app.train_state.get("running"):
