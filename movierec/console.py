@@ -38,7 +38,8 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    """Notes and progress lines: never hard-wrapped (rich wraps at 80 columns when stderr is a log or a pipe)."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def dumps_json(obj: Any) -> str:

@@ -161,19 +161,30 @@ def profile_import(path, name):
 
 
 
-def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
-    from movierec.store.profiles import Profile, Rating, check_stars
+def _split_rate_pairs(pairs: tuple[str, ...]) -> list[tuple[str, float]]:
+    """(title, stars) for each --rate TITLE=STARS; checked before any dataset or device is opened."""
+    from movierec.store.profiles import check_stars
 
-    profile = Profile("(throwaway)")
-    for order, pair in enumerate(pairs):
+    out = []
+    for pair in pairs:
         title, sep, stars = pair.rpartition("=")
         if not sep or not title.strip():
             raise MovieRecError(f"--rate {pair!r} is not TITLE=STARS, e.g. --rate \"Alien=5\"")
         try:
             value = check_stars(float(stars))
-        except ValueError:
-            raise MovieRecError(f"--rate {pair!r}: {stars!r} is not a number of stars (0.5-5)") from None
-        _, movie_id, matched, _ = _match(engine, title.strip())
+        except (ValueError, MovieRecError):
+            raise MovieRecError(f"--rate {pair!r}: {stars.strip()!r} is not a rating; use 0.5 to 5 stars "
+                                "in half stars") from None
+        out.append((title.strip(), value))
+    return out
+
+
+def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
+    from movierec.store.profiles import Profile, Rating
+
+    profile = Profile("(throwaway)")
+    for order, (title, value) in enumerate(_split_rate_pairs(pairs)):
+        _, movie_id, matched, _ = _match(engine, title)
         # Rated in the order given: the last --rate is the latest (recency weights, sequence picks).
         profile.ratings.pop(movie_id, None)
         profile.ratings[movie_id] = Rating(movie_id, value, float(order), matched)
@@ -214,6 +225,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     from movierec.store.profiles import ProfileStore
 
     _check_filters(ctx, genres, from_year, to_year)  # before any work: loading data, training a model
+    _split_rate_pairs(rate_pairs)  # a malformed --rate fails before the device line
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
     served = "ncf" if mode == "hybrid" else mode  # the model this mode needs (the hybrid's: the fold-in one)

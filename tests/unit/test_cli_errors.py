@@ -70,3 +70,22 @@ def test_recommend_checks_its_options_before_any_work(monkeypatch, args, expect)
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("pair, expect", [
+    ("Alien=7", "--rate 'Alien=7': '7' is not a rating; use 0.5 to 5 stars"),
+    ("Alien=lots", "'lots' is not a rating"),
+    ("Alien", "is not TITLE=STARS"),
+    ("=4", "is not TITLE=STARS"),
+])
+def test_a_malformed_rate_fails_before_the_dataset_or_device(monkeypatch, pair, expect):
+    import movierec.engine
+
+    def no_engine(*a, **k):
+        raise AssertionError("an engine was built (its device line printed) before --rate was checked")
+
+    monkeypatch.setattr(movierec.engine, "Engine", no_engine)
+    result = CliRunner().invoke(cli, ["--headless", "recommend", "--rate", "Toy Story=5", "--rate", pair])
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("error: ") and expect in lines[0], result.stderr
