@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movierec.data import registry as data_registry
+from movierec.data.catalog import spoken_title
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
@@ -417,6 +418,11 @@ class Engine:
         return mode not in ("hybrid", "content") and registry.for_mode(mode).can("sequence")
 
     @staticmethod
+    def mode_folds_in(mode: str) -> bool:
+        """Whether ``mode``'s picks come from a model fitted to you (fold-in): hybrid blends the NeuMF one."""
+        return mode == "hybrid" or (mode != "content" and registry.for_mode(mode).can("fold_in"))
+
+    @staticmethod
     def mode_model_name(mode: str) -> str:
         """The model that serves ``mode`` (registry), e.g. neumf for ncf."""
         return registry.for_mode(mode).name
@@ -606,7 +612,7 @@ class Engine:
         anchors = [i for i in (self.index_of(r.movie_id) for r in recent) if i is not None][:because]
         # The latest high rating's list comes second: it answers "I just rated X" at once.
         for anchor in anchors[:1]:
-            add("because", self.dataset.catalog.titles[anchor],
+            add("because", spoken_title(self.dataset.catalog.titles[anchor]),
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         if first is not None:
             first([dict(block) for block in lists])
@@ -620,7 +626,7 @@ class Engine:
                 and self.mode_model(following, train=False) is not None):
             # What comes next after the latest film, read by the sequence model (when one is trained).
             try:
-                add("next", self.dataset.catalog.titles[self.index_of(latest.movie_id)],
+                add("next", spoken_title(self.dataset.catalog.titles[self.index_of(latest.movie_id)]),
                     self.recommend(profile, n=n, diversity=diversity, mode=following, exclude=shown,
                                    should_stop=should_stop))
             except MovieRecError as exc:  # a damaged checkpoint was moved aside (see notes): no such list
@@ -632,7 +638,7 @@ class Engine:
                 add("genre", g, self.recommend(profile, n=n, diversity=diversity, genres=[g], mode=mode,
                                                    exclude=shown))
         for anchor in anchors[1:]:
-            add("because", self.dataset.catalog.titles[anchor],
+            add("because", spoken_title(self.dataset.catalog.titles[anchor]),
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
         return lists
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from movierec.data.catalog import Catalog
+from movierec.data.catalog import Catalog, spoken_title
 from movierec.data.movielens import GENRES
 from movierec.evaluation.metrics import genre_jaccard_diversity
 
@@ -98,7 +98,7 @@ def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vecto
             if sims[row, j] >= threshold:
                 stars = liked_stars[j]
                 star_text = f"{stars:g} star" + ("" if stars == 1 else "s")
-                out.append(f"because you rated {catalog.titles[liked[j]]} {star_text}")
+                out.append(f"because you rated {spoken_title(catalog.titles[liked[j]])} {star_text}")
                 continue
         new = [GENRES[g] for g in np.flatnonzero(catalog.genres[int(item)].astype(bool) & ~liked_genres)]
         if liked.size and new:
@@ -124,11 +124,11 @@ def sequence_reasons(picks: np.ndarray, recent: np.ndarray, vectors: np.ndarray,
     a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
     b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     sims = a @ b.T
-    latest = " and ".join(catalog.titles[int(i)] for i in recent[:2])
+    latest = " and ".join(spoken_title(catalog.titles[int(i)]) for i in recent[:2])
     out = []
     for row in range(len(picks)):
         j = int(np.argmax(sims[row]))
-        out.append(f"after your recent {catalog.titles[int(recent[j])]}" if sims[row, j] >= threshold
+        out.append(f"after your recent {spoken_title(catalog.titles[int(recent[j])])}" if sims[row, j] >= threshold
                    else f"after your recent {latest}")
     return out
 

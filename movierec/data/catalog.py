@@ -42,6 +42,23 @@ def normalize_title(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_SPOKEN_ARTICLE = re.compile(r"^(.+?), (" + "|".join(re.escape(a) for a in _ARTICLES) + r")((?: \(.*)?)$", re.IGNORECASE)
+
+
+def spoken_title(title: str) -> str:
+    """A catalogue title as a sentence says it: the article MovieLens moves to the end put back in front.
+
+    "Shining, The (1980)" -> "The Shining (1980)"; "City of Lost Children, The (Cité des enfants perdus,
+    La) (1995)" -> "The City of Lost Children (Cité des enfants perdus, La) (1995)"; "Avventura, L' (1960)"
+    -> "L'Avventura (1960)". Other titles are returned as they are.
+    """
+    match = _SPOKEN_ARTICLE.match(title)
+    if not match:
+        return title
+    main, article, rest = match.groups()
+    return f"{article}{'' if article.endswith(chr(39)) else ' '}{main}{rest}"
+
+
 def _without_article(text: str) -> str:
     head, _, rest = text.partition(" ")
     return rest if head in _ARTICLES and rest else text

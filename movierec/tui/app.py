@@ -258,6 +258,9 @@ class MovieRecApp(App):
         self._go("ratings")
 
     def action_show_picks(self) -> None:
+        if self.ready and isinstance(self.screen, PicksScreen):  # p again: back to the top list's first pick
+            self.screen.to_top()
+            return
         self._go("picks")
 
     def action_show_finetune(self) -> None:
@@ -463,7 +466,7 @@ class MovieRecApp(App):
         self.status_text = event.text
         self._refresh_status()
         if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
-            self.mode = event.mode
+            self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             for screen in self.screen_stack:
                 if isinstance(screen, PicksScreen):
@@ -473,6 +476,26 @@ class MovieRecApp(App):
             self._model_loaded()
             self.notify("model trained; your picks are fine-tuned on it", timeout=4)
             self.start_foldin(announce=False)
+
+    def set_mode(self, mode: str) -> None:
+        """Picks from ``mode`` from now on; the status line says what that mode does with your ratings
+        (a fine-tune's line only where the mode uses the model fitted to you)."""
+        self.mode = mode
+        if self.engine.mode_folds_in(mode):
+            if self.last_foldin is not None and not self.last_foldin.cancelled:
+                self.status_text = self._foldin_text(self.last_foldin)
+            elif self.status_text.startswith("mode "):
+                self.status_text = "model ready"
+        elif self.engine.reads_sequence(mode):
+            self.status_text = (f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings in time order "
+                                "(nothing to fine-tune)")
+        else:
+            self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
+        self._refresh_status()
+
+    @staticmethod
+    def _foldin_text(event: FoldInDone) -> str:
+        return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
 
     def _refresh_status(self) -> None:
         for screen in self.screen_stack:
@@ -525,8 +548,9 @@ class MovieRecApp(App):
     def foldin_done(self, event: FoldInDone) -> None:
         self.last_foldin = event
         if not event.cancelled:
-            self.status_text = f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
-            self._refresh_status()
+            if self.engine.mode_folds_in(self.mode):  # else the line keeps saying what the mode does
+                self.status_text = self._foldin_text(event)
+                self._refresh_status()
             for screen in self.screen_stack:
                 if isinstance(screen, PicksScreen):
                     screen.refresh_data()

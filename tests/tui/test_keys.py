@@ -255,7 +255,15 @@ async def test_your_genres_get_lists_and_g_offers_every_genre(trained, app_facto
         assert [t for t in titles if t.endswith(" for you") and t != "Top picks for you"] == [
             f"{g} for you" for g in favourites]
         assert "Because you rated Alien (1979)" in titles  # the latest high rating
-        assert "Because you rated Shining, The (1980)" in titles
+        assert "Because you rated The Shining (1980)" in titles  # spoken: the article in front
+        # Down the lists and back: p on the picks screen returns to the top list's first pick.
+        await pilot.press("tab", "tab", "down", "down")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id != "list-0"
+        await pilot.press("p")
+        await pilot.pause()
+        lists = screen.query_one("#lists")
+        assert app.focused.id == "list-0" and app.focused.cursor_row == 0 and lists.scroll_y == 0
         choices = app.engine.genre_choices(app.profile)
         assert choices[: len(favourites)] == favourites and "Horror" in choices and "Documentary" in choices
         seen = set()

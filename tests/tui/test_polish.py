@@ -9,6 +9,7 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Label
 
+from movierec.data.catalog import spoken_title
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
@@ -250,11 +251,24 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
         assert isinstance(screen, PicksScreen)
         titles = [str(label.render()) for label in screen.query(".list-title").results(Label)]
         latest = max(ProfileStore().load("default").ratings.values(), key=lambda r: (r.time, r.movie_id))
-        assert f"Next after {app.engine.film(app.engine.index_of(latest.movie_id))['title']}" in titles
+        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id))['title'])}" in titles
         first = screen.query_one("#list-0", FilmTable)
         reasons = [str(first.get_row_at(r)[-1]) for r in range(first.row_count)]
         assert reasons and all("after your recent" in r for r in reasons), reasons
+        # The status line says what the mode does, not an earlier fine-tune's line (a fold-in may still end).
+        status = str(screen.query_one("#status-text", Label).render())
+        assert "reads your ratings in time order" in status and "fine-tuned" not in status, status
         await pilot.press("t")
         await settle(app, pilot)
         note = str(app.screen.query_one("#mode-note").render())
         assert "needs no gradient step" in note and "sasrec" in note
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        await pilot.press("m")  # on to the next mode; back to one fitted to you restores the fine-tune's line
+        await settle(app, pilot)
+        status = str(app.screen.query_one("#status-text", Label).render())
+        if app.engine.mode_folds_in(app.mode):
+            assert "mode " not in status and ("fine-tuned for you" in status or status == "model ready"), status
+        else:
+            assert "nothing to fine-tune" in status, status

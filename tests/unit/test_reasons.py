@@ -40,3 +40,21 @@ def test_content_reasons_name_shared_genres_or_tags_and_collaborative_ones_say_s
 def test_plurals():
     assert [plural(1, "star"), plural(4.5, "star"), plural(1, "rating"), plural(1234, "rating")] == [
         "1 star", "4.5 stars", "1 rating", "1,234 ratings"]
+
+
+def test_reasons_say_a_title_as_a_sentence_would_with_its_article_in_front():
+    from movierec.data.catalog import spoken_title
+
+    assert spoken_title("Shining, The (1980)") == "The Shining (1980)"
+    assert spoken_title("Avventura, L' (1960)") == "L'Avventura (1960)"
+    assert (spoken_title("City of Lost Children, The (Cité des enfants perdus, La) (1995)")
+            == "The City of Lost Children (Cité des enfants perdus, La) (1995)")
+    assert (spoken_title("Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il) (1966)")
+            == "The Good, the Bad and the Ugly (Buono, il brutto, il cattivo, Il) (1966)")
+    for kept in ("Toy Story (1995)", "Seven (a.k.a. Se7en) (1995)", "Life Is Beautiful (La Vita è bella) (1997)"):
+        assert spoken_title(kept) == kept
+    cat = _catalog()
+    cat.titles[0] = "Shining, The (1980)"
+    vectors = np.ones((4, 2), dtype=np.float32)  # every pick is like the liked film
+    assert reasons(np.array([1]), np.array([0]), np.array([5.0], np.float32), vectors, cat) == [
+        "because you rated The Shining (1980) 5 stars"]

@@ -15,7 +15,7 @@ SECTIONS = [
     ("Anywhere", [
         ("/", "search titles (from any screen; what you type goes into the box)"),
         ("r", "my ratings"),
-        ("p", "picks"),
+        ("p", "picks (on picks: back to the top list)"),
         ("t", "fine-tune now"),
         ("o", "well-known films to rate"),
         ("?  /  q", "this help  /  quit"),

@@ -121,6 +121,15 @@ class PicksScreen(MainScreen):
             title = container.children[max(container.children.index(target) - 1, 0)]
             self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
 
+    def to_top(self) -> None:
+        """The first list's first pick, its title at the top of the view (p on the picks screen)."""
+        tables = list(self.query(FilmTable))
+        if not tables:
+            return
+        tables[0].move_cursor(row=0, animate=False)
+        tables[0].focus(scroll_visible=False)
+        self.query_one("#lists", VerticalScroll).scroll_home(animate=False)
+
     def action_diversity(self, delta: float) -> None:
         app = self.app
         app.diversity = round(min(1.0, max(0.0, app.diversity + delta)), 1)
@@ -142,7 +151,7 @@ class PicksScreen(MainScreen):
                            f"saved); the picks stay in mode {app.mode} until it is ready", timeout=8, markup=False)
             app.start_mode_training(following)
             return
-        app.mode = following
+        app.set_mode(following)
         self.status_line()
         self.compute()
 
