@@ -10,7 +10,8 @@ The format is read from the content, not the file name:
   rating at its watched date); ``watchlist.csv`` and ``watched.csv`` are ``Date,Name,Year,Letterboxd
   URI``. Those two share one header: the file name tells them apart (a name with "watched" but not
   "watchlist" is ``watched.csv``; anything else a watchlist). Films watched without a rating add
-  nothing a profile holds: they are counted, not imported;
+  nothing a profile holds: they are counted, not imported. Letterboxd's import format (``Title, Year,
+  Rating, WatchedDate, imdbID, tmdbID``, what ``profile export --to letterboxd`` writes) is read too;
 * an IMDb export: the ratings CSV (``Const,Your Rating,Date Rated,Title,...,Title Type,...,Year,...``,
   1-10, so stars = rating / 2), or a watchlist or list CSV (``Position,Const,Created,...``).
 
@@ -185,10 +186,12 @@ def _kind(header: list[str], name: str) -> str:
     if letterboxd:
         lower = name.lower()
         return "letterboxd-watched" if "watched" in lower and "watchlist" not in lower else "letterboxd-watchlist"
+    if {"title", "rating", "imdbid"} <= cols:  # Letterboxd's import format (what `profile export --to letterboxd` writes)
+        return "letterboxd-import"
+    if {"position", "const", "created", "title", "year"} <= cols:  # a watchlist or list (it has "Your Rating" too)
+        return "imdb-list"
     if {"const", "your rating", "date rated", "title", "year"} <= cols:
         return "imdb-ratings"
-    if {"const", "created", "title", "year"} <= cols:
-        return "imdb-list"
     return ""
 
 
@@ -227,6 +230,18 @@ def _read_csv(export: Export, name: str, data: bytes, where: str, alone: bool) -
 
 
 def _row(export: Export, kind: str, get, where: str) -> None:
+    if kind == "letterboxd-import":
+        title, year, imdb = get("title"), _year(get("year"), where), get("imdbid")
+        match = _TT.fullmatch(imdb)
+        if imdb and not match:
+            raise ProfileError(f"{where}: {imdb[:20]!r} is not an IMDb title id (tt0114709); {_HINT}")
+        if not title and not match:
+            raise ProfileError(f"{where}: a film with neither a title nor an imdbID; {_HINT}")
+        if get("rating"):
+            export.rows.append(Row("rating", title, year, _date(get("watcheddate"), where), where,
+                                   _stars(get("rating"), where, 1), imdb=int(match.group(1)) if match else None,
+                                   rank=1))
+        return
     if kind.startswith("letterboxd"):
         title, year = get("name"), _year(get("year"), where)
         if not title:
@@ -310,8 +325,9 @@ def plan(export: Export, catalog: Catalog | None, dataset: str = "") -> Plan:
     missing: dict[tuple[str, int | None], dict] = {}
     best: dict[int, Row] = {}
     listed: dict[int, Row] = {}
+    exact = catalog.has_links
     for row in export.rows:
-        if row.imdb is not None:
+        if row.imdb is not None and exact:
             i = catalog.by_imdb(row.imdb)
             title_match = None
             if i is None:
@@ -328,7 +344,7 @@ def plan(export: Export, catalog: Catalog | None, dataset: str = "") -> Plan:
             assert title_match is not None
             key = (row.title, row.year)
             if key not in missing:
-                why = title_match.why if row.imdb is None else "not in the dataset's links"
+                why = "not in the dataset's links" if row.imdb is not None and exact else title_match.why
                 candidates = ([title_match.index] if title_match.index is not None else []) + title_match.candidates
                 missing[key] = {"source_title": row.title, "source_year": row.year, "kind": row.kind, "why": why,
                                 "where": row.where,
