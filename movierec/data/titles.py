@@ -7,10 +7,12 @@ year one off. Every catalogue title gives several keys (accents folded, punctuat
 
 * 4: the main title as written ("the matrix");
 * 3: the main title without its article ("matrix") or with its sequel numbers as digits;
-* 2: an alternative title in parentheses ("se7en", "le fabuleux destin d amelie poulain"), or the whole
-  title with its parentheses ("birdman or the unexpected virtue of ignorance");
+* 2: an alternative title in parentheses ("se7en", "le fabuleux destin d amelie poulain"), the whole
+  title with its parentheses ("birdman or the unexpected virtue of ignorance"), or the main title
+  without spaces ("Oldboy" for "Old Boy");
 * 1: the main title before its colon or its last " - " ("star wars" for "Star Wars: Episode IV - A New
-  Hope", "avengers infinity war" for "Avengers: Infinity War - Part I"), and only in the same year.
+  Hope", "avengers infinity war" for "Avengers: Infinity War - Part I"), or after its last " - " when
+  that is two words or more ("the empire strikes back"), and only in the same year.
 
 A name matches the film with the strongest key within one year of its year, the same year before one
 year off. Two films tied there (ml-latest-small holds "Emma (1996)" twice) are ambiguous; a name with
@@ -104,6 +106,7 @@ def _keys(title: str) -> dict[str, int]:
     add(full, 4)
     for form in (_bare(full), _numbers(full), _numbers(_bare(full))):
         add(form, 3)
+    add(_squashed(full), 2)  # "Old Boy" and "Oldboy"
     for alt in alts:
         folded = fold(move_article(alt))
         for form in (folded, _bare(folded), _numbers(_bare(folded))):
@@ -117,12 +120,22 @@ def _keys(title: str) -> dict[str, int]:
         if len(before) >= 3:
             add(before, 1)
             add(_bare(before), 1)
+    head, found, tail = main.rpartition(" - ")  # "Star Wars: Episode V - The Empire Strikes Back": "The Empire..."
+    after = fold(move_article(tail)) if found and head.strip() else ""
+    if len(after.split()) >= 2:
+        add(after, 1)
     return keys
+
+
+def _squashed(folded: str) -> str:
+    """Without spaces, marked so it never equals a one-word title: "old boy" -> " oldboy"."""
+    return " " + folded.replace(" ", "") if folded else ""
 
 
 def _query_keys(name: str) -> list[str]:
     folded = fold(move_article(name))
-    return list(dict.fromkeys(k for k in (folded, _bare(folded), _numbers(folded), _numbers(_bare(folded))) if k))
+    forms = (folded, _bare(folded), _numbers(folded), _numbers(_bare(folded)), _squashed(folded))
+    return list(dict.fromkeys(k for k in forms if k))
 
 
 @dataclass

@@ -395,7 +395,9 @@ def summary(result: Plan, report: profiles.MergeReport, name: str, shown: int = 
     if result.export.watched_unrated:
         parts.append(f"{plural(result.export.watched_unrated, 'film')} watched without a rating not imported")
     if result.skipped:
-        parts.append(f"skipped {plural(len(result.skipped), 'title')} that are not films (TV series, episodes, ...)")
+        n = len(result.skipped)
+        parts.append(f"skipped {plural(n, 'title')} that {'is not a film' if n == 1 else 'are not films'} "
+                     "(TV series, episodes, ...)")
     if result.unmatched:
         names = [_named(e) for e in result.unmatched]
         more = len(names) - shown
