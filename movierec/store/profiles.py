@@ -365,13 +365,14 @@ class ProfileStore:
         return removed[0]
 
     def merge(self, name: str, incoming: Profile) -> tuple[Profile, MergeReport]:
-        """Merge ``incoming`` into profile ``name`` under its lock (see :meth:`Profile.merge`)."""
-        reports = []
-
-        def change(p: Profile) -> None:
-            reports.append(p.merge(incoming))
-
-        return self.update(name, change), reports[0]
+        """Merge ``incoming`` into profile ``name`` under its lock (see :meth:`Profile.merge`); the file is
+        written only when something changed (a re-import leaves it as it was, its time too)."""
+        with self._locked(name) as path:
+            profile = self._read(name, path)
+            report = profile.merge(incoming)
+            if report.changed:
+                atomic_write_json(path, profile.to_json())
+            return profile, report
 
     def export(self, name: str, target: Path) -> Path:
         """Write a profile to ``target``; an existing target that is not a regular file is never replaced."""

@@ -210,10 +210,10 @@ def test_reimporting_the_same_export_changes_nothing(release, tmp_path):
     archive = letterboxd_zip(tmp_path / "e.zip")
     assert run(release, "profile", "import", str(archive), "--name", "me").exit_code == 0
     stored = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles" / "me.json"
-    before = stored.read_bytes()
+    before, stamp = stored.read_bytes(), stored.stat().st_mtime_ns
     again = run(release, "profile", "import", str(archive), "--name", "me", "--json")
     assert json.loads(again.output)["merge"]["changed"] == 0
-    assert stored.read_bytes() == before
+    assert stored.read_bytes() == before and stored.stat().st_mtime_ns == stamp  # not even rewritten
 
 
 def test_a_newer_rating_wins_either_way(release, tmp_path):
