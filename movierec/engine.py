@@ -158,14 +158,15 @@ class Engine:
                  "mean_rating": float(cat.mean_rating[i])} for i in rows]
 
     # -- a person's history: import and watchlist ------------------------------------------------
-    def import_history(self, path, name: str | None = None, default_name: str = "default"):
+    def import_history(self, path, name: str | None = None, default_name: str = "default", candidates: bool = True):
         """Import a Letterboxd, IMDb or movierec export into a profile (movierec.store.imports):
-        (plan, merge report, profile). The dataset is loaded only for a service's export."""
+        (plan, merge report, profile). The dataset is loaded only for a service's export. ``candidates``:
+        similar titles for each film not found (a title search each), not only the same title's other years."""
         from movierec.store import imports
         from movierec.store.profiles import ProfileStore
 
         return imports.import_into(ProfileStore(), path, name, default_name, lambda: self.dataset.catalog,
-                                   self.dataset_ref or data_registry.DEFAULT_DATASET)
+                                   self.dataset_ref or data_registry.DEFAULT_DATASET, candidates)
 
     def watchlist_films(self, profile: Profile) -> list[dict]:
         """The profile's watchlist as film rows (newest first); a film this dataset lacks has index None."""

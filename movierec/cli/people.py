@@ -243,7 +243,7 @@ def profile_import(ctx, path, name, dataset, as_json):
     from movierec.store import imports
 
     engine = _engine(ctx, dataset, quiet=True)
-    result, report, profile = engine.import_history(user_path(path), name, _profile_name(ctx, None))
+    result, report, profile = engine.import_history(user_path(path), name, _profile_name(ctx, None), candidates=as_json)
     if as_json:
         print_json(imports.to_json(result, report, profile.name))
         return

@@ -167,11 +167,13 @@ class TitleIndex:
                 found[i] = max(found.get(i, 0), strength)
         return found
 
-    def match(self, name: str, year: int | None) -> TitleResult:
+    def match(self, name: str, year: int | None, fuzzy: bool = True) -> TitleResult:
+        """The film ``name`` and ``year`` name for sure, or why not and the closest candidates: the same title
+        in other years, then (``fuzzy``: a title search, a few ms a name) similar titles."""
         named = self._named(name)
         years = self.catalog.years
         if not year:
-            return TitleResult(None, "no year", self._closest(name, year, named))
+            return TitleResult(None, "no year", self._closest(name, year, named, fuzzy))
         scored = []
         for i, strength in named.items():
             off = abs(int(years[i]) - year) if int(years[i]) else 99
@@ -179,7 +181,7 @@ class TitleIndex:
                 continue
             scored.append(((strength, -off), i))
         if not scored:
-            return TitleResult(None, "not in the dataset", self._closest(name, year, named))
+            return TitleResult(None, "not in the dataset", self._closest(name, year, named, fuzzy))
         scored.sort(key=lambda s: (s[0], -s[1]), reverse=True)
         best = scored[0][0]
         tied = [i for score, i in scored if score == best]
@@ -187,13 +189,13 @@ class TitleIndex:
             return TitleResult(None, "ambiguous", sorted(tied, key=lambda i: (int(years[i]), i))[:5])
         return TitleResult(tied[0], "", [], year_off=best[1] != 0, strength=best[0])
 
-    def _closest(self, name: str, year: int | None, named: dict[int, int], limit: int = 3) -> list[int]:
+    def _closest(self, name: str, year: int | None, named: dict[int, int], fuzzy: bool, limit: int = 3) -> list[int]:
         """Films to show for a name that matched none: the same title in other years (nearest year first),
         then the catalogue's title search."""
         years = self.catalog.years
         near = sorted(named, key=lambda i: (abs(int(years[i]) - (year or 0)), -named[i], i))
         out = near[:limit]
-        if len(out) < limit:
+        if fuzzy and len(out) < limit:
             for m in self.catalog.search(name, limit=limit + len(out), min_score=70.0):
                 if m.index not in out:
                     out.append(m.index)

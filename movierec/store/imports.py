@@ -307,8 +307,10 @@ def _finish(export: Export) -> Export:
 
 
 # -- matching ---------------------------------------------------------------------------------------
-def plan(export: Export, catalog: Catalog | None, dataset: str = "") -> Plan:
-    """Match an export's rows to the catalogue (not needed for a movierec profile: its ids are movie ids)."""
+def plan(export: Export, catalog: Catalog | None, dataset: str = "", fuzzy: bool = True) -> Plan:
+    """Match an export's rows to the catalogue (not needed for a movierec profile: its ids are movie ids).
+    ``fuzzy``: a film not found gets similar titles as candidates too (a title search each: 3,000 films
+    not found take ~20 s), not only the same title in other years."""
     if export.profile is not None:
         return Plan(export, export.profile)
     assert catalog is not None
@@ -336,9 +338,9 @@ def plan(export: Export, catalog: Catalog | None, dataset: str = "") -> Plan:
                     result.skipped.append({"source_title": row.title, "source_year": row.year, "imdb": f"tt{row.imdb:07d}",
                                            "kind": row.kind, "why": f"a {kind}, not a film"})
                     continue
-                title_match = index.match(row.title, row.year)
+                title_match = index.match(row.title, row.year, fuzzy)
         else:
-            title_match = index.match(row.title, row.year)
+            title_match = index.match(row.title, row.year, fuzzy)
             i = title_match.index
         if i is None:
             assert title_match is not None
@@ -387,7 +389,8 @@ def summary(result: Plan, report: profiles.MergeReport, name: str, shown: int = 
     from movierec.console import plural
 
     parts = [f"imported {plural(report.ratings, 'rating')} and {plural(report.watchlist, 'watchlist film')} "
-             f"into {name!r}"]
+             f"into {name!r}" + (" (all there already: nothing changed)" if report.ratings + report.watchlist
+                                 and not report.changed else "")]
     if report.kept:
         parts.append(f"kept {plural(report.kept, 'newer rating')} already there")
     if report.watchlist_seen:
@@ -420,12 +423,12 @@ def _short(exc: BaseException) -> str:
 
 # -- the one call -----------------------------------------------------------------------------------
 def import_into(store: profiles.ProfileStore, path: str | Path, name: str | None, default_name: str,
-                catalog_of, dataset: str = "") -> tuple[Plan, profiles.MergeReport, Profile]:
+                catalog_of, dataset: str = "", fuzzy: bool = True) -> tuple[Plan, profiles.MergeReport, Profile]:
     """Read, match and merge an export into a profile: ``name``, else the name inside a movierec profile,
     else ``default_name``. ``catalog_of()`` gives the catalogue, asked only for a service's export.
     Nothing is written unless all of it was read and matched."""
     export = read_export(path)
-    result = plan(export, None if export.profile is not None else catalog_of(), dataset)
+    result = plan(export, None if export.profile is not None else catalog_of(), dataset, fuzzy)
     target = name or (export.profile.name if export.profile is not None else default_name)
     profile, report = store.merge(target, result.incoming)
     return result, report, profile

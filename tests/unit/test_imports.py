@@ -446,3 +446,24 @@ def test_export_never_replaces_what_is_not_a_file(release, tmp_path):
     link.symlink_to(tmp_path / "precious.csv")
     line = one_error_line(run(release, "profile", "export", str(link), "--name", "me", "--to", "letterboxd"))
     assert "left alone" in line and link.is_symlink() and (tmp_path / "precious.csv").read_text() == "mine\n"
+
+
+def test_the_engine_lists_watchlist_films_for_the_tui(release):
+    from movierec.engine import Engine
+
+    store = ProfileStore()
+    store.watch("me", 2571, "Matrix, The (1999)")
+    store.watch("me", 999999, "Gone From This Release (2030)")
+    rows = Engine(str(release), "cpu").watchlist_films(store.load("me"))
+    assert [(r["movie_id"], r["title"], r["index"] is None) for r in rows] == [
+        (999999, "Gone From This Release (2030)", True), (2571, "Matrix, The (1999)", False)]
+    assert rows[1]["year"] == 1999 and store.load("me").on_watchlist(2571)
+
+
+def test_a_reimport_says_nothing_changed(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2021-03-04,The Matrix,1999,https://boxd.it/2a1m,5\n")
+    assert run(release, "profile", "import", str(source)).output.strip() == \
+        "imported 1 rating and 0 watchlist films into 'default'"
+    assert run(release, "profile", "import", str(source)).output.strip() == \
+        "imported 1 rating and 0 watchlist films into 'default' (all there already: nothing changed)"
