@@ -158,6 +158,28 @@ class Engine:
         return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i]),
                  "mean_rating": float(cat.mean_rating[i])} for i in rows]
 
+    # -- a person's history: import and watchlist ------------------------------------------------
+    def import_history(self, path, name: str | None = None, default_name: str = "default", candidates: bool = True):
+        """Import a Letterboxd, IMDb or movierec export into a profile (movierec.store.imports):
+        (plan, merge report, profile). The dataset is loaded only for a service's export. ``candidates``:
+        similar titles for each film not found (a title search each), not only the same title's other years."""
+        from movierec.store import imports
+        from movierec.store.profiles import ProfileStore
+
+        return imports.import_into(ProfileStore(), path, name, default_name, lambda: self.dataset.catalog,
+                                   self.dataset_ref or data_registry.DEFAULT_DATASET, candidates)
+
+    def watchlist_films(self, profile: Profile) -> list[dict]:
+        """The profile's watchlist as film rows (newest first); a film this dataset lacks has index None."""
+        cat = self.dataset.catalog
+        rows = []
+        for entry in sorted(profile.watchlist.values(), key=lambda r: (-r.time, r.movie_id)):
+            index = self.index_of(entry.movie_id)
+            base = cat.describe(index) if index is not None else {"movie_id": entry.movie_id, "title": entry.title,
+                                                                  "year": None, "genres": []}
+            rows.append({**base, "index": index, "added": entry.time})
+        return rows
+
     def similar_films(self, index: int, n: int = 15) -> list[dict]:
         cat = self.dataset.catalog
         return [{**cat.describe(i), "index": i, "similarity": s} for i, s in self.content.similar(index, n)]

@@ -1,4 +1,5 @@
-"""A person's ratings and picks: rate, unrate, dismiss, ratings, profile list/export/import, recommend."""
+"""A person's ratings and picks: rate, unrate, dismiss, ratings, watch, unwatch, watchlist, profile
+list/export/import, recommend."""
 
 from __future__ import annotations
 
@@ -104,6 +105,72 @@ def ratings_cmd(ctx, profile_name, as_json):
     stdout().print(table)
 
 
+@cli.command("watch")
+@click.argument("title")
+@profile_option
+@dataset_option
+@json_option
+@click.pass_context
+def watch_cmd(ctx, title, profile_name, dataset, as_json):
+    """Put a film on your watchlist (fuzzy title match)."""
+    from movierec.store.profiles import ProfileStore
+
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
+    profile, added = ProfileStore().watch(name, movie_id, matched)
+    if as_json:
+        print_json({"profile": name, "movie_id": movie_id, "title": matched, "added": added,
+                    "watchlist": len(profile.watchlist)})
+        return
+    done = "Added" if added else "Already there:"
+    stdout().print(safe(f"{done} {matched} on the watchlist of profile {name!r} "
+                        f"({plural(len(profile.watchlist), 'film')})."))
+
+
+@cli.command("unwatch")
+@click.argument("title")
+@profile_option
+@dataset_option
+@click.pass_context
+def unwatch_cmd(ctx, title, profile_name, dataset):
+    """Take a film off your watchlist."""
+    from movierec.store.profiles import ProfileStore
+
+    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
+    if not ProfileStore().unwatch(name, movie_id):
+        raise MovieRecError(f"{matched} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
+    stdout().print(safe(f"Took {matched} off the watchlist of profile {name!r}."))
+
+
+@cli.command("watchlist")
+@profile_option
+@json_option
+@click.pass_context
+def watchlist_cmd(ctx, profile_name, as_json):
+    """A profile's watchlist, newest first."""
+    import datetime as dt
+
+    from movierec.store.profiles import ProfileStore
+
+    name = _profile_name(ctx, profile_name)
+    rows = sorted(ProfileStore().load(name).watchlist.values(), key=lambda r: (-r.time, r.movie_id))
+    if as_json:
+        print_json({"profile": name, "watchlist": [{"movie_id": r.movie_id, "title": r.title, "added": r.time}
+                                                   for r in rows]})
+        return
+    if not rows:
+        stdout().print(safe(f"Profile {name!r} has no watchlist yet: `movierec --headless watch \"Alien\"`."))
+        return
+    from rich.table import Table
+
+    table = Table(title=safe(f"Watchlist of {name}: {plural(len(rows), 'film')}"))
+    table.add_column("added")
+    table.add_column("title")
+    for r in rows:
+        added = dt.datetime.fromtimestamp(r.time, dt.timezone.utc).date().isoformat() if r.time >= 86400 else ""
+        table.add_row(added, safe(r.title or f"movie {r.movie_id}"))
+    stdout().print(table)
+
+
 @cli.group("profile", cls=_Group)
 def profile_group() -> None:
     """List, export and import profiles."""
@@ -134,30 +201,53 @@ def profile_list(as_json):
 
 @profile_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--name", "export_name", default=None, metavar="NAME", help="The profile to export (same as --profile).")
+@click.option("--to", "to", type=click.Choice(["movierec", "letterboxd"]), default="movierec", show_default=True,
+              help="movierec: the profile as JSON (ratings, marks, watchlist); letterboxd: the ratings as the CSV "
+                   "Letterboxd's importer reads (Title, Year, Rating, WatchedDate, imdbID, tmdbID).")
 @profile_option
+@dataset_option
 @click.pass_context
-def profile_export(ctx, path, profile_name):
-    """Write a profile to a JSON file."""
+def profile_export(ctx, path, export_name, to, profile_name, dataset):
+    """Write a profile to a file: movierec JSON, or a CSV for Letterboxd's importer."""
     from pathlib import Path
 
     from movierec.store.profiles import ProfileStore
 
-    name = _profile_name(ctx, profile_name)
-    ProfileStore().export(name, Path(path))
-    stdout().print(safe(f"Exported profile {name!r} to {path}."))
+    name = export_name or _profile_name(ctx, profile_name)
+    if to == "movierec":
+        ProfileStore().export(name, Path(path))
+        stdout().print(safe(f"Exported profile {name!r} to {path}."))
+        return
+    from movierec.store.exports import write_letterboxd
+
+    profile = ProfileStore().load(name)
+    count = write_letterboxd(profile, _engine(ctx, dataset, quiet=True).dataset.catalog, Path(path))
+    stdout().print(safe(f"Exported {plural(count, 'rating')} of profile {name!r} to {path} "
+                        "(import it at letterboxd.com/import)."), soft_wrap=True)
 
 
 @profile_group.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--name", default=None, help="Merge into this profile (default: the name inside the file).")
-def profile_import(path, name):
-    """Merge a profile JSON file into a profile (its ratings win on conflicts)."""
-    from pathlib import Path
+@click.argument("path", type=click.Path())
+@click.option("--name", default=None, metavar="NAME",
+              help="Import into this profile (default: the name inside a movierec file, else --profile or 'default').")
+@dataset_option
+@json_option
+@click.pass_context
+def profile_import(ctx, path, name, dataset, as_json):
+    """Import ratings and a watchlist: a Letterboxd export (its zip or a CSV of it), an IMDb ratings CSV,
+    or a movierec profile (JSON), told apart by content. Per film the newer rating wins, so importing
+    the same file again changes nothing. Letterboxd films match by title and year, IMDb ones by their
+    IMDb id (links.csv); a film not matched for sure is listed as not found, never guessed."""
+    from movierec.files import user_path
+    from movierec.store import imports
 
-    from movierec.store.profiles import ProfileStore
-
-    profile = ProfileStore().import_file(Path(path), name)
-    stdout().print(safe(f"Imported into profile {profile.name!r}: {plural(len(profile.ratings), 'rating')}."))
+    engine = _engine(ctx, dataset, quiet=True)
+    result, report, profile = engine.import_history(user_path(path), name, _profile_name(ctx, None), candidates=as_json)
+    if as_json:
+        print_json(imports.to_json(result, report, profile.name))
+        return
+    stdout().print(safe(imports.summary(result, report, profile.name)), soft_wrap=True)
 
 
 

@@ -25,7 +25,7 @@ from movierec.data.ids import Vocabulary
 from movierec.errors import MovieRecError
 from movierec.files import open_regular
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: links.csv (imdb_ids, tmdb_ids) cached too
 _ARRAYS = ("users", "items", "ratings", "timestamps", "user_ids", "item_ids", "years", "genres",
            "n_ratings", "mean_rating")
 
@@ -48,6 +48,8 @@ def _arrays_of(ds: Dataset) -> dict[str, np.ndarray]:
     }
     if cat.genome is not None:
         arrays["genome"] = cat.genome
+    if cat.imdb_ids is not None and cat.tmdb_ids is not None:
+        arrays["imdb_ids"], arrays["tmdb_ids"] = cat.imdb_ids, cat.tmdb_ids
     return arrays
 
 
@@ -103,9 +105,11 @@ def load(key: str) -> Dataset | None:
             raise ValueError("rating arrays disagree in length")
         if len(catalog["titles"]) != n_items or arrays["genres"].shape[0] != n_items:
             raise ValueError("catalogue arrays disagree in length")
+        if any(a in arrays and arrays[a].shape != (n_items,) for a in ("imdb_ids", "tmdb_ids")):
+            raise ValueError("link arrays disagree in length")
         cat = Catalog(Vocabulary(arrays["item_ids"]), catalog["titles"], arrays["years"], arrays["genres"],
                       catalog.get("tags"), arrays.get("genome"), catalog.get("genome_tags"),
-                      arrays["n_ratings"], arrays["mean_rating"])
+                      arrays["n_ratings"], arrays["mean_rating"], arrays.get("imdb_ids"), arrays.get("tmdb_ids"))
         return Dataset(manifest["name"], manifest["layout"], arrays["users"], arrays["items"], arrays["ratings"],
                        arrays["timestamps"], Vocabulary(arrays["user_ids"]), cat, manifest["fingerprint"],
                        int(manifest.get("duplicates_dropped", 0)))

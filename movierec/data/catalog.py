@@ -101,11 +101,14 @@ class Catalog:
     genome_tags: list[str] | None = None
     n_ratings: np.ndarray | None = None  # int32 per item
     mean_rating: np.ndarray | None = None  # float32 per item (0 when unrated)
+    imdb_ids: np.ndarray | None = None  # int64 per item from links.csv (tt0114709 -> 114709), -1 = none; None: no links.csv
+    tmdb_ids: np.ndarray | None = None  # int64 per item, -1 = none
     _norm: list[str] | None = field(default=None, repr=False)
     _bare: list[str] | None = field(default=None, repr=False)
     _keys: list[str] | None = field(default=None, repr=False)  # _bare in number_form: what fuzzy search reads
     _exact: dict[str, list[int]] | None = field(default=None, repr=False)
     _sorted: list[tuple[list[str], np.ndarray]] | None = field(default=None, repr=False)  # prefix lookups
+    _by_imdb: dict[int, int] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -120,6 +123,32 @@ class Catalog:
             "year": int(self.years[index]) or None,
             "genres": self.genre_names(index),
         }
+
+    # -- links to IMDb and TMDB (links.csv) ------------------------------------
+    @property
+    def has_links(self) -> bool:
+        """Whether the release came with links.csv (ml-latest family: yes; ml-100k, ml-1m, ml-10m: no)."""
+        return self.imdb_ids is not None and bool((self.imdb_ids >= 0).any())
+
+    def by_imdb(self, imdb: int) -> int | None:
+        """The item index of an IMDb title number (``tt0114709`` is 114709), or None."""
+        if self.imdb_ids is None:
+            return None
+        if self._by_imdb is None:
+            found: dict[int, int] = {}
+            for i in np.flatnonzero(self.imdb_ids >= 0).tolist():
+                found.setdefault(int(self.imdb_ids[i]), i)  # two movie ids on one IMDb title: the first
+            self._by_imdb = found
+        return self._by_imdb.get(int(imdb))
+
+    def imdb_of(self, index: int) -> str:
+        """``tt0114709``, or "" when the film has no IMDb link."""
+        value = -1 if self.imdb_ids is None else int(self.imdb_ids[index])
+        return f"tt{value:07d}" if value >= 0 else ""
+
+    def tmdb_of(self, index: int) -> str:
+        value = -1 if self.tmdb_ids is None else int(self.tmdb_ids[index])
+        return str(value) if value >= 0 else ""
 
     # -- title search -------------------------------------------------------
     def _index(self) -> None:

@@ -139,7 +139,16 @@ def build_dataset(raw: RawRelease, name: str) -> Dataset:
         pos = item_vocab.index(g_ids, missing="negative")
         genome[pos[pos >= 0]] = g_matrix[pos >= 0]
 
-    catalog = Catalog(item_vocab, titles, years, genres, tags, genome, genome_tags, n_ratings, mean)
+    imdb_ids = tmdb_ids = None
+    if raw.links is not None and len(raw.links):
+        pos = item_vocab.index(raw.links["item"].to_numpy(np.int64), missing="negative")
+        known = pos >= 0
+        imdb_ids = np.full(n_items, -1, dtype=np.int64)
+        tmdb_ids = np.full(n_items, -1, dtype=np.int64)
+        imdb_ids[pos[known]] = raw.links["imdb"].to_numpy(np.int64)[known]
+        tmdb_ids[pos[known]] = raw.links["tmdb"].to_numpy(np.int64)[known]
+
+    catalog = Catalog(item_vocab, titles, years, genres, tags, genome, genome_tags, n_ratings, mean, imdb_ids, tmdb_ids)
     fp = fingerprint_arrays(user_vocab.array, item_vocab.array, users, items, stars, stamps)
     return Dataset(name, raw.layout, users, items, stars, stamps, user_vocab, catalog, fp,
                    duplicates_dropped=int((~keep).sum()))

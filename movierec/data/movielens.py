@@ -8,7 +8,8 @@ Layouts, detected from the files present:
   latin-1 titles in ml-1m (``tags.dat`` in ml-10m);
 * ``ml-latest`` family (ml-latest-small, ml-20m, ml-25m, ml-32m): ``ratings.csv``,
   ``movies.csv``, ``tags.csv``, and ``genome-scores.csv`` / ``genome-tags.csv``
-  when present.
+  when present; ``links.csv`` (IMDb and TMDB ids) when present: ml-100k, ml-1m and
+  ml-10m have none.
 
 The result is a :class:`RawRelease` of pandas frames with fixed column names;
 :func:`movierec.data.dataset.build_dataset` turns it into index arrays.
@@ -53,6 +54,7 @@ class RawRelease:
     movies: pd.DataFrame  # item int64, title str, genres str ("A|B")
     tags: pd.DataFrame | None = None  # item int64, tag str
     genome: tuple[np.ndarray, list[str], np.ndarray] | None = None  # (movie ids, tag names, relevance matrix)
+    links: pd.DataFrame | None = None  # item int64, imdb int64, tmdb int64 (-1 = none); from links.csv
 
 
 def genre_index(name: str) -> int | None:
@@ -200,8 +202,37 @@ def _load_latest(files: ReleaseFiles) -> RawRelease:
     genome = None
     if files.has("genome-scores.csv") and files.has("genome-tags.csv"):
         genome = _load_genome(files)
+    links = _load_links(files) if files.has("links.csv") else None
     return RawRelease("ml-latest", _check_ratings(files, "ratings.csv", ratings[["user", "item", "rating", "timestamp"]]),
-                      movies[["item", "title", "genres"]], tags, genome)
+                      movies[["item", "title", "genres"]], tags, genome, links)
+
+
+def _load_links(files: ReleaseFiles) -> pd.DataFrame | None:
+    """``links.csv`` as (item, imdb, tmdb) integers, -1 where a row has none (``tt0114709`` is 114709).
+
+    Optional data, read leniently: a value that is not a number is no link, and a file that cannot be
+    parsed at all is no links (the dataset still loads; importing IMDb ratings then says it has none).
+    """
+    import pandas as pd
+
+    try:
+        with files.open("links.csv") as handle:
+            frame = pd.read_csv(handle, sep=",", dtype=str, engine="c", keep_default_na=False, encoding="utf-8",
+                                encoding_errors="replace")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, DataError):
+        return None
+    if not {"movieId", "imdbId"} <= set(frame.columns):
+        return None
+
+    def numbers(col: str) -> np.ndarray:
+        if col not in frame.columns:
+            return np.full(len(frame), -1, dtype=np.int64)
+        text = frame[col].astype(str).str.strip().str.removeprefix("tt")
+        values = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,18}"), None), errors="coerce")
+        return values.fillna(-1).to_numpy(np.int64)
+
+    links = pd.DataFrame({"item": numbers("movieId"), "imdb": numbers("imdbId"), "tmdb": numbers("tmdbId")})
+    return links[links["item"] >= 0].drop_duplicates("item", keep="first")
 
 
 def _has_columns(files: ReleaseFiles, name: str, cols: list[str]) -> bool:

@@ -1,10 +1,15 @@
-"""Profiles: a person's ratings and "not interested" marks, as JSON, atomic and locked.
+"""Profiles: a person's ratings, "not interested" marks and watchlist, as JSON, atomic and locked.
 
 A profile file is ``<data>/profiles/NAME.json``:
 
     {"format": "movierec-profile", "version": 1, "name": "default",
      "ratings": [{"movie_id": 1, "title": "Toy Story (1995)", "stars": 4.5, "time": 1700000000.0}],
-     "not_interested": [{"movie_id": 2, "title": "...", "time": ...}]}
+     "not_interested": [{"movie_id": 2, "title": "...", "time": ...}],
+     "watchlist": [{"movie_id": 3, "title": "...", "time": ...}]}
+
+``watchlist`` came later: a file without it (an older one) has an empty watchlist, and the
+version stays 1 (an older movierec reads a newer file, ignoring the watchlist). Rating a film
+takes it off the watchlist (you have seen it), as Letterboxd does; so does "not interested".
 
 Movies are keyed by their MovieLens id (stable across releases); the title is
 kept for people reading the file. Every change runs under a file lock
@@ -63,6 +68,56 @@ class Profile:
     name: str
     ratings: dict[int, Rating] = field(default_factory=dict)
     not_interested: dict[int, Rating] = field(default_factory=dict)  # stars unused (0)
+    watchlist: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was added
+
+    def on_watchlist(self, movie_id: int) -> bool:
+        return movie_id in self.watchlist
+
+    def merge(self, other: "Profile") -> "MergeReport":
+        """Take ``other``'s entries where they are newer: the one merge of every import.
+
+        Per film the newest of its rating and "not interested" mark wins, here or there (a tie: the
+        incoming one, so importing the same file twice changes nothing). A watchlist film is added
+        unless the film is rated at or after the time it was listed (seen since); a rating taken in
+        takes an older watchlist entry off.
+        """
+        report = MergeReport()
+
+        def newest_here(movie_id: int) -> float | None:
+            times = [e.time for e in (self.ratings.get(movie_id), self.not_interested.get(movie_id)) if e is not None]
+            return max(times) if times else None
+
+        for r in sorted(other.ratings.values(), key=lambda r: (r.time, r.movie_id)):
+            here = newest_here(r.movie_id)
+            if here is not None and here > r.time:
+                report.kept += 1
+                continue
+            report.changed += self.ratings.get(r.movie_id) != r or r.movie_id in self.not_interested
+            self.ratings[r.movie_id] = r
+            self.not_interested.pop(r.movie_id, None)
+            listed = self.watchlist.get(r.movie_id)
+            if listed is not None and listed.time <= r.time:
+                del self.watchlist[r.movie_id]
+                report.changed += 1
+            report.ratings += 1
+        for n in sorted(other.not_interested.values(), key=lambda r: (r.time, r.movie_id)):
+            here = newest_here(n.movie_id)
+            if here is not None and here > n.time:
+                continue
+            report.changed += self.not_interested.get(n.movie_id) != n or n.movie_id in self.ratings
+            self.not_interested[n.movie_id] = n
+            self.ratings.pop(n.movie_id, None)
+            report.not_interested += 1
+        for w in sorted(other.watchlist.values(), key=lambda r: (r.time, r.movie_id)):
+            rated = self.ratings.get(w.movie_id)
+            if rated is not None and rated.time >= w.time:
+                report.watchlist_seen += 1
+                continue
+            if w.movie_id not in self.watchlist:
+                self.watchlist[w.movie_id] = w
+                report.changed += 1
+            report.watchlist += 1
+        return report
 
     def to_json(self) -> dict:
         return {
@@ -71,6 +126,8 @@ class Profile:
                         for r in sorted(self.ratings.values(), key=lambda r: (r.time, r.movie_id))],
             "not_interested": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
                                for r in sorted(self.not_interested.values(), key=lambda r: (r.time, r.movie_id))],
+            "watchlist": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
+                          for r in sorted(self.watchlist.values(), key=lambda r: (r.time, r.movie_id))],
         }
 
     @classmethod
@@ -80,6 +137,21 @@ class Profile:
         if problems:
             raise ValueError(problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems)")
         return profile
+
+
+@dataclass
+class MergeReport:
+    """What :meth:`Profile.merge` did: films taken in, and the profile's newer entries kept."""
+
+    ratings: int = 0  # ratings taken from the import (new, changed or the same)
+    kept: int = 0  # the profile's newer rating or mark kept over an older imported rating
+    not_interested: int = 0
+    watchlist: int = 0  # imported watchlist films on the watchlist now (new or already there)
+    watchlist_seen: int = 0  # imported watchlist films left off: rated since they were listed
+    changed: int = 0  # entries added, changed or removed: 0 when importing the same file again
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
 
 
 def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
@@ -98,7 +170,8 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
         stored = DEFAULT_PROFILE
     profile = Profile(name or stored)
     for key, target, need_stars in (("ratings", profile.ratings, True),
-                                    ("not_interested", profile.not_interested, False)):
+                                    ("not_interested", profile.not_interested, False),
+                                    ("watchlist", profile.watchlist, False)):
         entries = data.get(key, [])
         if not isinstance(entries, list):
             problems.append(f"{key!r} is not a list")
@@ -216,7 +289,7 @@ class ProfileStore:
         except OSError:
             raise ProfileError(f"profile {name!r} at {path} is damaged ({problems[0]}) and could not be moved aside; "
                                "move it away by hand") from None
-        kept = 0 if profile is None else len(profile.ratings) + len(profile.not_interested)
+        kept = 0 if profile is None else len(profile.ratings) + len(profile.not_interested) + len(profile.watchlist)
         if profile is None or not kept:
             dropped = "" if profile is None else f", no entry of it was valid ({len(problems)} dropped)"
             raise ProfileError(f"profile {name!r} was damaged ({problems[0]}); it was moved to {aside}{dropped} "
@@ -249,6 +322,7 @@ class ProfileStore:
         def change(p: Profile) -> None:
             p.ratings[movie_id] = Rating(movie_id, stars, time.time(), title)
             p.not_interested.pop(movie_id, None)
+            p.watchlist.pop(movie_id, None)  # seen: off the watchlist
 
         return self.update(name, change)
 
@@ -265,41 +339,89 @@ class ProfileStore:
         def change(p: Profile) -> None:
             p.not_interested[movie_id] = Rating(movie_id, 0.0, time.time(), title)
             p.ratings.pop(movie_id, None)
+            p.watchlist.pop(movie_id, None)
 
         return self.update(name, change)
 
+    def watch(self, name: str, movie_id: int, title: str = "") -> tuple[Profile, bool]:
+        """Put a film on the watchlist; (profile, False) when it was on it already (its date is kept)."""
+        added = []
+
+        def change(p: Profile) -> None:
+            added.append(movie_id not in p.watchlist)
+            if added[0]:
+                p.watchlist[movie_id] = Rating(movie_id, 0.0, time.time(), title)
+
+        return self.update(name, change), added[0]
+
+    def unwatch(self, name: str, movie_id: int) -> bool:
+        """Take a film off the watchlist; False when it was not on it."""
+        removed = []
+
+        def change(p: Profile) -> None:
+            removed.append(p.watchlist.pop(movie_id, None) is not None)
+
+        self.update(name, change)
+        return removed[0]
+
+    def merge(self, name: str, incoming: Profile) -> tuple[Profile, MergeReport]:
+        """Merge ``incoming`` into profile ``name`` under its lock (see :meth:`Profile.merge`); the file is
+        written only when something changed (a re-import leaves it as it was, its time too)."""
+        with self._locked(name) as path:
+            profile = self._read(name, path)
+            report = profile.merge(incoming)
+            if report.changed:
+                atomic_write_json(path, profile.to_json())
+            return profile, report
+
     def export(self, name: str, target: Path) -> Path:
         """Write a profile to ``target``; an existing target that is not a regular file is never replaced."""
-        try:
-            mode = os.lstat(target).st_mode
-        except FileNotFoundError:
-            mode = None
-        except OSError as exc:
-            raise ProfileError(f"cannot write {target} ({exc.strerror or exc}); choose another file") from None
-        if mode is not None and not stat.S_ISREG(mode):
-            kind = "a symlink" if stat.S_ISLNK(mode) else kind_of(mode)
-            raise ProfileError(f"{target} exists and is {kind}; it was left alone, export to a new .json file")
+        check_export_target(target, ".json")
         atomic_write_json(target, self.load(name).to_json())
         return target
 
     def import_file(self, source: Path, name: str | None = None) -> Profile:
-        """Merge a profile file into a profile; a file with any bad entry is refused whole (nothing imported)."""
+        """Merge a profile file into a profile (the newer entry wins per film; see :meth:`Profile.merge`);
+        a file with any bad entry is refused whole (nothing imported)."""
         try:
-            incoming, problems = parse(_load_json(Path(source), _IMPORT_HINT), name)
+            raw = read_regular(Path(source), max_bytes=MAX_BYTES, what="a profile", hint=_IMPORT_HINT,
+                               error=ProfileError)
         except OSError as exc:
             raise ProfileError(f"cannot read {source} ({exc.strerror or exc})") from None
-        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            raise ProfileError(f"{source} is not a movierec profile ({_short(exc)}); nothing was imported") from None
-        if problems:
-            raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
-                               "nothing was imported, fix or remove them and import again")
-        target = name or incoming.name
+        incoming = profile_from_bytes(raw, source, name)
+        return self.merge(name or incoming.name, incoming)[0]
 
-        def change(p: Profile) -> None:
-            p.ratings.update(incoming.ratings)
-            p.not_interested.update(incoming.not_interested)
 
-        return self.update(target, change)
+def check_export_target(target: Path, suffix: str) -> None:
+    """ProfileError unless ``target`` is absent or a regular file: an export never replaces anything else."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ProfileError(f"cannot write {target} ({exc.strerror or exc}); choose another file") from None
+    if not stat.S_ISREG(mode):
+        kind = "a symlink" if stat.S_ISLNK(mode) else kind_of(mode)
+        raise ProfileError(f"{target} exists and is {kind}; it was left alone, export to a new {suffix} file")
+
+
+def profile_from_bytes(raw: bytes, source: object, name: str | None = None) -> Profile:
+    """A profile file's bytes to a Profile for import, checked whole: ProfileError (nothing imported) when
+    it is over MAX_BYTES, not JSON, not a profile, or has any bad entry."""
+    if len(raw) > MAX_BYTES:
+        raise ProfileError(f"{source} is larger than the {MAX_BYTES / 2**20:g} MiB a profile may be; {_IMPORT_HINT}")
+    try:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        incoming, problems = parse(data, name)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        raise ProfileError(f"{source} is not a movierec profile ({_short(exc)}); nothing was imported") from None
+    if problems:
+        raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
+                           "nothing was imported, fix or remove them and import again")
+    return incoming
 
 
 class _Damaged(Exception):

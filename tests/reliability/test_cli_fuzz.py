@@ -7,6 +7,7 @@ internal error (exit 70), never a file written outside MOVIEREC_HOME and the tes
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ NAME = st.one_of(TEXT, st.sampled_from(["default", "work", "a/b", "..", ".hidden
 
 
 def _path(root: Path):
-    return st.sampled_from(["missing.json", "dir", "empty.json", "junk.json", "export.json", "x/../y.json", "new/sub/z.json"]).map(
+    return st.sampled_from(["missing.json", "dir", "empty.json", "junk.json", "export.json", "x/../y.json", "new/sub/z.json",
+                            "letterboxd.csv", "lb.zip"]).map(
         lambda name: str(root / name))
 
 
@@ -42,11 +44,14 @@ def commands(root: Path):
         st.tuples(st.just("unrate"), TEXT),
         st.tuples(st.just("dismiss"), TEXT),
         st.tuples(st.just("ratings"), st.sampled_from([[], ["--json"]])),
+        st.tuples(st.sampled_from(["watch", "unwatch"]), TEXT),
+        st.tuples(st.just("watchlist"), st.sampled_from([[], ["--json"]])),
         st.tuples(st.just("starters"), st.sampled_from([["--n", "1"], ["--n", "-1"], ["--json"]])),
         st.tuples(st.just("recommend"), st.lists(st.tuples(st.just("--rate"), TEXT), max_size=2),
                   st.sampled_from([[], ["--diversity", "0.5"], ["--diversity", "-1"], ["--n", "0"], ["--genre", "Nope"],
                                    ["--from-year", "2100"], ["--to-year", "abc"], ["--mode", "content"], ["--json"]])),
         st.tuples(st.just("profile"), st.sampled_from(["export", "import"]), path, st.sampled_from([[], ["--name", "imp"]])),
+        st.tuples(st.just("profile"), st.just("export"), path, st.sampled_from([["--to", "letterboxd"], ["--to", "x"]])),
         st.tuples(st.just("data"), st.sampled_from(["import"]), path),
     )
 
@@ -68,6 +73,10 @@ def sandbox(tmp_path_factory) -> tuple[Path, Path]:
     (root / "dir").mkdir()
     (root / "empty.json").write_bytes(b"")
     (root / "junk.json").write_bytes(b"\xff\xfe{not json")
+    (root / "letterboxd.csv").write_text("Date,Name,Year,Letterboxd URI,Rating\n2021-03-04,Film 003,1953,u,4\n"
+                                         "2021-03-05,The Matrix,1999,u,5\n2021-03-06,Nope,2024,u,1\n")
+    with zipfile.ZipFile(root / "lb.zip", "w") as zf:
+        zf.writestr("letterboxd/watchlist.csv", "Date,Name,Year,Letterboxd URI\n2021-01-01,Film 001,1951,u\n")
     return root, release
 
 

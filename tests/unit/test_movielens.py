@@ -169,3 +169,32 @@ def test_a_movie_row_without_title_or_genres_keeps_the_film(tmp_path, synth):
     index = ds.item_ids.index(np.array([int(first_id)]))[0]
     assert ds.catalog.titles[index] == f"Untitled movie {first_id}"
     assert [g for g, on in zip(GENRES, ds.catalog.genres[index]) if on] == ["(no genres listed)"]
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_links_give_imdb_and_tmdb_ids_and_survive_the_cache(tmp_path, synth, zipped):
+    folder = factories.write_latest(tmp_path / "ml-links", synth)
+    rows = ["movieId,imdbId,tmdbId", f"{synth.movies[0][0]},0114709,862", f"{synth.movies[1][0]},tt0133093,",
+            f"{synth.movies[2][0]},not-a-number,603"]
+    (folder / "links.csv").write_text("\n".join(rows) + "\n")
+    path = factories.zip_folder(folder, tmp_path / "ml-links.zip") if zipped else folder
+    for _ in range(2):  # parsed, then from the cache
+        cat = registry.load_dataset(str(path)).catalog
+        first, second, third = (int(cat.item_ids.index(m[0])[0]) for m in synth.movies[:3])
+        assert cat.has_links and cat.imdb_of(first) == "tt0114709" and cat.tmdb_of(first) == "862"
+        assert cat.imdb_of(second) == "tt0133093" and cat.tmdb_of(second) == ""  # no TMDB id on that row
+        assert cat.imdb_of(third) == "" and cat.tmdb_of(third) == "603"  # a bad value is no link, not an error
+        assert cat.by_imdb(114709) == first and cat.by_imdb(1) is None
+
+
+@pytest.mark.parametrize("layout", ["dat", "100k"])
+def test_releases_without_links_say_so(tmp_path, synth, layout):
+    cat = load(WRITERS[layout](tmp_path / f"ml-{layout}", synth)).catalog
+    assert not cat.has_links and cat.by_imdb(114709) is None and cat.imdb_of(0) == ""
+
+
+def test_a_damaged_links_file_only_loses_the_links(tmp_path, synth):
+    folder = factories.write_latest(tmp_path / "ml-x", synth)
+    (folder / "links.csv").write_bytes(b"movieId,imdbId\n\"1,2\n")
+    ds = load(folder)
+    assert ds.n_items == len(synth.movies) and not ds.catalog.has_links

@@ -1,0 +1,58 @@
+"""Taking ratings back out: the CSV Letterboxd's importer reads.
+
+Letterboxd's "Import" (letterboxd.com/import) reads a CSV with the columns ``Title, Year, Rating,
+WatchedDate, imdbID, tmdbID``: it matches a row by its IMDb or TMDB id first, else by title and year.
+Here the ids come from the release's ``links.csv`` (none for ml-100k, ml-1m, ml-10m: title and year
+then), the title is the main title as people write it ("The Matrix", not "Matrix, The (1999)"), the
+rating is in 0.5-5 stars and the watched date is the day the rating was made (UTC).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from movierec.data.movielens import parse_year
+from movierec.data.titles import display_title
+from movierec.store.atomic import atomic_write_bytes
+from movierec.store.profiles import Profile, check_export_target
+
+if TYPE_CHECKING:
+    from movierec.data.catalog import Catalog
+
+LETTERBOXD_COLUMNS = ("Title", "Year", "Rating", "WatchedDate", "imdbID", "tmdbID")
+
+
+def letterboxd_rows(profile: Profile, catalog: Catalog | None) -> list[dict]:
+    """One row per rating, oldest first; a film the dataset does not hold keeps its stored title."""
+    rows = []
+    for r in sorted(profile.ratings.values(), key=lambda r: (r.time, r.movie_id)):
+        index = None
+        if catalog is not None:
+            found = int(catalog.item_ids.index([r.movie_id], missing="negative")[0])
+            index = found if found >= 0 else None
+        title = catalog.titles[index] if index is not None else r.title
+        when = dt.datetime.fromtimestamp(r.time, dt.timezone.utc).date().isoformat() if r.time >= 86400 else ""
+        rows.append({"Title": display_title(title) if title else f"movie {r.movie_id}",
+                     "Year": parse_year(title) or "", "Rating": f"{r.stars:g}", "WatchedDate": when,
+                     "imdbID": catalog.imdb_of(index) if index is not None else "",
+                     "tmdbID": catalog.tmdb_of(index) if index is not None else ""})
+    return rows
+
+
+def letterboxd_csv(profile: Profile, catalog: Catalog | None) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, LETTERBOXD_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(letterboxd_rows(profile, catalog))
+    return out.getvalue().encode("utf-8")
+
+
+def write_letterboxd(profile: Profile, catalog: Catalog | None, target: Path) -> int:
+    """Write the CSV atomically (an existing target that is not a regular file is left alone); rows written."""
+    check_export_target(target, ".csv")
+    atomic_write_bytes(target, letterboxd_csv(profile, catalog))
+    return len(profile.ratings)
