@@ -70,6 +70,15 @@ class Split:
         keys.sort()
         return keys
 
+    def validation_keys(self) -> np.ndarray:
+        """Sorted keys of training and validation interactions: what a validation sampler leaves out. Test
+        items are not among them: choosing on validation never looks at them (a film a user rates later
+        is still unrated at validation time, so it may be a validation negative)."""
+        keys = np.concatenate([self.train_users.astype(np.int64) * self.n_items + self.train_items,
+                               self.valid_users.astype(np.int64) * self.n_items + self.valid_items])
+        keys.sort()
+        return keys
+
     def train_keys(self) -> np.ndarray:
         keys = self.train_users.astype(np.int64) * self.n_items + self.train_items
         keys.sort()

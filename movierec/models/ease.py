@@ -166,7 +166,7 @@ class EASE(DenseScorer):
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
         users = split.valid_users
-        neg = sample_negatives(users, split.n_items, split.rated_keys(), 99, seed=seed + 1)
+        neg = sample_negatives(users, split.n_items, split.validation_keys(), 99, seed=seed + 1)
         candidates = np.concatenate([split.valid_items[:, None], neg], axis=1)
         valid = candidates >= 0
         valid[:, 0] = False

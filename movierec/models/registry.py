@@ -99,6 +99,8 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("sasrec", "sequence", "SASRec: self-attention over your films in time order (Kang & McAuley 2018)",
               "movierec.models.sequence.sasrec:SASRecRecommender", "movierec.models.sequence.sasrec:SASRecConfig",
               checkpointed=True, abilities=_abilities("sequence", "tune"), mode="sequence"),
+    ModelSpec("ease-sasrec", "sequence", "ease-recent and SASRec blended (SASRec's share chosen on validation)",
+              "movierec.models.blend:EASESASRec", "movierec.models.blend:BlendConfig"),
 )
 
 #: The model `train` trains when none is named, and the one new users are folded into.

@@ -285,7 +285,7 @@ class Validator:
         if users.size > max_users:
             pick = np.sort(np.random.default_rng(seed + 7).choice(users.size, max_users, replace=False))
             users, items = users[pick], items[pick]
-        neg = sample_negatives(users, split.n_items, split.rated_keys(), negatives, seed=seed + 1)
+        neg = sample_negatives(users, split.n_items, split.validation_keys(), negatives, seed=seed + 1)
         return cls(users, np.concatenate([items[:, None], neg], axis=1))
 
     def hit_rate(self, model: nn.Module, device: torch.device, k: int = 10) -> float:

@@ -643,7 +643,7 @@ class _SequenceValidator:
         if users.size > max_users:
             pick = np.sort(np.random.default_rng(seed + 7).choice(users.size, max_users, replace=False))
             users, items = users[pick], items[pick]
-        neg = sample_negatives(users, split.n_items, split.rated_keys(), negatives, seed=seed + 1)
+        neg = sample_negatives(users, split.n_items, split.validation_keys(), negatives, seed=seed + 1)
         return cls(users.astype(np.int64), np.concatenate([items[:, None], neg], axis=1))
 
     @torch.no_grad()
