@@ -122,7 +122,8 @@ def watch_cmd(ctx, title, profile_name, dataset, as_json):
                     "watchlist": len(profile.watchlist)})
         return
     done = "Added" if added else "Already there:"
-    stdout().print(safe(f"{done} {matched} on the watchlist of profile {name!r} "
+    where = "to" if added else "on"
+    stdout().print(safe(f"{done} {matched} {where} the watchlist of profile {name!r} "
                         f"({plural(len(profile.watchlist), 'film')})."))
 
 
