@@ -161,6 +161,18 @@ class Catalog:
         for i, forms in enumerate(zip(norm, bare, keys)):
             for form in dict.fromkeys(forms):
                 exact.setdefault(form, []).append(i)
+        # A title's alternatives name it exactly too: "Se7en" in "Seven (a.k.a. Se7en) (1995)".
+        from movierec.data.titles import split_title
+
+        for i, title in enumerate(self.titles):
+            if "(" not in title[:-6]:
+                continue
+            for alt in split_title(title)[1]:
+                alt_norm = normalize_title(alt)
+                alt_bare = _without_article(alt_norm)
+                for form in dict.fromkeys((alt_norm, alt_bare, number_form(alt_bare))):
+                    if form and i not in exact.get(form, ()):
+                        exact.setdefault(form, []).append(i)
         # Titles sorted, twice (as written and in number form), for "the titles this query begins".
         ordered = []
         for forms in (bare, keys):

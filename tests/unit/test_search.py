@@ -138,3 +138,17 @@ def test_search_on_a_catalogue_of_ml_32m_size_still_ranks_and_stays_cheap():
     assert found[1].title == "Dark City (1998)"
     assert all(m.title.lower().startswith("dark city") for m in found)
     assert cat.search("d", limit=50) and len(cat.search("dark", limit=50)) == 50
+
+
+def test_an_alternative_title_names_its_film_exactly():
+    films = ["Seven (a.k.a. Se7en) (1995)", "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)",
+             "Spirited Away (Sen to Chihiro no kamikakushi) (2001)", "Selena (1997)", "(500) Days of Summer (2009)"]
+    n = len(films)
+    cat = Catalog(Vocabulary(np.arange(n)), films, np.array([1995, 2001, 2001, 1997, 2009], np.int32),
+                  np.zeros((n, 20), np.uint8), n_ratings=np.array([10, 10, 10, 500, 10], np.int32))
+    for query, film in (("Se7en", 0), ("se7en (1995)", 0), ("Le Fabuleux Destin d'Amelie Poulain", 1),
+                        ("sen to chihiro no kamikakushi", 2), ("seven", 0), ("500 days of summer", 4)):
+        found = cat.search(query, limit=3)
+        assert found[0].index == film and found[0].exact, (query, found)
+    assert cat.find("Se7en").index == 0 and cat.find("Se7en").exact
+    assert not any(m.exact for m in cat.search("Se7en 2001", limit=3))  # the year still counts
