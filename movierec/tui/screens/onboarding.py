@@ -31,10 +31,10 @@ class OnboardingScreen(MainScreen):
 
     def refresh_data(self) -> None:
         app = self.app
-        yours = app.yours()
+        yours, titles = app.yours(), app.titles()
         self.query_one(FilmTable).set_rows([
-            (str(film["index"]), [safe(film["title"]), str(film["year"] or ""), safe(", ".join(film["genres"])),
-                                  yours(film["index"])])
+            (str(film["index"]), [titles(film["index"], film["title"]), str(film["year"] or ""),
+                                  safe(", ".join(film["genres"])), yours(film["index"])])
             for film in app.engine.cold_start(40)])
 
     def action_skip(self) -> None:
