@@ -19,8 +19,8 @@ class OnboardingScreen(MainScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static("Welcome to movierec. Rate films you have seen: 1-5 stars (shift for half a star less), "
-                     "s skips, n = not interested.\nAfter five or so, press p for picks fine-tuned for you on "
-                     "this machine.", id="welcome", markup=False)
+                     "s skips, n = not interested.\nw keeps a film you want to see on your watchlist (l shows it).\n"
+                     "After five or so, press p for picks fine-tuned for you on this machine.", id="welcome", markup=False)
         yield FilmTable(id="starters", advance=True)
         yield from self.compose_footer()
 

@@ -75,6 +75,9 @@ class WatchlistScreen(MainScreen):
                 safe(str(rank)), title_text(row["title"]), safe(str(row["year"] or "")),
                 safe(", ".join(row["genres"])), safe(row["reason"], "italic"), yours(row["index"])]))
         table = self.query_one(FilmTable)
+        table.display = bool(rows)  # an empty list is said in the line above, not shown as a bare header
+        if rows and self.focused is None:
+            table.focus()
         current = table.current_key()
         table.set_rows(table_rows)  # the cursor stays on its row number: the next film, when its film left
         keys = [key for key, _ in table_rows]
