@@ -101,7 +101,7 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
     _rate_some()
     store = ProfileStore()
     store.watch("default", ELSEWHERE, "Anora (2024)")
-    for movie_id in (SHINING, ALIEN, AMELIE, SEVEN_SAMURAI):
+    for movie_id in (SHINING, ALIEN, AMELIE, SEVEN_SAMURAI, 1):  # Toy Story (1): rated, listed to see again
         store.watch("default", movie_id)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -117,11 +117,13 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
         # In the order of the engine's one watchlist method, the film of another release last, said so.
         expected = app.engine.watchlist(app.profile, mode=app.mode)
         assert [k for k, _ in table.film_rows] == [str(r["index"]) for r in expected[:-1]] + [f"id:{ELSEWHERE}"]
-        scores = [r["score"] for r in expected[:-1]]
+        scores = [r["score"] for r in expected[:-2]]
         assert None not in scores and scores == sorted(scores, reverse=True)
-        assert table.cell_text(4, "title") == "Anora (2024)" and table.cell_text(4, "why") == "not in ml-latest-small"
-        assert [table.cell_text(r, "#") for r in range(4)] == ["1", "2", "3", "4"]
-        assert "5 films · the best fit for you first" in str(screen.query_one("#watchlist-status").render())
+        # Not a pick (rated): after the ranked films, unnumbered, and why; then the film of another release.
+        assert [table.cell_text(r, "#") for r in range(6)] == ["1", "2", "3", "4", "", ""]
+        assert table.cell_text(4, "title") == "Toy Story (1995)" and table.cell_text(4, "why") == "you rated it 5 stars"
+        assert table.cell_text(5, "title") == "Anora (2024)" and table.cell_text(5, "why") == "not in ml-latest-small"
+        assert "6 films · the best fit for you first" in str(screen.query_one("#watchlist-status").render())
         assert "· 1 not in ml-latest-small" in str(screen.query_one("#watchlist-status").render())
         footer = screen.query_one(Footer)
         assert footer.virtual_size.width <= footer.size.width
@@ -132,12 +134,12 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
         profile = ProfileStore().load("default")
         assert profile.ratings[first["movie_id"]].stars == 4.0 and not profile.on_watchlist(first["movie_id"])
         assert f"{first['title']}: 4 stars · off your watchlist" in _said(app)
-        assert table.row_count == 4 and str(first["index"]) not in [k for k, _ in table.film_rows]
+        assert table.row_count == 5 and str(first["index"]) not in [k for k, _ in table.film_rows]
         # w removes the highlighted film; on the film of another release too.
         second = app.engine.film(table.current_index())
         await pilot.press("w")
         await settle(app, pilot)
-        assert not ProfileStore().load("default").on_watchlist(second["movie_id"]) and table.row_count == 3
+        assert not ProfileStore().load("default").on_watchlist(second["movie_id"]) and table.row_count == 4
         table.move_cursor(row=table.row_count - 1)
         assert table.current_index() is None
         await pilot.press("enter", "5")  # a film the dataset lacks: nothing to open or rate
@@ -148,7 +150,7 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
         assert "removed from your watchlist: Anora (2024)" in _said(app)
         assert set(ProfileStore().load("default").watchlist) == {int(app.engine.film(int(k))["movie_id"])
                                                                  for k, _ in table.film_rows}
-        assert table.row_count == 2
+        assert table.row_count == 3
         # Enter opens a film; the palette lists the screen.
         table.move_cursor(row=0)
         await pilot.press("enter")

@@ -65,15 +65,25 @@ class WatchlistScreen(MainScreen):
         yours = app.yours()
         dataset = app.engine.dataset.name
         table_rows = []
-        for rank, row in enumerate(rows, 1):
+        rated, dismissed = app.rated_stars(), app.dismissed()
+        ranked = 0
+        for row in rows:
             if row["index"] is None:  # listed on another release: named, never matched to another film
                 table_rows.append((f"{MISSING}{row['movie_id']}", [
                     safe(""), title_text(row["title"] or f"movie id {row['movie_id']}"), safe(""), safe(""),
                     safe(f"not in {dataset}", "dim italic"), safe("")]))
                 continue
+            if row["score"] is not None:
+                ranked += 1
+                rank, why = safe(str(ranked)), safe(row["reason"], "italic")
+            else:  # rated (listed again to see again) or dismissed: not a pick, so not ranked; said why
+                stars = rated.get(row["index"])
+                said = (f"you rated it {plural(stars, 'star')}" if stars else
+                        "marked not interested" if row["index"] in dismissed else "")
+                rank, why = safe(""), safe(said, "dim italic")
             table_rows.append((str(row["index"]), [
-                safe(str(rank)), title_text(row["title"]), safe(str(row["year"] or "")),
-                safe(", ".join(row["genres"])), safe(row["reason"], "italic"), yours(row["index"])]))
+                rank, title_text(row["title"]), safe(str(row["year"] or "")), safe(", ".join(row["genres"])), why,
+                yours(row["index"])]))
         table = self.query_one(FilmTable)
         table.display = bool(rows)  # an empty list is said in the line above, not shown as a bare header
         if rows and self.focused is None:
