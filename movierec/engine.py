@@ -25,6 +25,7 @@ from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
 from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
                                 genre_filter, parse_years, personal_scores)
+from movierec.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
 
@@ -179,6 +180,24 @@ class Engine:
                                                                   "year": None, "genres": []}
             rows.append({**base, "index": index, "added": entry.time})
         return rows
+
+    def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[dict]:
+        """The profile's watchlist, the film that fits it best first: the rows of ``watchlist_films``, each
+        with "score" (the personal score of ``mode`` that picks are ranked by; None where there is none)
+        and "reason" (as a pick's). Films you rated or dismissed, which picks leave out, follow unscored,
+        then the films this dataset lacks (index None), newest first. Raises what ``recommend`` raises
+        (a sequence mode with no film liked yet)."""
+        rows = self.watchlist_films(profile)
+        here = [r for r in rows if r["index"] is not None]
+        picks = []
+        if here:
+            picks = self.recommend(profile, n=len(here), diversity=0.0, mode=mode, should_stop=should_stop,
+                                   within=np.array([r["index"] for r in here], dtype=np.int64)).picks
+        by_index = {r["index"]: r for r in here}
+        scored = [{**by_index[p.index], "score": p.score, "reason": p.reason} for p in picks]
+        chosen = {p.index for p in picks}
+        rest = sorted((r for r in rows if r["index"] not in chosen), key=lambda r: r["index"] is None)  # stable
+        return [*scored, *({**r, "score": None, "reason": ""} for r in rest)]
 
     def similar_films(self, index: int, n: int = 15) -> list[dict]:
         cat = self.dataset.catalog
@@ -519,11 +538,13 @@ class Engine:
     def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
                   mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
-                  anchor: int | None = None, exclude: set[int] | None = None) -> Recommendations:
+                  anchor: int | None = None, exclude: set[int] | None = None,
+                  within: np.ndarray | None = None) -> Recommendations:
         """A diversified, explained top ``n`` for a profile; ``mode``: one of ``modes()``
         (the scoring is ``recommend.personal_scores``).
 
-        ``anchor``: an item index the list should stay close to ("because you rated X").
+        ``anchor``: an item index the list should stay close to ("because you rated X"). ``within``:
+        item indices the picks are chosen among (the watchlist), as many as ``n`` asks for.
         """
         if mode not in registry.modes():
             raise MovieRecError(f"unknown mode {mode!r}; use {', '.join(registry.modes())}")
@@ -534,6 +555,10 @@ class Engine:
         allowed[skip] = False
         if exclude:
             allowed[np.fromiter(exclude, dtype=np.int64)] = False
+        if within is not None:
+            inside = np.zeros_like(allowed)
+            inside[np.asarray(within, dtype=np.int64)] = True
+            allowed &= inside
         spent = [0.0]
         weights = self.recency(profile, items)
 
@@ -576,7 +601,7 @@ class Engine:
         # you rated X") keeps that film as its reason.
         recent = in_order[::-1][:5] if sequence and anchor is None else None
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
-                            similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
+                            pool=max(DEFAULT_POOL, n), similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:

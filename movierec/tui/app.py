@@ -31,7 +31,8 @@ from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
-from movierec.tui.widgets.tables import FilmTable, plural, yours_text
+from movierec.tui.screens.watchlist import WatchlistScreen
+from movierec.tui.widgets.tables import FilmTable, plural, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
@@ -57,6 +58,7 @@ class MovieRecApp(App):
         "ratings": RatingsScreen,
         "picks": PicksScreen,
         "finetune": FineTuneScreen,
+        "watchlist": WatchlistScreen,
     }
     BINDINGS = [
         # Priority: runs as the key arrives, so the keys typed next already go to the search box (a
@@ -67,6 +69,7 @@ class MovieRecApp(App):
         Binding("p", "show_picks", "picks", show=False),
         Binding("t", "show_finetune", "fine-tune", show=False),
         Binding("o", "show_onboarding", "well-known films", show=False),
+        Binding("l", "show_watchlist", "watchlist"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -166,7 +169,7 @@ class MovieRecApp(App):
         self.status_text = "model ready"
         self._refresh_status()
         for screen in self.screen_stack:
-            if isinstance(screen, PicksScreen):
+            if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
                 screen.refresh_data()
 
     def _set_sub_title(self) -> None:
@@ -271,6 +274,9 @@ class MovieRecApp(App):
     def action_show_onboarding(self) -> None:
         self._go("onboarding")
 
+    def action_show_watchlist(self) -> None:
+        self._go("watchlist")
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -287,6 +293,8 @@ class MovieRecApp(App):
         yield SystemCommand("Picks", "Your diversified top picks", self.action_show_picks)
         yield SystemCommand("Fine-tune", "Fit your own vectors on this machine", self.action_show_finetune)
         yield SystemCommand("Well-known films", "Quick rating of famous films", self.action_show_onboarding)
+        yield SystemCommand("Watchlist", "Films you want to see, the best fit for you first",
+                            self.action_show_watchlist)
         yield SystemCommand("Retrain model", "Train the NeuMF model again on this dataset", self.action_retrain)
         yield SystemCommand("Export profile", "Write your profile to a JSON file", self.action_export_profile)
         if self.ready:
@@ -314,6 +322,18 @@ class MovieRecApp(App):
         rated, dismissed = self.rated_stars(), self.dismissed()
         return lambda index: yours_text(rated.get(index), index in dismissed)
 
+    def watchlisted(self) -> set[int]:
+        """Catalogue indices of the films on the current profile's watchlist in this dataset."""
+        if not self.ready:
+            return set()
+        found = (self.engine.index_of(m) for m in self.profile.watchlist)
+        return {i for i in found if i is not None}
+
+    def titles(self) -> Callable[[int, str], Text]:
+        """(index, title) -> the title cell: the watchlist mark in front of a film on your watchlist."""
+        listed = self.watchlisted()
+        return lambda index, title: title_text(title, index in listed)
+
     def rated_stars(self) -> dict[int, float]:
         """Catalogue index -> stars, for the films of the current profile in this dataset."""
         if not self.ready:
@@ -330,6 +350,7 @@ class MovieRecApp(App):
         if not self.ready:
             return
         film = self.engine.film(event.index)
+        listed = film["movie_id"] in self.profile.watchlist
         try:
             if event.stars is None:
                 undo = film["movie_id"] in self.profile.not_interested
@@ -339,7 +360,8 @@ class MovieRecApp(App):
                             markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
-                self.notify(f"{film['title']}: {plural(event.stars, 'star')}", markup=False, timeout=2)
+                seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
+                self.notify(f"{film['title']}: {plural(event.stars, 'star')}{seen}", markup=False, timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -361,6 +383,37 @@ class MovieRecApp(App):
             return
         self.notify(f"{'interested again' if undo else 'not interested'}: {film['title']}", markup=False, timeout=2)
         self.profile_changed()
+
+    @on(FilmTable.WatchRequested)
+    def toggle_watch(self, event: FilmTable.WatchRequested) -> None:
+        """`w`: on the watchlist, or off it when it is there; written at once (the store is atomic)."""
+        from movierec.data.catalog import spoken_title
+
+        if not self.ready:
+            return
+        if event.index is not None:
+            film = self.engine.film(event.index)
+            movie_id, title = film["movie_id"], film["title"]
+        else:  # a watchlist film of another release
+            movie_id = event.movie_id
+            entry = self.profile.watchlist.get(movie_id)
+            title = entry.title if entry is not None and entry.title else f"movie id {movie_id}"
+        try:
+            if movie_id in self.profile.watchlist:
+                self.store.unwatch(self.profile_name, movie_id)
+                self.profile = self.store.load(self.profile_name)
+                said = "removed from your watchlist"
+            else:
+                self.profile, _ = self.store.watch(self.profile_name, movie_id, title)
+                said = "added to your watchlist"
+        except MovieRecError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"{said}: {spoken_title(title)}", markup=False, timeout=3)
+        # What the picks are fitted to is unchanged: no fine-tune, and the picks only re-mark their titles.
+        for screen in self._visible_screens():
+            if isinstance(screen, (MainScreen, MovieScreen)):
+                screen.refresh_marks()
 
     def profile_changed(self) -> None:
         for screen in self._visible_screens():
@@ -469,7 +522,7 @@ class MovieRecApp(App):
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             for screen in self.screen_stack:
-                if isinstance(screen, PicksScreen):
+                if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
                     screen.refresh_data()
             return
         if event.ok:
@@ -552,7 +605,7 @@ class MovieRecApp(App):
                 self.status_text = self._foldin_text(event)
                 self._refresh_status()
             for screen in self.screen_stack:
-                if isinstance(screen, PicksScreen):
+                if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
                     screen.refresh_data()
         if isinstance(self.screen, FineTuneScreen):
             self.screen.done(event)

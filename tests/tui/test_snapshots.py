@@ -27,6 +27,14 @@ def _rated():
         store.rate("default", movie_id, stars)
 
 
+def _watching():
+    """Toy Story 2, The Shining, Alien, Amelie, Seven Samurai, and a film newer than the release."""
+    store = ProfileStore()
+    store.watch("default", 99_999_999, "Anora (2024)")
+    for movie_id in (3114, 1258, 1214, 4973, 2019):
+        store.watch("default", movie_id)
+
+
 def _run_before(keys: tuple[str, ...]):
     async def before(pilot):
         app = pilot.app
@@ -52,7 +60,10 @@ SCREENS = {
     "finetune": (True, ("t",)),
     "movie": (True, ("slash", *"alien", "enter", "enter")),
     "help": (True, ("question_mark",)),
+    "watchlist": (True, ("l",)),
 }
+#: Screens shown with films on the watchlist (the search results mark Toy Story 2).
+WATCHING = {"watchlist", "search"}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -61,4 +72,6 @@ def test_screen(screen, size, trained, app_factory, snap_compare, frozen_clock):
     rated, keys = SCREENS[screen]
     if rated:
         _rated()
+    if screen in WATCHING:
+        _watching()
     assert snap_compare(app_factory(), terminal_size=size, run_before=_run_before(keys))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker
 
+from movierec.tui.widgets.footer import FittingFooter
 from movierec.tui.widgets.status import ModelStatus
 
 
@@ -17,8 +18,9 @@ class MainScreen(Screen):
 
     def compose_footer(self) -> ComposeResult:
         yield ModelStatus()
-        # Compact: every binding a screen shows fits in 80 columns (tests/tui/test_keys.py checks it).
-        yield Footer(compact=True, show_command_palette=False)
+        # Compact: every binding a screen shows fits in 80 columns (tests/tui/test_keys.py checks it); the
+        # watchlist keys show where there is room for them.
+        yield FittingFooter(compact=True, show_command_palette=False)
 
     @on(Worker.StateChanged)
     def worker_state(self, event: Worker.StateChanged) -> None:
@@ -33,6 +35,10 @@ class MainScreen(Screen):
 
     def refresh_data(self) -> None:
         """Re-read what the screen shows (the profile may have changed elsewhere)."""
+
+    def refresh_marks(self) -> None:
+        """The watchlist changed: show its marks (screens that can do it without recomputing say so)."""
+        self.refresh_data()
 
     def refresh_status(self) -> None:
         for status in self.query(ModelStatus):

@@ -18,6 +18,7 @@ SECTIONS = [
         ("p", "picks (on picks: back to the top list)"),
         ("t", "fine-tune now"),
         ("o", "well-known films to rate"),
+        ("l", "your watchlist, the best fit for you first (w there takes a film off)"),
         ("?  /  q", "this help  /  quit"),
         ("ctrl+p", "command palette: screens, switch dataset, retrain, export profile, theme"),
     ]),
@@ -25,6 +26,7 @@ SECTIONS = [
         ("1-5", "rate that many stars"),
         ("shift+1-5", "half a star less (0.5 ... 4.5)"),
         ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
+        ("w", "add to your watchlist, or take off (◆ marks its films in every list; rating one takes it off)"),
         ("Enter", "open the film: details, your rating, more like this"),
     ]),
     ("Picks", [

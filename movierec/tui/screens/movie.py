@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from movierec.console import clean
-from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
+from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text, title_text
 
 COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
 
@@ -24,6 +24,7 @@ class FilmRater(Static, can_focus=True):
         *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
+        Binding("w", "toggle_watch", "watchlist"),
     ]
     DEFAULT_CSS = """
     FilmRater { height: auto; padding: 0 1; margin-bottom: 1; border-left: blank; }
@@ -42,6 +43,9 @@ class FilmRater(Static, can_focus=True):
 
     def action_dismiss_film(self) -> None:
         self.post_message(FilmTable.DismissRequested(self, self.index))
+
+    def action_toggle_watch(self) -> None:
+        self.post_message(FilmTable.WatchRequested(self, self.index))
 
 
 class MovieScreen(ModalScreen):
@@ -90,14 +94,21 @@ class MovieScreen(ModalScreen):
             rating.append("not interested")
         else:
             rating.append("not rated")
-        rating.append("\n1-5 rate this film · shift+1-5 half a star less · n not interested · x remove",
-                      style="dim")
+        if self.index in app.watchlisted():
+            rating.append(" · ")
+            rating.append_text(title_text("on your watchlist", True))
+        # Two lines, broken between phrases (wrapped at 80 columns, "n not / interested" read as two keys).
+        rating.append("\n1-5 rate this film · shift+1-5 half a star less\nn not interested · x remove · "
+                      "w watchlist", style="dim")
         self.query_one(FilmRater).update(rating)
-        yours = app.yours()
+        yours, titles = app.yours(), app.titles()
         self.query_one(FilmTable).set_rows([
-            (str(row["index"]), [safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"])),
-                                 yours(row["index"])])
+            (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
+                                 safe(", ".join(row["genres"])), yours(row["index"])])
             for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15])
+
+    def refresh_marks(self) -> None:
+        self.refresh_data()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.index:

@@ -19,8 +19,8 @@ class OnboardingScreen(MainScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static("Welcome to movierec. Rate films you have seen: 1-5 stars (shift for half a star less), "
-                     "s skips, n = not interested.\nAfter five or so, press p for picks fine-tuned for you on "
-                     "this machine.", id="welcome", markup=False)
+                     "s skips, n = not interested.\nw keeps a film you want to see on your watchlist (l shows it).\n"
+                     "After five or so, press p for picks fine-tuned for you on this machine.", id="welcome", markup=False)
         yield FilmTable(id="starters", advance=True)
         yield from self.compose_footer()
 
@@ -31,10 +31,10 @@ class OnboardingScreen(MainScreen):
 
     def refresh_data(self) -> None:
         app = self.app
-        yours = app.yours()
+        yours, titles = app.yours(), app.titles()
         self.query_one(FilmTable).set_rows([
-            (str(film["index"]), [safe(film["title"]), str(film["year"] or ""), safe(", ".join(film["genres"])),
-                                  yours(film["index"])])
+            (str(film["index"]), [titles(film["index"], film["title"]), str(film["year"] or ""),
+                                  safe(", ".join(film["genres"])), yours(film["index"])])
             for film in app.engine.cold_start(40)])
 
     def action_skip(self) -> None:

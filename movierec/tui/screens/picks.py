@@ -90,12 +90,15 @@ class PicksScreen(MainScreen):
         cursor = self.focused.cursor_row if isinstance(self.focused, FilmTable) else 0
         mix = None
         widgets = []
+        titles = self.app.titles()
+        self.lists = lists
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
             table.specs = list(COLUMNS)
-            table.film_rows = [(str(pick.index), [safe(str(rank)), safe(pick.title), safe(", ".join(pick.genres)),
+            table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title),
+                                                  safe(", ".join(pick.genres)),
                                                   safe(pick.reason, "italic")])
                                for rank, pick in enumerate(block["picks"], 1)]
             widgets.append(table)
@@ -120,6 +123,16 @@ class PicksScreen(MainScreen):
             target.focus(scroll_visible=False)
             title = container.children[max(container.children.index(target) - 1, 0)]
             self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
+
+    lists: list[dict] = []
+
+    def refresh_marks(self) -> None:
+        """The watchlist changed: the same picks (a watchlist film stays a pick), their marks redrawn."""
+        titles = self.app.titles()
+        for n, block in enumerate(self.lists):
+            for table in self.query(f"#list-{n}").results(FilmTable):
+                table.set_rows([(key, [cells[0], titles(pick.index, pick.title), *cells[2:]])
+                                for (key, cells), pick in zip(table.film_rows, block["picks"])])
 
     def to_top(self) -> None:
         """The first list's first pick, its title at the top of the view (p on the picks screen)."""

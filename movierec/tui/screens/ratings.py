@@ -66,8 +66,10 @@ class RatingsScreen(MainScreen):
         key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3]["title"].lower()),
                "title": lambda r: r[3]["title"].lower()}[self.sort]
         rows.sort(key=key)
-        table_rows = [(str(index), [yours_text(None if dismissed else rating.stars, dismissed), safe(film["title"]),
-                                    str(film["year"] or ""), safe(", ".join(film["genres"]))])
+        titles = app.titles()
+        table_rows = [(str(index), [yours_text(None if dismissed else rating.stars, dismissed),
+                                    titles(index, film["title"]), str(film["year"] or ""),
+                                    safe(", ".join(film["genres"]))])
                       for rating, dismissed, index, film in rows]
         self.query_one(FilmTable).set_rows(table_rows)
         count = plural(len(profile.ratings), "rating")

@@ -142,10 +142,10 @@ class SearchScreen(MainScreen):
     def show(self, rows: list[dict], query: tuple = ()) -> None:
         """The results; the cursor stays where it was when only your ratings changed, else goes to the top."""
         same, self._shown_for = query == self._shown_for, query
-        yours = self.app.yours()
+        yours, titles = self.app.yours(), self.app.titles()
         self.query_one(FilmTable).set_rows([
-            (str(row["index"]), [safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"])),
-                                 f"{row['mean_rating']:.1f}", f"{row['ratings']:,}", yours(row["index"])])
+            (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
+                                 safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}", yours(row["index"])])
             for row in rows], keep_cursor=same)
         if self._focus_results_when_shown and query == self._query():
             self._focus_results_when_shown = False

@@ -22,6 +22,10 @@ from movierec.console import clean, plural  # noqa: F401 (plural: the screens im
 HALF_KEYS = {"exclamation_mark": 0.5, "at": 1.5, "number_sign": 2.5, "dollar_sign": 3.5, "percent_sign": 4.5}
 #: What a film marked "not interested" shows in the "yours" column.
 DISMISSED = "✗ no"
+#: In front of the title of a film on your watchlist, in every list.
+WATCH_MARK = "◆"
+#: The row key of a watchlist film the loaded dataset lacks (rows of films in it are keyed by index).
+MISSING = "id:"
 
 
 def safe(text: object, style: str = "") -> Text:
@@ -41,6 +45,14 @@ def yours_text(stars: float | None, dismissed: bool = False) -> Text:
     if dismissed and not stars:
         return Text(DISMISSED, style="red")
     return stars_text(stars)
+
+
+def title_text(title: str, listed: bool = False, style: str = "") -> Text:
+    """A film's title, after the watchlist mark when it is on your watchlist."""
+    text = safe(title, style)
+    if listed:
+        text = Text.assemble((WATCH_MARK + " ", "bold magenta"), text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class FilmTable(DataTable):
         *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
+        Binding("w", "toggle_watch", "watch later"),
     ]
 
     class RateRequested(Message):
@@ -165,6 +178,18 @@ class FilmTable(DataTable):
 
         @property
         def control(self) -> "FilmTable":
+            return self.table
+
+    class WatchRequested(Message):
+        """`w`: the film goes on the watchlist, or off it when it is there. ``movie_id`` is set for a film the
+        dataset lacks (``index`` None): a watchlist row of another release."""
+
+        def __init__(self, table, index: int | None, movie_id: int | None = None) -> None:
+            super().__init__()
+            self.table, self.index, self.movie_id = table, index, movie_id
+
+        @property
+        def control(self):
             return self.table
 
     def __init__(self, advance: bool = False, most_lines: int | None = None, **kwargs) -> None:
@@ -241,11 +266,25 @@ class FilmTable(DataTable):
         return cells[[c.label for c in self.specs].index(label)].plain
 
     # -- keys -------------------------------------------------------------------------------
-    def current_index(self) -> int | None:
+    def current_key(self) -> str | None:
         if self.row_count == 0:
             return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return int(key.value) if key.value is not None else None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def current_index(self) -> int | None:
+        """The highlighted film's catalogue index (None: no rows, or a film the dataset lacks)."""
+        key = self.current_key()
+        return int(key) if key is not None and not key.startswith(MISSING) else None
+
+    def action_toggle_watch(self) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        if key.startswith(MISSING):
+            self.post_message(self.WatchRequested(self, None, int(key[len(MISSING):])))
+        else:
+            self.post_message(self.WatchRequested(self, int(key)))
+        self._advance()
 
     def action_rate(self, stars: float) -> None:
         index = self.current_index()

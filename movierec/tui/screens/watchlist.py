@@ -1,0 +1,108 @@
+"""Your watchlist: the films you want to see, the one that fits you best first.
+
+The order is the personal score of the picks' mode (``Engine.watchlist``), with each film's reason.
+Films of another release (imported from Letterboxd, say) that the loaded dataset lacks come last,
+marked as such. Rate, n, x and Enter work as on every film list; w takes the film off the list.
+Rating a film takes it off too: you have seen it.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from movierec.errors import MovieRecError
+from movierec.tui.screens.base import MainScreen
+from movierec.tui.widgets.tables import MISSING, WATCH_MARK, Col, FilmTable, plural, safe, title_text
+
+# Below ~90 columns the title and the reason take the width: "yours" is empty for most films here (rating
+# one takes it off), and goes first.
+COLUMNS = (Col("#", 3), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=2, most=30, lines=2),
+           Col("why", 24, grow=2), Col("yours", 5, hide=1))
+EMPTY = f"Your watchlist is empty: w on any film list adds the highlighted film (marked {WATCH_MARK} in every list)."
+
+
+class WatchlistTable(FilmTable):
+    """The watchlist itself: w is shown as what it does here (every film here is on it: no marks)."""
+
+    BINDINGS = [Binding("w", "toggle_watch", "remove")]
+
+
+class WatchlistScreen(MainScreen):
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        yield Static("", id="watchlist-status", markup=False)
+        yield WatchlistTable(id="watchlist")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(FilmTable)
+        table.set_columns(*COLUMNS)
+        table.focus()
+
+    def refresh_data(self) -> None:
+        self.compute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watchlist")
+    def compute(self) -> None:
+        app = self.app
+        worker = get_current_worker()
+        mode = app.mode if app.model_ready else "content"
+        note = "" if app.model_ready else " (the model is still loading)"
+        try:
+            rows = app.engine.watchlist(app.profile, mode=mode, should_stop=lambda: worker.is_cancelled)
+        except MovieRecError as exc:  # a sequence mode with no film liked yet: content-based, and why
+            rows, note = app.engine.watchlist(app.profile, mode="content"), f" (mode {mode}: {exc})"
+            mode = "content"
+        if not worker.is_cancelled:
+            app.call_from_thread(self.show, rows, mode, note)
+
+    def show(self, rows: list[dict], mode: str, note: str = "") -> None:
+        app = self.app
+        yours = app.yours()
+        dataset = app.engine.dataset.name
+        table_rows = []
+        rated, dismissed = app.rated_stars(), app.dismissed()
+        ranked = 0
+        for row in rows:
+            if row["index"] is None:  # listed on another release: named, never matched to another film
+                table_rows.append((f"{MISSING}{row['movie_id']}", [
+                    safe(""), title_text(row["title"] or f"movie id {row['movie_id']}"), safe(""), safe(""),
+                    safe(f"not in {dataset}", "dim italic"), safe("")]))
+                continue
+            if row["score"] is not None:
+                ranked += 1
+                rank, why = safe(str(ranked)), safe(row["reason"], "italic")
+            else:  # rated (listed again to see again) or dismissed: not a pick, so not ranked; said why
+                stars = rated.get(row["index"])
+                said = (f"you rated it {plural(stars, 'star')}" if stars else
+                        "marked not interested" if row["index"] in dismissed else "")
+                rank, why = safe(""), safe(said, "dim italic")
+            table_rows.append((str(row["index"]), [
+                rank, title_text(row["title"]), safe(str(row["year"] or "")), safe(", ".join(row["genres"])), why,
+                yours(row["index"])]))
+        table = self.query_one(FilmTable)
+        table.display = bool(rows)  # an empty list is said in the line above, not shown as a bare header
+        if rows and self.focused is None:
+            table.focus()
+        current = table.current_key()
+        table.set_rows(table_rows)  # the cursor stays on its row number: the next film, when its film left
+        keys = [key for key, _ in table_rows]
+        if current in keys:  # re-ranked (a fine-tune ended): the cursor follows its film, never another one
+            table.move_cursor(row=keys.index(current), animate=False)
+        missing = sum(row["index"] is None for row in rows)
+        if not rows:
+            text = EMPTY
+        else:
+            text = f"{plural(len(rows), 'film')} · the best fit for you first · model {mode}{note}"
+            if missing:
+                text += f" · {missing} not in {dataset}"
+        self.query_one("#watchlist-status", Static).update(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key is not None and not key.startswith(MISSING):
+            self.app.open_movie(int(key))
