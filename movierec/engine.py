@@ -22,8 +22,10 @@ from movierec.models import registry
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
-                                genre_filter, parse_years, personal_scores)
+from movierec import calibration
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HALF_NCF_POSITIVES, HIGH, LIKED, Recommendations,
+                                anchored, cold_start_list, finish, genre_filter, parse_years, personal_scores,
+                                popular_scores)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
 
@@ -66,6 +68,7 @@ class Engine:
         self._content: ContentBased | None = None
         self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
+        self._match_maps: dict[str, calibration.MatchMap | None] = {}  # by mode: the predicted match's map
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
 
@@ -491,11 +494,15 @@ class Engine:
     def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
                   mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
-                  anchor: int | None = None, exclude: set[int] | None = None) -> Recommendations:
+                  anchor: int | None = None, exclude: set[int] | None = None,
+                  calibrate: bool = True) -> Recommendations:
         """A diversified, explained top ``n`` for a profile; ``mode``: one of ``modes()``
         (the scoring is ``recommend.personal_scores``).
 
         ``anchor``: an item index the list should stay close to ("because you rated X").
+        Each pick carries its percentile among your unrated films and, when the mode's model has a
+        calibration (``match_map``), its predicted match; ``calibrate=False``: only a saved one, no
+        computing it now (a screen that shows its first lists before that).
         """
         if mode not in registry.modes():
             raise MovieRecError(f"unknown mode {mode!r}; use {', '.join(registry.modes())}")
@@ -535,9 +542,18 @@ class Engine:
         for m in registry.modes():
             if m not in scorers and m not in ("hybrid", "content") and registry.for_mode(m).can("sequence"):
                 scorers[m] = sequential(m)
-        anchor_vector = self.content.vectors[anchor] if anchor is not None else None
         scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, scorers,
-                                            anchor_vector, weights)
+                                            None, weights)
+        # The match reads the film's rank among all your unrated films (not only those the filters let
+        # through, and without a "Because you rated" list's pull toward its film): one film, one match.
+        candidates = np.ones(len(cat), dtype=bool)
+        candidates[items] = False
+        candidates[skip] = False
+        base = scores
+        if not np.array_equal(candidates, allowed) and mode not in scorers:  # standardised over the candidates
+            base = personal_scores(cat, self.content, items, stars, skip, candidates, mode, scorers, None, weights)[0]
+        if anchor is not None:
+            scores = anchored(scores, self.content, self.content.vectors[anchor], allowed)
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
@@ -550,10 +566,172 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
+        if picks and items.size:
+            pct = calibration.percentiles_of(base, candidates, np.array([p.index for p in picks]))
+            served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
+            for p, value in zip(picks, pct):
+                p.percentile = float(value) if np.isfinite(value) else None
+                p.match_mode = served
+            self.attach_match(picks, compute=calibrate)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
         return Recommendations(picks, mix, diversity, div, device, spent[0], unknown, note)
+
+    # -- a predicted match ------------------------------------------------------------------------
+    #: The most dataset users a calibration reads (a sample, seeded, on larger datasets).
+    MATCH_USERS = 2000
+
+    def attach_match(self, picks, compute: bool = True) -> None:
+        """Set each pick's ``match`` from its percentile, by the map of its ``match_mode``."""
+        for p in picks:
+            if p.percentile is None or p.match_mode is None:
+                continue
+            m = self.match_map(p.match_mode, compute=compute)
+            p.match = None if m is None else float(m(p.percentile))
+
+    def _match_source(self, mode: str) -> tuple[Recommender | None, dict] | None:
+        """(the mode's model, what the calibration depends on), or None when the model is not there
+        (never trained here: a mode without a model shows no match rather than a made-up one)."""
+        ds = self.dataset
+        key = {"mode": mode, "fingerprint": ds.fingerprint, "format": calibration.FORMAT,
+               "edges": list(calibration.EDGES), "prior": calibration.PRIOR, "users": self.MATCH_USERS}
+        if mode == "content":
+            return None, key
+        served = "ncf" if mode == "hybrid" else mode
+        if not self.has_model(served):
+            return None
+        rec = self.mode_model(served, train=False)
+        if rec is None:
+            return None
+        meta = getattr(rec, "meta", {}) or {}
+        return rec, {**key, "model": registry.for_mode(served).name, "model_created": str(meta.get("created", "")),
+                     "model_fit_seconds": meta.get("fit_seconds")}
+
+    def match_path(self, mode: str):
+        return checkpoints.model_dir(self.dataset.fingerprint) / f"match-{mode}.json"
+
+    def match_map(self, mode: str, compute: bool = True) -> calibration.MatchMap | None:
+        """The calibration of ``mode``'s scores: percentile among your unrated films -> how often such a
+        held-out film was rated 4+ (calibration.py). Read from its JSON beside the checkpoints; else
+        computed now (``compute``) from the dataset users' held-out ratings and saved. None: the mode's
+        model is not trained (no match is shown then), or not computed (``compute=False``)."""
+        import json
+
+        from movierec import files
+        from movierec.store.atomic import atomic_write_json
+
+        source = self._match_source(mode)
+        if source is None:
+            return None
+        rec, key = source
+        cached = self._match_maps.get(mode)
+        if cached is not None and all(cached.meta.get(k) == v for k, v in key.items()):
+            return cached
+        path = self.match_path(mode)
+        if path.exists():
+            try:
+                m = calibration.MatchMap.from_json(json.loads(files.read_regular(path, max_bytes=1 << 20)))
+                if all(m.meta.get(k) == v for k, v in key.items()):
+                    self._match_maps[mode] = m
+                    return m
+            except (MovieRecError, ValueError, UnicodeDecodeError):
+                pass  # a stale or damaged cache: computed again below
+        if not compute:
+            return None
+        start = time.perf_counter()
+        pct, good = self.match_data(mode, rec)
+        if pct.size == 0 or not np.isfinite(pct).any():
+            return None
+        seconds = time.perf_counter() - start
+        m = calibration.fit(pct, good, meta={**key, "seconds": round(seconds, 2), "held_out": int(pct.size)})
+        try:
+            atomic_write_json(path, m.to_json())
+        except MovieRecError as exc:  # a read-only cache: the map still serves this run
+            self._note(f"match calibration not saved: {exc}", once=f"match-save-{mode}")
+        self._note(f"match for mode {mode}: calibrated on {pct.size} held-out ratings in {seconds:.1f} s "
+                   f"(once; saved to {path})")
+        self._match_maps[mode] = m
+        return m
+
+    def match_data(self, mode: str, rec: Recommender | None = None, users: np.ndarray | None = None,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(percentile, rated 4+) of each dataset user's held-out film (the split's test rating) under
+        ``mode``, each user seen as a profile of their other ratings (train + validation: what the saved
+        models were fitted on), scored as ``personal_scores`` scores a profile; vectorised in user blocks.
+
+        The one difference from a new profile: the collaborative part uses the user's trained NCF vectors,
+        not a fold-in (a fold-in costs ~0.3 s a user on one CPU thread; the trained vectors a few ms for all).
+        """
+        from movierec.models.recent import PROFILE_BLEND, PROFILE_TAU, recency_weights
+
+        ds, sp = self.dataset, self.split
+        test_users = sp.test_users.astype(np.int64)
+        test_items = sp.test_items.astype(np.int64)
+        if users is None:
+            pick = np.arange(test_users.size)
+            if pick.size > self.MATCH_USERS:
+                pick = np.sort(np.random.default_rng(seed).choice(pick.size, self.MATCH_USERS, replace=False))
+        else:
+            pick = np.flatnonzero(np.isin(test_users, users))
+        test_users, test_items = test_users[pick], test_items[pick]
+        n = ds.n_items
+        keys = ds.users.astype(np.int64) * n + ds.items
+        order = np.argsort(keys, kind="stable")
+        at = order[np.searchsorted(keys[order], test_users * n + test_items)]
+        good = ds.ratings[at] >= calibration.GOOD
+        # Each user's profile: their train + validation ratings, with the recency weights a profile gets.
+        merged = sp.with_validation()
+        pu, pi = merged.train_users.astype(np.int64), merged.train_items.astype(np.int64)
+        ps, pt = merged.train_ratings.astype(np.float32), merged.train_timestamps
+        inside = np.isin(pu, test_users)
+        pu, pi, ps, pt = pu[inside], pi[inside], ps[inside], pt[inside]
+        recency = recency_weights(pu, pt, PROFILE_TAU, PROFILE_BLEND)
+        row_of = np.full(ds.n_users, -1, dtype=np.int64)
+        row_of[test_users] = np.arange(test_users.size)
+        content = self.content
+        popular = popular_scores(ds.catalog)  # a profile with no liked film gets half of it (personal_scores)
+        out = np.full(test_users.size, np.nan)
+        block = 256
+        for b0 in range(0, test_users.size, block):
+            rows = np.arange(b0, min(b0 + block, test_users.size))
+            sel = (row_of[pu] >= b0) & (row_of[pu] < b0 + rows.size)
+            r, items, stars, times, w = row_of[pu[sel]] - b0, pi[sel], ps[sel], pt[sel], recency[sel]
+            rated = np.zeros((rows.size, n), dtype=bool)
+            rated[r, items] = True
+            candidates = ~rated
+            positives = np.bincount(r[stars >= LIKED], minlength=rows.size)
+            if mode in ("hybrid", "content"):
+                weight = stars - 2.5
+                flat = np.bincount(r, weights=np.abs(weight), minlength=rows.size) == 0  # all 2.5: plain membership
+                weight = np.where(flat[r], 1.0, weight) * w
+                dense = np.zeros((rows.size, n), dtype=np.float32)
+                np.add.at(dense, (r, items), weight.astype(np.float32))
+                content_scores = content._profiles(dense) @ content.vectors.T + 0.02 * content.popularity
+            if mode == "content":
+                scores = _standardise_rows(content_scores, candidates)
+            elif mode in ("hybrid", "ncf"):
+                assert rec is not None
+                own = rec.score_all(test_users[rows]).astype(np.float64)
+                if mode == "ncf":
+                    scores = own
+                else:
+                    mix = (positives / (positives + HALF_NCF_POSITIVES))[:, None]
+                    scores = mix * _standardise_rows(own, candidates) + (1 - mix) * _standardise_rows(content_scores, candidates)
+            else:  # a model that reads the liked films in time order
+                assert isinstance(rec, ReadsSequence)
+                scores = np.zeros((rows.size, n), dtype=np.float64)
+                for k in range(rows.size):
+                    mine = np.flatnonzero(r == k)
+                    mine = mine[np.argsort(times[mine], kind="stable")]  # oldest first
+                    seq = items[mine][stars[mine] > DISLIKED]
+                    if seq.size:
+                        scores[k] = rec.score_sequence(seq)
+                    else:  # nothing liked: the sequence mode makes no picks for such a profile
+                        candidates[k] = False
+            scores = scores + np.where((positives == 0)[:, None], 0.5 * popular[None, :], 0.0)
+            out[rows] = calibration.percentiles(scores, candidates, test_items[rows])
+        return out, good
 
     def favourite_genres(self, profile: Profile, k: int | None = None) -> list[str]:
         """Every genre of a film you rated highly (4 stars or more), the one you like most first.
@@ -589,9 +767,12 @@ class Engine:
         ``because`` - 1 latest high ratings. Each list is {"kind", "about", "picks", "mix"}.
 
         ``first``: called with the first two lists as soon as they are ready (a screen shows them
-        while the others are computed)."""
+        while the others are computed); their picks' match comes with the later lists when the mode's
+        calibration is computed the first time (a few seconds, once per dataset and model)."""
         genres = [genre] if genre else None
-        top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
+        early = first is None  # with ``first``, the first lists do not wait for a calibration to be computed
+        top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop,
+                             calibrate=early)
         if should_stop is not None and should_stop():
             return []
         lists = [{"kind": "top", "about": genre, "picks": top.picks, "mix": top.mix}]
@@ -607,7 +788,8 @@ class Engine:
         # The latest high rating's list comes second: it answers "I just rated X" at once.
         for anchor in anchors[:1]:
             add("because", self.dataset.catalog.titles[anchor],
-                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown,
+                               calibrate=early))
         if first is not None:
             first([dict(block) for block in lists])
         latest = max((r for r in profile.ratings.values() if r.stars > DISLIKED), key=lambda r: (r.time, r.movie_id),
@@ -634,6 +816,9 @@ class Engine:
         for anchor in anchors[1:]:
             add("because", self.dataset.catalog.titles[anchor],
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+        if should_stop is not None and should_stop():
+            return []
+        self.attach_match([p for block in lists for p in block["picks"]])  # the first lists' too
         return lists
 
     def diversity_sweep(self, model: str = DEFAULT_MODEL, k: int = 10, negatives: int = 99, seed: int = 0,
@@ -659,3 +844,11 @@ class Engine:
         """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""
         return int(self.split.tied_users)
 
+
+def _standardise_rows(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``recommend.standardise`` for each row over its own mask, vectorised."""
+    scores = np.asarray(scores, dtype=np.float64)
+    count = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    mean = np.where(mask, scores, 0.0).sum(axis=1, keepdims=True) / count
+    sd = np.sqrt(np.where(mask, (scores - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / count)
+    return (scores - mean) / np.where(sd > 0, sd, 1.0)

@@ -38,10 +38,19 @@ class Pick:
     genres: list[str]
     score: float
     reason: str
+    #: Among your unrated films, the share this one outranks under the mode's model (1.0: your top film;
+    #: without a "Because you rated" list's pull toward its film). None: no ratings to rank by.
+    percentile: float | None = None
+    #: The predicted match, 0-1: how often held-out films ranked like this were rated 4 stars or more
+    #: (calibration.py). None: no calibration for this mode (no trained model) or no ratings yet.
+    match: float | None = None
+    match_mode: str | None = None  # the mode whose calibration the match reads (the hybrid without NCF: content)
 
     def to_json(self) -> dict:
         return {"movie_id": self.movie_id, "title": self.title, "year": self.year, "genres": self.genres,
-                "score": round(self.score, 6), "reason": self.reason}
+                "score": round(self.score, 6), "reason": self.reason,
+                "match": None if self.match is None else round(self.match, 4),
+                "percentile": None if self.percentile is None else round(self.percentile, 6)}
 
 
 @dataclass
@@ -195,9 +204,14 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
             scores = scores + 0.5 * popular_scores(catalog)
             mix = {**mix, "popular": 0.5}
     if anchor_vector is not None:
-        sims = content.vectors @ anchor_vector
-        scores = scores + 1.5 * standardise(sims, allowed)
+        scores = anchored(scores, content, anchor_vector, allowed)
     return scores, mix, note
+
+
+def anchored(scores: np.ndarray, content, anchor_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Scores pulled toward one film's content vector ("Because you rated X")."""
+    sims = content.vectors @ anchor_vector
+    return scores + 1.5 * standardise(sims, allowed)
 
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,
