@@ -69,6 +69,8 @@ class Engine:
         self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
         self._match_maps: dict[str, calibration.MatchMap | None] = {}  # by mode: the predicted match's map
+        self.match_calibrated: list[str] = []  # one line per calibration computed here (what it cost)
+        self._base_scores: dict[str, tuple] = {}  # mode -> (profile key, scores, candidates, map's mode) of the last list
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
 
@@ -566,9 +568,11 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
+        served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
+        if items.size:  # what film_matches reads for other lists of films (search, more like this)
+            self._base_scores[mode] = (self._profile_key(items, stars, skip, weights, seed), base, candidates, served)
         if picks and items.size:
             pct = calibration.percentiles_of(base, candidates, np.array([p.index for p in picks]))
-            served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
             for p, value in zip(picks, pct):
                 p.percentile = float(value) if np.isfinite(value) else None
                 p.match_mode = served
@@ -589,6 +593,39 @@ class Engine:
                 continue
             m = self.match_map(p.match_mode, compute=compute)
             p.match = None if m is None else float(m(p.percentile))
+
+    @staticmethod
+    def _profile_key(items: np.ndarray, stars: np.ndarray, skip: np.ndarray, weights: np.ndarray, seed: int) -> tuple:
+        return (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()),
+                tuple(np.round(weights, 3).tolist()), seed)
+
+    def film_matches(self, profile: Profile, indices: list[int], mode: str = "hybrid", compute: bool = False,
+                     seed: int = 0) -> list[float | None]:
+        """The predicted match of any films for a profile (a search's results, more like this), as the
+        picks give it: their percentile among the profile's unrated films under ``mode``'s scores, through
+        the mode's calibration. ``compute=False``: only from the scores of the profile's last list of picks
+        and a calibration already made (no fold-in, no training: cheap enough for the UI thread); else the
+        scores are computed as ``recommend`` computes them. None for a film without one (rated or dismissed
+        already, no ratings yet, no calibration for the mode, the scores not at hand)."""
+        none: list[float | None] = [None] * len(indices)
+        items, stars, skip, _ = self.profile_items(profile)
+        if items.size == 0 or not indices:
+            return none
+        key = self._profile_key(items, stars, skip, self.recency(profile, items), seed)
+        cached = self._base_scores.get(mode)
+        if (cached is None or cached[0] != key) and compute:
+            self.recommend(profile, n=1, diversity=0.0, mode=mode, seed=seed)
+            cached = self._base_scores.get(mode)
+        if cached is None or cached[0] != key:
+            return none
+        _, base, candidates, served = cached
+        m = self.match_map(served, compute=compute)
+        if m is None:
+            return none
+        wanted = np.asarray(indices, dtype=np.int64)
+        pct = calibration.percentiles_of(base, candidates, wanted)
+        # A film you rated or dismissed has your stars or mark instead: a match is a guess about the others.
+        return [float(v) if np.isfinite(v) and open_ else None for v, open_ in zip(m(pct), candidates[wanted])]
 
     def _match_source(self, mode: str) -> tuple[Recommender | None, dict] | None:
         """(the mode's model, what the calibration depends on), or None when the model is not there
@@ -649,8 +686,9 @@ class Engine:
             atomic_write_json(path, m.to_json())
         except MovieRecError as exc:  # a read-only cache: the map still serves this run
             self._note(f"match calibration not saved: {exc}", once=f"match-save-{mode}")
-        self._note(f"match for mode {mode}: calibrated on {pct.size} held-out ratings in {seconds:.1f} s "
-                   f"(once; saved to {path})")
+        # Said by the caller (not a note: `recommend --json` keeps its output one JSON document).
+        self.match_calibrated.append(f"match for mode {mode}: calibrated on {pct.size} held-out ratings in "
+                                     f"{seconds:.1f} s (once; saved to {path})")
         self._match_maps[mode] = m
         return m
 

@@ -242,6 +242,8 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         raise MovieRecError(result.note or "nothing to recommend")
     if result.note:
         stderr().print(f"note: {clean(result.note)}", highlight=False)
+    for line in engine.match_calibrated:
+        stderr().print(f"note: {clean(line)}", highlight=False, soft_wrap=True)
     from rich.table import Table
 
     mix = ", ".join(f"{k} {v:.0%}" for k, v in result.mix.items() if v)
@@ -268,7 +270,7 @@ def _match_json(engine, picks) -> dict | None:
     if m is None:
         return None
     return {"mode": mode, "model": m.meta.get("model", "content"), "base_rate": round(m.base_rate, 4),
-            "held_out": m.n, "scale": "0-1",
+            "held_out": m.n, "scale": "0-1", "calibration_seconds": m.meta.get("seconds"),
             "meaning": (f"of the films this dataset's users rated (their latest rating, held out), those ranked "
                         f"like this pick by the {mode} mode were rated 4 stars or more this often; "
                         f"{m.base_rate:.0%} of all of them were")}

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Label, Static
 from movierec.console import clean
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text
 
-COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("match", 5),
+           Col("yours", 5))
 
 
 class FilmRater(Static, can_focus=True):
@@ -94,10 +95,12 @@ class MovieScreen(ModalScreen):
                       style="dim")
         self.query_one(FilmRater).update(rating)
         yours = app.yours()
+        rows = [row for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15]
+        matches = app.matches([row["index"] for row in rows])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [safe(row["title"]), str(row["year"] or ""), safe(", ".join(row["genres"])),
-                                 yours(row["index"])])
-            for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15])
+                                 match, yours(row["index"])])
+            for row, match in zip(rows, matches)])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.index:
