@@ -26,6 +26,7 @@ SECTIONS = [
         ("shift+1-5", "half a star less (0.5 ... 4.5)"),
         ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("Enter", "open the film: details, your rating, more like this"),
+        ("match column", "how often films ranked like this for you were rated 4+ (README)"),
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
