@@ -132,7 +132,8 @@ class MatchMap:
                 or not np.isfinite(r).all() or (r < 0).any() or (r > 1).any() or (np.diff(r) > 1e-9).any()):
             raise ValueError("match map is not a monotone map into [0, 1]")
         base, n, meta = data.get("base_rate"), data.get("n"), data.get("meta", {})
-        if not isinstance(base, (int, float)) or not 0 <= base <= 1 or not isinstance(n, int) or not isinstance(meta, dict):
+        if (not isinstance(base, (int, float)) or not 0 <= base <= 1 or not isinstance(n, int)
+                or not isinstance(meta, dict)):
             raise ValueError("match map has a bad base rate, count or meta")
         return cls([float(x) for x in e], [float(x) for x in r], [int(c) for c in counts], [int(g) for g in good],
                    float(base), n, meta)

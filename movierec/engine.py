@@ -23,8 +23,8 @@ from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Reco
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
 from movierec import calibration
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HALF_NCF_POSITIVES, HIGH, LIKED, Recommendations,
-                                anchored, cold_start_list, finish, genre_filter, parse_years, personal_scores,
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, cold_start_list,
+                                finish, genre_filter, parse_years, personal_scores, personal_scores_rows,
                                 popular_scores)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
@@ -70,7 +70,8 @@ class Engine:
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
         self._match_maps: dict[str, calibration.MatchMap | None] = {}  # by mode: the predicted match's map
         self.match_calibrated: list[str] = []  # one line per calibration computed here (what it cost)
-        self._base_scores: dict[str, tuple] = {}  # mode -> (profile key, scores, candidates, map's mode) of the last list
+        # mode -> (profile key, scores, candidates, the map's mode) of the latest list (film_matches reads it)
+        self._base_scores: dict[str, tuple] = {}
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
 
@@ -727,7 +728,6 @@ class Engine:
         recency = recency_weights(pu, pt, PROFILE_TAU, PROFILE_BLEND)
         row_of = np.full(ds.n_users, -1, dtype=np.int64)
         row_of[test_users] = np.arange(test_users.size)
-        content = self.content
         popular = popular_scores(ds.catalog)  # a profile with no liked film gets half of it (personal_scores)
         out = np.full(test_users.size, np.nan)
         block = 256
@@ -738,36 +738,23 @@ class Engine:
             rated = np.zeros((rows.size, n), dtype=bool)
             rated[r, items] = True
             candidates = ~rated
-            positives = np.bincount(r[stars >= LIKED], minlength=rows.size)
-            if mode in ("hybrid", "content"):
-                weight = stars - 2.5
-                flat = np.bincount(r, weights=np.abs(weight), minlength=rows.size) == 0  # all 2.5: plain membership
-                weight = np.where(flat[r], 1.0, weight) * w
-                dense = np.zeros((rows.size, n), dtype=np.float32)
-                np.add.at(dense, (r, items), weight.astype(np.float32))
-                content_scores = content._profiles(dense) @ content.vectors.T + 0.02 * content.popularity
-            if mode == "content":
-                scores = _standardise_rows(content_scores, candidates)
-            elif mode in ("hybrid", "ncf"):
+            if mode in ("hybrid", "ncf"):
                 assert rec is not None
-                own = rec.score_all(test_users[rows]).astype(np.float64)
-                if mode == "ncf":
-                    scores = own
-                else:
-                    mix = (positives / (positives + HALF_NCF_POSITIVES))[:, None]
-                    scores = mix * _standardise_rows(own, candidates) + (1 - mix) * _standardise_rows(content_scores, candidates)
-            else:  # a model that reads the liked films in time order
+                own = rec.score_all(test_users[rows])
+            elif mode != "content":  # a model that reads the liked films in time order
                 assert isinstance(rec, ReadsSequence)
-                scores = np.zeros((rows.size, n), dtype=np.float64)
+                own = np.zeros((rows.size, n), dtype=np.float64)
                 for k in range(rows.size):
                     mine = np.flatnonzero(r == k)
                     mine = mine[np.argsort(times[mine], kind="stable")]  # oldest first
                     seq = items[mine][stars[mine] > DISLIKED]
                     if seq.size:
-                        scores[k] = rec.score_sequence(seq)
+                        own[k] = rec.score_sequence(seq)
                     else:  # nothing liked: the sequence mode makes no picks for such a profile
                         candidates[k] = False
-            scores = scores + np.where((positives == 0)[:, None], 0.5 * popular[None, :], 0.0)
+            else:
+                own = None
+            scores = personal_scores_rows(self.content, popular, mode, r, items, stars, w, candidates, own)
             out[rows] = calibration.percentiles(scores, candidates, test_items[rows])
         return out, good
 
@@ -882,11 +869,3 @@ class Engine:
         """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""
         return int(self.split.tied_users)
 
-
-def _standardise_rows(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``recommend.standardise`` for each row over its own mask, vectorised."""
-    scores = np.asarray(scores, dtype=np.float64)
-    count = np.maximum(mask.sum(axis=1, keepdims=True), 1)
-    mean = np.where(mask, scores, 0.0).sum(axis=1, keepdims=True) / count
-    sd = np.sqrt(np.where(mask, (scores - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / count)
-    return (scores - mean) / np.where(sd > 0, sd, 1.0)

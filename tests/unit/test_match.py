@@ -144,3 +144,24 @@ def test_other_film_lists_get_the_match_the_picks_give(tastes_engine):
     profile.ratings[more] = Rating(more, 4.0, 9.0)
     assert engine.film_matches(profile, [4], "content") == [None]  # the profile changed: not at hand any more
     assert engine.film_matches(profile, [4], "content", compute=True)[0] is not None
+
+
+@pytest.mark.parametrize("mode", ["content", "hybrid", "ncf"])
+def test_the_calibration_scores_a_profile_as_recommend_does(tastes_engine, mode):
+    """personal_scores_rows (many dataset users at once) gives the scores personal_scores gives one profile."""
+    from movierec.recommend import personal_scores, personal_scores_rows, popular_scores
+
+    engine = tastes_engine
+    cat = engine.dataset.catalog
+    n = len(cat)
+    items = np.array([0, 2, 1, 5], dtype=np.int64)
+    stars = np.array([5.0, 4.5, 1.0, 3.0], dtype=np.float32)
+    weights = np.array([0.7, 0.9, 1.1, 1.3], dtype=np.float32)
+    candidates = np.ones(n, dtype=bool)
+    candidates[items] = False
+    own = np.random.default_rng(0).normal(size=n)
+    one, _, _ = personal_scores(cat, engine.content, items, stars, np.zeros(0, np.int64), candidates, mode,
+                                {"ncf": lambda: own}, None, weights)
+    rows = personal_scores_rows(engine.content, popular_scores(cat), mode, np.zeros(items.size, np.int64), items,
+                                stars, weights, candidates[None, :], None if mode == "content" else own[None, :])
+    assert np.allclose(rows[0], one, atol=1e-5)
