@@ -23,8 +23,10 @@ from movierec.models import registry
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
-                                genre_filter, parse_years, personal_scores)
+from movierec import calibration
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, cold_start_list,
+                                finish, genre_filter, parse_years, personal_scores, personal_scores_rows,
+                                popular_scores)
 from movierec.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
@@ -68,6 +70,10 @@ class Engine:
         self._content: ContentBased | None = None
         self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
+        self._match_maps: dict[str, calibration.MatchMap | None] = {}  # by mode: the predicted match's map
+        self.match_calibrated: list[str] = []  # one line per calibration computed here (what it cost)
+        # mode -> (profile key, scores, candidates, the map's mode) of the latest list (film_matches reads it)
+        self._base_scores: dict[str, tuple] = {}
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
 
@@ -183,8 +189,8 @@ class Engine:
 
     def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[dict]:
         """The profile's watchlist, the film that fits it best first: the rows of ``watchlist_films``, each
-        with "score" (the personal score of ``mode`` that picks are ranked by; None where there is none)
-        and "reason" (as a pick's). Films you rated or dismissed, which picks leave out, follow unscored,
+        with "score" (the personal score of ``mode`` that picks are ranked by; None where there is none),
+        "reason" (as a pick's) and "match" (the predicted match, None where there is none). Films you rated or dismissed, which picks leave out, follow unscored,
         then the films this dataset lacks (index None), newest first. Raises what ``recommend`` raises
         (a sequence mode with no film liked yet)."""
         rows = self.watchlist_films(profile)
@@ -194,10 +200,13 @@ class Engine:
             picks = self.recommend(profile, n=len(here), diversity=0.0, mode=mode, should_stop=should_stop,
                                    within=np.array([r["index"] for r in here], dtype=np.int64)).picks
         by_index = {r["index"]: r for r in here}
-        scored = [{**by_index[p.index], "score": p.score, "reason": p.reason} for p in picks]
+        scored = [{**by_index[p.index], "score": p.score, "reason": p.reason, "match": p.match} for p in picks]
+        # Sorted by the predicted match where there is one (it reads each film's rank among all your unrated
+        # films; the list's own scores are standardised over the watchlist alone), the score breaking ties.
+        scored.sort(key=lambda r: -r["match"] if r["match"] is not None else 1.0)  # stable: score order within
         chosen = {p.index for p in picks}
         rest = sorted((r for r in rows if r["index"] not in chosen), key=lambda r: r["index"] is None)  # stable
-        return [*scored, *({**r, "score": None, "reason": ""} for r in rest)]
+        return [*scored, *({**r, "score": None, "reason": "", "match": None} for r in rest)]
 
     def similar_films(self, index: int, n: int = 15) -> list[dict]:
         cat = self.dataset.catalog
@@ -539,12 +548,15 @@ class Engine:
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
                   mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
                   anchor: int | None = None, exclude: set[int] | None = None,
-                  within: np.ndarray | None = None) -> Recommendations:
+                  within: np.ndarray | None = None, calibrate: bool = True) -> Recommendations:
         """A diversified, explained top ``n`` for a profile; ``mode``: one of ``modes()``
         (the scoring is ``recommend.personal_scores``).
 
         ``anchor``: an item index the list should stay close to ("because you rated X"). ``within``:
         item indices the picks are chosen among (the watchlist), as many as ``n`` asks for.
+        Each pick carries its percentile among your unrated films and, when the mode's model has a
+        calibration (``match_map``), its predicted match; ``calibrate=False``: only a saved one, no
+        computing it now (a screen that shows its first lists before that).
         """
         if mode not in registry.modes():
             raise MovieRecError(f"unknown mode {mode!r}; use {', '.join(registry.modes())}")
@@ -588,9 +600,18 @@ class Engine:
         for m in registry.modes():
             if m not in scorers and m not in ("hybrid", "content") and registry.for_mode(m).can("sequence"):
                 scorers[m] = sequential(m)
-        anchor_vector = self.content.vectors[anchor] if anchor is not None else None
         scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, scorers,
-                                            anchor_vector, weights)
+                                            None, weights)
+        # The match reads the film's rank among all your unrated films (not only those the filters let
+        # through, and without a "Because you rated" list's pull toward its film): one film, one match.
+        candidates = np.ones(len(cat), dtype=bool)
+        candidates[items] = False
+        candidates[skip] = False
+        base = scores
+        if not np.array_equal(candidates, allowed) and mode not in scorers:  # standardised over the candidates
+            base = personal_scores(cat, self.content, items, stars, skip, candidates, mode, scorers, None, weights)[0]
+        if anchor is not None:
+            scores = anchored(scores, self.content, self.content.vectors[anchor], allowed)
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
@@ -603,10 +624,194 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             pool=max(DEFAULT_POOL, n), similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
+        served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
+        if items.size:  # what film_matches reads for other lists of films (search, more like this)
+            self._base_scores[mode] = (self._profile_key(items, stars, skip, weights, seed), base, candidates, served)
+        if picks and items.size:
+            pct = calibration.percentiles_of(base, candidates, np.array([p.index for p in picks]))
+            for p, value in zip(picks, pct):
+                p.percentile = float(value) if np.isfinite(value) else None
+                p.match_mode = served
+            self.attach_match(picks, compute=calibrate)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
         return Recommendations(picks, mix, diversity, div, device, spent[0], unknown, note)
+
+    # -- a predicted match ------------------------------------------------------------------------
+    #: The most dataset users a calibration reads (a sample, seeded, on larger datasets).
+    MATCH_USERS = 2000
+
+    def attach_match(self, picks, compute: bool = True) -> None:
+        """Set each pick's ``match`` from its percentile, by the map of its ``match_mode``."""
+        for p in picks:
+            if p.percentile is None or p.match_mode is None:
+                continue
+            m = self.match_map(p.match_mode, compute=compute)
+            p.match = None if m is None else float(m(p.percentile))
+
+    @staticmethod
+    def _profile_key(items: np.ndarray, stars: np.ndarray, skip: np.ndarray, weights: np.ndarray, seed: int) -> tuple:
+        return (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()),
+                tuple(np.round(weights, 3).tolist()), seed)
+
+    def film_matches(self, profile: Profile, indices: list[int], mode: str = "hybrid", compute: bool = False,
+                     seed: int = 0) -> list[float | None]:
+        """The predicted match of any films for a profile (a search's results, more like this), as the
+        picks give it: their percentile among the profile's unrated films under ``mode``'s scores, through
+        the mode's calibration. ``compute=False``: only from the scores of the profile's last list of picks
+        and a calibration already made (no fold-in, no training: cheap enough for the UI thread); else the
+        scores are computed as ``recommend`` computes them. None for a film without one (rated or dismissed
+        already, no ratings yet, no calibration for the mode, the scores not at hand)."""
+        none: list[float | None] = [None] * len(indices)
+        items, stars, skip, _ = self.profile_items(profile)
+        if items.size == 0 or not indices:
+            return none
+        key = self._profile_key(items, stars, skip, self.recency(profile, items), seed)
+        cached = self._base_scores.get(mode)
+        if (cached is None or cached[0] != key) and compute:
+            self.recommend(profile, n=1, diversity=0.0, mode=mode, seed=seed)
+            cached = self._base_scores.get(mode)
+        if cached is None or cached[0] != key:
+            return none
+        _, base, candidates, served = cached
+        m = self.match_map(served, compute=compute)
+        if m is None:
+            return none
+        wanted = np.asarray(indices, dtype=np.int64)
+        pct = calibration.percentiles_of(base, candidates, wanted)
+        # A film you rated or dismissed has your stars or mark instead: a match is a guess about the others.
+        return [float(v) if np.isfinite(v) and open_ else None for v, open_ in zip(m(pct), candidates[wanted])]
+
+    def _match_source(self, mode: str) -> tuple[Recommender | None, dict] | None:
+        """(the mode's model, what the calibration depends on), or None when the model is not there
+        (never trained here: a mode without a model shows no match rather than a made-up one)."""
+        ds = self.dataset
+        key = {"mode": mode, "fingerprint": ds.fingerprint, "format": calibration.FORMAT,
+               "edges": list(calibration.EDGES), "prior": calibration.PRIOR, "users": self.MATCH_USERS}
+        if mode == "content":
+            return None, key
+        served = "ncf" if mode == "hybrid" else mode
+        if not self.has_model(served):
+            return None
+        rec = self.mode_model(served, train=False)
+        if rec is None:
+            return None
+        meta = getattr(rec, "meta", {}) or {}
+        return rec, {**key, "model": registry.for_mode(served).name, "model_created": str(meta.get("created", "")),
+                     "model_fit_seconds": meta.get("fit_seconds")}
+
+    def match_path(self, mode: str):
+        return checkpoints.model_dir(self.dataset.fingerprint) / f"match-{mode}.json"
+
+    def match_map(self, mode: str, compute: bool = True) -> calibration.MatchMap | None:
+        """The calibration of ``mode``'s scores: percentile among your unrated films -> how often such a
+        held-out film was rated 4+ (calibration.py). Read from its JSON beside the checkpoints; else
+        computed now (``compute``) from the dataset users' held-out ratings and saved. None: the mode's
+        model is not trained (no match is shown then), or not computed (``compute=False``)."""
+        import json
+
+        from movierec import files
+        from movierec.store.atomic import atomic_write_json
+
+        source = self._match_source(mode)
+        if source is None:
+            return None
+        rec, key = source
+        cached = self._match_maps.get(mode)
+        if cached is not None and all(cached.meta.get(k) == v for k, v in key.items()):
+            return cached
+        path = self.match_path(mode)
+        if path.exists():
+            try:
+                m = calibration.MatchMap.from_json(json.loads(files.read_regular(path, max_bytes=1 << 20)))
+                if all(m.meta.get(k) == v for k, v in key.items()):
+                    self._match_maps[mode] = m
+                    return m
+            except (MovieRecError, ValueError, UnicodeDecodeError):
+                pass  # a stale or damaged cache: computed again below
+        if not compute:
+            return None
+        start = time.perf_counter()
+        pct, good = self.match_data(mode, rec)
+        if pct.size == 0 or not np.isfinite(pct).any():
+            return None
+        seconds = time.perf_counter() - start
+        m = calibration.fit(pct, good, meta={**key, "seconds": round(seconds, 2), "held_out": int(pct.size)})
+        try:
+            atomic_write_json(path, m.to_json())
+        except MovieRecError as exc:  # a read-only cache: the map still serves this run
+            self._note(f"match calibration not saved: {exc}", once=f"match-save-{mode}")
+        # Said by the caller (not a note: `recommend --json` keeps its output one JSON document).
+        self.match_calibrated.append(f"match for mode {mode}: calibrated on {pct.size} held-out ratings in "
+                                     f"{seconds:.1f} s (once; saved to {path})")
+        self._match_maps[mode] = m
+        return m
+
+    def match_data(self, mode: str, rec: Recommender | None = None, users: np.ndarray | None = None,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(percentile, rated 4+) of each dataset user's held-out film (the split's test rating) under
+        ``mode``, each user seen as a profile of their other ratings (train + validation: what the saved
+        models were fitted on), scored as ``personal_scores`` scores a profile; vectorised in user blocks.
+
+        The one difference from a new profile: the collaborative part uses the user's trained NCF vectors,
+        not a fold-in (a fold-in costs ~0.3 s a user on one CPU thread; the trained vectors a few ms for all).
+        """
+        from movierec.models.recent import PROFILE_BLEND, PROFILE_TAU, recency_weights
+
+        ds, sp = self.dataset, self.split
+        test_users = sp.test_users.astype(np.int64)
+        test_items = sp.test_items.astype(np.int64)
+        if users is None:
+            pick = np.arange(test_users.size)
+            if pick.size > self.MATCH_USERS:
+                pick = np.sort(np.random.default_rng(seed).choice(pick.size, self.MATCH_USERS, replace=False))
+        else:
+            pick = np.flatnonzero(np.isin(test_users, users))
+        test_users, test_items = test_users[pick], test_items[pick]
+        n = ds.n_items
+        keys = ds.users.astype(np.int64) * n + ds.items
+        order = np.argsort(keys, kind="stable")
+        at = order[np.searchsorted(keys[order], test_users * n + test_items)]
+        good = ds.ratings[at] >= calibration.GOOD
+        # Each user's profile: their train + validation ratings, with the recency weights a profile gets.
+        merged = sp.with_validation()
+        pu, pi = merged.train_users.astype(np.int64), merged.train_items.astype(np.int64)
+        ps, pt = merged.train_ratings.astype(np.float32), merged.train_timestamps
+        inside = np.isin(pu, test_users)
+        pu, pi, ps, pt = pu[inside], pi[inside], ps[inside], pt[inside]
+        recency = recency_weights(pu, pt, PROFILE_TAU, PROFILE_BLEND)
+        row_of = np.full(ds.n_users, -1, dtype=np.int64)
+        row_of[test_users] = np.arange(test_users.size)
+        popular = popular_scores(ds.catalog)  # a profile with no liked film gets half of it (personal_scores)
+        out = np.full(test_users.size, np.nan)
+        block = 256
+        for b0 in range(0, test_users.size, block):
+            rows = np.arange(b0, min(b0 + block, test_users.size))
+            sel = (row_of[pu] >= b0) & (row_of[pu] < b0 + rows.size)
+            r, items, stars, times, w = row_of[pu[sel]] - b0, pi[sel], ps[sel], pt[sel], recency[sel]
+            rated = np.zeros((rows.size, n), dtype=bool)
+            rated[r, items] = True
+            candidates = ~rated
+            if mode in ("hybrid", "ncf"):
+                assert rec is not None
+                own = rec.score_all(test_users[rows])
+            elif mode != "content":  # a model that reads the liked films in time order
+                assert isinstance(rec, ReadsSequence)
+                own = np.zeros((rows.size, n), dtype=np.float64)
+                for k in range(rows.size):
+                    mine = np.flatnonzero(r == k)
+                    mine = mine[np.argsort(times[mine], kind="stable")]  # oldest first
+                    seq = items[mine][stars[mine] > DISLIKED]
+                    if seq.size:
+                        own[k] = rec.score_sequence(seq)
+                    else:  # nothing liked: the sequence mode makes no picks for such a profile
+                        candidates[k] = False
+            else:
+                own = None
+            scores = personal_scores_rows(self.content, popular, mode, r, items, stars, w, candidates, own)
+            out[rows] = calibration.percentiles(scores, candidates, test_items[rows])
+        return out, good
 
     def favourite_genres(self, profile: Profile, k: int | None = None) -> list[str]:
         """Every genre of a film you rated highly (4 stars or more), the one you like most first.
@@ -642,9 +847,12 @@ class Engine:
         ``because`` - 1 latest high ratings. Each list is {"kind", "about", "picks", "mix"}.
 
         ``first``: called with the first two lists as soon as they are ready (a screen shows them
-        while the others are computed)."""
+        while the others are computed); their picks' match comes with the later lists when the mode's
+        calibration is computed the first time (a few seconds, once per dataset and model)."""
         genres = [genre] if genre else None
-        top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop)
+        early = first is None  # with ``first``, the first lists do not wait for a calibration to be computed
+        top = self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, should_stop=should_stop,
+                             calibrate=early)
         if should_stop is not None and should_stop():
             return []
         lists = [{"kind": "top", "about": genre, "picks": top.picks, "mix": top.mix}]
@@ -660,7 +868,8 @@ class Engine:
         # The latest high rating's list comes second: it answers "I just rated X" at once.
         for anchor in anchors[:1]:
             add("because", spoken_title(self.dataset.catalog.titles[anchor]),
-                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+                self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown,
+                               calibrate=early))
         if first is not None:
             first([dict(block) for block in lists])
         latest = max((r for r in profile.ratings.values() if r.stars > DISLIKED), key=lambda r: (r.time, r.movie_id),
@@ -687,6 +896,9 @@ class Engine:
         for anchor in anchors[1:]:
             add("because", spoken_title(self.dataset.catalog.titles[anchor]),
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor, exclude=shown))
+        if should_stop is not None and should_stop():
+            return []
+        self.attach_match([p for block in lists for p in block["picks"]])  # the first lists' too
         return lists
 
     def diversity_sweep(self, model: str = DEFAULT_MODEL, k: int = 10, negatives: int = 99, seed: int = 0,

@@ -21,6 +21,7 @@ from movierec.errors import MovieRecError
 from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
 
 HALF_NCF_POSITIVES = 5
+NEUTRAL = 2.5  # stars that say nothing in a content profile (content.NEUTRAL_STARS)
 LIKED = 3.5  # stars at or above: a liked film (a fold-in positive)
 DISLIKED = 2.5  # stars at or below: an explicit negative
 HIGH = 4.0  # stars at or above: "rated highly" (a "Because you rated" list, a genre list)
@@ -38,10 +39,19 @@ class Pick:
     genres: list[str]
     score: float
     reason: str
+    #: Among your unrated films, the share this one outranks under the mode's model (1.0: your top film;
+    #: without a "Because you rated" list's pull toward its film). None: no ratings to rank by.
+    percentile: float | None = None
+    #: The predicted match, 0-1: how often held-out films ranked like this were rated 4 stars or more
+    #: (calibration.py). None: no calibration for this mode (no trained model) or no ratings yet.
+    match: float | None = None
+    match_mode: str | None = None  # the mode whose calibration the match reads (the hybrid without NCF: content)
 
     def to_json(self) -> dict:
         return {"movie_id": self.movie_id, "title": self.title, "year": self.year, "genres": self.genres,
-                "score": round(self.score, 6), "reason": self.reason}
+                "score": round(self.score, 6), "reason": self.reason,
+                "match": None if self.match is None else round(self.match, 4),
+                "percentile": None if self.percentile is None else round(self.percentile, 6)}
 
 
 @dataclass
@@ -62,6 +72,15 @@ def standardise(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.zeros_like(scores, dtype=np.float64)
     sd = values.std()
     return (scores - values.mean()) / (sd if sd > 0 else 1.0)
+
+
+def standardise_rows(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``standardise`` for each row over its own mask, vectorised."""
+    scores = np.asarray(scores, dtype=np.float64)
+    count = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    mean = np.where(mask, scores, 0.0).sum(axis=1, keepdims=True) / count
+    sd = np.sqrt(np.where(mask, (scores - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / count)
+    return (scores - mean) / np.where(sd > 0, sd, 1.0)
 
 
 def popular_scores(catalog: Catalog) -> np.ndarray:
@@ -195,9 +214,42 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
             scores = scores + 0.5 * popular_scores(catalog)
             mix = {**mix, "popular": 0.5}
     if anchor_vector is not None:
-        sims = content.vectors @ anchor_vector
-        scores = scores + 1.5 * standardise(sims, allowed)
+        scores = anchored(scores, content, anchor_vector, allowed)
     return scores, mix, note
+
+
+def personal_scores_rows(content, popular: np.ndarray, mode: str, rows: np.ndarray, items: np.ndarray,
+                         stars: np.ndarray, weights: np.ndarray, candidates: np.ndarray,
+                         own: np.ndarray | None) -> np.ndarray:
+    """``personal_scores`` for many profiles at once (the match's calibration), (B, n_items): profile
+    ``rows[j]`` rated ``items[j]`` ``stars[j]`` with recency weight ``weights[j]``; ``candidates`` (B, n)
+    is each one's unrated films (what the hybrid standardises over); ``own``: the mode's model's scores
+    (B, n) (the hybrid's collaborative part), None for content. No dismissed films, no anchor."""
+    n_rows, n_items = candidates.shape
+    positives = np.bincount(rows[stars >= LIKED], minlength=n_rows)
+    if mode in ("hybrid", "content"):
+        w = stars.astype(np.float64) - NEUTRAL
+        flat = np.bincount(rows, weights=np.abs(w), minlength=n_rows) == 0  # all 2.5: plain membership
+        w = np.where(flat[rows], 1.0, w) * weights
+        dense = np.zeros((n_rows, n_items), dtype=np.float32)
+        np.add.at(dense, (rows, items), w.astype(np.float32))
+        content_z = standardise_rows(content._profiles(dense) @ content.vectors.T + 0.02 * content.popularity,
+                                     candidates)
+    if mode == "content" or (mode == "hybrid" and own is None):
+        scores = content_z
+    elif mode == "hybrid":
+        mix = (positives / (positives + HALF_NCF_POSITIVES))[:, None]
+        scores = mix * standardise_rows(own, candidates) + (1 - mix) * content_z
+    else:
+        assert own is not None
+        scores = np.asarray(own, dtype=np.float64)
+    return scores + np.where((positives == 0)[:, None], 0.5 * popular[None, :], 0.0)
+
+
+def anchored(scores: np.ndarray, content, anchor_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Scores pulled toward one film's content vector ("Because you rated X")."""
+    sims = content.vectors @ anchor_vector
+    return scores + 1.5 * standardise(sims, allowed)
 
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,

@@ -47,7 +47,15 @@ def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides
     try:
         from movierec.engine import Engine
 
-        Engine(None, "cpu").train(model, **overrides)
+        engine = Engine(None, "cpu")
+        engine.train(model, **overrides)
+        # The predicted match's calibrations for the modes this model serves (and content), computed once
+        # here (a few seconds each) rather than in every test that copies the folder.
+        from movierec.models import registry
+
+        for mode in ("content", *(m for m in registry.modes() if m != "content"
+                                  and registry.for_mode("ncf" if m == "hybrid" else m).name == model)):
+            engine.match_map(mode)
     finally:
         if old is None:
             os.environ.pop("MOVIEREC_HOME", None)

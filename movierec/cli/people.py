@@ -336,6 +336,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         print_json({"profile": profile.name, "mix": result.mix, "diversity": result.diversity,
                     "genre_diversity": round(result.genre_diversity, 4), "device": result.device,
                     "unknown_movies": result.unknown_movies, "note": result.note,
+                    "match": _match_json(engine, result.picks),
                     "picks": [p.to_json() for p in result.picks]})
         return
     if not result.picks:
@@ -344,14 +345,37 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         raise MovieRecError(result.note or "nothing to recommend")
     if result.note:
         stderr().print(f"note: {clean(result.note)}", highlight=False)
+    for line in engine.match_calibrated:
+        stderr().print(f"note: {clean(line)}", highlight=False, soft_wrap=True)
     from rich.table import Table
 
     mix = ", ".join(f"{k} {v:.0%}" for k, v in result.mix.items() if v)
     table = Table(title=safe(f"Picks for {profile.name}  (mix: {mix}; diversity {result.diversity:g})"))
-    for col in ("#", "title", "genres", "why"):
-        table.add_column(col, justify="right" if col == "#" else "left")
+    for col in ("#", "title", "match", "genres", "why"):
+        table.add_column(col, justify="right" if col in ("#", "match") else "left")
     for n, p in enumerate(result.picks, 1):
-        table.add_row(str(n), safe(p.title), safe(", ".join(p.genres)), safe(p.reason, "italic"))
+        table.add_row(str(n), safe(p.title), match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
     stdout().print(table)
+    described = _match_json(engine, result.picks)
+    if described:
+        stderr().print(f"match: {described['meaning']}", highlight=False)
+
+
+def match_text(match: float | None) -> str:
+    """A pick's match as a whole percent ("" when there is none)."""
+    return "" if match is None else f"{round(100 * match)}%"
+
+
+def _match_json(engine, picks) -> dict | None:
+    """What the picks' match means and where it comes from, or None when they have none."""
+    mode = next((p.match_mode for p in picks if p.match is not None), None)
+    m = engine.match_map(mode, compute=False) if mode else None
+    if m is None:
+        return None
+    return {"mode": mode, "model": m.meta.get("model", "content"), "base_rate": round(m.base_rate, 4),
+            "held_out": m.n, "scale": "0-1", "calibration_seconds": m.meta.get("seconds"),
+            "meaning": (f"of the films this dataset's users rated (their latest rating, held out), those ranked "
+                        f"like this pick by the {mode} mode were rated 4 stars or more this often; "
+                        f"{m.base_rate:.0%} of all of them were")}
 
 

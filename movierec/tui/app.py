@@ -32,7 +32,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
-from movierec.tui.widgets.tables import FilmTable, plural, title_text, yours_text
+from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
@@ -333,6 +333,19 @@ class MovieRecApp(App):
         """(index, title) -> the title cell: the watchlist mark in front of a film on your watchlist."""
         listed = self.watchlisted()
         return lambda index, title: title_text(title, index in listed)
+
+    def matches(self, indices: list[int], compute: bool = False) -> list[Text]:
+        """The "match" cells of these films for the current profile and mode (blank where there is none).
+        ``compute=False`` (the UI thread): only from the scores of the profile's latest picks."""
+        blank = [match_text(None)] * len(indices)
+        if not self.ready:
+            return blank
+        mode = self.mode if self.model_ready else "content"
+        try:
+            values = self.engine.film_matches(self.profile, indices, mode, compute=compute)
+        except MovieRecError:  # e.g. a sequence mode and no film liked yet: no match to show
+            return blank
+        return [match_text(v) for v in values]
 
     def rated_stars(self) -> dict[int, float]:
         """Catalogue index -> stars, for the films of the current profile in this dataset."""

@@ -219,24 +219,30 @@ async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(
         screen = app.screen
         assert isinstance(screen, PicksScreen)
         for table in screen.query(FilmTable):
-            assert [c.label.plain for c in table.columns.values()] == ["#", "title", "genres", "why"]
+            assert [c.label.plain for c in table.columns.values()] == ["#", "title", "match", "genres", "why"]
             _uncut(table)
         # The reasons of the top list are `recommend --json`'s reasons, word for word.
         expected = app.engine.recommend(app.profile, diversity=app.diversity, mode=app.mode)
         top = screen.query_one("#list-0", FilmTable)
         assert [top.cell_text(r, "why") for r in range(top.row_count)] == [p.reason for p in expected.picks]
         assert [top.cell_text(r, "title") for r in range(top.row_count)] == [p.title for p in expected.picks]
+        # Each pick's match is the one `recommend` gives (a whole percent), and every pick has one.
+        assert [top.cell_text(r, "match") for r in range(top.row_count)] == [
+            f"{round(100 * p.match)}%" for p in expected.picks]
         await pilot.press("slash", *"star wars")
         await settle(app, pilot)
         results = app.screen.query_one(FilmTable)
         assert "genres" in [c.label.plain for c in results.columns.values()]
         _uncut(results)
-        # Columns follow a resize: they share what is there; narrower still, the optional ones go first.
-        for width, hidden in ((80, set()), (60, {"mean", "ratings"})):
+        assert all(results.cell_text(r, "match").endswith("%") for r in range(results.row_count)
+                   if results.cell_text(r, "yours") == "")  # every film you have not rated has a match
+        # Columns follow a resize: they share what is there; narrower still, the optional ones go first
+        # (the match stays: at 80 columns the mean rating gives way to it).
+        for width, hidden in ((80, {"mean"}), (60, {"mean", "ratings", "genres"})):
             await pilot.resize_terminal(width, 24)
             await settle(app, pilot)
             labels = [c.label.plain for c in results.columns.values()]
-            assert set(labels) == {"title", "year", "genres", "mean", "ratings", "yours"} - hidden, labels
+            assert set(labels) == {"title", "year", "genres", "mean", "ratings", "match", "yours"} - hidden, labels
             assert sum(c.width + 2 for c in results.columns.values()) <= width - 2
             _uncut(results)
 

@@ -16,7 +16,7 @@ def engine(tmp_path, home) -> Engine:
     return Engine(str(release), "cpu")
 
 
-def test_the_watchlist_is_ranked_by_the_picks_score_films_elsewhere_last(engine):
+def test_the_watchlist_is_ranked_by_match_then_the_picks_score_films_elsewhere_last(engine):
     store = ProfileStore()
     ids = [int(m) for m in engine.dataset.item_ids.ids(list(range(len(engine.dataset.catalog.titles))))]
     for movie_id, stars in zip(ids[:4], (5.0, 4.5, 1.0, 4.0)):
@@ -32,7 +32,11 @@ def test_the_watchlist_is_ranked_by_the_picks_score_films_elsewhere_last(engine)
     assert len(scored) == len(ids) - 4  # all of them, past the 200 of a pick list's pool
     full = engine.recommend(profile, n=len(ids), diversity=0.0, mode="content")
     score = {p.index: p.score for p in full.picks}
-    assert [r["score"] for r in scored] == sorted((score[r["index"]] for r in scored), reverse=True)
+    # The predicted match first (where there is one), the picks' score within the same match.
+    order = [(r["match"] if r["match"] is not None else -1.0, r["score"]) for r in scored]
+    assert order == sorted(order, reverse=True)
+    match = {p.index: p.match for p in full.picks}
+    assert all(r["match"] == match[r["index"]] for r in scored) and any(r["match"] is not None for r in scored)
     assert all(r["score"] == score[r["index"]] and r["reason"] for r in scored)
     assert [(r["movie_id"], r["score"]) for r in rows[-2:]] == [(ids[0], None), (424242, None)]
     assert rows[-1]["index"] is None and rows[-1]["title"] == "Gone From This Release (2030)"

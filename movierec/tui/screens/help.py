@@ -28,6 +28,7 @@ SECTIONS = [
         ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("w", "add to your watchlist, or take off (◆ marks its films in every list; rating one takes it off)"),
         ("Enter", "open the film: details, your rating, more like this"),
+        ("match column", "how often films ranked like this for you were rated 4+ (README)"),
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Label, Static
 from movierec.console import clean
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text, title_text
 
-COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
+COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("match", 5),
+           Col("yours", 5))
 
 
 class FilmRater(Static, can_focus=True):
@@ -102,10 +103,12 @@ class MovieScreen(ModalScreen):
                       "w watchlist", style="dim")
         self.query_one(FilmRater).update(rating)
         yours, titles = app.yours(), app.titles()
+        rows = [row for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15]
+        matches = app.matches([row["index"] for row in rows])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
-                                 safe(", ".join(row["genres"])), yours(row["index"])])
-            for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15])
+                                 safe(", ".join(row["genres"])), match, yours(row["index"])])
+            for row, match in zip(rows, matches)])
 
     def refresh_marks(self) -> None:
         self.refresh_data()

@@ -9,7 +9,8 @@ from textual.widgets import Static
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
-COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("yours", 5))
+COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("match", 5),
+           Col("yours", 5))
 
 
 class OnboardingScreen(MainScreen):
@@ -32,10 +33,12 @@ class OnboardingScreen(MainScreen):
     def refresh_data(self) -> None:
         app = self.app
         yours, titles = app.yours(), app.titles()
+        films = app.engine.cold_start(40)
+        matches = app.matches([film["index"] for film in films])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
             (str(film["index"]), [titles(film["index"], film["title"]), str(film["year"] or ""),
-                                  safe(", ".join(film["genres"])), yours(film["index"])])
-            for film in app.engine.cold_start(40)])
+                                  safe(", ".join(film["genres"])), match, yours(film["index"])])
+            for film, match in zip(films, matches)])
 
     def action_skip(self) -> None:
         self.query_one(FilmTable).action_cursor_down()

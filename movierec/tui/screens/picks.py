@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
-from movierec.tui.widgets.tables import Col, FilmTable, safe
+from movierec.tui.widgets.tables import Col, FilmTable, match_text, safe
 
 MODEL_LOADING = "model still loading: picks are content-based until it is ready"
 #: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
@@ -37,8 +37,9 @@ def list_title(block: dict) -> str:
         return f"Next after {about}"
     return str(about or kind)
 
-# Genres go first below ~90 columns: the title and the reason are what a pick must show in full.
-COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("genres", 20, grow=1, hide=1, most=30, lines=2), Col("why", 30, grow=3))
+# Genres go first below ~90 columns: the title, its match and the reason are what a pick must show in full.
+COLUMNS = (Col("#", 2), Col("title", 26, grow=3), Col("match", 5),
+           Col("genres", 20, grow=1, hide=1, most=30, lines=2), Col("why", 30, grow=3))
 
 
 class PicksScreen(MainScreen):
@@ -97,9 +98,8 @@ class PicksScreen(MainScreen):
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
             table.specs = list(COLUMNS)
-            table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title),
-                                                  safe(", ".join(pick.genres)),
-                                                  safe(pick.reason, "italic")])
+            table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title), match_text(pick.match),
+                                                  safe(", ".join(pick.genres)), safe(pick.reason, "italic")])
                                for rank, pick in enumerate(block["picks"], 1)]
             widgets.append(table)
         if not widgets:

@@ -19,7 +19,7 @@ from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
 COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3, lines=2), Col("mean", 4, hide=1),
-           Col("ratings", 7, hide=2), Col("yours", 5))
+           Col("ratings", 7, hide=2), Col("match", 5), Col("yours", 5))
 
 
 class SearchBox(Input):
@@ -136,17 +136,23 @@ class SearchScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
         rows = self.app.engine.search_films(text, genre, years, limit=50)
-        if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
-            self.app.call_from_thread(self.show, rows, (text, genre, years))
+        if get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
+            return
+        # Each result's match for you, in this worker (the profile's scores: a fold-in when not at hand).
+        matches = self.app.matches([row["index"] for row in rows], compute=True)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, rows, (text, genre, years), matches)
 
-    def show(self, rows: list[dict], query: tuple = ()) -> None:
+    def show(self, rows: list[dict], query: tuple = (), matches: list | None = None) -> None:
         """The results; the cursor stays where it was when only your ratings changed, else goes to the top."""
         same, self._shown_for = query == self._shown_for, query
         yours, titles = self.app.yours(), self.app.titles()
+        matches = matches if matches is not None else self.app.matches([row["index"] for row in rows])
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
-                                 safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}", yours(row["index"])])
-            for row in rows], keep_cursor=same)
+                                 safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
+                                 match, yours(row["index"])])
+            for row, match in zip(rows, matches)], keep_cursor=same)
         if self._focus_results_when_shown and query == self._query():
             self._focus_results_when_shown = False
             self.set_focus(self.query_one(FilmTable))

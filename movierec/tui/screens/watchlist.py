@@ -16,12 +16,12 @@ from textual.worker import get_current_worker
 
 from movierec.errors import MovieRecError
 from movierec.tui.screens.base import MainScreen
-from movierec.tui.widgets.tables import MISSING, WATCH_MARK, Col, FilmTable, plural, safe, title_text
+from movierec.tui.widgets.tables import MISSING, WATCH_MARK, Col, FilmTable, match_text, plural, safe, title_text
 
 # Below ~90 columns the title and the reason take the width: "yours" is empty for most films here (rating
 # one takes it off), and goes first.
-COLUMNS = (Col("#", 3), Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=2, most=30, lines=2),
-           Col("why", 24, grow=2), Col("yours", 5, hide=1))
+COLUMNS = (Col("#", 3), Col("title", 24, grow=3), Col("year", 4), Col("match", 5),
+           Col("genres", 16, grow=1, hide=2, most=30, lines=2), Col("why", 24, grow=2), Col("yours", 5, hide=1))
 EMPTY = f"Your watchlist is empty: w on any film list adds the highlighted film (marked {WATCH_MARK} in every list)."
 
 
@@ -70,8 +70,8 @@ class WatchlistScreen(MainScreen):
         for row in rows:
             if row["index"] is None:  # listed on another release: named, never matched to another film
                 table_rows.append((f"{MISSING}{row['movie_id']}", [
-                    safe(""), title_text(row["title"] or f"movie id {row['movie_id']}"), safe(""), safe(""),
-                    safe(f"not in {dataset}", "dim italic"), safe("")]))
+                    safe(""), title_text(row["title"] or f"movie id {row['movie_id']}"), safe(""), match_text(None),
+                    safe(""), safe(f"not in {dataset}", "dim italic"), safe("")]))
                 continue
             if row["score"] is not None:
                 ranked += 1
@@ -82,8 +82,8 @@ class WatchlistScreen(MainScreen):
                         "marked not interested" if row["index"] in dismissed else "")
                 rank, why = safe(""), safe(said, "dim italic")
             table_rows.append((str(row["index"]), [
-                rank, title_text(row["title"]), safe(str(row["year"] or "")), safe(", ".join(row["genres"])), why,
-                yours(row["index"])]))
+                rank, title_text(row["title"]), safe(str(row["year"] or "")), match_text(row.get("match")),
+                safe(", ".join(row["genres"])), why, yours(row["index"])]))
         table = self.query_one(FilmTable)
         table.display = bool(rows)  # an empty list is said in the line above, not shown as a bare header
         if rows and self.focused is None:

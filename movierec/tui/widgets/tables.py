@@ -40,6 +40,13 @@ def stars_text(stars: float | None) -> Text:
     return Text("★" * full + ("½" if stars - full else ""), style="yellow")
 
 
+def match_text(match: float | None) -> Text:
+    """A predicted match as a whole percent, right-aligned ("" when there is none)."""
+    if match is None:
+        return Text("")
+    return Text(f"{round(100 * match)}%", justify="right")
+
+
 def yours_text(stars: float | None, dismissed: bool = False) -> Text:
     """Your stars, or the "not interested" mark."""
     if dismissed and not stars:
