@@ -99,6 +99,8 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("sasrec", "sequence", "SASRec: self-attention over your films in time order (Kang & McAuley 2018)",
               "movierec.models.sequence.sasrec:SASRecRecommender", "movierec.models.sequence.sasrec:SASRecConfig",
               checkpointed=True, abilities=_abilities("sequence", "tune"), mode="sequence"),
+    ModelSpec("deepcontent", "content", "film features mapped into the collaborative space: scores films nobody rated",
+              "movierec.models.deepcontent:DeepContent", "movierec.models.deepcontent:DeepContentConfig", checkpointed=True),
 )
 
 #: The model `train` trains when none is named, and the one new users are folded into.

@@ -1,0 +1,424 @@
+"""deepcontent: film features mapped into the collaborative space (CB2CF, Barkan et al. 2019), so any
+film, rated or not, can be scored for any user.
+
+* The collaborative space: a truncated SVD (``factors`` dimensions, randomised, ``torch.svd_lowrank``
+  on the sparse 0/1 training matrix) B ~ U S V^T. A film's collaborative vector is its row of V S; a
+  user's vector is the projection of their rated films, u = b V S^-2 (= their row of U), so a new
+  profile is folded in by one product, no gradient step.
+* The content network: a film's features (``film_features``: genres, decade and year, tag TF-IDF and
+  how many tags it has, title words, the tag genome when the release has one) go through a wide (linear)
+  and a deep (one hidden ReLU layer, input dropout) path whose sum is trained, by mean squared error,
+  to reproduce the film's collaborative vector, on the films with training ratings. Early stopping on
+  the mean squared error of a held-out share (``valid_share``) of those films chooses the epoch.
+* A film's scoring vector blends the two by how many training ratings it has, n / (n + ``blend``) of
+  its own collaborative vector, the rest from its features: a film nobody rated is scored from its
+  features alone, a much-rated one from its ratings. Score = user vector . film vector.
+
+Why this and not DropoutNet's input dropout (Volkovs et al. 2017): the target is what matters for
+films without ratings, and a ranking loss trained from users' ratings through the content network
+(tried: sampled softmax over rated films, user vectors fixed) overfitted the warm films' unique
+feature rows within 3 epochs (item cold-start HR@10 0.27 falling to 0.20), where the regression onto
+SVD factors reached 0.37-0.39 on the same split. The blend by rating count does what DropoutNet's
+dropped collaborative input learns, in one transparent line. Measured in bench/RESULTS.md.
+
+Checkpointed: the net's weights, the user and film vectors, the collaborative factors and the
+singular values, all as tensors (``checkpoint_state``), with the config as JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import torch
+from torch import nn
+
+from movierec.data.catalog import Catalog
+from movierec.data.splits import Split, sample_negatives
+from movierec.errors import CheckpointError, MovieRecError
+from movierec.models.base import Callback, FitResult, UserItems, diverged
+from movierec.models.content import _normalise_rows, tag_tfidf
+
+_WORD = re.compile(r"[a-z]{3,}")
+_YEAR = re.compile(r"\s*\(\d{4}(?:-\d{0,4})?\)\s*$")
+#: Stars at or below which a new profile's film is no positive (recommend's DISLIKED).
+DISLIKED = 2.5
+#: Decades one-hot: before 1900 is the first slot, the 2020s the last.
+DECADES = 14
+
+
+@dataclass
+class DeepContentConfig:
+    factors: int = 64  # dimensions of the collaborative space (truncated SVD)
+    hidden: int = 256  # the deep path's hidden width
+    dropout: float = 0.5  # on the features, in training
+    lr: float = 1e-3
+    weight_decay: float = 0.1  # AdamW's decoupled weight decay
+    epochs: int = 40  # at most (early stopping on the held-out films chooses fewer)
+    batch_size: int = 128  # films per step
+    patience: int = 4  # epochs without a lower held-out loss before stopping
+    valid_share: float = 0.1  # of the films with ratings, held out for early stopping
+    blend: float = 10.0  # ratings at which a film's own vector and its feature prediction weigh the same
+    seed: int = 0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DeepContentConfig":
+        """From JSON (a checkpoint, a tune file): unknown keys ignored, each known one checked."""
+        if not isinstance(data, dict):
+            raise MovieRecError("deepcontent config is not a JSON object")
+        known = {f.name for f in fields(cls)}
+        values = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            kind = type(getattr(cls, key))
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if type(value) is not kind:
+                raise MovieRecError(f"deepcontent config: {key} {str(value)[:30]!r} is not a {kind.__name__}")
+            values[key] = value
+        config = cls(**values)
+        problem = config.problem()
+        if problem:
+            raise MovieRecError(f"deepcontent config: {problem}")
+        return config
+
+    def problem(self) -> str | None:
+        ints = {"factors": (1, 4096), "hidden": (1, 1 << 16), "epochs": (1, 1_000_000), "batch_size": (1, 1 << 24),
+                "patience": (1, 1_000_000), "seed": (0, 2**63 - 1)}
+        for key, (low, high) in ints.items():
+            value = getattr(self, key)
+            if not low <= value <= high:
+                return f"{key} {value} is not from {low} to {high:,}"
+        if not 0.0 <= self.dropout < 1.0:
+            return f"dropout {self.dropout} is not in [0, 1)"
+        if not (math.isfinite(self.lr) and 0.0 < self.lr <= 10.0):
+            return f"lr {self.lr} is not in (0, 10]"
+        if not (math.isfinite(self.weight_decay) and 0.0 <= self.weight_decay <= 10.0):
+            return f"weight_decay {self.weight_decay} is not in [0, 10]"
+        if not 0.0 <= self.valid_share < 1.0:
+            return f"valid_share {self.valid_share} is not in [0, 1)"
+        if not (math.isfinite(self.blend) and 0.0 <= self.blend <= 1e9):
+            return f"blend {self.blend} is not a count of ratings from 0"
+        return None
+
+    @staticmethod
+    def check(meta: dict, max_width: int, max_parameters: int) -> str | None:
+        """What is wrong with a checkpoint's deepcontent config (None: nothing), before anything is built."""
+        try:
+            config = DeepContentConfig.from_json(meta["config"])
+        except MovieRecError as exc:
+            return str(exc)
+        if max(config.factors, config.hidden) > max_width:
+            return f"a width over {max_width:,}"
+        rows = (meta["n_users"] + 3 * meta["n_items"]) * config.factors
+        if rows > max_parameters:
+            return f"{rows:,} parameters, more than the {max_parameters:,} a movierec model may have"
+        return None
+
+
+# -- features -----------------------------------------------------------------------------------------------------
+
+def title_words(titles: list[str], min_films: int = 3, max_words: int = 2000) -> np.ndarray:
+    """Films x words of their titles (0/1; words of 3+ letters on at least ``min_films`` films, the most
+    common ``max_words``): "Toy Story 2" shares "toy" and "story" with "Toy Story"."""
+    words = [set(_WORD.findall(_YEAR.sub("", t).lower())) for t in titles]
+    counts = Counter(w for s in words for w in s)
+    common = sorted((w for w, c in counts.items() if c >= min_films), key=lambda w: (-counts[w], w))[:max_words]
+    vocab = {w: k for k, w in enumerate(common)}  # sorted by count, then word: the same columns in every process
+    out = np.zeros((len(titles), len(vocab)), dtype=np.float32)
+    rows = [(i, vocab[w]) for i, s in enumerate(words) for w in s if w in vocab]
+    if rows:
+        r, c = np.array(rows).T
+        out[r, c] = 1.0
+    return out
+
+
+def film_features(catalog: Catalog) -> np.ndarray:
+    """Every film's features from what the catalogue knows (never from its ratings): genres; decade
+    one-hot, year (centred on 1990, per 20 years) and year unknown; tag TF-IDF (each row of unit length),
+    whether a film has tags and log(1 + how many); title words; the tag genome (centred) when present."""
+    n = len(catalog)
+    years = np.asarray(catalog.years, dtype=np.int64)
+    known = years > 0
+    decade = np.zeros((n, DECADES), dtype=np.float32)
+    decade[np.flatnonzero(known), np.clip((years[known] - 1890) // 10, 0, DECADES - 1)] = 1.0
+    year = np.where(known, (years - 1990) / 20.0, 0.0)[:, None]
+    tags = tag_tfidf(catalog.tags, n)
+    n_tags = np.array([len(set(t.split("|"))) if t else 0 for t in (catalog.tags or [""] * n)], dtype=np.float32)
+    blocks = [catalog.genres.astype(np.float32), decade, year, (~known)[:, None], _normalise_rows(tags),
+              (n_tags > 0)[:, None], np.log1p(n_tags)[:, None], title_words(catalog.titles)]
+    if catalog.genome is not None:
+        genome = catalog.genome.astype(np.float32)
+        present = genome.sum(axis=1, keepdims=True) > 0
+        if present.any():
+            genome = (genome - genome[present[:, 0]].mean(axis=0, keepdims=True)) * present
+        blocks += [genome, present]
+    return np.concatenate([np.asarray(b, dtype=np.float32) for b in blocks], axis=1)
+
+
+# -- the network and the collaborative space ----------------------------------------------------------------------
+
+class ContentNet(nn.Module):
+    """Wide (linear) plus deep (dropout, hidden ReLU layer) maps from features to the collaborative space."""
+
+    def __init__(self, n_features: int, hidden: int, factors: int, dropout: float) -> None:
+        super().__init__()
+        self.wide = nn.Linear(n_features, factors)
+        self.deep = nn.Sequential(nn.Dropout(dropout), nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(0.1),
+                                  nn.Linear(hidden, factors))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.wide(x) + self.deep(x)
+
+
+def collaborative_space(split: Split, factors: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(film vectors V S (n_items, factors), user vectors U (n_users, factors), singular values S) of a
+    truncated randomised SVD of the 0/1 training matrix; columns past its rank are zeros."""
+    users = split.train_users.astype(np.int64)
+    items = split.train_items.astype(np.int64)
+    keys = np.unique(users * split.n_items + items)
+    rank = min(factors, split.n_users, split.n_items)
+    item_vectors = np.zeros((split.n_items, factors), dtype=np.float32)
+    user_vectors = np.zeros((split.n_users, factors), dtype=np.float32)
+    singular = np.zeros(factors, dtype=np.float32)
+    if keys.size == 0:
+        return item_vectors, user_vectors, singular
+    index = torch.from_numpy(np.stack([keys // split.n_items, keys % split.n_items]))
+    matrix = torch.sparse_coo_tensor(index, torch.ones(keys.size), (split.n_users, split.n_items),
+                                     check_invariants=False).coalesce()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        u, s, v = torch.svd_lowrank(matrix, q=min(rank + 10, split.n_users, split.n_items), niter=6)
+    u, s, v = u[:, :rank].numpy(), s[:rank].numpy(), v[:, :rank].numpy()
+    sign = np.where(v.sum(axis=0) < 0, -1.0, 1.0).astype(np.float32)  # one sign per factor, whatever the solver did
+    keep = s > s[0] * 1e-6 if s.size else np.zeros(0, bool)
+    item_vectors[:, :rank] = v * s * sign * keep
+    user_vectors[:, :rank] = u * sign * keep
+    singular[:rank] = s * keep
+    return item_vectors, user_vectors, singular
+
+
+# -- the recommender ----------------------------------------------------------------------------------------------
+
+class DeepContent:
+    """The Recommender (``fit``, ``score``, ``score_all``) with ``profile_scores`` for a new profile and
+    ``similar`` (more like this, by cosine of film vectors)."""
+
+    name = "deepcontent"
+    chooses_on_validation = False  # it holds out films of its own; fitted on train + validation
+
+    @classmethod
+    def create(cls, config: DeepContentConfig | None = None, device=None) -> "DeepContent":
+        return cls(config)
+
+    def __init__(self, config: DeepContentConfig | None = None) -> None:
+        self.config = config or DeepContentConfig()
+        self.device = torch.device("cpu")  # a few seconds of work on a CPU: no accelerator needed
+        self.n_items = 0
+        self.net: ContentNet | None = None
+        self.result: FitResult | None = None
+        self.should_stop = None
+        self.users = np.zeros((0, self.config.factors), dtype=np.float32)  # U: one row per user
+        self.collab = np.zeros((0, self.config.factors), dtype=np.float32)  # V S: films' own vectors
+        self.predicted = np.zeros((0, self.config.factors), dtype=np.float32)  # the net's, from features
+        self.counts = np.zeros(0, dtype=np.float32)  # training ratings per film
+        self.singular = np.zeros(self.config.factors, dtype=np.float32)
+
+    # -- fitting --
+    def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None:
+        start = time.perf_counter()
+        config = self.config
+        if len(catalog) != split.n_items:
+            raise MovieRecError("the catalogue and the ratings disagree on the number of films")
+        self.n_items = split.n_items
+        self.collab, self.users, self.singular = collaborative_space(split, config.factors, config.seed)
+        self.counts = np.bincount(split.train_items, minlength=split.n_items).astype(np.float32)
+        features = film_features(catalog)
+        result = self._train(features, callback, (split.train_users, split.train_items))
+        result.seconds = time.perf_counter() - start
+        self.result = result
+
+    def _train(self, features: np.ndarray, callback: Callback | None, ratings: tuple[np.ndarray, np.ndarray]) -> FitResult:
+        """The net fitted to the films with ratings (held-out share for early stopping); ``predicted`` set."""
+        config = self.config
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        net = ContentNet(features.shape[1], config.hidden, config.factors, config.dropout)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        x = torch.from_numpy(features)
+        target = torch.from_numpy(self.collab)
+        rated = rng.permutation(np.flatnonzero(self.counts > 0))
+        n_valid = int(rated.size * config.valid_share) if rated.size >= 20 else 0
+        valid, train = rated[:n_valid], rated[n_valid:]
+        result = FitResult(net, config=config)  # type: ignore[arg-type]
+        best_state, best, since = None, math.inf, 0
+        for epoch in range(1, config.epochs + 1):
+            began = time.perf_counter()
+            net.train()
+            order = rng.permutation(train)
+            total, seen = 0.0, 0
+            for b in range(0, order.size, config.batch_size):
+                batch = torch.from_numpy(order[b:b + config.batch_size])
+                loss = ((net(x[batch]) - target[batch]) ** 2).sum(dim=1).mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * batch.numel()
+                seen += batch.numel()
+            figures = {"epoch": epoch, "loss": total / max(seen, 1), "samples": seen,
+                       "seconds": time.perf_counter() - began}
+            if not math.isfinite(figures["loss"]):
+                raise diverged(epoch, figures["loss"])
+            if valid.size:
+                net.eval()
+                with torch.no_grad():
+                    figures["val_loss"] = float(((net(x[valid]) - target[valid]) ** 2).sum(dim=1).mean())
+            result.history.append(figures)
+            if callback:
+                callback(epoch, {**figures, "stage": "deepcontent"})
+            if self.should_stop is not None and self.should_stop():
+                break
+            score = figures.get("val_loss")
+            if score is None:
+                result.best_epoch = epoch
+                continue
+            if score < best:
+                best, since, result.best_epoch = score, 0, epoch
+                best_state = copy.deepcopy(net.state_dict())
+            else:
+                since += 1
+                if since >= config.patience:
+                    break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        net.eval()
+        with torch.no_grad():
+            self.predicted = net(x).numpy().astype(np.float32)
+        if not np.isfinite(self.predicted).all():
+            raise diverged(len(result.history), float("nan"))
+        self.net = net
+        result.model = net
+        result.best_val_hr = self._valid_hit_rate(valid, *ratings) if valid.size else float("nan")
+        result.stage_epochs = {"deepcontent": result.best_epoch}
+        return result
+
+    def _valid_hit_rate(self, valid: np.ndarray, users: np.ndarray, films: np.ndarray, k: int = 10) -> float:
+        """Cold-start HR@k on the held-out films, as if nobody had rated them: each user who rated one is
+        scored, from their vector without that film's part, on it against up to 99 other held-out films."""
+        from movierec.evaluation.metrics import hit_rate, ranks
+
+        mask = np.isin(films, valid)
+        users, films = users[mask], films[mask]
+        if users.size == 0:
+            return float("nan")
+        pos = np.full(self.n_items, -1, dtype=np.int64)
+        pos[valid] = np.arange(valid.size)
+        keys = np.sort(users.astype(np.int64) * valid.size + pos[films])
+        order = np.random.default_rng(self.config.seed + 3).permutation(users.size)
+        first = np.unique(users[order], return_index=True)[1]
+        u, f = users[order][first].astype(np.int64), films[order][first]
+        free = valid.size - np.bincount(keys // valid.size, minlength=int(u.max()) + 1)[u]
+        ok = free > 0
+        u, f = u[ok], f[ok]
+        if u.size == 0:
+            return float("nan")
+        neg = sample_negatives(u, valid.size, keys, min(99, valid.size - 1), seed=self.config.seed + 5)
+        cand = np.concatenate([f[:, None], np.where(neg >= 0, valid[np.maximum(neg, 0)], -1)], axis=1)
+        inv = np.divide(1.0, self.singular ** 2, out=np.zeros_like(self.singular), where=self.singular > 0)
+        vectors = self.users[u] - self.collab[f] * inv  # the user without the held-out film
+        scores = np.einsum("uk,uck->uc", vectors, self.predicted[np.maximum(cand, 0)])
+        ok = cand >= 0
+        ok[:, 0] = False
+        return hit_rate(ranks(scores, scores[:, 0], ok), k)
+
+    # -- the vectors --
+    def film_vectors(self) -> np.ndarray:
+        """Each film's scoring vector: n / (n + blend) of its own collaborative vector, the rest predicted
+        from its features (n: its training ratings)."""
+        share = self.counts / (self.counts + self.config.blend) if self.config.blend > 0 else (self.counts > 0) * 1.0
+        share = share.astype(np.float32)[:, None]
+        return share * self.collab + (1.0 - share) * self.predicted
+
+    def profile_vector(self, items: np.ndarray, stars: np.ndarray | None = None,
+                       weights: np.ndarray | None = None) -> np.ndarray:
+        """A new profile's user vector: the projection of the films it liked (above 2.5 stars; all of them
+        when none is), each weighted by ``weights`` (e.g. recency), into the collaborative space."""
+        items = np.asarray(items, dtype=np.int64)
+        w = np.ones(items.size, dtype=np.float32)
+        if stars is not None:
+            liked = np.asarray(stars) > DISLIKED
+            if liked.any():
+                w = liked.astype(np.float32)
+        if weights is not None:
+            w = w * np.asarray(weights, dtype=np.float32)
+        inv = np.divide(1.0, self.singular ** 2, out=np.zeros_like(self.singular), where=self.singular > 0)
+        return (w @ self.collab[items]) * inv if items.size else np.zeros(self.singular.size, np.float32)
+
+    # -- scoring --
+    def score_all(self, users: np.ndarray) -> np.ndarray:
+        return (self.users[np.asarray(users, dtype=np.int64)] @ self.film_vectors().T).astype(np.float32)
+
+    def score(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Scores of candidate ``items`` (U, C) for ``users`` (U,); -1 (padding) scores as film 0."""
+        vectors = self.film_vectors()
+        cand = np.maximum(np.asarray(items), 0)
+        return np.einsum("uk,uck->uc", self.users[np.asarray(users, dtype=np.int64)], vectors[cand]).astype(np.float32)
+
+    def profile_scores(self, items: np.ndarray, stars: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Scores of every film for a new profile (its rated films and stars; ``weights``: one per rating)."""
+        return (self.film_vectors() @ self.profile_vector(items, stars, weights)).astype(np.float32)
+
+    def similar(self, item: int, n: int = 20) -> list[tuple[int, float]]:
+        """More like this in the learned space: cosine of film vectors."""
+        vectors = _normalise_rows(self.film_vectors())
+        sims = vectors @ vectors[item]
+        score = sims.copy()
+        score[item] = -np.inf
+        top = np.argpartition(-score, min(n, len(score) - 1))[:n]
+        top = top[np.argsort(-score[top], kind="stable")]
+        return [(int(i), float(sims[i])) for i in top]
+
+    # -- checkpoints --
+    def checkpoint_state(self) -> dict[str, torch.Tensor]:
+        assert self.net is not None
+        out = {f"net.{k}": v.detach().cpu() for k, v in self.net.state_dict().items()}
+        for key in ("users", "collab", "predicted", "counts", "singular"):
+            out[f"space.{key}"] = torch.from_numpy(np.ascontiguousarray(getattr(self, key), dtype=np.float32))
+        return out
+
+    @classmethod
+    def restore(cls, config: DeepContentConfig, state: dict, meta: dict, device) -> "DeepContent":
+        n_users, n_items, k = int(meta["n_users"]), int(meta["n_items"]), config.factors
+        shapes = {"users": (n_users, k), "collab": (n_items, k), "predicted": (n_items, k), "counts": (n_items,),
+                  "singular": (k,)}
+        rec = cls(config)
+        for key, shape in shapes.items():
+            tensor = state.get(f"space.{key}")
+            if tensor is None or tuple(tensor.shape) != shape or tensor.dtype != torch.float32:
+                raise CheckpointError(f"deepcontent checkpoint: space.{key} is missing or not of shape {shape}")
+            setattr(rec, key, tensor.numpy().copy())
+        weights = {k[4:]: v for k, v in state.items() if k.startswith("net.")}
+        wide = weights.get("wide.weight")
+        if wide is None or wide.dim() != 2 or wide.shape[0] != k or not 0 < wide.shape[1] <= 1 << 20:
+            raise CheckpointError("deepcontent checkpoint: the network's weights do not match its config")
+        net = ContentNet(int(wide.shape[1]), config.hidden, k, config.dropout)
+        try:
+            net.load_state_dict(weights)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0][:120]
+            raise CheckpointError(f"deepcontent checkpoint does not match its config ({first})") from None
+        rec.net = net.eval()
+        rec.n_items = n_items
+        return rec
+
+
+__all__ = ["DeepContent", "DeepContentConfig", "film_features", "collaborative_space", "title_words"]
