@@ -113,3 +113,31 @@ def clusters(n_users: int = 120, n_items: int = 80, groups: int = 4, per_user: i
         for j, m in enumerate(rng.permutation(items)):
             ratings.append((u + 1, int(m) + 1, float(rng.integers(6, 11)) / 2, 1_000_000 + u * 1000 + j))
     return Synthetic(ratings, movies, [])
+
+
+TITLE_KINDS = ["Space", "Garden", "Ocean", "Desert"]
+
+
+def title_taste(n_users: int = 120, n_items: int = 160, per_user: int = 20, own: float = 0.9, unrated: int = 1,
+                seed: int = 0) -> Synthetic:
+    """A planted content-to-taste rule that genres cannot see: a film's kind is a word of its title
+    ("Space Film 012 (1984)"), its genres are drawn at random, and each user (kind u % 4) rates films of
+    their own kind ``own`` of the time, the rest at random. ``unrated`` extra films ("Space Film never
+    rated ...") are in the catalogue with no rating at all."""
+    rng = np.random.default_rng(seed)
+    kinds = len(TITLE_KINDS)
+    movies = [(m + 1, f"{TITLE_KINDS[m % kinds]} Film {m:03d} ({1950 + int(rng.integers(0, 60))})",
+               sorted(rng.choice(GENRE_POOL, size=2, replace=False).tolist())) for m in range(n_items)]
+    for j in range(unrated):
+        movies.append((n_items + j + 1, f"{TITLE_KINDS[j % kinds]} Film never rated {j} (2001)", ["Drama"]))
+    of_kind = [np.arange(k, n_items, kinds) for k in range(kinds)]
+    ratings = []
+    for u in range(n_users):
+        mine = of_kind[u % kinds]
+        n_own = int(round(per_user * own))
+        picks = list(rng.choice(mine, size=min(n_own, mine.size), replace=False))
+        others = np.setdiff1d(np.arange(n_items), picks)
+        picks += list(rng.choice(others, size=per_user - len(picks), replace=False))
+        for j, m in enumerate(rng.permutation(picks)):
+            ratings.append((u + 1, int(m) + 1, float(rng.integers(7, 11)) / 2, 1_000_000 + u * 1000 + j))
+    return Synthetic(ratings, movies, [])

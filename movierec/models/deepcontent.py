@@ -48,6 +48,8 @@ _WORD = re.compile(r"[a-z]{3,}")
 _YEAR = re.compile(r"\s*\(\d{4}(?:-\d{0,4})?\)\s*$")
 #: Stars at or below which a new profile's film is no positive (recommend's DISLIKED).
 DISLIKED = 2.5
+#: Fewest optimiser steps an epoch (small catalogues pass over their films several times an epoch).
+MIN_STEPS = 20
 #: Decades one-hot: before 1900 is the first slot, the 2020s the last.
 DECADES = 14
 
@@ -202,6 +204,9 @@ def collaborative_space(split: Split, factors: int, seed: int) -> tuple[np.ndarr
     sign = np.where(v.sum(axis=0) < 0, -1.0, 1.0).astype(np.float32)  # one sign per factor, whatever the solver did
     keep = s > s[0] * 1e-6 if s.size else np.zeros(0, bool)
     item_vectors[:, :rank] = v * s * sign * keep
+    # A film without training ratings has a zero column in the matrix, so an exact SVD gives it a zero
+    # row; the randomised one leaves rounding noise there (1e-7), set to the exact zero.
+    item_vectors[np.bincount(items, minlength=split.n_items) == 0] = 0.0
     user_vectors[:, :rank] = u * sign * keep
     singular[:rank] = s * keep
     return item_vectors, user_vectors, singular
@@ -264,7 +269,10 @@ class DeepContent:
         for epoch in range(1, config.epochs + 1):
             began = time.perf_counter()
             net.train()
-            order = rng.permutation(train)
+            # At least MIN_STEPS steps an epoch: on a few hundred films one pass is a step or two, and early
+            # stopping would end before the net has learnt anything.
+            passes = max(1, -(-MIN_STEPS * config.batch_size // max(train.size, 1)))
+            order = np.concatenate([rng.permutation(train) for _ in range(passes)])
             total, seen = 0.0, 0
             for b in range(0, order.size, config.batch_size):
                 batch = torch.from_numpy(order[b:b + config.batch_size])
