@@ -48,6 +48,8 @@ _WORD = re.compile(r"[a-z]{3,}")
 _YEAR = re.compile(r"\s*\(\d{4}(?:-\d{0,4})?\)\s*$")
 #: Stars at or below which a new profile's film is no positive (recommend's DISLIKED).
 DISLIKED = 2.5
+#: Ridge L2 weights tried for the wide path (the lowest error on the held-out films wins).
+RIDGE_GRID = (1.0, 10.0, 100.0)
 #: Fewest optimiser steps an epoch (small catalogues pass over their films several times an epoch).
 MIN_STEPS = 20
 #: Decades one-hot: before 1900 is the first slot, the 2020s the last.
@@ -64,6 +66,8 @@ class DeepContentConfig:
     epochs: int = 40  # at most (early stopping on the held-out films chooses fewer)
     batch_size: int = 128  # films per step
     patience: int = 4  # epochs without a lower held-out loss before stopping
+    ensemble: int = 3  # deep paths, each trained on its own error, their outputs averaged
+    title_words: bool = False  # words of the titles as features (measured: they hurt, bench/RESULTS.md)
     valid_share: float = 0.1  # of the films with ratings, held out for early stopping
     blend: float = 10.0  # ratings at which a film's own vector and its feature prediction weigh the same
     seed: int = 0
@@ -95,7 +99,7 @@ class DeepContentConfig:
 
     def problem(self) -> str | None:
         ints = {"factors": (1, 4096), "hidden": (1, 1 << 16), "epochs": (1, 1_000_000), "batch_size": (1, 1 << 24),
-                "patience": (1, 1_000_000), "seed": (0, 2**63 - 1)}
+                "patience": (1, 1_000_000), "ensemble": (1, 64), "seed": (0, 2**63 - 1)}
         for key, (low, high) in ints.items():
             value = getattr(self, key)
             if not low <= value <= high:
@@ -144,10 +148,11 @@ def title_words(titles: list[str], min_films: int = 3, max_words: int = 2000) ->
     return out
 
 
-def film_features(catalog: Catalog) -> np.ndarray:
+def film_features(catalog: Catalog, words: bool = False) -> np.ndarray:
     """Every film's features from what the catalogue knows (never from its ratings): genres; decade
     one-hot, year (centred on 1990, per 20 years) and year unknown; tag TF-IDF (each row of unit length),
-    whether a film has tags and log(1 + how many); title words; the tag genome (centred) when present."""
+    whether a film has tags and log(1 + how many); the tag genome (centred) when present; with ``words``,
+    the words of the titles (``title_words``)."""
     n = len(catalog)
     years = np.asarray(catalog.years, dtype=np.int64)
     known = years > 0
@@ -157,7 +162,9 @@ def film_features(catalog: Catalog) -> np.ndarray:
     tags = tag_tfidf(catalog.tags, n)
     n_tags = np.array([len(set(t.split("|"))) if t else 0 for t in (catalog.tags or [""] * n)], dtype=np.float32)
     blocks = [catalog.genres.astype(np.float32), decade, year, (~known)[:, None], _normalise_rows(tags),
-              (n_tags > 0)[:, None], np.log1p(n_tags)[:, None], title_words(catalog.titles)]
+              (n_tags > 0)[:, None], np.log1p(n_tags)[:, None]]
+    if words:
+        blocks.append(title_words(catalog.titles))
     if catalog.genome is not None:
         genome = catalog.genome.astype(np.float32)
         present = genome.sum(axis=1, keepdims=True) > 0
@@ -170,16 +177,26 @@ def film_features(catalog: Catalog) -> np.ndarray:
 # -- the network and the collaborative space ----------------------------------------------------------------------
 
 class ContentNet(nn.Module):
-    """Wide (linear) plus deep (dropout, hidden ReLU layer) maps from features to the collaborative space."""
+    """A wide (linear) map from features to the collaborative space plus the mean of ``ensemble`` deep paths
+    (dropout, hidden ReLU layer), each trained on its own error (an ensemble: less variance than one)."""
 
-    def __init__(self, n_features: int, hidden: int, factors: int, dropout: float) -> None:
+    def __init__(self, n_features: int, hidden: int, factors: int, dropout: float, ensemble: int = 1) -> None:
         super().__init__()
         self.wide = nn.Linear(n_features, factors)
-        self.deep = nn.Sequential(nn.Dropout(dropout), nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(0.1),
-                                  nn.Linear(hidden, factors))
+        self.deep = nn.ModuleList(
+            nn.Sequential(nn.Dropout(dropout), nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(0.1),
+                          nn.Linear(hidden, factors)) for _ in range(ensemble))
+        for path in self.deep:  # each deep path starts at zero: the net starts as the wide map
+            nn.init.zeros_(path[-1].weight)
+            nn.init.zeros_(path[-1].bias)
+
+    def paths(self, x: torch.Tensor) -> torch.Tensor:
+        """(ensemble, films, factors): each deep path's output added to the wide map."""
+        wide = self.wide(x)
+        return torch.stack([wide + path(x) for path in self.deep])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.wide(x) + self.deep(x)
+        return self.paths(x).mean(dim=0)
 
 
 def collaborative_space(split: Split, factors: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,7 +236,7 @@ class DeepContent:
     ``similar`` (more like this, by cosine of film vectors)."""
 
     name = "deepcontent"
-    chooses_on_validation = False  # it holds out films of its own; fitted on train + validation
+    chooses_on_validation = False  # it holds out films of its own; fits train + validation (see ``fit``)
 
     @classmethod
     def create(cls, config: DeepContentConfig | None = None, device=None) -> "DeepContent":
@@ -242,12 +259,15 @@ class DeepContent:
     def fit(self, split: Split, catalog: Catalog, callback: Callback | None = None) -> None:
         start = time.perf_counter()
         config = self.config
+        # It holds out films, not ratings, to stop early: a validation holdout of ratings (the engine hands
+        # checkpointed models the split with one) is training data here.
+        split = split.with_validation()
         if len(catalog) != split.n_items:
             raise MovieRecError("the catalogue and the ratings disagree on the number of films")
         self.n_items = split.n_items
         self.collab, self.users, self.singular = collaborative_space(split, config.factors, config.seed)
         self.counts = np.bincount(split.train_items, minlength=split.n_items).astype(np.float32)
-        features = film_features(catalog)
+        features = film_features(catalog, config.title_words)
         result = self._train(features, callback, (split.train_users, split.train_items))
         result.seconds = time.perf_counter() - start
         self.result = result
@@ -257,15 +277,21 @@ class DeepContent:
         config = self.config
         torch.manual_seed(config.seed)
         rng = np.random.default_rng(config.seed)
-        net = ContentNet(features.shape[1], config.hidden, config.factors, config.dropout)
-        optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        net = ContentNet(features.shape[1], config.hidden, config.factors, config.dropout, config.ensemble)
         x = torch.from_numpy(features)
         target = torch.from_numpy(self.collab)
         rated = rng.permutation(np.flatnonzero(self.counts > 0))
         n_valid = int(rated.size * config.valid_share) if rated.size >= 20 else 0
         valid, train = rated[:n_valid], rated[n_valid:]
         result = FitResult(net, config=config)  # type: ignore[arg-type]
+        chosen = self._fit_wide(net, features, train, valid)
+        result.refit = f"wide path: ridge L2 {chosen:g}" + (" (chosen on the held-out films)" if valid.size else "")
         best_state, best, since = None, math.inf, 0
+        if valid.size:  # epoch 0: the ridge map alone (the deep path's output starts at zero)
+            with torch.no_grad():
+                best = float(((net.eval()(x[valid]) - target[valid]) ** 2).sum(dim=1).mean())
+            best_state = copy.deepcopy(net.state_dict())
+        optimizer = torch.optim.AdamW(net.deep.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         for epoch in range(1, config.epochs + 1):
             began = time.perf_counter()
             net.train()
@@ -276,11 +302,11 @@ class DeepContent:
             total, seen = 0.0, 0
             for b in range(0, order.size, config.batch_size):
                 batch = torch.from_numpy(order[b:b + config.batch_size])
-                loss = ((net(x[batch]) - target[batch]) ** 2).sum(dim=1).mean()
+                loss = ((net.paths(x[batch]) - target[batch]) ** 2).sum(dim=2).mean(dim=1).sum()
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                total += float(loss.detach()) * batch.numel()
+                total += float(loss.detach()) / config.ensemble * batch.numel()
                 seen += batch.numel()
             figures = {"epoch": epoch, "loss": total / max(seen, 1), "samples": seen,
                        "seconds": time.perf_counter() - began}
@@ -318,6 +344,25 @@ class DeepContent:
         result.best_val_hr = self._valid_hit_rate(valid, *ratings) if valid.size else float("nan")
         result.stage_epochs = {"deepcontent": result.best_epoch}
         return result
+
+    def _fit_wide(self, net: ContentNet, features: np.ndarray, train: np.ndarray, valid: np.ndarray) -> float:
+        """The wide path set to the closed-form ridge map from features to film vectors on the training films
+        (L2 from RIDGE_GRID, the lowest held-out error) and frozen; the deep path then learns what is left."""
+        x = np.concatenate([features, np.ones((features.shape[0], 1), np.float32)], axis=1).astype(np.float64)
+        a, b = x[train], self.collab[train].astype(np.float64)
+        gram, rhs = a.T @ a, a.T @ b
+        best = (math.inf, RIDGE_GRID[len(RIDGE_GRID) // 2], None)
+        for l2 in RIDGE_GRID if valid.size else RIDGE_GRID[len(RIDGE_GRID) // 2:][:1]:
+            w = np.linalg.solve(gram + l2 * np.eye(gram.shape[0]), rhs)
+            err = float(((x[valid] @ w - self.collab[valid]) ** 2).sum(axis=1).mean()) if valid.size else 0.0
+            if err < best[0]:
+                best = (err, l2, w)
+        w = best[2]
+        with torch.no_grad():
+            net.wide.weight.copy_(torch.from_numpy(w[:-1].T.astype(np.float32)))
+            net.wide.bias.copy_(torch.from_numpy(w[-1].astype(np.float32)))
+        net.wide.requires_grad_(False)
+        return best[1]
 
     def _valid_hit_rate(self, valid: np.ndarray, users: np.ndarray, films: np.ndarray, k: int = 10) -> float:
         """Cold-start HR@k on the held-out films, as if nobody had rated them: each user who rated one is
@@ -418,7 +463,7 @@ class DeepContent:
         wide = weights.get("wide.weight")
         if wide is None or wide.dim() != 2 or wide.shape[0] != k or not 0 < wide.shape[1] <= 1 << 20:
             raise CheckpointError("deepcontent checkpoint: the network's weights do not match its config")
-        net = ContentNet(int(wide.shape[1]), config.hidden, k, config.dropout)
+        net = ContentNet(int(wide.shape[1]), config.hidden, k, config.dropout, config.ensemble)
         try:
             net.load_state_dict(weights)
         except RuntimeError as exc:
