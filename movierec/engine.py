@@ -22,8 +22,8 @@ from movierec.models import registry
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, cold_start_list, finish,
-                                genre_filter, parse_years, personal_scores)
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, blend_new_films,
+                                cold_start_list, finish, genre_filter, new_film_reasons, parse_years, personal_scores)
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
 
@@ -170,12 +170,34 @@ class Engine:
             self._content = model
         return self._content
 
-    def similar(self, title: str, n: int = 20) -> tuple[dict, list[dict]]:
-        """The matched film and its more-like-this list."""
+    def similar(self, title: str, n: int = 20, learned: bool = False) -> tuple[dict, list[dict]]:
+        """The matched film and its more-like-this list: genre/tag cosine, or with ``learned`` the cosine of
+        deepcontent's film vectors (what people who rate films the way you do would put near it)."""
         match = self.dataset.catalog.find(title)
         cat = self.dataset.catalog
-        rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in self.content.similar(match.index, n)]
+        if learned:
+            model = self.learned_model()
+            if model is None:
+                raise MovieRecError("no deepcontent model is saved for this dataset; train one with "
+                                    "`movierec --headless train --model deepcontent`")
+            found = model.similar(match.index, n)
+        else:
+            found = self.content.similar(match.index, n)
+        rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in found]
         return {**cat.describe(match.index), "exact": match.exact}, rows
+
+    def learned_model(self):
+        """The saved deepcontent model (films in the learned content space), loaded once; None when none is
+        saved (or a bad one was set aside, with a note). Never trained here."""
+        name = "deepcontent"
+        if name in self._models:
+            return self._models[name]
+        if name not in registry.names() or not checkpoints.path_for(self.dataset.fingerprint, name).exists():
+            return None
+        model = self.load_saved(name)
+        if model is not None:
+            self._models[name] = model
+        return model
 
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
@@ -570,6 +592,14 @@ class Engine:
         anchor_vector = self.content.vectors[anchor] if anchor is not None else None
         scores, mix, note = personal_scores(cat, self.content, items, stars, skip, allowed, mode, scorers,
                                             anchor_vector, weights)
+        # Films with few ratings: scored more from deepcontent's learned space, when one is saved (the picks
+        # never train it by themselves: `train --model deepcontent` does, in well under a minute).
+        learned = self.learned_model() if mode == "hybrid" and items.size else None
+        share = None
+        if learned is not None:
+            scores, share = blend_new_films(scores, learned.profile_scores(items, stars, weights),
+                                            cat.n_ratings, learned.config.blend, allowed)
+            mix = {**mix, "deepcontent": round(float(share[allowed].mean()) if allowed.any() else 0.0, 3)}
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
@@ -582,6 +612,8 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
+        if learned is not None and share is not None and anchor is None:
+            new_film_reasons(picks, share, liked, learned.film_vectors(), cat)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"

@@ -20,7 +20,7 @@ from tests import factories
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    return factories.write_latest(tmp_path_factory.mktemp("planted") / "titles", factories.title_taste())
+    return factories.write_latest(tmp_path_factory.mktemp("planted") / "decades", factories.decade_taste())
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_a_film_with_no_ratings_at_all_gets_finite_scores(dataset):
 
 
 def test_deepcontent_learns_a_planted_content_to_taste_rule(dataset):
-    """Taste follows a word of the title; genres are noise. On films nobody rated in training, deepcontent
+    """Taste follows the decade; genres are noise (and there are no tags). On films nobody rated in training, deepcontent
     ranks a user's film in the top 10 of the other cold films far more often than chance or the genre/tag
     cosine does."""
     cold = coldstart.cold_split(dataset, 0.2, seed=0)
@@ -127,3 +127,27 @@ def test_eval_cold_items_refuses_in_one_line(planted, args, phrase):
     result = CliRunner().invoke(cli, ["--headless", "eval", "--dataset", str(planted), *args])
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert result.exit_code == 1 and len(errors) == 1 and phrase in errors[0], result.output
+
+
+def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(planted, home):
+    from movierec.store.profiles import Profile, Rating
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("neumf", seed=0, epochs=2, pretrain=False)  # the hybrid's fold-in model, quickly
+    assert engine.learned_model() is None  # none saved: the picks do not train one by themselves
+    engine.train("deepcontent", seed=0)
+    assert engine.learned_model() is not None
+    cat = engine.dataset.catalog
+    never = next(i for i, t in enumerate(cat.titles) if t.startswith("Film never rated 0"))  # a 1950s film
+    fifties = [i for i in range(0, 160, 4)][:8]  # films 0, 4, 8, ...: the 1950s kind
+    profile = Profile("t")
+    for k, idx in enumerate(fifties):
+        mid = int(cat.item_ids.ids(idx)[0])
+        profile.ratings[mid] = Rating(mid, 5.0, float(k))
+    result = engine.recommend(profile, n=30, diversity=0.0)
+    assert result.mix["deepcontent"] > 0
+    picked = {p.index: p for p in result.picks}
+    assert never in picked and picked[never].reason.startswith("new to the catalogue, like Film 0")
+    # More like this in the learned space: films of its decade first.
+    film, rows = engine.similar(cat.titles[never], 10, learned=True)
+    assert sum(1 for r in rows if 1950 <= r["year"] < 1960) >= 8
