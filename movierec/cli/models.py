@@ -215,7 +215,8 @@ def _cold(engine, model_name: str, share: float, k: int, negatives: int, seed: i
           notes: list[str]) -> None:
     """``eval --cold-items``: one row per model; those that cannot score a film nobody rated say so."""
     models = list(registry.names()) if model_name == "all" else [model_name]
-    with _TrainProgress(False, 0) as progress:
+    longest = max((engine.epochs_of(m) for m in models if registry.get(m).kind == "content"), default=0)
+    with _TrainProgress(not as_json and longest > 0, epochs or longest) as progress:
         split, rows = engine.evaluate_cold(models, share, k=k, negatives=negatives, seed=seed, callback=progress,
                                            epochs=epochs, l2=l2)
     if as_json:
@@ -228,7 +229,8 @@ def _cold(engine, model_name: str, share: float, k: int, negatives: int, seed: i
     title = (f"{engine.dataset.name}: item cold-start, {split['cold_films']:,} of {split['eligible_films']:,} films with 5+ "
              f"ratings made cold (seed {seed}), {split['users']:,} users, latest cold rating vs "
              f"{split['negatives']} other cold films")
-    caption = "n/a: the model scores a film only from its ratings, and a cold film has none"
+    caption = ("n/a: the model scores a film only from its ratings, and a cold film has none"
+               if any(not r["applicable"] for r in rows) else "")
     if split["skipped_users"]:
         caption = f"{split['skipped_users']} users rated every cold film and were not tested. " + caption
     table = Table(title=safe(title), caption=caption)

@@ -151,3 +151,19 @@ def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(plant
     # More like this in the learned space: films of its decade first.
     film, rows = engine.similar(cat.titles[never], 10, learned=True)
     assert sum(1 for r in rows if 1950 <= r["year"] < 1960) >= 8
+
+
+def test_a_damaged_deepcontent_checkpoint_is_set_aside_not_used(planted, home):
+    from movierec.store import checkpoints
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("deepcontent", seed=0, epochs=2)
+    path = checkpoints.path_for(engine.dataset.fingerprint, "deepcontent")
+    ckpt = checkpoints.load(path)
+    state = dict(ckpt.state)
+    state["space.users"] = state["space.users"][:-1]  # one user short
+    checkpoints.save(path, state, ckpt.meta, ckpt.user_ids, ckpt.item_ids)
+    fresh = Engine(str(planted), "cpu")
+    assert fresh.learned_model() is None  # the picks go on without it
+    assert any("space.users" in note and "moved to" in note for note in fresh.notes)
+    assert not path.exists()
