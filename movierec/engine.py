@@ -599,7 +599,6 @@ class Engine:
         if learned is not None:
             scores, share = blend_new_films(scores, learned.profile_scores(items, stars, weights),
                                             cat.n_ratings, learned.config.blend, allowed)
-            mix = {**mix, "deepcontent": round(float(share[allowed].mean()) if allowed.any() else 0.0, 3)}
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
@@ -612,8 +611,13 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
-        if learned is not None and share is not None and anchor is None:
-            new_film_reasons(picks, share, liked, learned.film_vectors(), cat)
+        if learned is not None and share is not None:
+            # Its part in what is shown: the mean learned share of the picks (most of a catalogue has few ratings);
+            # the other parts keep their proportions in the rest.
+            part = float(np.mean([share[p.index] for p in picks])) if picks else 0.0
+            mix = {**{k: round(v * (1 - part), 3) for k, v in mix.items()}, "deepcontent": round(part, 3)}
+            if anchor is None:
+                new_film_reasons(picks, share, liked, learned.film_vectors(), cat)
         device = self.device_name if self._device is not None else "not used (no neural model involved)"
         if not picks:
             note = "nothing left to recommend: every film that matches is already rated or dismissed"
