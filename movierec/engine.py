@@ -24,9 +24,9 @@ from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Reco
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
 from movierec import calibration
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, cold_start_list,
-                                finish, genre_filter, parse_years, personal_scores, personal_scores_rows,
-                                popular_scores)
+from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, blend_new_films,
+                                cold_start_list, finish, genre_filter, new_film_reasons, parse_years, personal_scores,
+                                personal_scores_rows, popular_scores)
 from movierec.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile
@@ -221,12 +221,34 @@ class Engine:
             self._content = model
         return self._content
 
-    def similar(self, title: str, n: int = 20) -> tuple[dict, list[dict]]:
-        """The matched film and its more-like-this list."""
+    def similar(self, title: str, n: int = 20, learned: bool = False) -> tuple[dict, list[dict]]:
+        """The matched film and its more-like-this list: genre/tag cosine, or with ``learned`` the cosine of
+        deepcontent's film vectors (what people who rate films the way you do would put near it)."""
         match = self.dataset.catalog.find(title)
         cat = self.dataset.catalog
-        rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in self.content.similar(match.index, n)]
+        if learned:
+            model = self.learned_model()
+            if model is None:
+                raise MovieRecError("no deepcontent model is saved for this dataset; train one with "
+                                    "`movierec --headless train --model deepcontent`")
+            found = model.similar(match.index, n)
+        else:
+            found = self.content.similar(match.index, n)
+        rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in found]
         return {**cat.describe(match.index), "exact": match.exact}, rows
+
+    def learned_model(self):
+        """The saved deepcontent model (films in the learned content space), loaded once; None when none is
+        saved (or a bad one was set aside, with a note). Never trained here."""
+        name = "deepcontent"
+        if name in self._models:
+            return self._models[name]
+        if name not in registry.names() or not checkpoints.path_for(self.dataset.fingerprint, name).exists():
+            return None
+        model = self.load_saved(name)
+        if model is not None:
+            self._models[name] = model
+        return model
 
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
@@ -423,6 +445,38 @@ class Engine:
                 on_result(report)
         return reports
 
+    def evaluate_cold(self, models: list[str], fraction: float = 0.1, k: int = 10, negatives: int = 99, seed: int = 0,
+                      callback: Callback | None = None, **overrides) -> tuple[dict, list[dict]]:
+        """Item cold-start evaluation (``evaluation/coldstart.py``): (the split's figures, one row per model).
+
+        Models that score a film from what is known about it (kind "content") are fitted here on the cold
+        split's training ratings only and never saved (a saved model has seen the cold films' ratings); the
+        others are listed as not applicable, with why, never scored as zero."""
+        from movierec.evaluation import coldstart
+
+        for name in models:
+            registry.get(name)
+        if k < 1 or negatives < 1:
+            raise MovieRecError("--k and --negatives must be at least 1")
+        cold = coldstart.cold_split(self.dataset, fraction, seed, negatives)
+        rows = []
+        for name in models:
+            spec = registry.get(name)
+            if spec.kind != "content":
+                why = ("ranks films by their training ratings, and a cold film has none" if spec.kind == "baseline"
+                       else "learns a film only from its ratings, so a film nobody rated has nothing to score it by")
+                rows.append({"model": name, "applicable": False, "hr": None, "ndcg": None, "fit_seconds": None,
+                             "reason": why})
+                continue
+            rec = self.build(name, seed=seed, **overrides)
+            rec.should_stop = None
+            start = time.perf_counter()
+            rec.fit(cold.split if rec.chooses_on_validation else cold.split.with_validation(), cold.catalog, callback)
+            fit = time.perf_counter() - start
+            hr, ndcg = coldstart.evaluate(rec, cold, k)
+            rows.append({"model": name, "applicable": True, "hr": hr, "ndcg": ndcg, "fit_seconds": fit, "reason": None})
+        return cold.to_json(), rows
+
     # -- a new user -----------------------------------------------------------------------------
     def cold_start(self, n: int = 40) -> list[dict]:
         """Well-known films across genres and decades for a first rating session."""
@@ -610,6 +664,13 @@ class Engine:
         base = scores
         if not np.array_equal(candidates, allowed) and mode not in scorers:  # standardised over the candidates
             base = personal_scores(cat, self.content, items, stars, skip, candidates, mode, scorers, None, weights)[0]
+        # Films with few ratings: scored more from deepcontent's learned space, when one is saved (the picks
+        # never train it by themselves: `train --model deepcontent` does, in well under a minute).
+        learned = self.learned_model() if mode == "hybrid" and items.size else None
+        share = None
+        if learned is not None:
+            scores, share = blend_new_films(scores, learned.profile_scores(items, stars, weights),
+                                            cat.n_ratings, learned.config.blend, allowed)
         if anchor is not None:
             scores = anchored(scores, self.content, self.content.vectors[anchor], allowed)
         liked_mask = stars >= LIKED
@@ -624,6 +685,13 @@ class Engine:
         picks, div = finish(scores, allowed, cat, self.content.vectors, n, diversity, liked, liked_stars,
                             pool=max(DEFAULT_POOL, n), similarity=cat.genres.astype(np.float32), collaborative=bool(mix.get("ncf")),
                             recent=recent)
+        if learned is not None and share is not None:
+            # Its part in what is shown: the mean learned share of the picks (most of a catalogue has few ratings);
+            # the other parts keep their proportions in the rest.
+            part = float(np.mean([share[p.index] for p in picks])) if picks else 0.0
+            mix = {**{k: round(v * (1 - part), 3) for k, v in mix.items()}, "deepcontent": round(part, 3)}
+            if anchor is None:
+                new_film_reasons(picks, share, liked, learned.film_vectors(), cat)
         served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
         if items.size:  # what film_matches reads for other lists of films (search, more like this)
             self._base_scores[mode] = (self._profile_key(items, stars, skip, weights, seed), base, candidates, served)

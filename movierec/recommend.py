@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from movierec.data.catalog import Catalog
+from movierec.data.catalog import Catalog, spoken_title
 from movierec.data.movielens import GENRES, genre_index
 from movierec.errors import MovieRecError
 from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
@@ -250,6 +250,32 @@ def anchored(scores: np.ndarray, content, anchor_vector: np.ndarray, allowed: np
     """Scores pulled toward one film's content vector ("Because you rated X")."""
     sims = content.vectors @ anchor_vector
     return scores + 1.5 * standardise(sims, allowed)
+
+
+def blend_new_films(scores: np.ndarray, learned: np.ndarray, n_ratings: np.ndarray, half: float,
+                    mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Films with few ratings scored more from the learned content space (deepcontent): a film with n
+    ratings takes half / (n + half) of its score from ``learned`` (both standardised over ``mask``), so a
+    film nobody rated is scored from what is known about it alone. (scores, each film's learned share)."""
+    share = half / (np.asarray(n_ratings, dtype=np.float64) + half) if half > 0 else (np.asarray(n_ratings) == 0) * 1.0
+    return (1 - share) * standardise(scores, mask) + share * standardise(learned, mask), share
+
+
+def new_film_reasons(picks: list[Pick], share: np.ndarray, liked: np.ndarray, film_vectors: np.ndarray,
+                     catalog: Catalog) -> None:
+    """A pick scored mostly from the learned space (a film with few ratings) says so: "new to the
+    catalogue, like X", X the liked film nearest to it there (cosine of film vectors)."""
+    liked = np.asarray(liked, dtype=np.int64)
+    if liked.size == 0:
+        return
+    b = film_vectors[liked]
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    for pick in picks:
+        if share[pick.index] < 0.5:
+            continue
+        a = film_vectors[pick.index]
+        j = int(np.argmax(b @ (a / max(float(np.linalg.norm(a)), 1e-12))))
+        pick.reason = f"new to the catalogue, like {spoken_title(catalog.titles[liked[j]])}"
 
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,

@@ -113,3 +113,28 @@ def clusters(n_users: int = 120, n_items: int = 80, groups: int = 4, per_user: i
         for j, m in enumerate(rng.permutation(items)):
             ratings.append((u + 1, int(m) + 1, float(rng.integers(6, 11)) / 2, 1_000_000 + u * 1000 + j))
     return Synthetic(ratings, movies, [])
+
+
+def decade_taste(n_users: int = 120, n_items: int = 160, per_user: int = 20, own: float = 0.9, unrated: int = 1,
+                 seed: int = 0) -> Synthetic:
+    """A planted content-to-taste rule that genre and tag cosines cannot see: a film's kind is its decade
+    (kind k: the 1950s, 1970s, 1990s, 2010s), its genres are drawn at random, and each user (kind u % 4)
+    rates films of their own kind ``own`` of the time, the rest at random. ``unrated`` extra films
+    ("Film never rated ...") are in the catalogue with no rating at all."""
+    rng = np.random.default_rng(seed)
+    kinds = 4
+    movies = [(m + 1, f"Film {m:03d} ({1950 + 20 * (m % kinds) + int(rng.integers(0, 10))})",
+               sorted(rng.choice(GENRE_POOL, size=2, replace=False).tolist())) for m in range(n_items)]
+    for j in range(unrated):
+        movies.append((n_items + j + 1, f"Film never rated {j} ({1950 + 20 * (j % kinds) + 5})", ["Drama"]))
+    of_kind = [np.arange(k, n_items, kinds) for k in range(kinds)]
+    ratings = []
+    for u in range(n_users):
+        mine = of_kind[u % kinds]
+        n_own = int(round(per_user * own))
+        picks = list(rng.choice(mine, size=min(n_own, mine.size), replace=False))
+        others = np.setdiff1d(np.arange(n_items), picks)
+        picks += list(rng.choice(others, size=per_user - len(picks), replace=False))
+        for j, m in enumerate(rng.permutation(picks)):
+            ratings.append((u + 1, int(m) + 1, float(rng.integers(7, 11)) / 2, 1_000_000 + u * 1000 + j))
+    return Synthetic(ratings, movies, [])

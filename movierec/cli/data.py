@@ -138,19 +138,22 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, a
 @click.argument("title")
 @dataset_option
 @click.option("--n", "limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--learned", is_flag=True,
+              help="Closest in deepcontent's learned space (how people rate them; needs `train --model deepcontent`).")
 @json_option
 @click.pass_context
-def similar_cmd(ctx, title, dataset, limit, as_json):
-    """More like this: films closest to TITLE by genres, tags and the tag genome."""
+def similar_cmd(ctx, title, dataset, limit, learned, as_json):
+    """More like this: films closest to TITLE by genres, tags and the tag genome (or, with --learned, in the
+    space deepcontent maps film features into)."""
     engine = _engine(ctx, dataset, quiet=True)
-    film, rows = engine.similar(title, limit)
+    film, rows = engine.similar(title, limit, learned=learned)
     if as_json:
-        print_json({"query": title, "movie": film, "similar": rows})
+        print_json({"query": title, "movie": film, "space": "learned" if learned else "content", "similar": rows})
         return
     from rich.table import Table
 
     note = "" if film["exact"] else " (closest match)"
-    table = Table(title=safe(f"More like {film['title']}{note}"))
+    table = Table(title=safe(f"More like {film['title']}{note}" + (" (learned space)" if learned else "")))
     for col in ("#", "title", "genres", "similarity"):
         table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
     for n, row in enumerate(rows, 1):

@@ -101,6 +101,8 @@ SPECS: tuple[ModelSpec, ...] = (
               checkpointed=True, abilities=_abilities("sequence", "tune"), mode="sequence"),
     ModelSpec("ease-sasrec", "sequence", "ease-recent and SASRec blended (SASRec's share chosen on validation)",
               "movierec.models.blend:EASESASRec", "movierec.models.blend:BlendConfig"),
+    ModelSpec("deepcontent", "content", "film features mapped into the collaborative space: scores films nobody rated",
+              "movierec.models.deepcontent:DeepContent", "movierec.models.deepcontent:DeepContentConfig", checkpointed=True),
 )
 
 #: The model `train` trains when none is named, and the one new users are folded into.
