@@ -265,7 +265,7 @@ class Engine:
             return None
         fields = cls.__dataclass_fields__
         values = {k: v for k, v in overrides.items() if v is not None and k in fields}
-        sources = ([model] if spec.can("tune") else []) + ([spec.settings_from] if spec.settings_from else [])
+        sources = ([model] if spec.can("tune") else []) + list(spec.settings_from)
         for source in sources:  # its own tuned settings, then those of the model it is a variant of
             found = self.tuned(source)
             if found is None:

@@ -39,10 +39,14 @@ _MASKED = -1e9
 
 @dataclass
 class BlendConfig:
-    """``weight`` is SASRec's share (None: chosen on validation); ``epochs``/``patience`` are SASRec's
-    (at most; early stopping on validation chooses fewer); ``seed`` seeds both parts' randomness."""
+    """``weight`` is SASRec's share (None: chosen on validation); ``l2`` is EASE's (None: chosen on
+    validation); ``epochs``/``patience`` are SASRec's (at most; early stopping on validation chooses
+    fewer); ``seed`` seeds both parts' randomness. Tuned settings of ``ease`` (its L2) and ``sasrec``
+    (its epochs) are read too (the registry's ``settings_from``); SASRec's other settings are its
+    defaults."""
 
     weight: float | None = None
+    l2: float | None = None
     epochs: int = 200
     patience: int = 14
     seed: int = 0
@@ -60,6 +64,11 @@ class BlendConfig:
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
                 raise MovieRecError(f"ease-sasrec: weight {str(weight)[:20]!r} is not from 0 to 1")
             values["weight"] = float(weight)
+        l2 = data.get("l2")
+        if l2 is not None:
+            if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0.0 < l2 < float("inf"):
+                raise MovieRecError(f"ease-sasrec: l2 {str(l2)[:20]!r} is not a positive number")
+            values["l2"] = float(l2)
         for key, low in (("epochs", 1), ("patience", 1), ("seed", 0)):
             if key in data:
                 value = data[key]
@@ -115,8 +124,8 @@ class EASESASRec:
         from movierec.models.recent import EASERecent, RecentConfig
 
         self.n_items = split.n_items
-        self.ease = EASERecent.create()
-        self.ease.fit(split, catalog, callback)  # chooses tau, blend and L2 on validation; fits train + validation
+        self.ease = EASERecent.create(RecentConfig(l2=self.config.l2))
+        self.ease.fit(split, catalog, callback)  # chooses tau, blend (and L2) on validation; fits train + validation
         weight, epochs = self.config.weight, self.config.epochs
         if weight is None:
             if split.valid_users.size == 0:
@@ -125,7 +134,7 @@ class EASESASRec:
             else:
                 tau, blend = self.ease.fitted
                 base = self.ease.base.chosen or {}
-                probe = EASERecent.create(RecentConfig(tau=tau, blend=blend, l2=base.get("l2", self.ease.base.l2)))
+                probe = EASERecent.create(RecentConfig(tau=tau, blend=blend, l2=self.ease.base.l2 or base.get("l2")))
                 probe.fit(split, catalog)  # settings fixed: fitted on training only
                 validated = self._sasrec(split, "none", epochs, callback)
                 epochs = max(int(validated.result.best_epoch), 1)
@@ -185,14 +194,14 @@ class EASESASRec:
 
     # -- memory plan (EASE's: the part that may not fit) --
     def plan(self, split: Split) -> dict:
-        from movierec.models.recent import EASERecent
+        from movierec.models.recent import EASERecent, RecentConfig
 
-        return EASERecent.create().plan(split)
+        return EASERecent.create(RecentConfig(l2=self.config.l2)).plan(split)
 
     def describe_plan(self, split: Split) -> str:
-        from movierec.models.recent import EASERecent
+        from movierec.models.recent import EASERecent, RecentConfig
 
-        return EASERecent.create().describe_plan(split)
+        return EASERecent.create(RecentConfig(l2=self.config.l2)).describe_plan(split)
 
     # -- scoring --
     def score_all(self, users: np.ndarray) -> np.ndarray:

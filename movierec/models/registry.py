@@ -39,7 +39,8 @@ class ModelSpec:
     checkpointed: bool = False  # trained once and saved (models/base.py Checkpointed)
     abilities: frozenset[str] = field(default_factory=frozenset)
     mode: str | None = None  # the `recommend --mode` that serves a new user with this model
-    settings_from: str | None = None  # a model whose tuned settings this one reads too (a variant of it)
+    # the models whose tuned settings this one reads too (a variant of them, or their blend), in order
+    settings_from: tuple[str, ...] = ()
 
     def can(self, ability: str) -> bool:
         if ability not in ABILITIES:
@@ -87,7 +88,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("content", "content", "genre and tag cosine to the films you rated", "movierec.models.content:ContentBased",
               mode="content"),
     ModelSpec("ease-recent", "collaborative", "EASE scored from your ratings weighted by recency (decay chosen on validation)",
-              "movierec.models.recent:EASERecent", "movierec.models.recent:RecentConfig", settings_from="ease"),
+              "movierec.models.recent:EASERecent", "movierec.models.recent:RecentConfig", settings_from=("ease",)),
     ModelSpec("content-recent", "content", "content profiles from your ratings weighted by recency",
               "movierec.models.recent:ContentRecent", "movierec.models.recent:RecentConfig"),
     ModelSpec("gmf", "collaborative", "NCF: generalized matrix factorization", _NCF, _NCF_CONFIG, checkpointed=True,
@@ -100,7 +101,7 @@ SPECS: tuple[ModelSpec, ...] = (
               "movierec.models.sequence.sasrec:SASRecRecommender", "movierec.models.sequence.sasrec:SASRecConfig",
               checkpointed=True, abilities=_abilities("sequence", "tune"), mode="sequence"),
     ModelSpec("ease-sasrec", "sequence", "ease-recent and SASRec blended (SASRec's share chosen on validation)",
-              "movierec.models.blend:EASESASRec", "movierec.models.blend:BlendConfig"),
+              "movierec.models.blend:EASESASRec", "movierec.models.blend:BlendConfig", settings_from=("ease", "sasrec")),
     ModelSpec("deepcontent", "content", "film features mapped into the collaborative space: scores films nobody rated",
               "movierec.models.deepcontent:DeepContent", "movierec.models.deepcontent:DeepContentConfig", checkpointed=True),
 )

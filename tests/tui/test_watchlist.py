@@ -117,8 +117,10 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
         # In the order of the engine's one watchlist method, the film of another release last, said so.
         expected = app.engine.watchlist(app.profile, mode=app.mode)
         assert [k for k, _ in table.film_rows] == [str(r["index"]) for r in expected[:-1]] + [f"id:{ELSEWHERE}"]
-        scores = [r["score"] for r in expected[:-2]]
-        assert None not in scores and scores == sorted(scores, reverse=True)
+        # Sorted by the predicted match shown in the list, the picks' score within one match.
+        order = [(r["match"], r["score"]) for r in expected[:-2]]
+        assert None not in [v for pair in order for v in pair] and order == sorted(order, reverse=True)
+        assert [table.cell_text(r, "match") for r in range(4)] == [f"{round(100 * m)}%" for m, _ in order]
         # Not a pick (rated): after the ranked films, unnumbered, and why; then the film of another release.
         assert [table.cell_text(r, "#") for r in range(6)] == ["1", "2", "3", "4", "", ""]
         assert table.cell_text(4, "title") == "Toy Story (1995)" and table.cell_text(4, "why") == "you rated it 5 stars"

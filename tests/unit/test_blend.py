@@ -24,9 +24,9 @@ def test_standardise_uses_only_unrated_recommendable_films():
 
 
 def test_config_round_trip_and_range():
-    config = BlendConfig(weight=0.3, epochs=5, patience=2, seed=1)
+    config = BlendConfig(weight=0.3, l2=200.0, epochs=5, patience=2, seed=1)
     assert BlendConfig.from_json(config.to_json()) == config
-    for bad in ({"weight": 1.5}, {"weight": True}, {"epochs": 0}, {"seed": -1}, {"patience": "x"}):
+    for bad in ({"weight": 1.5}, {"weight": True}, {"epochs": 0}, {"seed": -1}, {"patience": "x"}, {"l2": 0}, {"l2": "x"}):
         with pytest.raises(MovieRecError, match="ease-sasrec"):
             BlendConfig.from_json(bad)
 
@@ -74,3 +74,30 @@ def test_a_given_share_is_used_and_zero_is_ease_recent_alone(drift_split):
         free = np.flatnonzero(~known[u] & (ease[u] > -1e8))
         np.testing.assert_array_equal(np.argsort(-ease[u, free], kind="stable"), np.argsort(-blended[u, free], kind="stable"))
         assert (blended[u, known[u]] == -1e9).all()
+
+
+def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path, monkeypatch):
+    """The registry's settings_from: EASE's tuned L2 and SASRec's tuned epochs reach the blend's config."""
+    import json
+
+    from movierec import paths, tuning
+    from movierec.engine import Engine
+    from movierec.store.atomic import atomic_write_bytes
+    from tests.unit.test_recent import drift as drift_release
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    release = drift_release(tmp_path)
+    engine = Engine(str(release), "cpu")
+    for model, settings in (("ease", {"l2": 123.0}), ("sasrec", {"epochs": 3, "lr": 0.5})):
+        path = paths.tuned_path(engine.dataset.fingerprint, model)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, json.dumps({"format": tuning.FORMAT, "version": 1, "model": model,
+                                             "fingerprint": engine.dataset.fingerprint,
+                                             "settings": settings}).encode())
+    notes = []
+    engine.on_note = notes.append
+    config = engine._config("ease-sasrec")
+    assert (config.l2, config.epochs, config.weight) == (123.0, 3, None)  # lr is SASRec's alone: not a blend field
+    assert any("ease-sasrec: using tuned settings" in n and "-ease" in n for n in notes)
+    assert any("ease-sasrec: using tuned settings" in n and "-sasrec" in n for n in notes)
+    assert engine._config("ease-sasrec", l2=50.0).l2 == 50.0  # what is given wins
