@@ -19,6 +19,10 @@ _CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
 _JSON_RAW = re.compile(f"[\\x7f-\\x9f{_BIDI}]")
 
 
+#: The mark of a film on your watchlist, in the CLI's tables and the TUI's lists.
+WATCH_MARK = "\u25c6"
+
+
 def clean(text: object) -> str:
     """Data text with terminal control sequences and bidi controls removed: the one filter for terminal output.
 

@@ -669,8 +669,10 @@ class Engine:
         learned = self.learned_model() if mode == "hybrid" and items.size else None
         share = None
         if learned is not None:
-            scores, share = blend_new_films(scores, learned.profile_scores(items, stars, weights),
-                                            cat.n_ratings, learned.config.blend, allowed)
+            learned_scores = learned.profile_scores(items, stars, weights)
+            scores, share = blend_new_films(scores, learned_scores, cat.n_ratings, learned.config.blend, allowed)
+            # The match reads the blended rank too: a film the learned space lifts into the picks is ranked there.
+            base = blend_new_films(base, learned_scores, cat.n_ratings, learned.config.blend, candidates)[0]
         if anchor is not None:
             scores = anchored(scores, self.content, self.content.vectors[anchor], allowed)
         liked_mask = stars >= LIKED

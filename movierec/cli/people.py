@@ -18,7 +18,7 @@ from movierec.cli.base import (
     json_option,
     profile_option,
 )
-from movierec.console import clean, plural, print_json, safe, stderr, stdout
+from movierec.console import WATCH_MARK, clean, plural, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
 from movierec.models import registry
 
@@ -337,7 +337,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
                     "genre_diversity": round(result.genre_diversity, 4), "device": result.device,
                     "unknown_movies": result.unknown_movies, "note": result.note,
                     "match": _match_json(engine, result.picks),
-                    "picks": [p.to_json() for p in result.picks]})
+                    "picks": [{**p.to_json(), "watchlist": profile.on_watchlist(p.movie_id)} for p in result.picks]})
         return
     if not result.picks:
         if genres or years:
@@ -353,8 +353,14 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     table = Table(title=safe(f"Picks for {profile.name}  (mix: {mix}; diversity {result.diversity:g})"))
     for col in ("#", "title", "match", "genres", "why"):
         table.add_column(col, justify="right" if col in ("#", "match") else "left")
+    listed = 0
     for n, p in enumerate(result.picks, 1):
-        table.add_row(str(n), safe(p.title), match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
+        on_list = profile.on_watchlist(p.movie_id)
+        listed += on_list
+        title = safe(f"{WATCH_MARK} " if on_list else "") + safe(p.title)
+        table.add_row(str(n), title, match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
+    if listed:
+        table.caption = f"{WATCH_MARK} on your watchlist"
     stdout().print(table)
     described = _match_json(engine, result.picks)
     if described:

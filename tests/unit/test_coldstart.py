@@ -148,6 +148,9 @@ def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(plant
     assert result.mix["deepcontent"] > 0
     picked = {p.index: p for p in result.picks}
     assert never in picked and picked[never].reason.startswith("new to the catalogue, like Film 0")
+    # Its match reads the rank the learned space gave it (diversity 0: the list's order is the percentile's).
+    percentiles = [p.percentile for p in result.picks]
+    assert None not in percentiles and percentiles == sorted(percentiles, reverse=True)
     # More like this in the learned space: films of its decade first.
     film, rows = engine.similar(cat.titles[never], 10, learned=True)
     assert sum(1 for r in rows if 1950 <= r["year"] < 1960) >= 8

@@ -49,3 +49,27 @@ def test_an_empty_watchlist_and_a_mode_that_cannot_score_it(engine):
     store.watch("me", movie_id)
     rows = engine.watchlist(store.load("me"), mode="hybrid")  # nothing rated: popular films first, as picks
     assert [r["movie_id"] for r in rows] == [movie_id] and rows[0]["score"] is not None
+
+
+def test_recommend_marks_the_picks_on_your_watchlist(tmp_path, home):
+    """A watchlist film stays a pick, marked: `watchlist: true` in --json, the mark in the table."""
+    import json
+
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+    from movierec.console import WATCH_MARK
+
+    release = factories.write_latest(tmp_path / "small", factories.synthetic(n_users=30, n_items=40, per_user=12))
+    run = lambda *args: CliRunner().invoke(cli, ["--headless", *args, "--dataset", str(release)])
+    for title, stars in (("Film 005", "5"), ("Film 007", "4")):
+        assert run("rate", title, stars, "-p", "me").exit_code == 0
+    first = json.loads(run("recommend", "-p", "me", "--mode", "content", "--json").stdout)["picks"]
+    assert not any(p["watchlist"] for p in first)
+    chosen = first[0]
+    assert run("watch", f"{chosen['title']}", "-p", "me").exit_code == 0
+    again = json.loads(run("recommend", "-p", "me", "--mode", "content", "--json").stdout)["picks"]
+    assert [p["movie_id"] for p in again if p["watchlist"]] == [chosen["movie_id"]]  # still a pick, marked
+    table = run("recommend", "-p", "me", "--mode", "content").stdout
+    row = next(line for line in table.splitlines() if chosen["title"][:12] in line)
+    assert WATCH_MARK in row and f"{WATCH_MARK} on your watchlist" in table
