@@ -176,7 +176,8 @@ class _TrainProgress:
         text = f"loss {figures['loss']:.4f}"
         if "val_hr" in figures:
             text += f"  val HR@10 {figures['val_hr']:.3f}"
-        text += f"  {figures['samples'] / max(figures['seconds'], 1e-9) / 1e6:.2f}M samples/s"
+        rate = figures['samples'] / max(figures['seconds'], 1e-9)
+        text += f"  {rate / 1e6:.2f}M samples/s" if rate >= 1e5 else f"  {rate:,.0f} samples/s"
         if self.lines:
             stderr().print(f"train {stage} epoch {epoch}/{self.epochs}: {text}  ({figures['seconds']:.1f} s)",
                            highlight=False)

@@ -233,7 +233,8 @@ def _cold(engine, model_name: str, share: float, k: int, negatives: int, seed: i
                if any(not r["applicable"] for r in rows) else "")
     if split["skipped_users"]:
         caption = f"{split['skipped_users']} users rated every cold film and were not tested. " + caption
-    table = Table(title=safe(title), caption=caption)
+    stdout().print(safe(title))  # a line of its own: as the table's title it wrapped within the narrow table
+    table = Table(caption=caption)
     for col in ("model", f"HR@{k}", f"NDCG@{k}", "fit s"):
         table.add_column(col, justify="left" if col == "model" else "right")
     scored = [r["hr"] for r in rows if r["applicable"]]
