@@ -230,8 +230,8 @@ def profile_export(ctx, path, export_name, to, profile_name, dataset):
 
 @profile_group.command("import")
 @click.argument("path", type=click.Path())
-@click.option("--name", default=None, metavar="NAME",
-              help="Import into this profile (default: the name inside a movierec file, else --profile or 'default').")
+@click.option("--name", "--profile", "-p", "name", default=None, metavar="NAME",
+              help="Import into this profile (default: the name inside a movierec file, else 'default').")
 @dataset_option
 @json_option
 @click.pass_context

@@ -183,7 +183,8 @@ def test_a_letterboxd_zip_imports_ratings_diary_and_watchlist(release, tmp_path)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
         "imported 3 ratings and 2 watchlist films into 'me'; 1 film watched without a rating not imported; "
-        "not found: Emma (1996), Anora (2024), The Zone of Interest (2023), Dune: Part Two (2024)")
+        "not found: Anora (2024), The Zone of Interest (2023), Dune: Part Two (2024); "
+        "ambiguous (use --json for the candidates): Emma (1996)")
     profile = ProfileStore().load("me")
     assert {m: (r.stars, r.time) for m, r in profile.ratings.items()} == {
         ID["Matrix, The (1999)"]: (5.0, day("2021-03-04")),
@@ -240,8 +241,8 @@ def test_one_letterboxd_csv_alone_and_the_watched_file_by_its_name(release, tmp_
     assert out.output.strip() == "imported 0 ratings and 1 watchlist film into 'default'"
     watched = tmp_path / "watched.csv"  # the same header: its name says it is films seen, not wanted
     watched.write_text(LB_LIST + "2023-05-01,Dune,1984,https://boxd.it/r\n")
-    out = run(release, "profile", "import", str(watched))
-    assert "1 film watched without a rating not imported" in out.output
+    line = one_error_line(run(release, "profile", "import", str(watched)))
+    assert "watched.csv holds only 1 film watched without a rating" in line
     assert list(ProfileStore().load("default").watchlist) == [ID["Ring, The (2002)"]]
 
 
@@ -466,4 +467,51 @@ def test_a_reimport_says_nothing_changed(release, tmp_path):
     assert run(release, "profile", "import", str(source)).output.strip() == \
         "imported 1 rating and 0 watchlist films into 'default'"
     assert run(release, "profile", "import", str(source)).output.strip() == \
-        "imported 1 rating and 0 watchlist films into 'default' (all there already: nothing changed)"
+        "imported 0 ratings and 0 watchlist films into 'default' (1 already there: nothing changed)"
+
+
+def test_a_reimport_keeps_off_what_was_dismissed_or_taken_off_since(release, tmp_path):
+    archive = letterboxd_zip(tmp_path / "e.zip")
+    assert run(release, "profile", "import", str(archive), "--name", "me").exit_code == 0
+    star_wars, godfather = ID["Star Wars: Episode IV - A New Hope (1977)"], ID["Godfather: Part II, The (1974)"]
+    assert run(release, "dismiss", "Star Wars", "-p", "me").exit_code == 0
+    assert run(release, "unwatch", "Godfather: Part II", "-p", "me").exit_code == 0
+    again = run(release, "profile", "import", str(archive), "--name", "me")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("imported 0 ratings and 0 watchlist films into 'me' (3 already there: nothing "
+                                   "changed); kept off the watchlist: 1 dismissed, 1 taken off since;"), again.output
+    profile = ProfileStore().load("me")
+    assert profile.watchlist == {} and star_wars in profile.not_interested and godfather in profile.unwatched
+    # Listed again later than it was taken off: the newer action wins, so it goes back on.
+    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    relisted = tmp_path / "watchlist.csv"
+    relisted.write_text(LB_LIST + f"{later},The Godfather Part II,1974,https://boxd.it/2b8e\n")
+    assert run(release, "profile", "import", str(relisted), "--name", "me").output.startswith(
+        "imported 0 ratings and 1 watchlist film into 'me'")
+    assert set(ProfileStore().load("me").watchlist) == {godfather}
+
+
+def test_removals_round_trip_through_the_profile_file(home):
+    store = ProfileStore()
+    store.watch("w", 1, "Toy Story (1995)")
+    assert store.unwatch("w", 1)
+    profile = store.load("w")
+    assert set(profile.unwatched) == {1} and profile.watchlist == {}
+    store.watch("w", 1, "Toy Story (1995)")  # put back by hand: the removal is forgotten
+    assert store.load("w").unwatched == {} and set(store.load("w").watchlist) == {1}
+    # A movierec file carrying a newer removal takes the film off here.
+    newer = Profile("x", unwatched={1: Rating(1, 0.0, store.load("w").watchlist[1].time + 1)})
+    here = store.load("w")
+    here.merge(newer)
+    assert here.watchlist == {} and set(here.unwatched) == {1}
+
+
+def test_an_import_that_matches_nothing_is_an_error_and_creates_nothing(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2024-01-01,Anora,2024,https://boxd.it/a,4\n"
+                                   "2024-01-02,Unknown Film,2023,https://boxd.it/b,3\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "-p", "zero"))
+    assert line.startswith("error: none of the 2 rows of ratings.csv matched a film of ") and \
+        line.endswith("; nothing was imported"), line
+    folder = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles"
+    assert not list(folder.glob("zero*")) if folder.exists() else True
