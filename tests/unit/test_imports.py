@@ -515,3 +515,18 @@ def test_an_import_that_matches_nothing_is_an_error_and_creates_nothing(release,
         line.endswith("; nothing was imported"), line
     folder = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles"
     assert not list(folder.glob("zero*")) if folder.exists() else True
+
+
+def test_a_title_of_two_films_is_refused_with_their_ids_and_an_id_chooses(release):
+    line = one_error_line(run(release, "rate", "Emma (1996)", "3", "-p", "me"))
+    assert "names 2 films titled Emma (1996): id:" in line and "id:838" in line and "id:26958" in line
+    assert 'as "id:' in line
+    for command in (["watch", "Emma"], ["dismiss", "Emma (1996)"], ["similar", "Emma"]):
+        assert "names 2 films" in one_error_line(run(release, *command, "-p", "me") if command[0] != "similar"
+                                                 else run(release, *command))
+    assert run(release, "rate", "id:26958", "3", "-p", "me").exit_code == 0
+    assert set(ProfileStore().load("me").ratings) == {26958}
+    assert "no film has movie id 5" in one_error_line(run(release, "rate", "id:5", "3", "-p", "me"))
+    assert run(release, "rate", "Dune", "3", "-p", "me").exit_code == 0  # two titles, two years: the most rated
+    table = run(release, "search", "Emma").output
+    assert "id:838" in table and "id:26958" in table
