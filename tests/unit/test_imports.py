@@ -426,7 +426,7 @@ def test_export_to_letterboxd_writes_its_import_columns(release, tmp_path):
         999999: Rating(999999, 2.0, day("2022-08-01"), "Not In This Release (2020)")}))
     target = tmp_path / "letterboxd.csv"
     result = run(release, "profile", "export", str(target), "--name", "me", "--to", "letterboxd")
-    assert result.exit_code == 0 and "Exported 3 ratings" in result.output
+    assert result.exit_code == 0 and "exported 3 ratings" in result.output
     assert target.read_text().splitlines() == [
         "Title,Year,Rating,WatchedDate,imdbID,tmdbID",
         "The Matrix,1999,4.5,2021-03-04,tt0133093,603",
@@ -530,3 +530,26 @@ def test_a_title_of_two_films_is_refused_with_their_ids_and_an_id_chooses(releas
     assert run(release, "rate", "Dune", "3", "-p", "me").exit_code == 0  # two titles, two years: the most rated
     table = run(release, "search", "Emma").output
     assert "id:838" in table and "id:26958" in table
+
+
+def test_export_of_a_missing_profile_is_an_error_and_the_watchlist_is_named(release, tmp_path):
+    for to in ("letterboxd", "movierec"):
+        line = one_error_line(run(release, "profile", "export", str(tmp_path / "x"), "--name", "nobody", "--to", to))
+        assert line == "error: no profile 'nobody'; see movierec --headless profile list"
+    assert not (tmp_path / "x").exists()
+    store = ProfileStore()
+    store.rate("me", 2571, 4.0, "Matrix, The (1999)")
+    store.watch("me", 1, "Toy Story (1995)")
+    store.watch("me", 47, "Seven (a.k.a. Se7en) (1995)")
+    out = run(release, "profile", "export", str(tmp_path / "lb.csv"), "-p", "me", "--to", "letterboxd")
+    assert out.exit_code == 0 and out.output.strip().endswith(
+        "; its 2 watchlist films are not exported: Letterboxd imports ratings"), out.output
+    assert out.output.startswith("exported 1 rating of profile 'me'")
+    assert run(release, "profile", "export", str(tmp_path / "me.json"), "-p", "me").output.strip() == \
+        f"exported profile 'me' to {tmp_path / 'me.json'}"
+
+
+def test_unwatch_json(release):
+    run(release, "watch", "The Matrix", "-p", "me")
+    data = json.loads(run(release, "unwatch", "The Matrix", "-p", "me", "--json").output)
+    assert data == {"profile": "me", "movie_id": 2571, "title": "Matrix, The (1999)", "removed": True, "watchlist": 0}
