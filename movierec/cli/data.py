@@ -126,10 +126,13 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, a
     from rich.table import Table
 
     table = Table()
-    for col in ("title", "genres", "mean", "ratings"):
-        table.add_column(col, justify="right" if col in ("mean", "ratings") else "left")
+    # Two films of one title (ml-latest-small has "Emma (1996)" twice): their ids tell them apart ("id:838").
+    twins = len({r["title"] for r in rows}) < len(rows)
+    for col in ("title", "genres", "mean", "ratings") + (("id",) if twins else ()):
+        table.add_column(col, justify="right" if col in ("mean", "ratings", "id") else "left")
     for row in rows:
-        table.add_row(safe(row["title"]), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}")
+        table.add_row(safe(row["title"]), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}",
+                      *((f"id:{row['movie_id']}",) if twins else ()))
     stdout().print(table)
 
 

@@ -131,14 +131,20 @@ def watch_cmd(ctx, title, profile_name, dataset, as_json):
 @click.argument("title")
 @profile_option
 @dataset_option
+@json_option
 @click.pass_context
-def unwatch_cmd(ctx, title, profile_name, dataset):
+def unwatch_cmd(ctx, title, profile_name, dataset, as_json):
     """Take a film off your watchlist."""
     from movierec.store.profiles import ProfileStore
 
     movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
-    if not ProfileStore().unwatch(name, movie_id):
+    store = ProfileStore()
+    if not store.unwatch(name, movie_id):
         raise MovieRecError(f"{matched} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
+    if as_json:
+        print_json({"profile": name, "movie_id": movie_id, "title": matched, "removed": True,
+                    "watchlist": len(store.load(name).watchlist)})
+        return
     stdout().print(safe(f"Took {matched} off the watchlist of profile {name!r}."))
 
 
@@ -202,7 +208,7 @@ def profile_list(as_json):
 
 @profile_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--name", "export_name", default=None, metavar="NAME", help="The profile to export (same as --profile).")
+@click.option("--name", "export_name", default=None, metavar="NAME", help="The profile to export (same as -p/--profile).")
 @click.option("--to", "to", type=click.Choice(["movierec", "letterboxd"]), default="movierec", show_default=True,
               help="movierec: the profile as JSON (ratings, marks, watchlist); letterboxd: the ratings as the CSV "
                    "Letterboxd's importer reads (Title, Year, Rating, WatchedDate, imdbID, tmdbID).")
@@ -216,22 +222,28 @@ def profile_export(ctx, path, export_name, to, profile_name, dataset):
     from movierec.store.profiles import ProfileStore
 
     name = export_name or _profile_name(ctx, profile_name)
+    store = ProfileStore()
+    if not store.path(name).exists():
+        raise MovieRecError(f"no profile {name!r}; see movierec --headless profile list")
     if to == "movierec":
-        ProfileStore().export(name, Path(path))
-        stdout().print(safe(f"Exported profile {name!r} to {path}."))
+        store.export(name, Path(path))
+        stdout().print(safe(f"exported profile {name!r} to {path}"), soft_wrap=True)
         return
     from movierec.store.exports import write_letterboxd
 
-    profile = ProfileStore().load(name)
+    profile = store.load(name)
     count = write_letterboxd(profile, _engine(ctx, dataset, quiet=True).dataset.catalog, Path(path))
-    stdout().print(safe(f"Exported {plural(count, 'rating')} of profile {name!r} to {path} "
-                        "(import it at letterboxd.com/import)."), soft_wrap=True)
+    left = (f"; its {plural(len(profile.watchlist), 'watchlist film')} "
+            f"{'is' if len(profile.watchlist) == 1 else 'are'} not exported: Letterboxd imports ratings"
+            if profile.watchlist else "")
+    stdout().print(safe(f"exported {plural(count, 'rating')} of profile {name!r} to {path} "
+                        f"(import it at letterboxd.com/import){left}"), soft_wrap=True)
 
 
 @profile_group.command("import")
 @click.argument("path", type=click.Path())
-@click.option("--name", default=None, metavar="NAME",
-              help="Import into this profile (default: the name inside a movierec file, else --profile or 'default').")
+@click.option("--name", "--profile", "-p", "name", default=None, metavar="NAME",
+              help="Import into this profile (default: the name inside a movierec file, else 'default').")
 @dataset_option
 @json_option
 @click.pass_context

@@ -13,6 +13,7 @@ from movierec.data.ids import Vocabulary
 from movierec.data.movielens import GENRES, strip_year
 from movierec.errors import TitleError
 
+_ID_FORM = re.compile(r"\s*id:\s*(\d{1,20})\s*", re.IGNORECASE)  # "id:34048": a film by its movie id
 _ARTICLES = ("the", "a", "an", "les", "la", "le", "l'", "il", "el", "los", "las", "der", "die", "das", "den", "det")
 _TRAILING_ARTICLE = re.compile(r"^(.*?),\s*(" + "|".join(re.escape(a) for a in _ARTICLES) + r")\s*$", re.IGNORECASE)
 _AKA = re.compile(r"\s*\(a\.k\.a\..*?\)|\s*\([^()]*\)\s*$")
@@ -273,13 +274,30 @@ class Catalog:
         return ranked[:limit]
 
     def find(self, query: str) -> TitleMatch:
-        """One film for a title: exact (with or without year, most-rated on ties) or the closest fuzzy match.
+        """One film for a title: ``id:MOVIE_ID``, exact (with or without year, most-rated among different
+        titles) or the closest fuzzy match.
 
-        Raises TitleError listing the nearest candidates when nothing matches well.
+        Raises TitleError listing the nearest candidates when nothing matches well, and listing the films
+        with their movie ids when the title names several films of that very title ("Emma (1996)" twice).
         """
+        by_id = _ID_FORM.fullmatch(query)
+        if by_id:
+            movie_id = int(by_id.group(1))
+            index = int(self.item_ids.index([movie_id], missing="negative")[0]) if movie_id < 2**63 else -1
+            if index < 0:
+                raise TitleError(f"no film has movie id {movie_id} in this dataset; "
+                                 "see `movierec --headless search TEXT --json` for ids")
+            return TitleMatch(index, self.titles[index], True, 100.0)
         exact, _ = self._exact_indices(query)
         if exact:  # the title as written wins over more rated titles it begins ("Lord of the Rings, The")
             best = max(exact, key=self._popularity)
+            twins = sorted((i for i in exact if self.titles[i] == self.titles[best]), key=lambda i: -self._popularity(i))
+            if len(twins) > 1:
+                films = ", ".join(f"id:{int(self.item_ids.ids(i)[0])} ({self._popularity(i):,} rating"
+                                  f"{'' if self._popularity(i) == 1 else 's'})" for i in twins[:5])
+                first = int(self.item_ids.ids(twins[0])[0])
+                raise TitleError(f"{query!r} names {len(twins)} films titled {self.titles[best]}: {films}; "
+                                 f"give the one you mean as \"id:{first}\" in place of the title")
             return TitleMatch(best, self.titles[best], True, 100.0)
         matches = self.search(query, limit=5, min_score=50.0)
         good = [m for m in matches if m.score >= 85.0]

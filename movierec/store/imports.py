@@ -385,12 +385,20 @@ def _named(entry: dict) -> str:
 
 
 def summary(result: Plan, report: profiles.MergeReport, name: str, shown: int = 5) -> str:
-    """ "imported 212 ratings and 31 watchlist films into 'me'; not found: Anora (2024), ... and 12 more"."""
+    """ "imported 212 ratings and 31 watchlist films into 'me'; not found: Anora (2024), ... and 12 more".
+    The counts are what changed: a rating or watchlist film already there as imported is "already there"."""
     from movierec.console import plural
 
-    parts = [f"imported {plural(report.ratings, 'rating')} and {plural(report.watchlist, 'watchlist film')} "
-             f"into {name!r}" + (" (all there already: nothing changed)" if report.ratings + report.watchlist
-                                 and not report.changed else "")]
+    same = report.ratings - report.ratings_changed + report.watchlist - report.watchlist_added
+    parts = [f"imported {plural(report.ratings_changed, 'rating')} and "
+             f"{plural(report.watchlist_added, 'watchlist film')} into {name!r}"
+             + (f" ({same} already there: nothing changed)" if same and not report.changed else "")]
+    if same and report.changed:
+        parts.append(f"{same} already there")
+    off = [f"{report.watchlist_dismissed} dismissed"] if report.watchlist_dismissed else []
+    off += [f"{report.watchlist_removed} taken off since"] if report.watchlist_removed else []
+    if off:
+        parts.append(f"kept off the watchlist: {', '.join(off)}")
     if report.kept:
         parts.append(f"kept {plural(report.kept, 'newer rating')} already there")
     if report.watchlist_seen:
@@ -401,11 +409,14 @@ def summary(result: Plan, report: profiles.MergeReport, name: str, shown: int = 
         n = len(result.skipped)
         parts.append(f"skipped {plural(n, 'title')} that {'is not a film' if n == 1 else 'are not films'} "
                      "(TV series, episodes, ...)")
-    if result.unmatched:
-        names = [_named(e) for e in result.unmatched]
-        more = len(names) - shown
-        listed = ", ".join(names[:shown] if more > 1 else names)
-        parts.append(f"not found: {listed}" + (f" and {more} more (see --json)" if more > 1 else ""))
+    missing = [e for e in result.unmatched if e.get("why") != "ambiguous"]
+    ambiguous = [e for e in result.unmatched if e.get("why") == "ambiguous"]
+    for label, entries in (("not found", missing), ("ambiguous (use --json for the candidates)", ambiguous)):
+        if entries:
+            names = [_named(e) for e in entries]
+            more = len(names) - shown
+            listed = ", ".join(names[:shown] if more > 1 else names)
+            parts.append(f"{label}: {listed}" + (f" and {more} more (see --json)" if more > 1 else ""))
     return "; ".join(parts)
 
 
@@ -421,6 +432,26 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 100 else text[:100].rsplit(" ", 1)[0] + "..."
 
 
+def _check_something(result: Plan, dataset: str) -> None:
+    """ProfileError when the import would bring nothing in (before the profile is touched or created)."""
+    incoming = result.incoming
+    if incoming.ratings or incoming.watchlist or incoming.not_interested or incoming.unwatched:
+        return
+    export = result.export
+    if export.profile is not None:
+        raise ProfileError(f"{export.path} is a profile with no ratings, marks or watchlist; {_HINT}")
+    if not export.rows:
+        from movierec.console import plural
+
+        raise ProfileError(f"{export.path.name} holds only {plural(export.watched_unrated, 'film')} watched "
+                           f"without a rating, which a profile does not hold; {_HINT}")
+    names = ", ".join(_named(e) for e in result.unmatched[:3])
+    more = "" if len(result.unmatched) <= 3 else ", ..."
+    shown = f" (not found: {names}{more})" if names else ""
+    raise ProfileError(f"none of the {len(export.rows)} rows of {export.path.name} matched a film of "
+                       f"{dataset or 'the dataset'}{shown}; {_HINT}")
+
+
 # -- the one call -----------------------------------------------------------------------------------
 def import_into(store: profiles.ProfileStore, path: str | Path, name: str | None, default_name: str,
                 catalog_of, dataset: str = "", fuzzy: bool = True) -> tuple[Plan, profiles.MergeReport, Profile]:
@@ -430,5 +461,6 @@ def import_into(store: profiles.ProfileStore, path: str | Path, name: str | None
     export = read_export(path)
     result = plan(export, None if export.profile is not None else catalog_of(), dataset, fuzzy)
     target = name or (export.profile.name if export.profile is not None else default_name)
+    _check_something(result, dataset)
     profile, report = store.merge(target, result.incoming)
     return result, report, profile

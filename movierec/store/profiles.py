@@ -10,6 +10,8 @@ A profile file is ``<data>/profiles/NAME.json``:
 ``watchlist`` came later: a file without it (an older one) has an empty watchlist, and the
 version stays 1 (an older movierec reads a newer file, ignoring the watchlist). Rating a film
 takes it off the watchlist (you have seen it), as Letterboxd does; so does "not interested".
+``unwatched`` (also later, optional, same entries) records when a film was taken off the watchlist, so
+an import of an older export does not put it back (the newer action wins, removals too).
 
 Movies are keyed by their MovieLens id (stable across releases); the title is
 kept for people reading the file. Every change runs under a file lock
@@ -69,6 +71,7 @@ class Profile:
     ratings: dict[int, Rating] = field(default_factory=dict)
     not_interested: dict[int, Rating] = field(default_factory=dict)  # stars unused (0)
     watchlist: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was added
+    unwatched: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was taken off
 
     def on_watchlist(self, movie_id: int) -> bool:
         return movie_id in self.watchlist
@@ -78,8 +81,9 @@ class Profile:
 
         Per film the newest of its rating and "not interested" mark wins, here or there (a tie: the
         incoming one, so importing the same file twice changes nothing). A watchlist film is added
-        unless the film is rated at or after the time it was listed (seen since); a rating taken in
-        takes an older watchlist entry off.
+        unless the film is rated at or after the time it was listed (seen since), is marked "not
+        interested" here, or was taken off the watchlist here at or after that time; a rating taken in
+        takes an older watchlist entry off, and so does a newer removal taken in.
         """
         report = MergeReport()
 
@@ -92,7 +96,9 @@ class Profile:
             if here is not None and here > r.time:
                 report.kept += 1
                 continue
-            report.changed += self.ratings.get(r.movie_id) != r or r.movie_id in self.not_interested
+            differs = self.ratings.get(r.movie_id) != r or r.movie_id in self.not_interested
+            report.changed += differs
+            report.ratings_changed += differs
             self.ratings[r.movie_id] = r
             self.not_interested.pop(r.movie_id, None)
             listed = self.watchlist.get(r.movie_id)
@@ -108,14 +114,31 @@ class Profile:
             self.not_interested[n.movie_id] = n
             self.ratings.pop(n.movie_id, None)
             report.not_interested += 1
+        for u in sorted(other.unwatched.values(), key=lambda r: (r.time, r.movie_id)):
+            here_u = self.unwatched.get(u.movie_id)
+            if here_u is None or here_u.time < u.time:
+                self.unwatched[u.movie_id] = u
+                report.changed += 1
+            listed = self.watchlist.get(u.movie_id)
+            if listed is not None and listed.time <= u.time:
+                del self.watchlist[u.movie_id]
+                report.changed += 1
         for w in sorted(other.watchlist.values(), key=lambda r: (r.time, r.movie_id)):
             rated = self.ratings.get(w.movie_id)
             if rated is not None and rated.time >= w.time:
                 report.watchlist_seen += 1
                 continue
+            if w.movie_id in self.not_interested:
+                report.watchlist_dismissed += 1
+                continue
+            removed = self.unwatched.get(w.movie_id)
+            if removed is not None and removed.time >= w.time and w.movie_id not in self.watchlist:
+                report.watchlist_removed += 1
+                continue
             if w.movie_id not in self.watchlist:
                 self.watchlist[w.movie_id] = w
                 report.changed += 1
+                report.watchlist_added += 1
             report.watchlist += 1
         return report
 
@@ -128,6 +151,9 @@ class Profile:
                                for r in sorted(self.not_interested.values(), key=lambda r: (r.time, r.movie_id))],
             "watchlist": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
                           for r in sorted(self.watchlist.values(), key=lambda r: (r.time, r.movie_id))],
+            **({"unwatched": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
+                              for r in sorted(self.unwatched.values(), key=lambda r: (r.time, r.movie_id))]}
+               if self.unwatched else {}),
         }
 
     @classmethod
@@ -148,6 +174,10 @@ class MergeReport:
     not_interested: int = 0
     watchlist: int = 0  # imported watchlist films on the watchlist now (new or already there)
     watchlist_seen: int = 0  # imported watchlist films left off: rated since they were listed
+    watchlist_dismissed: int = 0  # imported watchlist films left off: marked "not interested" here
+    watchlist_removed: int = 0  # imported watchlist films left off: taken off the watchlist here since
+    ratings_changed: int = 0  # of ``ratings``, those new or different here
+    watchlist_added: int = 0  # of ``watchlist``, those not on the watchlist before
     changed: int = 0  # entries added, changed or removed: 0 when importing the same file again
 
     def to_json(self) -> dict:
@@ -171,7 +201,8 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
     profile = Profile(name or stored)
     for key, target, need_stars in (("ratings", profile.ratings, True),
                                     ("not_interested", profile.not_interested, False),
-                                    ("watchlist", profile.watchlist, False)):
+                                    ("watchlist", profile.watchlist, False),
+                                    ("unwatched", profile.unwatched, False)):
         entries = data.get(key, [])
         if not isinstance(entries, list):
             problems.append(f"{key!r} is not a list")
@@ -351,6 +382,7 @@ class ProfileStore:
             added.append(movie_id not in p.watchlist)
             if added[0]:
                 p.watchlist[movie_id] = Rating(movie_id, 0.0, time.time(), title)
+                p.unwatched.pop(movie_id, None)
 
         return self.update(name, change), added[0]
 
@@ -359,7 +391,10 @@ class ProfileStore:
         removed = []
 
         def change(p: Profile) -> None:
-            removed.append(p.watchlist.pop(movie_id, None) is not None)
+            entry = p.watchlist.pop(movie_id, None)
+            removed.append(entry is not None)
+            if entry is not None:  # remembered, so an import of an older export does not put it back
+                p.unwatched[movie_id] = Rating(movie_id, 0.0, time.time(), entry.title)
 
         self.update(name, change)
         return removed[0]

@@ -183,7 +183,8 @@ def test_a_letterboxd_zip_imports_ratings_diary_and_watchlist(release, tmp_path)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
         "imported 3 ratings and 2 watchlist films into 'me'; 1 film watched without a rating not imported; "
-        "not found: Emma (1996), Anora (2024), The Zone of Interest (2023), Dune: Part Two (2024)")
+        "not found: Anora (2024), The Zone of Interest (2023), Dune: Part Two (2024); "
+        "ambiguous (use --json for the candidates): Emma (1996)")
     profile = ProfileStore().load("me")
     assert {m: (r.stars, r.time) for m, r in profile.ratings.items()} == {
         ID["Matrix, The (1999)"]: (5.0, day("2021-03-04")),
@@ -240,8 +241,8 @@ def test_one_letterboxd_csv_alone_and_the_watched_file_by_its_name(release, tmp_
     assert out.output.strip() == "imported 0 ratings and 1 watchlist film into 'default'"
     watched = tmp_path / "watched.csv"  # the same header: its name says it is films seen, not wanted
     watched.write_text(LB_LIST + "2023-05-01,Dune,1984,https://boxd.it/r\n")
-    out = run(release, "profile", "import", str(watched))
-    assert "1 film watched without a rating not imported" in out.output
+    line = one_error_line(run(release, "profile", "import", str(watched)))
+    assert "watched.csv holds only 1 film watched without a rating" in line
     assert list(ProfileStore().load("default").watchlist) == [ID["Ring, The (2002)"]]
 
 
@@ -425,7 +426,7 @@ def test_export_to_letterboxd_writes_its_import_columns(release, tmp_path):
         999999: Rating(999999, 2.0, day("2022-08-01"), "Not In This Release (2020)")}))
     target = tmp_path / "letterboxd.csv"
     result = run(release, "profile", "export", str(target), "--name", "me", "--to", "letterboxd")
-    assert result.exit_code == 0 and "Exported 3 ratings" in result.output
+    assert result.exit_code == 0 and "exported 3 ratings" in result.output
     assert target.read_text().splitlines() == [
         "Title,Year,Rating,WatchedDate,imdbID,tmdbID",
         "The Matrix,1999,4.5,2021-03-04,tt0133093,603",
@@ -466,4 +467,89 @@ def test_a_reimport_says_nothing_changed(release, tmp_path):
     assert run(release, "profile", "import", str(source)).output.strip() == \
         "imported 1 rating and 0 watchlist films into 'default'"
     assert run(release, "profile", "import", str(source)).output.strip() == \
-        "imported 1 rating and 0 watchlist films into 'default' (all there already: nothing changed)"
+        "imported 0 ratings and 0 watchlist films into 'default' (1 already there: nothing changed)"
+
+
+def test_a_reimport_keeps_off_what_was_dismissed_or_taken_off_since(release, tmp_path):
+    archive = letterboxd_zip(tmp_path / "e.zip")
+    assert run(release, "profile", "import", str(archive), "--name", "me").exit_code == 0
+    star_wars, godfather = ID["Star Wars: Episode IV - A New Hope (1977)"], ID["Godfather: Part II, The (1974)"]
+    assert run(release, "dismiss", "Star Wars", "-p", "me").exit_code == 0
+    assert run(release, "unwatch", "Godfather: Part II", "-p", "me").exit_code == 0
+    again = run(release, "profile", "import", str(archive), "--name", "me")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("imported 0 ratings and 0 watchlist films into 'me' (3 already there: nothing "
+                                   "changed); kept off the watchlist: 1 dismissed, 1 taken off since;"), again.output
+    profile = ProfileStore().load("me")
+    assert profile.watchlist == {} and star_wars in profile.not_interested and godfather in profile.unwatched
+    # Listed again later than it was taken off: the newer action wins, so it goes back on.
+    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    relisted = tmp_path / "watchlist.csv"
+    relisted.write_text(LB_LIST + f"{later},The Godfather Part II,1974,https://boxd.it/2b8e\n")
+    assert run(release, "profile", "import", str(relisted), "--name", "me").output.startswith(
+        "imported 0 ratings and 1 watchlist film into 'me'")
+    assert set(ProfileStore().load("me").watchlist) == {godfather}
+
+
+def test_removals_round_trip_through_the_profile_file(home):
+    store = ProfileStore()
+    store.watch("w", 1, "Toy Story (1995)")
+    assert store.unwatch("w", 1)
+    profile = store.load("w")
+    assert set(profile.unwatched) == {1} and profile.watchlist == {}
+    store.watch("w", 1, "Toy Story (1995)")  # put back by hand: the removal is forgotten
+    assert store.load("w").unwatched == {} and set(store.load("w").watchlist) == {1}
+    # A movierec file carrying a newer removal takes the film off here.
+    newer = Profile("x", unwatched={1: Rating(1, 0.0, store.load("w").watchlist[1].time + 1)})
+    here = store.load("w")
+    here.merge(newer)
+    assert here.watchlist == {} and set(here.unwatched) == {1}
+
+
+def test_an_import_that_matches_nothing_is_an_error_and_creates_nothing(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2024-01-01,Anora,2024,https://boxd.it/a,4\n"
+                                   "2024-01-02,Unknown Film,2023,https://boxd.it/b,3\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "-p", "zero"))
+    assert line.startswith("error: none of the 2 rows of ratings.csv matched a film of ") and \
+        line.endswith("; nothing was imported"), line
+    folder = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles"
+    assert not list(folder.glob("zero*")) if folder.exists() else True
+
+
+def test_a_title_of_two_films_is_refused_with_their_ids_and_an_id_chooses(release):
+    line = one_error_line(run(release, "rate", "Emma (1996)", "3", "-p", "me"))
+    assert "names 2 films titled Emma (1996): id:" in line and "id:838" in line and "id:26958" in line
+    assert 'as "id:' in line
+    for command in (["watch", "Emma"], ["dismiss", "Emma (1996)"], ["similar", "Emma"]):
+        assert "names 2 films" in one_error_line(run(release, *command, "-p", "me") if command[0] != "similar"
+                                                 else run(release, *command))
+    assert run(release, "rate", "id:26958", "3", "-p", "me").exit_code == 0
+    assert set(ProfileStore().load("me").ratings) == {26958}
+    assert "no film has movie id 5" in one_error_line(run(release, "rate", "id:5", "3", "-p", "me"))
+    assert run(release, "rate", "Dune", "3", "-p", "me").exit_code == 0  # two titles, two years: the most rated
+    table = run(release, "search", "Emma").output
+    assert "id:838" in table and "id:26958" in table
+
+
+def test_export_of_a_missing_profile_is_an_error_and_the_watchlist_is_named(release, tmp_path):
+    for to in ("letterboxd", "movierec"):
+        line = one_error_line(run(release, "profile", "export", str(tmp_path / "x"), "--name", "nobody", "--to", to))
+        assert line == "error: no profile 'nobody'; see movierec --headless profile list"
+    assert not (tmp_path / "x").exists()
+    store = ProfileStore()
+    store.rate("me", 2571, 4.0, "Matrix, The (1999)")
+    store.watch("me", 1, "Toy Story (1995)")
+    store.watch("me", 47, "Seven (a.k.a. Se7en) (1995)")
+    out = run(release, "profile", "export", str(tmp_path / "lb.csv"), "-p", "me", "--to", "letterboxd")
+    assert out.exit_code == 0 and out.output.strip().endswith(
+        "; its 2 watchlist films are not exported: Letterboxd imports ratings"), out.output
+    assert out.output.startswith("exported 1 rating of profile 'me'")
+    assert run(release, "profile", "export", str(tmp_path / "me.json"), "-p", "me").output.strip() == \
+        f"exported profile 'me' to {tmp_path / 'me.json'}"
+
+
+def test_unwatch_json(release):
+    run(release, "watch", "The Matrix", "-p", "me")
+    data = json.loads(run(release, "unwatch", "The Matrix", "-p", "me", "--json").output)
+    assert data == {"profile": "me", "movie_id": 2571, "title": "Matrix, The (1999)", "removed": True, "watchlist": 0}
