@@ -126,7 +126,7 @@ def test_recommend_cli_json(board_engine):
     out = json.loads(result.output)
     assert len(out["picks"]) == 4
     for pick in out["picks"]:
-        assert set(pick) == {"movie_id", "title", "year", "genres", "score", "reason", "match", "percentile"}
+        assert set(pick) == {"movie_id", "title", "year", "genres", "score", "reason", "match", "percentile", "watchlist"}
     bad = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", ds_path, "--rate", "Nothing Like It=5"])
     assert bad.exit_code == 1 and bad.output.strip().splitlines()[-1].startswith("error: ")
     bad = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", ds_path, "--rate", "Film 0 (2000)"])
