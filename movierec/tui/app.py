@@ -439,18 +439,38 @@ class MovieRecApp(App):
     def _visible_screens(self) -> list[Screen]:
         return list(self.screen_stack)
 
-    def switch_profile(self, name: str) -> None:
+    def switch_profile(self, name: str, create: bool = False) -> bool:
+        """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
+        open profile loaded and shown as it was; a new profile's name that exists already opens that
+        profile and says so. True when the profile was switched."""
         from movierec.store.profiles import Profile
 
         try:
-            self.store.path(name)
-            self.profile_name = name
-            self.profile = self.store.load(name)
+            self.store.path(name)  # validates the name before anything changes
+            exists = name in self.store.names()
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
-            self.profile = Profile(self.profile_name)
+            return False
+        if name == self.profile_name:
+            if create:
+                self.notify(f"profile {name!r} is open already ({plural(len(self.profile.ratings), 'rating')})",
+                            markup=False, timeout=4)
+            return False
+        try:
+            profile = self.store.load(name)
+        except MovieRecError as exc:  # damaged: moved aside, its valid entries kept (as at start-up)
+            self.notify(str(exc), severity="warning", timeout=12, markup=False)
+            try:
+                profile = self.store.load(name)
+            except MovieRecError:
+                profile = Profile(name)
+        self.profile_name, self.profile = name, profile
+        if create:
+            said = "switched to profile" if exists else "new profile"
+            self.notify(f"{said} {name!r} ({plural(len(profile.ratings), 'rating')})", markup=False, timeout=4)
         self._set_sub_title()
         self.profile_changed()
+        return True
 
     def action_export_profile(self) -> None:
         from movierec import paths
