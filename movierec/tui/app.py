@@ -93,6 +93,7 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self._foldin_wanted = False  # ratings changed since the last fine-tune started
         self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
@@ -435,6 +436,11 @@ class MovieRecApp(App):
         if self._finetune_timer is not None:
             self._finetune_timer.stop()
         self._finetune_timer = self.set_timer(FINETUNE_PAUSE, lambda: self.start_foldin(announce=False))
+        self._foldin_wanted = True
+
+    def foldin_waiting(self) -> bool:
+        """A fine-tune of the current ratings is due or running (what the matches and picks will read)."""
+        return self._foldin_wanted or self.foldin_running()
 
     def _visible_screens(self) -> list[Screen]:
         return list(self.screen_stack)
@@ -596,6 +602,7 @@ class MovieRecApp(App):
             if announce:
                 self.notify("the model is still loading or training; fine-tuning starts when it is ready", timeout=4)
             return
+        self._foldin_wanted = False
         self.foldin()
 
     def foldin_running(self) -> bool:
@@ -640,6 +647,8 @@ class MovieRecApp(App):
             for screen in self.screen_stack:
                 if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
                     screen.refresh_data()
+                elif isinstance(screen, OnboardingScreen):  # its match cells: the fine-tuned scores now
+                    screen.fill_matches()
         if isinstance(self.screen, FineTuneScreen):
             self.screen.done(event)
 
