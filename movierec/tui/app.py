@@ -587,6 +587,8 @@ class MovieRecApp(App):
 
     @staticmethod
     def _foldin_text(event: FoldInDone) -> str:
+        if not event.fitted:  # nothing rated: nothing was fine-tuned
+            return "model ready"
         return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
 
     def _refresh_status(self) -> None:
@@ -625,7 +627,7 @@ class MovieRecApp(App):
 
         seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
         if seconds is None:  # nothing rated: nothing to fit
-            self.post_message(FoldInDone(0.0, engine.device_name))
+            self.post_message(FoldInDone(0.0, engine.device_name, fitted=False))
             return
         if worker.is_cancelled:
             self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True))

@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import Input, Label
 
 from movierec.store.profiles import ProfileStore
+from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.widgets.tables import FilmTable
@@ -68,3 +69,33 @@ async def test_a_refused_profile_name_keeps_the_open_profile_and_an_existing_nam
         await pilot.press("c", *"fresh", "enter")
         await settle(app, pilot)
         assert app.profile_name == "fresh" and "new profile 'fresh' (0 ratings)" in _said(app)
+
+
+async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(trained, app_factory, monkeypatch):
+    monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 0.05)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        table = app.screen.query_one(FilmTable)
+        assert not any(table.cell_text(r, "match") for r in range(table.row_count))  # nothing rated: no match
+        await pilot.press("5", "4", "5")
+        for _ in range(3):  # the fine-tune's timer, then its worker, then the matches' worker
+            await pilot.pause(0.2)
+            await settle(app, pilot)
+        assert len(app.profile.ratings) == 3 and app.last_foldin is not None and app.last_foldin.fitted
+        matches = [table.cell_text(r, "match") for r in range(table.row_count)]
+        assert all(not m for m in matches[:3])  # the films rated: your stars instead
+        assert sum(m.endswith("%") for m in matches[3:]) >= table.row_count - 5
+
+
+async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fine_tuned(trained, app_factory):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.start_foldin(announce=False)  # what a first start does once the model is there
+        await settle(app, pilot)
+        assert app.last_foldin is not None and not app.last_foldin.fitted
+        status = str(app.screen.query_one("#status-text", Label).render())
+        assert "fine-tuned" not in status and "0.00 s" not in status
+        assert app.status_text == "model ready"
