@@ -32,6 +32,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
+from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
@@ -506,7 +507,9 @@ class MovieRecApp(App):
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
 
         def progress(epoch: int, figures: dict) -> None:
-            self.post_message(TrainProgress(figures.get("stage", "model"), epoch, total, figures["loss"], figures.get("val_hr")))
+            stage = figures.get("stage", "model")
+            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
+                                            figures.get("val_hr")))
 
         try:
             if force:
@@ -542,7 +545,9 @@ class MovieRecApp(App):
         worker = get_current_worker()
 
         def progress(epoch: int, figures: dict) -> None:
-            self.post_message(TrainProgress(figures.get("stage", mode), epoch, total, figures["loss"], figures.get("val_hr")))
+            stage = figures.get("stage", mode)
+            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
+                                            figures.get("val_hr")))
 
         try:
             self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,

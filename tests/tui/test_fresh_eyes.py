@@ -99,3 +99,50 @@ async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fi
         status = str(app.screen.query_one("#status-text", Label).render())
         assert "fine-tuned" not in status and "0.00 s" not in status
         assert app.status_text == "model ready"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_an_empty_watchlist_keeps_the_status_line_at_the_bottom(trained, app_factory, size):
+    from movierec.tui.screens.watchlist import WatchlistScreen
+    from movierec.tui.widgets.status import ModelStatus
+
+    _rate_some()
+    ProfileStore().watch("default", 1258, "The Shining")
+    app = app_factory()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WatchlistScreen)
+        bottom = app.size.height - 2  # the Footer's line is the last
+        assert app.screen.query_one(ModelStatus).region.y == bottom
+        await pilot.press("w")  # the only film off the list: empty
+        await settle(app, pilot)
+        assert not app.profile.watchlist and not app.screen.query_one(FilmTable).display
+        assert "empty" in str(app.screen.query_one("#watchlist-status").render())
+        assert app.screen.query_one(ModelStatus).region.y == bottom
+
+
+async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_own_epochs(trained, app_factory):
+    from movierec.tui.messages import TrainProgress
+    from movierec.tui.widgets.status import stage_total
+
+    assert stage_total("gmf on train+validation", {}, 200) is None
+    assert stage_total("gmf on train+validation", {"epochs": 7}, 200) == 7
+    assert stage_total("gmf", {}, 200) == 200
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+
+        def said() -> str:
+            return str(app.screen.query_one("#status-text", Label).render())
+
+        app.post_message(TrainProgress("gmf", 3, 200, 0.5, 0.4))
+        await pilot.pause()
+        assert said().startswith("training GMF: epoch 3/200")
+        app.post_message(TrainProgress("sasrec on train+validation", 3, None, 0.5, None))
+        await pilot.pause()
+        assert said().startswith("training SASREC on train+validation: epoch 3  loss")
+        app.post_message(TrainProgress("gmf on train+validation", 3, 12, 0.5, None))
+        await pilot.pause()
+        assert said().startswith("training GMF on train+validation: epoch 3/12")
