@@ -146,3 +146,18 @@ async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_
         app.post_message(TrainProgress("gmf on train+validation", 3, 12, 0.5, None))
         await pilot.pause()
         assert said().startswith("training GMF on train+validation: epoch 3/12")
+
+
+def test_one_word_for_the_watchlist_and_help_explains_the_match_in_the_app():
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+    from movierec.tui.screens.movie import MovieScreen
+
+    for cls in (FilmTable, MovieScreen, MovieRecApp):
+        for binding in cls.BINDINGS:
+            if binding.action in ("toggle_watch", "show_watchlist"):
+                assert "watchlist" in binding.description and "later" not in binding.description, binding
+    sections = dict(SECTIONS)
+    assert {"l", "w", "1-5", "Enter"} <= {key for key, _ in sections["Watchlist"]}
+    match = dict(sections["On a film list"])["match column"]
+    assert "README" not in match and "4+" in match

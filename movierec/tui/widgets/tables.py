@@ -166,7 +166,7 @@ class FilmTable(DataTable):
         *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
-        Binding("w", "toggle_watch", "watch later"),
+        Binding("w", "toggle_watch", "± watchlist"),
     ]
 
     class RateRequested(Message):
