@@ -161,3 +161,21 @@ def test_one_word_for_the_watchlist_and_help_explains_the_match_in_the_app():
     assert {"l", "w", "1-5", "Enter"} <= {key for key, _ in sections["Watchlist"]}
     match = dict(sections["On a film list"])["match column"]
     assert "README" not in match and "4+" in match
+
+
+async def test_every_picks_list_uses_the_same_column_widths(trained, app_factory):
+    from movierec.tui.screens.picks import PicksScreen as Picks
+
+    _rate_some(rated=(*RATED, (1197, 3.5)))
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, Picks)
+        tables = list(app.screen.query(FilmTable))
+        assert len(tables) >= 3
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in tables}
+        assert len(widths) == 1, widths
+        await pilot.press("w")  # a watchlist mark widens a title: the lists still share their widths
+        await settle(app, pilot)
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in app.screen.query(FilmTable)}
+        assert len(widths) == 1, widths
