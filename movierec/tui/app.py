@@ -198,7 +198,9 @@ class MovieRecApp(App):
         if isinstance(focused, Input) and not isinstance(focused, YearsInput):
             # Textual gives "slash" no character, so Inputs do not keep this priority binding away
             # from themselves: in a text box (this one, the palette's, the profile name) "/" is text.
-            type_text(focused, "/")
+            # Typed in the box's own queue, after the keys typed before it that are still on their way
+            # there (typed at once, "../evil" became "/..evil").
+            focused.call_later(type_text, focused, "/")
             return
         # From this key on, keys are held and given to the search box once it has focus, in order.
         # The screen switches only after the keys typed *before* `/` are handled where they were

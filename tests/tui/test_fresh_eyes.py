@@ -179,3 +179,20 @@ async def test_every_picks_list_uses_the_same_column_widths(trained, app_factory
         await settle(app, pilot)
         widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in app.screen.query(FilmTable)}
         assert len(widths) == 1, widths
+
+
+async def test_a_slash_typed_quickly_in_a_text_box_lands_in_order(trained, app_factory):
+    from textual import events
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("c")
+        box = app.screen.query_one("#new-profile", Input)
+        assert app.focused is box
+        for key, char in (("full_stop", "."), ("full_stop", "."), ("slash", None), ("e", "e")):
+            app.post_message(events.Key(key, char))  # all at once, as a terminal delivers a paste or fast typing
+        await pilot.pause(0.2)
+        assert box.value == "../e"
