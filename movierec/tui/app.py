@@ -32,6 +32,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
+from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
@@ -93,6 +94,7 @@ class MovieRecApp(App):
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
+        self._foldin_wanted = False  # ratings changed since the last fine-tune started
         self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
@@ -196,7 +198,9 @@ class MovieRecApp(App):
         if isinstance(focused, Input) and not isinstance(focused, YearsInput):
             # Textual gives "slash" no character, so Inputs do not keep this priority binding away
             # from themselves: in a text box (this one, the palette's, the profile name) "/" is text.
-            type_text(focused, "/")
+            # Typed in the box's own queue, after the keys typed before it that are still on their way
+            # there (typed at once, "../evil" became "/..evil").
+            focused.call_later(type_text, focused, "/")
             return
         # From this key on, keys are held and given to the search box once it has focus, in order.
         # The screen switches only after the keys typed *before* `/` are handled where they were
@@ -435,22 +439,47 @@ class MovieRecApp(App):
         if self._finetune_timer is not None:
             self._finetune_timer.stop()
         self._finetune_timer = self.set_timer(FINETUNE_PAUSE, lambda: self.start_foldin(announce=False))
+        self._foldin_wanted = True
+
+    def foldin_waiting(self) -> bool:
+        """A fine-tune of the current ratings is due or running (what the matches and picks will read)."""
+        return self._foldin_wanted or self.foldin_running()
 
     def _visible_screens(self) -> list[Screen]:
         return list(self.screen_stack)
 
-    def switch_profile(self, name: str) -> None:
+    def switch_profile(self, name: str, create: bool = False) -> bool:
+        """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
+        open profile loaded and shown as it was; a new profile's name that exists already opens that
+        profile and says so. True when the profile was switched."""
         from movierec.store.profiles import Profile
 
         try:
-            self.store.path(name)
-            self.profile_name = name
-            self.profile = self.store.load(name)
+            self.store.path(name)  # validates the name before anything changes
+            exists = name in self.store.names()
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
-            self.profile = Profile(self.profile_name)
+            return False
+        if name == self.profile_name:
+            if create:
+                self.notify(f"profile {name!r} is open already ({plural(len(self.profile.ratings), 'rating')})",
+                            markup=False, timeout=4)
+            return False
+        try:
+            profile = self.store.load(name)
+        except MovieRecError as exc:  # damaged: moved aside, its valid entries kept (as at start-up)
+            self.notify(str(exc), severity="warning", timeout=12, markup=False)
+            try:
+                profile = self.store.load(name)
+            except MovieRecError:
+                profile = Profile(name)
+        self.profile_name, self.profile = name, profile
+        if create:
+            said = "switched to profile" if exists else "new profile"
+            self.notify(f"{said} {name!r} ({plural(len(profile.ratings), 'rating')})", markup=False, timeout=4)
         self._set_sub_title()
         self.profile_changed()
+        return True
 
     def action_export_profile(self) -> None:
         from movierec import paths
@@ -480,7 +509,9 @@ class MovieRecApp(App):
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
 
         def progress(epoch: int, figures: dict) -> None:
-            self.post_message(TrainProgress(figures.get("stage", "model"), epoch, total, figures["loss"], figures.get("val_hr")))
+            stage = figures.get("stage", "model")
+            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
+                                            figures.get("val_hr")))
 
         try:
             if force:
@@ -516,7 +547,9 @@ class MovieRecApp(App):
         worker = get_current_worker()
 
         def progress(epoch: int, figures: dict) -> None:
-            self.post_message(TrainProgress(figures.get("stage", mode), epoch, total, figures["loss"], figures.get("val_hr")))
+            stage = figures.get("stage", mode)
+            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
+                                            figures.get("val_hr")))
 
         try:
             self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,
@@ -561,6 +594,8 @@ class MovieRecApp(App):
 
     @staticmethod
     def _foldin_text(event: FoldInDone) -> str:
+        if not event.fitted:  # nothing rated: nothing was fine-tuned
+            return "model ready"
         return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
 
     def _refresh_status(self) -> None:
@@ -576,6 +611,7 @@ class MovieRecApp(App):
             if announce:
                 self.notify("the model is still loading or training; fine-tuning starts when it is ready", timeout=4)
             return
+        self._foldin_wanted = False
         self.foldin()
 
     def foldin_running(self) -> bool:
@@ -598,7 +634,7 @@ class MovieRecApp(App):
 
         seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
         if seconds is None:  # nothing rated: nothing to fit
-            self.post_message(FoldInDone(0.0, engine.device_name))
+            self.post_message(FoldInDone(0.0, engine.device_name, fitted=False))
             return
         if worker.is_cancelled:
             self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True))
@@ -620,6 +656,8 @@ class MovieRecApp(App):
             for screen in self.screen_stack:
                 if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
                     screen.refresh_data()
+                elif isinstance(screen, OnboardingScreen):  # its match cells: the fine-tuned scores now
+                    screen.fill_matches()
         if isinstance(self.screen, FineTuneScreen):
             self.screen.done(event)
 

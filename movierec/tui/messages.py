@@ -8,7 +8,7 @@ from textual.message import Message
 class TrainProgress(Message):
     """Background training moved on; floods are merged (only the latest matters)."""
 
-    def __init__(self, stage: str, epoch: int, total: int, loss: float, val_hr: float | None) -> None:
+    def __init__(self, stage: str, epoch: int, total: int | None, loss: float, val_hr: float | None) -> None:
         super().__init__()
         self.stage, self.epoch, self.total, self.loss, self.val_hr = stage, epoch, total, loss, val_hr
 
@@ -29,9 +29,11 @@ class FoldInProgress(Message):
 
 
 class FoldInDone(Message):
-    def __init__(self, seconds: float, device: str, cancelled: bool = False) -> None:
+    """A fine-tune ended; ``fitted`` False: the profile had nothing to fit (nothing rated), nothing was tuned."""
+
+    def __init__(self, seconds: float, device: str, cancelled: bool = False, fitted: bool = True) -> None:
         super().__init__()
-        self.seconds, self.device, self.cancelled = seconds, device, cancelled
+        self.seconds, self.device, self.cancelled, self.fitted = seconds, device, cancelled, fitted
 
 
 class ProfileChanged(Message):

@@ -83,6 +83,9 @@ class FineTuneScreen(MainScreen):
         if event.cancelled:
             self.query_one("#result", Static).update("cancelled; your ratings are saved")
             return
+        if not event.fitted:
+            self.query_one("#result", Static).update("nothing rated yet: nothing to fine-tune; rate a few films first")
+            return
         bar = self.query_one("#foldin-bar", ProgressBar)
         bar.update(total=1, progress=1)
         self.query_one("#result", Static).update(

@@ -28,7 +28,8 @@ SECTIONS = [
         ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("w", "add to your watchlist, or take off (◆ marks its films in every list; rating one takes it off)"),
         ("Enter", "open the film: details, your rating, more like this"),
-        ("match column", "how often films ranked like this for you were rated 4+ (README)"),
+        ("match column", "share rated 4+ of films ranked like this for people here; blank: no model yet, "
+                         "or a film you rated"),
     ]),
     ("Picks", [
         ("+  /  -", "more or less diverse (re-ranks at once, no refit)"),
@@ -40,6 +41,12 @@ SECTIONS = [
         ("typing", "searches as you type; keys are text while the box has focus"),
         ("Down / Enter", "to the results"),
         ("Esc", "results -> box -> back where you came from"),
+    ]),
+    ("Watchlist", [
+        ("l", "open it: the films you want to see, the best fit for you first"),
+        ("w", "take the film off the watchlist"),
+        ("1-5", "rate it; a film you rated leaves the list (you have seen it)"),
+        ("Enter", "open the film"),
     ]),
     ("My ratings", [
         ("s  /  c", "sort  /  new profile (choose one in the box at the top)"),

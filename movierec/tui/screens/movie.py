@@ -25,7 +25,7 @@ class FilmRater(Static, can_focus=True):
         *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
-        Binding("w", "toggle_watch", "watchlist"),
+        Binding("w", "toggle_watch", "± watchlist"),
     ]
     DEFAULT_CSS = """
     FilmRater { height: auto; padding: 0 1; margin-bottom: 1; border-left: blank; }

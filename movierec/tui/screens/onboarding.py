@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
@@ -39,6 +41,29 @@ class OnboardingScreen(MainScreen):
             (str(film["index"]), [titles(film["index"], film["title"]), str(film["year"] or ""),
                                   safe(", ".join(film["genres"])), match, yours(film["index"])])
             for film, match in zip(films, matches)])
+        if not any(m.plain for m in matches) and not app.foldin_waiting():
+            self.fill_matches()  # no picks computed for this profile yet: the matches are computed here
+
+    def fill_matches(self) -> None:
+        """The match cells, computed off the UI thread (the profile's fine-tune has finished: cheap then)."""
+        app = self.app
+        if app.ready and app.model_ready and app.profile.ratings and not app._foldin_wanted:  # else: when it ends
+            self._fill_matches([int(key) for key, _ in self.query_one(FilmTable).film_rows])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="onboarding-matches")
+    def _fill_matches(self, indices: list[int]) -> None:
+        worker = get_current_worker()
+        matches = self.app.matches(indices, compute=True)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_matches, indices, matches)
+
+    def _show_matches(self, indices: list[int], matches: list) -> None:
+        table = self.query_one(FilmTable)
+        if [key for key, _ in table.film_rows] != [str(i) for i in indices]:
+            return  # the rows changed meanwhile: their own refresh fills them
+        column = [c.label for c in COLUMNS].index("match")
+        table.set_rows([(key, [*cells[:column], match, *cells[column + 1:]])
+                        for (key, cells), match in zip(table.film_rows, matches)])
 
     def action_skip(self) -> None:
         self.query_one(FilmTable).action_cursor_down()

@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
-from movierec.tui.widgets.tables import Col, FilmTable, match_text, safe
+from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
 
 MODEL_LOADING = "model still loading: picks are content-based until it is ready"
 #: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
@@ -98,12 +98,14 @@ class PicksScreen(MainScreen):
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
             table.specs = list(COLUMNS)
+            table.widths_for = self.widths_for
             table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title), match_text(pick.match),
                                                   safe(", ".join(pick.genres)), safe(pick.reason, "italic")])
                                for rank, pick in enumerate(block["picks"], 1)]
             widgets.append(table)
         if not widgets:
             widgets.append(Static("Rate a few films first: / to search, o for well-known films.", markup=False))
+        self._share_widths([table.film_rows for table in widgets if isinstance(table, FilmTable)])
         with self.app.batch_update():
             await container.remove_children()
             await container.mount_all(widgets)
@@ -125,14 +127,30 @@ class PicksScreen(MainScreen):
             self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
 
     lists: list[dict] = []
+    _rows: list = []  # every list's rows, which the lists' shared column widths are fitted to
+    _widths: dict = {}
+
+    def _share_widths(self, rows: list) -> None:
+        self._rows, self._widths = [row for table_rows in rows for row in table_rows], {}
+
+    def widths_for(self, available: int) -> list[int | None]:
+        """The column widths every list uses (fitted to all of their rows at once), so that the match and
+        the other columns line up from one list to the next."""
+        if available not in self._widths:
+            self._widths[available] = column_widths(list(COLUMNS), self._rows, available)
+        return self._widths[available]
 
     def refresh_marks(self) -> None:
         """The watchlist changed: the same picks (a watchlist film stays a pick), their marks redrawn."""
         titles = self.app.titles()
+        updated = []
         for n, block in enumerate(self.lists):
             for table in self.query(f"#list-{n}").results(FilmTable):
-                table.set_rows([(key, [cells[0], titles(pick.index, pick.title), *cells[2:]])
-                                for (key, cells), pick in zip(table.film_rows, block["picks"])])
+                updated.append((table, [(key, [cells[0], titles(pick.index, pick.title), *cells[2:]])
+                                        for (key, cells), pick in zip(table.film_rows, block["picks"])]))
+        self._share_widths([rows for _, rows in updated])  # a mark makes a title wider: fitted to all again
+        for table, rows in updated:
+            table.set_rows(rows)
 
     def to_top(self) -> None:
         """The first list's first pick, its title at the top of the view (p on the picks screen)."""

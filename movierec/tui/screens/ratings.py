@@ -101,7 +101,7 @@ class RatingsScreen(MainScreen):
         event.input.value = ""
         event.input.add_class("hidden")
         if name:
-            self.app.switch_profile(name)
+            self.app.switch_profile(name, create=True)
         self.query_one(FilmTable).focus()
 
     @on(Select.Changed, "#profile")

@@ -86,6 +86,8 @@ class WatchlistScreen(MainScreen):
                 safe(", ".join(row["genres"])), why, yours(row["index"])]))
         table = self.query_one(FilmTable)
         table.display = bool(rows)  # an empty list is said in the line above, not shown as a bare header
+        # ...which then takes the table's room, so the status line stays at the bottom above the Footer.
+        self.query_one("#watchlist-status", Static).set_class(not rows, "-empty")
         if rows and self.focused is None:
             table.focus()
         current = table.current_key()

@@ -9,6 +9,28 @@ from textual.widgets import Label, ProgressBar
 from movierec.tui.widgets.tables import plural
 
 
+#: How a refit's stage ends ("gmf on train+validation"): the epochs chosen on validation, not a budget.
+REFIT = " on train+validation"
+
+
+def stage_name(stage: str) -> str:
+    """A training stage as the status line says it: the model's name in capitals, the rest as it is
+    ("gmf on train+validation" -> "GMF on train+validation"); "model" -> "the model"."""
+    if stage == "model":
+        return "the model"
+    model, _, rest = stage.partition(" ")
+    return f"{model.upper()} {rest}" if rest else model.upper()
+
+
+def stage_total(stage: str, figures: dict, total: int) -> int | None:
+    """The epoch count a progress message counts towards: a refit's own count when the message carries it
+    (``epochs``), else None (unknown: its epochs were chosen on validation); otherwise ``total``."""
+    if stage.endswith(REFIT):
+        epochs = figures.get("epochs")
+        return int(epochs) if isinstance(epochs, int) and epochs > 0 else None
+    return total
+
+
 class ModelStatus(Horizontal):
     DEFAULT_CSS = """
     ModelStatus { height: 1; padding: 0 1; background: $panel; }
@@ -31,13 +53,17 @@ class ModelStatus(Horizontal):
         bar = self.query_one("#status-bar", ProgressBar)
         if state and state.get("running"):
             self.remove_class("-idle")
-            name = "the model" if state["stage"] == "model" else state["stage"].upper()
+            name = stage_name(state["stage"])
+            total = state["total"]  # None: not known (a refit whose message does not carry its epoch count)
             if state["epoch"]:
-                label.update(f"training {name}: epoch {state['epoch']}/{state['total']}  "
+                of = f"/{total}" if total else ""
+                label.update(f"training {name}: epoch {state['epoch']}{of}  "
                              f"loss {state['loss']:.3f}" + (f"  val HR@10 {state['val_hr']:.3f}" if state.get("val_hr") else ""))
-            else:  # no epoch has finished: there is no loss to show yet
-                label.update(f"training {name}: starting (at most {plural(state['total'], 'epoch')})")
-            bar.update(total=state["total"], progress=state["epoch"])
+            elif total:  # no epoch has finished: there is no loss to show yet
+                label.update(f"training {name}: starting (at most {plural(total, 'epoch')})")
+            else:
+                label.update(f"training {name}: starting")
+            bar.update(total=total or None, progress=state["epoch"])
         else:
             self.add_class("-idle")
             label.update(getattr(app, "status_text", ""))

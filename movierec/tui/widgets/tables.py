@@ -154,6 +154,15 @@ def fit_columns(columns: list[Col], content: list[int], available: int, padding:
     return [widths.get(i) for i in range(len(columns))]
 
 
+def column_widths(specs: list[Col], rows: list[tuple[str, list[Text]]], available: int,
+                  padding: int = 1) -> list[int | None]:
+    """The widths of ``specs`` for these rows (key, cells) in ``available`` cells (see fit_columns)."""
+    lengths = [sorted([len(c.label), *(cells[i].cell_len for _, cells in rows)]) for i, c in enumerate(specs)]
+    content = [values[-1] for values in lengths]
+    typical = [values[int(0.9 * (len(values) - 1))] for values in lengths]
+    return fit_columns(specs, content, available, padding, typical)
+
+
 class FilmTable(DataTable):
     """Rows keyed by catalogue index; rating keys post RateRequested for the highlighted film."""
 
@@ -166,7 +175,7 @@ class FilmTable(DataTable):
         *[Binding(key, f"rate({value})", show=False) for key, value in HALF_KEYS.items()],
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
-        Binding("w", "toggle_watch", "watch later"),
+        Binding("w", "toggle_watch", "± watchlist"),
     ]
 
     class RateRequested(Message):
@@ -208,6 +217,9 @@ class FilmTable(DataTable):
         self.most_lines = most_lines
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
+        #: available width -> column widths, when tables shown together share theirs (the picks' lists);
+        #: None: from this table's own rows.
+        self.widths_for = None
         self._laid_out_for = -1
 
     # -- layout -----------------------------------------------------------------------------
@@ -232,11 +244,10 @@ class FilmTable(DataTable):
         if not force and available == self._laid_out_for:
             return
         self._laid_out_for = available
-        lengths = [sorted([len(c.label), *(cells[i].cell_len for _, cells in self.film_rows)])
-                   for i, c in enumerate(self.specs)]
-        content = [values[-1] for values in lengths]
-        typical = [values[int(0.9 * (len(values) - 1))] for values in lengths]
-        widths = fit_columns(self.specs, content, available, self.cell_padding, typical)
+        if self.widths_for is not None:
+            widths = self.widths_for(available)
+        else:
+            widths = column_widths(self.specs, self.film_rows, available, self.cell_padding)
         cursor = self.cursor_row if cursor is None else cursor
         self.clear(columns=True)
         shown = [i for i, w in enumerate(widths) if w is not None]
