@@ -11,7 +11,7 @@ from movierec.cli.base import (
     dataset_option,
     json_option,
 )
-from movierec.console import clean, print_json, safe, stderr, stdout
+from movierec.console import print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
 
 

@@ -35,7 +35,7 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ from torch import nn
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
-from movierec.models.base import Callback, FitResult, diverged
+from movierec.models.base import Callback, FitResult, diverged, typed_config
 from movierec.models.content import _normalise_rows, tag_tfidf
 
 _WORD = re.compile(r"[a-z]{3,}")
@@ -81,24 +81,7 @@ class DeepContentConfig:
     @classmethod
     def from_json(cls, data: dict) -> "DeepContentConfig":
         """From JSON (a checkpoint, a tune file): unknown keys ignored, each known one checked."""
-        if not isinstance(data, dict):
-            raise MovieRecError("deepcontent config is not a JSON object")
-        known = {f.name for f in fields(cls)}
-        values = {}
-        for key, value in data.items():
-            if key not in known:
-                continue
-            kind = type(getattr(cls, key))
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if type(value) is not kind:
-                raise MovieRecError(f"deepcontent config: {key} {str(value)[:30]!r} is not a {kind.__name__}")
-            values[key] = value
-        config = cls(**values)
-        problem = config.problem()
-        if problem:
-            raise MovieRecError(f"deepcontent config: {problem}")
-        return config
+        return typed_config(cls, data, "deepcontent")
 
     def problem(self) -> str | None:
         ints = {"factors": (1, 4096), "hidden": (1, 1 << 16), "epochs": (1, 1_000_000), "batch_size": (1, 1 << 24),

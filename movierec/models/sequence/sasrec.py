@@ -40,7 +40,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -51,7 +51,7 @@ from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.metrics import hit_rate, ranks
-from movierec.models.base import Callback, FitResult, diverged
+from movierec.models.base import Callback, FitResult, diverged, typed_config
 
 LOSSES = ("bce", "ce", "sampled-ce")
 WINDOWS = ("latest", "all")
@@ -88,24 +88,7 @@ class SASRecConfig:
     def from_json(cls, data: dict) -> "SASRecConfig":
         """A config from JSON (a checkpoint on disk, a tune file): unknown keys ignored, every known one
         checked for its type and range; a bad one raises MovieRecError naming it."""
-        if not isinstance(data, dict):
-            raise MovieRecError("sasrec config is not a JSON object")
-        known = {f.name: f for f in fields(cls)}
-        values = {}
-        for key, value in data.items():
-            if key not in known:
-                continue
-            kind = type(getattr(cls, key)) if hasattr(cls, key) else known[key].type
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if type(value) is not kind:
-                raise MovieRecError(f"sasrec config: {key} {str(value)[:30]!r} is not a {kind.__name__}")
-            values[key] = value
-        config = cls(**values)
-        problem = config.problem()
-        if problem:
-            raise MovieRecError(f"sasrec config: {problem}")
-        return config
+        return typed_config(cls, data, "sasrec")
 
     def problem(self) -> str | None:
         """What is out of range in this config (None: nothing)."""

@@ -16,14 +16,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from movierec.console import clean, plural  # noqa: F401 (plural: the screens import it from here)
+from movierec.console import WATCH_MARK, clean, plural  # noqa: F401 (WATCH_MARK, plural: the screens import them from here)
 
 #: shift+1..5 on a US keyboard: half a star less than the digit.
 HALF_KEYS = {"exclamation_mark": 0.5, "at": 1.5, "number_sign": 2.5, "dollar_sign": 3.5, "percent_sign": 4.5}
 #: What a film marked "not interested" shows in the "yours" column.
 DISMISSED = "✗ no"
-#: In front of the title of a film on your watchlist, in every list.
-WATCH_MARK = "◆"
 #: The row key of a watchlist film the loaded dataset lacks (rows of films in it are keyed by index).
 MISSING = "id:"
 
