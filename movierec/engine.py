@@ -229,26 +229,40 @@ class Engine:
         if learned:
             model = self.learned_model()
             if model is None:
-                raise MovieRecError("no deepcontent model is saved for this dataset; train one with "
-                                    "`movierec --headless train --model deepcontent`")
+                raise MovieRecError("no deepcontent model is saved for this dataset (or it could not train); "
+                                    "train one with `movierec --headless train --model deepcontent`")
             found = model.similar(match.index, n)
         else:
             found = self.content.similar(match.index, n)
         rows = [{**cat.describe(i), "similarity": round(s, 4)} for i, s in found]
         return {**cat.describe(match.index), "exact": match.exact}, rows
 
-    def learned_model(self):
-        """The saved deepcontent model (films in the learned content space), loaded once; None when none is
-        saved (or a bad one was set aside, with a note). Never trained here."""
+    def learned_model(self, train: bool = False, callback: Callback | None = None, should_stop=None, **overrides):
+        """The deepcontent model (films in the learned content space): the one in memory, else the saved one
+        (whatever its settings), else None, or with ``train`` one trained now and saved (a bad saved one is set
+        aside with a note first; a failed training is a note and None). The picks read it when it is there; the CLI's ``recommend`` and the TUI train
+        it once, after the fold-in model, so films with few ratings are scored from their content too."""
         name = "deepcontent"
+        if name not in registry.names():
+            return None
         if name in self._models:
             return self._models[name]
-        if name not in registry.names() or not checkpoints.path_for(self.dataset.fingerprint, name).exists():
+        if checkpoints.path_for(self.dataset.fingerprint, name).exists():
+            model = self.load_saved(name)
+            if model is not None:
+                self._models[name] = model
+                return model
+        if not train:
             return None
-        model = self.load_saved(name)
-        if model is not None:
-            self._models[name] = model
-        return model
+        try:
+            return self.train(name, callback=callback, should_stop=should_stop, **overrides)[0]
+        except MovieRecError as exc:  # the picks go on without it, saying why
+            self._note(f"films with few ratings are scored without deepcontent: {exc}", once="learned-failed")
+            return None
+
+    def has_learned(self) -> bool:
+        """Whether a deepcontent model is loaded or saved (the picks blend it in without training)."""
+        return "deepcontent" in self._models or checkpoints.path_for(self.dataset.fingerprint, "deepcontent").exists()
 
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
@@ -665,7 +679,7 @@ class Engine:
         if not np.array_equal(candidates, allowed) and mode not in scorers:  # standardised over the candidates
             base = personal_scores(cat, self.content, items, stars, skip, candidates, mode, scorers, None, weights)[0]
         # Films with few ratings: scored more from deepcontent's learned space, when one is saved (the picks
-        # never train it by themselves: `train --model deepcontent` does, in well under a minute).
+        # never train it by themselves: the CLI's recommend and the TUI do, once, with progress).
         learned = self.learned_model() if mode == "hybrid" and items.size else None
         share = None
         if learned is not None:

@@ -38,6 +38,10 @@ def latest_release(tmp_path: Path, synth: factories.Synthetic) -> Path:
     return factories.write_latest(tmp_path / "ml-test", synth)
 
 
+#: deepcontent's epochs in the trained fixtures (a few seconds; its quality is tests/integration's business).
+LEARNED_EPOCHS = 3
+
+
 def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides) -> Path:
     """A cache folder holding ``model`` trained on the bundled ml-latest-small, for a session fixture:
     trained in a home of its own; each test copies the folder into its own MOVIEREC_HOME (``home``)."""
@@ -49,6 +53,8 @@ def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides
 
         engine = Engine(None, "cpu")
         engine.train(model, **overrides)
+        if model == "neumf":  # the hybrid picks' films with few ratings: what recommend and the TUI train next
+            engine.learned_model(train=True, epochs=LEARNED_EPOCHS)
         # The predicted match's calibrations for the modes this model serves (and content), computed once
         # here (a few seconds each) rather than in every test that copies the folder.
         from movierec.models import registry

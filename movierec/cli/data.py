@@ -7,6 +7,7 @@ import click
 from movierec.cli.base import (
     _engine,
     _Group,
+    _TrainProgress,
     cli,
     dataset_option,
     json_option,
@@ -142,13 +143,20 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, a
 @dataset_option
 @click.option("--n", "limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--learned", is_flag=True,
-              help="Closest in deepcontent's learned space (how people rate them; needs `train --model deepcontent`).")
+              help="Closest in deepcontent's learned space (how people rate them; trains deepcontent once if none is saved).")
 @json_option
 @click.pass_context
 def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     """More like this: films closest to TITLE by genres, tags and the tag genome (or, with --learned, in the
     space deepcontent maps film features into)."""
     engine = _engine(ctx, dataset, quiet=True)
+    if learned and not engine.has_learned():
+        engine.dataset.catalog.find(title)  # an unknown title fails before any training
+        # deepcontent trained once for this dataset, as `recommend` does (a failure is a note, then the error).
+        if not as_json:
+            stderr().print(f"device: {engine.device_name}")
+        with _TrainProgress(not as_json, engine.epochs_of("deepcontent")) as progress:
+            engine.learned_model(train=True, callback=progress)
     film, rows = engine.similar(title, limit, learned=learned)
     if as_json:
         print_json({"query": title, "movie": film, "space": "learned" if learned else "content", "similar": rows})

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
 from movierec.errors import MovieRecError
-from movierec.tui.messages import FoldInDone, FoldInProgress, TrainDone, TrainProgress
+from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -89,6 +89,8 @@ class MovieRecApp(App):
         self.profile_name = profile or DEFAULT_PROFILE
         self.profile = Profile(self.profile_name)
         self.train_state: dict = {"running": False}
+        # The background deepcontent training (films with few ratings): {"epoch", "total"} while it runs.
+        self.learned_state: dict | None = None
         self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
         self.mode = "hybrid"
@@ -172,6 +174,58 @@ class MovieRecApp(App):
         self._refresh_status()
         for screen in self.screen_stack:
             if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
+                screen.refresh_data()
+        self.start_learned()
+
+    # -- films with few ratings: deepcontent, trained once in the background -----------------
+    def start_learned(self) -> None:
+        """Train deepcontent once for this dataset (none saved), behind the picks: they show at once from the
+        fold-in model and take in the films with few ratings when it is done (about 20 s on ml-latest-small)."""
+        if not self.ready or self.learned_state is not None or self.engine.has_learned():
+            return
+        total = self.train_overrides.get("epochs", self.engine.epochs_of("deepcontent"))
+        self.learned_state = {"epoch": 0, "total": total}
+        self._refresh_status()
+        self.train_learned(total)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="learned")
+    def train_learned(self, total: int) -> None:
+        worker = get_current_worker()
+        # After the first picks are on screen: they need the CPU more than this does.
+        self.first_screen_shown.wait(timeout=3.0)
+
+        def progress(epoch: int, figures: dict) -> None:
+            self.post_message(LearnedProgress(epoch, total))
+
+        engine = self.engine
+        try:
+            model = engine.learned_model(train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
+                                         **self.train_overrides)
+        except KeyboardInterrupt:
+            self.post_message(LearnedDone(False, engine))
+            return
+        self.post_message(LearnedDone(model is not None, engine))
+
+    @on(LearnedProgress)
+    def learned_progress(self, event: LearnedProgress) -> None:
+        if self.learned_state is not None:
+            self.learned_state = {"epoch": event.epoch, "total": event.total}
+            self._refresh_status()
+
+    @on(LearnedDone)
+    def learned_done(self, event: LearnedDone) -> None:
+        if event.engine is not self.engine:  # trained for a dataset left since
+            return
+        self.learned_state = None
+        self._refresh_status()
+        if not event.ok:  # cancelled (it trains next time), or it could not train: its note says why
+            for text in self.engine.notes:
+                if text.startswith("films with few ratings"):
+                    self.notify(text, severity="warning", timeout=8, markup=False)
+            return
+        self.notify("films with few ratings are now scored from their content too", timeout=4)
+        for screen in self.screen_stack:
+            if isinstance(screen, (PicksScreen, WatchlistScreen)):  # the hybrid picks blend it in
                 screen.refresh_data()
 
     def _set_sub_title(self) -> None:
@@ -667,6 +721,9 @@ class MovieRecApp(App):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
+        if event.worker.group == "learned":
+            self.learned_state = None
+            self._refresh_status()
         if event.worker.group == "train":
             self.train_state = {"running": False}
             self.status_text = "training failed"
@@ -678,6 +735,8 @@ class MovieRecApp(App):
 
     def switch_dataset(self, name: str) -> None:
         self.workers.cancel_group(self, "train")
+        self.workers.cancel_group(self, "learned")
+        self.learned_state = None
         self.workers.cancel_group(self, "foldin")
         self.ready = False
         self.model_ready = False

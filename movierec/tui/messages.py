@@ -38,3 +38,23 @@ class FoldInDone(Message):
 
 class ProfileChanged(Message):
     """A rating was added, changed or removed: lists that show ratings refresh."""
+
+
+class LearnedProgress(Message):
+    """The background deepcontent training (films with few ratings) moved on; floods are merged."""
+
+    def __init__(self, epoch: int, total: int) -> None:
+        super().__init__()
+        self.epoch, self.total = epoch, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LearnedProgress)
+
+
+class LearnedDone(Message):
+    """The background deepcontent training ended: ``ok`` False when it was cancelled or could not train;
+    ``engine``: the one it trained for (a dataset switched meanwhile makes it stale)."""
+
+    def __init__(self, ok: bool, engine) -> None:
+        super().__init__()
+        self.ok, self.engine = ok, engine

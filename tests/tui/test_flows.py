@@ -195,3 +195,82 @@ async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(t
         told = [n.message for n in app._notifications]
         assert any("moved to" in m and "neumf model will be trained" in m for m in told), told
     assert len(list(checkpoint.parent.glob("neumf.damaged-*.pt"))) == 1 and checkpoint.stat().st_size > 64
+
+
+async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_factory):
+    """No deepcontent saved: the picks come from the fold-in model at once, deepcontent trains in the background
+    (its own worker, progress on the status line), then the picks blend it in and the app says so."""
+    from textual.widgets import Label, Static
+
+    from movierec.tui.messages import LearnedDone, LearnedProgress
+
+    learned = next(trained.rglob("deepcontent.pt"))
+    learned.unlink()
+    store = ProfileStore()
+    for movie_id, stars in ((1, 5.0), (2571, 4.5), (6377, 5.0), (4973, 5.0)):
+        store.rate("default", movie_id, stars)
+    seen: list = []
+    app = app_factory()
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        assert app.model_ready and isinstance(app.screen, PicksScreen)
+        assert any(isinstance(m, LearnedProgress) for m in seen)
+        done = [m for m in seen if isinstance(m, LearnedDone)]
+        assert len(done) == 1 and done[0].ok
+        assert learned.exists() and app.learned_state is None
+        assert any("films with few ratings are now scored" in n.message for n in app._notifications)
+        header = str(app.screen.query_one("#picks-status", Static).render())
+        assert "deepcontent" in header, header
+        status = str(app.screen.query_one("#status-text", Label).render())
+        assert "films with few ratings" not in status, status
+        # While it trains, the status line keeps its own text and says so after it.
+        app.learned_state = {"epoch": 3, "total": 40}
+        app._refresh_status()
+        await pilot.pause()
+        status = str(app.screen.query_one("#status-text", Label).render())
+        assert status.endswith("· films with few ratings 3/40") and status.startswith(app.status_text), status
+        # Saved: a second start does not train it again.
+    seen.clear()
+    app = app_factory()
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        assert app.model_ready and not any(isinstance(m, (LearnedProgress, LearnedDone)) for m in seen)
+        assert "deepcontent" in str(app.screen.query_one("#picks-status", Static).render())
+
+
+async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_done(trained, app_factory,
+                                                                                     monkeypatch):
+    import threading
+
+    from movierec.engine import Engine
+
+    learned = next(trained.rglob("deepcontent.pt"))
+    learned.unlink()
+    ProfileStore().rate("default", 1, 5.0)
+    ended, outcome = threading.Event(), []
+    original = Engine.learned_model
+
+    def watched(self, *args, **kwargs):  # the worker thread's end, seen from here (it outlives the app's exit)
+        try:
+            outcome.append(original(self, *args, **kwargs))
+        except BaseException as exc:
+            outcome.append(exc)
+            raise
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(Engine, "learned_model", watched)
+    app = app_factory()
+    app.train_overrides = {"epochs": 1000, "patience": 1000}  # long enough to quit in the middle
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(app, pilot)
+        for _ in range(1200):
+            await pilot.pause(0.05)
+            if app.learned_state and app.learned_state.get("epoch"):
+                break
+        assert app.learned_state and app.learned_state["epoch"]
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+    assert ended.wait(timeout=120), "the training thread did not stop after quit"
+    assert [type(o) for o in outcome if o is not None] == [KeyboardInterrupt], outcome
+    assert not learned.exists() and not list(learned.parent.glob("*.tmp*"))

@@ -170,3 +170,73 @@ def test_a_damaged_deepcontent_checkpoint_is_set_aside_not_used(planted, home):
     assert fresh.learned_model() is None  # the picks go on without it
     assert any("space.users" in note and "moved to" in note for note in fresh.notes)
     assert not path.exists()
+
+
+def _rated_fifties(engine) -> None:
+    from movierec.store.profiles import ProfileStore
+
+    cat = engine.dataset.catalog
+    for idx in range(0, 32, 4):  # films 0, 4, 8, ...: the 1950s kind
+        ProfileStore().rate("default", int(cat.item_ids.ids(idx)[0]), 5.0)
+
+
+def test_recommend_trains_deepcontent_once_after_the_foldin_model_and_blends_it(planted, home):
+    from movierec.store import checkpoints
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("neumf", seed=0, epochs=2, pretrain=False)
+    _rated_fifties(engine)
+    path = checkpoints.path_for(engine.dataset.fingerprint, "deepcontent")
+    assert not path.exists()
+    args = ["--headless", "recommend", "--dataset", str(planted), "--n", "30", "--diversity", "0"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "note: training deepcontent: no saved model yet" in first.output and path.exists()
+    assert "deepcontent" in first.output.split("mix:")[1].split(";")[0]
+    stamp = path.stat().st_mtime_ns
+    again = CliRunner().invoke(cli, [*args, "--json"])
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.stdout)
+    assert data["mix"]["deepcontent"] > 0
+    assert any(p["reason"].startswith("new to the catalogue, like") for p in data["picks"])
+    assert path.stat().st_mtime_ns == stamp and "training deepcontent" not in again.output  # saved: not again
+    # Other modes do not need it; content never trains a model.
+    content = CliRunner().invoke(cli, [*args, "--mode", "content", "--json"])
+    assert content.exit_code == 0 and "deepcontent" not in json.loads(content.stdout)["mix"]
+
+
+def test_recommend_goes_on_without_deepcontent_when_it_cannot_train(planted, home, monkeypatch):
+    from movierec.errors import MovieRecError
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("neumf", seed=0, epochs=2, pretrain=False)
+    _rated_fifties(engine)
+
+    def refuse(self, *args, **kwargs):
+        raise MovieRecError("no film features to learn from")
+
+    monkeypatch.setattr(DeepContent, "fit", refuse)
+    result = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", str(planted), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "note: films with few ratings are scored without deepcontent: no film features to learn from" in result.output
+    data = json.loads(result.stdout)
+    assert len(data["picks"]) == 10 and "deepcontent" not in data["mix"]
+
+
+def test_similar_learned_trains_deepcontent_once_and_an_unknown_title_trains_nothing(planted, home):
+    from movierec.store import checkpoints
+
+    engine = Engine(str(planted), "cpu")
+    path = checkpoints.path_for(engine.dataset.fingerprint, "deepcontent")
+    base = ["--headless", "similar", "--dataset", str(planted), "--learned"]
+    wrong = CliRunner().invoke(cli, [*base, "No such film at all (1800)"])
+    assert wrong.exit_code == 1 and wrong.output.startswith("error:") and not path.exists(), wrong.output
+    title = next(t for t in engine.dataset.catalog.titles if t.startswith("Film never rated 0"))
+    first = CliRunner().invoke(cli, [*base, title, "--n", "10", "--json"])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["space"] == "learned" and path.exists() and len(data["similar"]) == 10
+    assert sum(1 for r in data["similar"] if 1950 <= r["year"] < 1960) >= 8  # its decade: the planted taste
+    stamp = path.stat().st_mtime_ns
+    again = CliRunner().invoke(cli, [*base, title, "--n", "10"])
+    assert again.exit_code == 0 and "training deepcontent" not in again.output and path.stat().st_mtime_ns == stamp

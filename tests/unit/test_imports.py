@@ -20,7 +20,6 @@ from click.testing import CliRunner
 from movierec.cli import cli
 from movierec.data import registry
 from movierec.data.titles import TitleIndex, display_title, split_title
-from movierec.errors import ProfileError
 from movierec.store import imports
 from movierec.store.profiles import Profile, ProfileStore, Rating
 

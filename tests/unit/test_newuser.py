@@ -123,7 +123,7 @@ def test_recommend_cli_json(board_engine):
     result = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", ds_path, "--rate", f"{cat.titles[0]}=5",
                                       "--rate", f"{cat.titles[2]}=4.5", "--n", "4", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)  # notes (deepcontent trained once) go to stderr
     assert len(out["picks"]) == 4
     for pick in out["picks"]:
         assert set(pick) == {"movie_id", "title", "year", "genres", "score", "reason", "match", "percentile", "watchlist"}

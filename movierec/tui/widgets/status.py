@@ -66,4 +66,9 @@ class ModelStatus(Horizontal):
             bar.update(total=total or None, progress=state["epoch"])
         else:
             self.add_class("-idle")
-            label.update(getattr(app, "status_text", ""))
+            text = getattr(app, "status_text", "")
+            learned = getattr(app, "learned_state", None)
+            if learned is not None:  # deepcontent training behind the picks
+                done = f" {learned['epoch']}/{learned['total']}" if learned["epoch"] else ""
+                text = f"{text} · films with few ratings{done}" if text else f"learning films with few ratings{done}"
+            label.update(text)
