@@ -228,7 +228,7 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
         app._refresh_status()
         await pilot.pause()
         status = str(app.screen.query_one("#status-text", Label).render())
-        assert status.endswith("· films with few ratings 3/40") and status.startswith(app.status_text), status
+        assert status.endswith("· learning films with few ratings 3/40") and status.startswith(app.status_text), status
         # Saved: a second start does not train it again.
     seen.clear()
     app = app_factory()

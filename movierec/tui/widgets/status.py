@@ -70,5 +70,5 @@ class ModelStatus(Horizontal):
             learned = getattr(app, "learned_state", None)
             if learned is not None:  # deepcontent training behind the picks
                 done = f" {learned['epoch']}/{learned['total']}" if learned["epoch"] else ""
-                text = f"{text} · films with few ratings{done}" if text else f"learning films with few ratings{done}"
+                text = f"{text} · learning films with few ratings{done}" if text else f"learning films with few ratings{done}"
             label.update(text)
