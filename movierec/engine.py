@@ -297,6 +297,9 @@ class Engine:
         wanted = config.to_json()
         stored = meta.get("config", {})
         runtime = getattr(type(config), "RUNTIME_FIELDS", ())
+        # A setting added after the checkpoint was written: it was trained as that setting's default does.
+        defaults = type(config)().to_json()
+        stored = {**{k: v for k, v in defaults.items() if k not in stored}, **stored}
         diffs = [f"{k} {stored.get(k, 'unset')}, wanted {v}" for k, v in wanted.items()
                  if k not in runtime and stored.get(k) != v]
         return "; ".join(diffs) if diffs else None

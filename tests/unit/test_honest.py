@@ -109,6 +109,36 @@ def test_eval_marks_a_reused_model_and_says_why_it_trains(clusters):
     assert "reused" in table.output
 
 
+def test_l2_holds_in_the_embedding_rows_a_batch_uses(clusters):
+    """NCFConfig.l2 (per-example L2 on the embedding rows used): the same seed and epochs give smaller rows
+    the larger it is; 0 trains exactly as before (the same weights as a config that never had it)."""
+    split = leave_one_out(registry.load_dataset(str(clusters)))
+    cpu = torch.device("cpu")
+
+    def rows(l2: float) -> float:
+        config = NCFConfig(model="gmf", epochs=3, batch_size=64, lr=0.01, l2=l2)
+        model = fit_ncf(config, split.with_validation(), cpu, epochs_by_stage={"gmf": 3}).model
+        return float(model.user.weight.detach().pow(2).sum() + model.item.weight.detach().pow(2).sum())
+
+    plain, some, more = rows(0.0), rows(1e-2), rows(1e-1)
+    assert plain > some > more
+
+
+def test_a_checkpoint_from_before_a_setting_existed_is_reused_as_its_default(clusters):
+    engine = Engine(str(clusters), "cpu")
+    engine.train("gmf", epochs=1)
+    path = checkpoints.path_for(engine.dataset.fingerprint, "gmf")
+    ckpt = checkpoints.load(path)
+    meta = {**ckpt.meta, "config": {k: v for k, v in ckpt.meta["config"].items() if k != "l2"}}  # an older file
+    checkpoints.save(path, ckpt.state, meta, ckpt.user_ids, ckpt.item_ids)
+    notes: list[str] = []
+    again = Engine(str(clusters), "cpu")
+    again.on_note = notes.append
+    assert again.train("gmf", epochs=1)[1].reused, notes
+    assert not again.train("gmf", epochs=1, l2=1e-3)[1].reused  # a setting asked for that it lacks: retrained
+    assert any("l2 0.0, wanted 0.001" in n for n in notes), notes
+
+
 # -- tuning ---------------------------------------------------------------------------------------
 optuna = pytest.importorskip("optuna")
 

@@ -172,6 +172,14 @@ class Trainer:
         dense = [p for p in model.parameters() if id(p) not in ids]
         return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr, **decay)]
 
+    def _embedding_norms(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """Mean over the batch of the squared norms of the user and item rows each example uses."""
+        total = torch.zeros((), device=users.device)
+        for name, m in self.model.named_modules():
+            if isinstance(m, ncf.Embedding):  # GMF's and the MLP's: .user and .item
+                total = total + m(users if name.endswith("user") else items).float().pow(2).sum(-1).mean()
+        return total
+
     def _shard(self) -> torch.Tensor:
         """This rank's positives for the epoch: its slice of one shared permutation, cut to equal shards
         (every rank runs the same number of steps, as DDP needs; at most world - 1 positives wait a turn)."""
@@ -220,6 +228,8 @@ class Trainer:
                 with autocast:
                     logits = self.net(u, i)
                     loss = F.binary_cross_entropy_with_logits(logits.float(), y)
+                    if self.config.l2 > 0:
+                        loss = loss + self.config.l2 * self._embedding_norms(u, i)
                     if self.diversity is not None:
                         loss = loss + self.diversity(self.model, u, self.generator)
                 for opt in self.optimizers:
