@@ -70,5 +70,7 @@ class ModelStatus(Horizontal):
             learned = getattr(app, "learned_state", None)
             if learned is not None:  # deepcontent training behind the picks
                 done = f" {learned['epoch']}/{learned['total']}" if learned["epoch"] else ""
-                text = f"{text} · learning films with few ratings{done}" if text else f"learning films with few ratings{done}"
+                # Short beside another line (a fine-tune's fits 80 columns with it); the picks' mix names it too.
+                text = (f"{text} · training deepcontent{done}" if text
+                        else f"training deepcontent (films with few ratings){done}")
             label.update(text)
