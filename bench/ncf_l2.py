@@ -1,6 +1,6 @@
 """Validation HR@10 of NCF models under given settings (refit none: chosen on validation only, test unseen).
 
-    python bench/ncf_l2.py '("gmf", {})' '("gmf", {"l2": 1e-3})' '("neumf", {"weight_decay": 1e-5})'
+    python bench/ncf_l2.py '("gmf", {})' '("gmf", {"embedding_l2": 1e-3})' '("neumf", {"weight_decay": 1e-5})'
 
 Each argument is a Python literal (model, settings); every run uses seed 0 and a fresh MOVIEREC_HOME
 unless one is set. Used for the embedding-L2 probe in bench/RESULTS.md ("Tuning NeuMF against EASE").

@@ -110,13 +110,13 @@ def test_eval_marks_a_reused_model_and_says_why_it_trains(clusters):
 
 
 def test_l2_holds_in_the_embedding_rows_a_batch_uses(clusters):
-    """NCFConfig.l2 (per-example L2 on the embedding rows used): the same seed and epochs give smaller rows
+    """NCFConfig.embedding_l2 (per-example L2 on the embedding rows used): the same seed and epochs give smaller rows
     the larger it is; 0 trains exactly as before (the same weights as a config that never had it)."""
     split = leave_one_out(registry.load_dataset(str(clusters)))
     cpu = torch.device("cpu")
 
     def rows(l2: float) -> float:
-        config = NCFConfig(model="gmf", epochs=3, batch_size=64, lr=0.01, l2=l2)
+        config = NCFConfig(model="gmf", epochs=3, batch_size=64, lr=0.01, embedding_l2=l2)
         model = fit_ncf(config, split.with_validation(), cpu, epochs_by_stage={"gmf": 3}).model
         return float(model.user.weight.detach().pow(2).sum() + model.item.weight.detach().pow(2).sum())
 
@@ -129,14 +129,16 @@ def test_a_checkpoint_from_before_a_setting_existed_is_reused_as_its_default(clu
     engine.train("gmf", epochs=1)
     path = checkpoints.path_for(engine.dataset.fingerprint, "gmf")
     ckpt = checkpoints.load(path)
-    meta = {**ckpt.meta, "config": {k: v for k, v in ckpt.meta["config"].items() if k != "l2"}}  # an older file
+    meta = {**ckpt.meta, "config": {k: v for k, v in ckpt.meta["config"].items() if k != "embedding_l2"}}  # older
     checkpoints.save(path, ckpt.state, meta, ckpt.user_ids, ckpt.item_ids)
     notes: list[str] = []
     again = Engine(str(clusters), "cpu")
     again.on_note = notes.append
     assert again.train("gmf", epochs=1)[1].reused, notes
-    assert not again.train("gmf", epochs=1, l2=1e-3)[1].reused  # a setting asked for that it lacks: retrained
-    assert any("l2 0.0, wanted 0.001" in n for n in notes), notes
+    assert not again.train("gmf", epochs=1, embedding_l2=1e-3)[1].reused  # a setting it lacks, asked for: retrained
+    assert any("embedding_l2 0.0, wanted 0.001" in n for n in notes), notes
+    # EASE's L2 (`--l2`) is another setting: it never reaches an NCF model.
+    assert again.build("gmf", l2=800.0).config.embedding_l2 == 0.0
 
 
 # -- tuning ---------------------------------------------------------------------------------------

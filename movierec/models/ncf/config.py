@@ -25,7 +25,7 @@ class NCFConfig:
     weight_decay: float = 0.0  # L2 on the dense (Adam) parameters; SparseAdam's embeddings have none
     # L2 on the embedding rows a batch uses, per example (Rendle et al. 2020, "NCF vs MF revisited"): rows
     # that appear in many examples are held in more, and rows a batch does not touch are left alone.
-    l2: float = 0.0
+    embedding_l2: float = 0.0
     # The saved model: the epoch count is chosen on validation (early stopping), then "scratch" trains a
     # fresh model on train + validation for that many epochs, "continue" trains the chosen model one more
     # epoch on train + validation, "none" keeps the model fitted on training alone.
@@ -103,7 +103,7 @@ class NCFConfig:
             "batch_size": trial.suggest_categorical("batch_size", [1024, 2048, 4096, 8192]),
             "negatives": trial.suggest_int("negatives", 1, 8),
             "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-7, 1e-6, 1e-5]),
-            "l2": trial.suggest_categorical("l2", [0.0, 1e-4, 1e-3, 3e-3]),
+            "embedding_l2": trial.suggest_categorical("embedding_l2", [0.0, 1e-4, 1e-3, 3e-3]),
         }
         if model in ("gmf", "neumf"):
             params["factors"] = trial.suggest_categorical("factors", [8, 16, 32, 64, 128])

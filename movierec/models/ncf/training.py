@@ -228,8 +228,8 @@ class Trainer:
                 with autocast:
                     logits = self.net(u, i)
                     loss = F.binary_cross_entropy_with_logits(logits.float(), y)
-                    if self.config.l2 > 0:
-                        loss = loss + self.config.l2 * self._embedding_norms(u, i)
+                    if self.config.embedding_l2 > 0:
+                        loss = loss + self.config.embedding_l2 * self._embedding_norms(u, i)
                     if self.diversity is not None:
                         loss = loss + self.diversity(self.model, u, self.generator)
                 for opt in self.optimizers:
