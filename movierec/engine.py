@@ -260,10 +260,6 @@ class Engine:
             self._note(f"films with few ratings are scored without deepcontent: {exc}", once="learned-failed")
             return None
 
-    def has_learned(self) -> bool:
-        """Whether a deepcontent model is loaded or saved (the picks blend it in without training)."""
-        return "deepcontent" in self._models or checkpoints.path_for(self.dataset.fingerprint, "deepcontent").exists()
-
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
         """(settings, path) saved by ``tune`` for this dataset and model, or None."""
@@ -330,12 +326,14 @@ class Engine:
         try:
             ckpt = checkpoints.load(path)
             self.check_checkpoint(ckpt.meta, path)
+            if ckpt.meta.get("model") != model:  # another model's file under this name
+                raise CheckpointError(f"{path} holds a {str(ckpt.meta.get('model'))[:20]!r} model, not {model}")
             if config is not None and self._mismatch(ckpt.meta, config) is not None:
                 return None
-            stored = spec.make_config(ckpt.meta["config"])
             try:
+                stored = spec.make_config(ckpt.meta["config"])
                 rec = spec.model_class().restore(stored, ckpt.state, ckpt.meta, self.device)
-            except CheckpointError as exc:
+            except MovieRecError as exc:  # its settings or its weights (CheckpointError is one)
                 raise CheckpointError(f"{path}: {exc}") from None
         except CheckpointError as exc:
             aside = checkpoints.set_aside(path)

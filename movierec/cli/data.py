@@ -150,7 +150,7 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     """More like this: films closest to TITLE by genres, tags and the tag genome (or, with --learned, in the
     space deepcontent maps film features into)."""
     engine = _engine(ctx, dataset, quiet=True)
-    if learned and not engine.has_learned():
+    if learned and engine.learned_model() is None:  # none saved, or a bad one set aside (with a note)
         engine.dataset.catalog.find(title)  # an unknown title fails before any training
         # deepcontent trained once for this dataset, as `recommend` does (a failure is a note, then the error).
         if not as_json:

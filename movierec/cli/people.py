@@ -341,7 +341,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
             if mode != "hybrid":
                 raise
             # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
-    if mode == "hybrid" and profile.ratings and not engine.has_learned():
+    if mode == "hybrid" and profile.ratings and engine.learned_model() is None:  # none saved, or a bad one set aside
         # Films with few ratings scored from their content (deepcontent), trained once after the fold-in model.
         with _TrainProgress(not as_json, engine.epochs_of("deepcontent")) as progress:
             engine.learned_model(train=True, callback=progress)  # a failure is a note; the picks go on without it

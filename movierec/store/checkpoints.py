@@ -155,11 +155,16 @@ def check_meta(meta: object) -> str | None:
 
 
 def set_aside(path: Path) -> Path | None:
-    """Move a bad checkpoint to ``NAME.damaged-YYYYmmdd-HHMMSS-PID.pt`` (kept for a look, never reused).
+    """Move a bad checkpoint to ``NAME.damaged-YYYYmmdd-HHMMSS-PID[-N].pt`` (kept for a look, never reused).
 
     None when it is gone already (another process moved it).
     """
-    aside = path.with_name(f"{path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}{path.suffix}")
+    stem = f"{path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    aside = path.with_name(f"{stem}{path.suffix}")
+    n = 1
+    while aside.exists() or aside.is_symlink():  # a second one set aside in the same second: never over the first
+        n += 1
+        aside = path.with_name(f"{stem}-{n}{path.suffix}")
     try:
         os.replace(path, aside)
     except FileNotFoundError:

@@ -91,6 +91,8 @@ class MovieRecApp(App):
         self.train_state: dict = {"running": False}
         # The background deepcontent training (films with few ratings): {"epoch", "total"} while it runs.
         self.learned_state: dict | None = None
+        self._learned_running = False  # its worker was started for this dataset (loading or training)
+        self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
         self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
         self.mode = "hybrid"
@@ -114,10 +116,11 @@ class MovieRecApp(App):
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def load(self) -> None:
+    def load(self, fresh: bool = False) -> None:
         from movierec.engine import Engine
 
-        engine = self.engine or Engine(self.dataset_ref, self.device_ref)
+        # ``fresh``: another dataset (the old engine stays until this one is ready: workers still on it finish).
+        engine = Engine(self.dataset_ref, self.device_ref) if fresh or self.engine is None else self.engine
         engine.dataset  # noqa: B018 (load now, off the UI thread)
         engine.content  # noqa: B018
         profile = self._read_profile()
@@ -179,25 +182,31 @@ class MovieRecApp(App):
 
     # -- films with few ratings: deepcontent, trained once in the background -----------------
     def start_learned(self) -> None:
-        """Train deepcontent once for this dataset (none saved), behind the picks: they show at once from the
-        fold-in model and take in the films with few ratings when it is done (about 20 s on ml-latest-small)."""
-        if not self.ready or self.learned_state is not None or self.engine.has_learned():
+        """Train deepcontent once for this dataset (none saved, or a bad one set aside), behind the picks: they
+        show at once from the fold-in model and take in the films with few ratings when it is done (about
+        20 s on ml-latest-small)."""
+        if not self.ready or self._learned_running:
             return
-        total = self.train_overrides.get("epochs", self.engine.epochs_of("deepcontent"))
-        self.learned_state = {"epoch": 0, "total": total}
-        self._refresh_status()
-        self.train_learned(total)
+        self._learned_running = True
+        self.train_learned(self.train_overrides.get("epochs", self.engine.epochs_of("deepcontent")))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="learned")
     def train_learned(self, total: int) -> None:
         worker = get_current_worker()
+        engine = self.engine
         # After the first picks are on screen: they need the CPU more than this does.
         self.first_screen_shown.wait(timeout=3.0)
+        told = len(engine.notes)
+        if engine.learned_model() is not None:  # saved and sound: the picks read it already
+            self.post_message(LearnedDone(True, engine, trained=False))
+            return
+        for text in engine.notes[told:]:  # a damaged one was moved aside: say so
+            self.call_from_thread(self.notify, text, severity="warning", timeout=12, markup=False)
 
         def progress(epoch: int, figures: dict) -> None:
             self.post_message(LearnedProgress(epoch, total))
 
-        engine = self.engine
+        self.post_message(LearnedProgress(0, total))
         try:
             model = engine.learned_model(train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
                                          **self.train_overrides)
@@ -208,7 +217,7 @@ class MovieRecApp(App):
 
     @on(LearnedProgress)
     def learned_progress(self, event: LearnedProgress) -> None:
-        if self.learned_state is not None:
+        if self._learned_running:
             self.learned_state = {"epoch": event.epoch, "total": event.total}
             self._refresh_status()
 
@@ -216,8 +225,11 @@ class MovieRecApp(App):
     def learned_done(self, event: LearnedDone) -> None:
         if event.engine is not self.engine:  # trained for a dataset left since
             return
+        self._learned_running = False
         self.learned_state = None
         self._refresh_status()
+        if not event.trained:  # a saved one, loaded
+            return
         if not event.ok:  # cancelled (it trains next time), or it could not train: its note says why
             for text in self.engine.notes:
                 if text.startswith("films with few ratings"):
@@ -722,6 +734,7 @@ class MovieRecApp(App):
             return
         error = event.worker.error
         if event.worker.group == "learned":
+            self._learned_running = False
             self.learned_state = None
             self._refresh_status()
         if event.worker.group == "train":
@@ -736,21 +749,25 @@ class MovieRecApp(App):
     def switch_dataset(self, name: str) -> None:
         self.workers.cancel_group(self, "train")
         self.workers.cancel_group(self, "learned")
+        self._learned_running = False
         self.learned_state = None
         self.workers.cancel_group(self, "foldin")
         self.ready = False
         self.model_ready = False
         self.dataset_ref = name
-        self.engine = None
+        # Every screen is rebuilt for the new dataset: the loading screen becomes the current mode (so no
+        # mode's screens are current), each mode is replaced by a fresh one, and the load switches to one.
+        if not self._loading_mode:
+            self.add_mode("loading", LoadingScreen)
+            self._loading_mode = True
+        self.switch_mode("loading")
         for mode in list(self.MODES):
-            if mode != self.current_mode:
-                try:
-                    self.remove_mode(mode)
-                except Exception:  # noqa: BLE001 (a mode never opened has nothing to remove)
-                    pass
-                self.add_mode(mode, self.MODES[mode])
-        self.push_screen(LoadingScreen())
-        self.load()
+            try:
+                self.remove_mode(mode)
+            except Exception:  # noqa: BLE001 (a mode never opened has nothing to remove)
+                pass
+            self.add_mode(mode, self.MODES[mode])
+        self.load(fresh=True)
 
     async def action_quit(self) -> None:
         # Ratings are written the moment they are made; stop the workers and leave.

@@ -53,8 +53,9 @@ class LearnedProgress(Message):
 
 class LearnedDone(Message):
     """The background deepcontent training ended: ``ok`` False when it was cancelled or could not train;
-    ``engine``: the one it trained for (a dataset switched meanwhile makes it stale)."""
+    ``engine``: the one it trained for (a dataset switched meanwhile makes it stale); ``trained`` False: a saved
+    one was loaded, nothing trained."""
 
-    def __init__(self, ok: bool, engine) -> None:
+    def __init__(self, ok: bool, engine, trained: bool = True) -> None:
         super().__init__()
-        self.ok, self.engine = ok, engine
+        self.ok, self.engine, self.trained = ok, engine, trained

@@ -234,8 +234,52 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
     app = app_factory()
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await settle(app, pilot)
-        assert app.model_ready and not any(isinstance(m, (LearnedProgress, LearnedDone)) for m in seen)
+        assert app.model_ready and not any(isinstance(m, LearnedProgress) for m in seen)
+        assert all(not m.trained for m in seen if isinstance(m, LearnedDone))  # loaded, not trained
+        assert not any("now scored" in n.message for n in app._notifications)
         assert "deepcontent" in str(app.screen.query_one("#picks-status", Static).render())
+    # A damaged one is set aside with a warning and trained again, behind the picks.
+    learned.write_bytes(b"\x00" * 64)
+    seen.clear()
+    app = app_factory()
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        assert any(isinstance(m, LearnedProgress) for m in seen)
+        told = [n.message for n in app._notifications]
+        assert any("deepcontent" in m and "moved to" in m for m in told), told
+        assert any("now scored" in m for m in told), told
+    assert learned.stat().st_size > 64 and len(list(learned.parent.glob("deepcontent.damaged-*"))) == 1
+
+
+async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, app_factory, tmp_path):
+    """The palette's "Switch dataset": the app loads the other dataset, trains its model, and every screen
+    (the current one too) shows the new catalogue; nothing reaches for the old engine half-way."""
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+    from movierec.tui.app import LoadingScreen
+    from tests import factories
+
+    folder = factories.write_latest(tmp_path / "small", factories.clusters(n_users=40, n_items=30, per_user=8))
+    added = CliRunner().invoke(cli, ["--headless", "data", "import", str(folder), "--name", "tk"])
+    assert added.exit_code == 0, added.output
+    ProfileStore().rate("default", 1, 5.0)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen) and app.engine.dataset.name == "ml-latest-small"
+        await pilot.press("/")  # a screen of its own open when the switch comes
+        await settle(app, pilot)
+        app.switch_dataset("tk")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LoadingScreen), type(app.screen).__name__
+        assert app.engine.dataset.name == "tk" and app.ready and app.model_ready
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert not errors, errors
+        await pilot.press("p")
+        await settle(app, pilot)
+        shown = picks_shown(app)
+        assert isinstance(app.screen, PicksScreen) and shown and max(shown) < app.engine.dataset.n_items
 
 
 async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_done(trained, app_factory,

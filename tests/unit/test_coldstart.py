@@ -240,3 +240,27 @@ def test_similar_learned_trains_deepcontent_once_and_an_unknown_title_trains_not
     stamp = path.stat().st_mtime_ns
     again = CliRunner().invoke(cli, [*base, title, "--n", "10"])
     assert again.exit_code == 0 and "training deepcontent" not in again.output and path.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("damage", ["truncated", "another model's file"])
+def test_a_bad_deepcontent_checkpoint_is_set_aside_and_trained_again_in_the_same_call(planted, home, damage):
+    from movierec.store import checkpoints
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("neumf", seed=0, epochs=2, pretrain=False)
+    engine.train("deepcontent", seed=0, epochs=2)
+    _rated_fifties(engine)
+    path = checkpoints.path_for(engine.dataset.fingerprint, "deepcontent")
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    else:
+        path.write_bytes(checkpoints.path_for(engine.dataset.fingerprint, "neumf").read_bytes())
+    for args in (["recommend", "--json"], ["similar", "--learned", "--json", engine.dataset.catalog.titles[0]]):
+        result = CliRunner().invoke(cli, ["--headless", args[0], "--dataset", str(planted), *args[1:]])
+        assert result.exit_code == 0, result.output
+        assert "training deepcontent: no saved model yet" in result.output
+        json.loads(result.stdout)
+        if args[0] == "recommend":
+            assert "moved to" in result.output and json.loads(result.stdout)["mix"]["deepcontent"] > 0
+            path.write_bytes(b"\x00" * 64)  # damaged again, for similar --learned
+    assert path.stat().st_size > 1000 and len(list(path.parent.glob("deepcontent.damaged-*"))) == 2

@@ -65,7 +65,8 @@ class PicksScreen(MainScreen):
     def status_line(self, mix: dict | None = None) -> None:
         app = self.app
         mode = app.mode if app.model_ready else "content (model loading)"
-        text = f"diversity {app.diversity:.1f} · model {mode} · genre {app.genre or 'any'}"
+        # The genre only when one is chosen: with a three-part mix the line fits 80 columns.
+        text = f"diversity {app.diversity:.1f} · model {mode}" + (f" · genre {app.genre}" if app.genre else "")
         if mix:
             text += " · mix " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
         self.query_one("#picks-status", Static).update(text)
