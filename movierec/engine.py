@@ -240,8 +240,9 @@ class Engine:
     def learned_model(self, train: bool = False, callback: Callback | None = None, should_stop=None, **overrides):
         """The deepcontent model (films in the learned content space): the one in memory, else the saved one
         (whatever its settings), else None, or with ``train`` one trained now and saved (a bad saved one is set
-        aside with a note first; a failed training is a note and None). The picks read it when it is there; the CLI's ``recommend`` and the TUI train
-        it once, after the fold-in model, so films with few ratings are scored from their content too."""
+        aside with a note first; a failed training is a note and None). The picks read it when it is there;
+        the CLI's ``recommend`` and the TUI train it once, after the fold-in model, so films with few ratings
+        are scored from their content too."""
         name = "deepcontent"
         if name not in registry.names():
             return None
