@@ -142,6 +142,14 @@ def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet
     return engine
 
 
+def _train_learned(engine, show: bool) -> None:
+    """deepcontent, trained once for this dataset when none is saved (or a bad one was set aside, with a note),
+    with progress when ``show``: what `recommend` and `similar --learned` need. A failed training is a note."""
+    if engine.learned_model() is None:
+        with _TrainProgress(show, engine.epochs_of("deepcontent")) as progress:
+            engine.learned_model(train=True, callback=progress)
+
+
 class _TrainProgress:
     """A rich progress bar over epochs, with the loss and validation HR@10 of the last one."""
 

@@ -7,7 +7,7 @@ import click
 from movierec.cli.base import (
     _engine,
     _Group,
-    _TrainProgress,
+    _train_learned,
     cli,
     dataset_option,
     json_option,
@@ -152,11 +152,9 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     engine = _engine(ctx, dataset, quiet=True)
     if learned and engine.learned_model() is None:  # none saved, or a bad one set aside (with a note)
         engine.dataset.catalog.find(title)  # an unknown title fails before any training
-        # deepcontent trained once for this dataset, as `recommend` does (a failure is a note, then the error).
         if not as_json:
             stderr().print(f"device: {engine.device_name}")
-        with _TrainProgress(not as_json, engine.epochs_of("deepcontent")) as progress:
-            engine.learned_model(train=True, callback=progress)
+        _train_learned(engine, not as_json)  # as `recommend` does; a failure is a note, then the error below
     film, rows = engine.similar(title, limit, learned=learned)
     if as_json:
         print_json({"query": title, "movie": film, "space": "learned" if learned else "content", "similar": rows})

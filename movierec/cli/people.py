@@ -11,6 +11,7 @@ from movierec.cli.base import (
     _Group,
     _match,
     _profile_name,
+    _train_learned,
     _TrainProgress,
     cli,
     dataset_option,
@@ -341,10 +342,8 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
             if mode != "hybrid":
                 raise
             # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
-    if mode == "hybrid" and profile.ratings and engine.learned_model() is None:  # none saved, or a bad one set aside
-        # Films with few ratings scored from their content (deepcontent), trained once after the fold-in model.
-        with _TrainProgress(not as_json, engine.epochs_of("deepcontent")) as progress:
-            engine.learned_model(train=True, callback=progress)  # a failure is a note; the picks go on without it
+    if mode == "hybrid" and profile.ratings:  # films with few ratings scored from their content too
+        _train_learned(engine, not as_json)  # a failure is a note; the picks go on without it
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     result = engine.recommend(profile, n=limit, diversity=DEFAULT_DIVERSITY if diversity is None else diversity,
                               genres=list(genres) or None, years=years, mode=mode)

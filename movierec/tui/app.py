@@ -91,7 +91,6 @@ class MovieRecApp(App):
         self.train_state: dict = {"running": False}
         # The background deepcontent training (films with few ratings): {"epoch", "total"} while it runs.
         self.learned_state: dict | None = None
-        self._learned_running = False  # its worker was started for this dataset (loading or training)
         self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
         self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
@@ -185,9 +184,8 @@ class MovieRecApp(App):
         """Train deepcontent once for this dataset (none saved, or a bad one set aside), behind the picks: they
         show at once from the fold-in model and take in the films with few ratings when it is done (about
         20 s on ml-latest-small)."""
-        if not self.ready or self._learned_running:
+        if not self.ready or self._group_busy("learned"):
             return
-        self._learned_running = True
         self.train_learned(self.train_overrides.get("epochs", self.engine.epochs_of("deepcontent")))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="learned")
@@ -217,7 +215,7 @@ class MovieRecApp(App):
 
     @on(LearnedProgress)
     def learned_progress(self, event: LearnedProgress) -> None:
-        if self._learned_running:
+        if self._group_busy("learned"):  # not a late one from a worker cancelled since
             self.learned_state = {"epoch": event.epoch, "total": event.total}
             self._refresh_status()
 
@@ -225,7 +223,6 @@ class MovieRecApp(App):
     def learned_done(self, event: LearnedDone) -> None:
         if event.engine is not self.engine:  # trained for a dataset left since
             return
-        self._learned_running = False
         self.learned_state = None
         self._refresh_status()
         if not event.trained:  # a saved one, loaded
@@ -680,11 +677,18 @@ class MovieRecApp(App):
         self._foldin_wanted = False
         self.foldin()
 
+    def _group_workers(self, group: str) -> list[Worker]:
+        """This group's workers that are pending or running (the app's own state: nothing to keep in step)."""
+        return [w for w in self.workers if w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+
+    def _group_busy(self, group: str) -> bool:
+        return bool(self._group_workers(group))
+
     def foldin_running(self) -> bool:
-        return any(w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
+        return self._group_busy("foldin")
 
     def cancel_foldin(self) -> bool:
-        running = [w for w in self.workers if w.group == "foldin" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        running = self._group_workers("foldin")
         for w in running:
             w.cancel()
         return bool(running)
@@ -734,7 +738,6 @@ class MovieRecApp(App):
             return
         error = event.worker.error
         if event.worker.group == "learned":
-            self._learned_running = False
             self.learned_state = None
             self._refresh_status()
         if event.worker.group == "train":
@@ -749,7 +752,6 @@ class MovieRecApp(App):
     def switch_dataset(self, name: str) -> None:
         self.workers.cancel_group(self, "train")
         self.workers.cancel_group(self, "learned")
-        self._learned_running = False
         self.learned_state = None
         self.workers.cancel_group(self, "foldin")
         self.ready = False
