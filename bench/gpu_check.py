@@ -112,6 +112,32 @@ def _portable():
             f"over 64 users x {a.shape[1]} items")
 
 
+@check("sasrec on cuda: train, sequence picks, the checkpoint on the CPU")
+def _sasrec():
+    rec, info = gpu.train("sasrec", force=True, epochs=3)
+    assert next(rec.module.parameters()).device.type == gpu.device.type
+    t = time.perf_counter()
+    result = gpu.recommend(_profile(7), n=10, mode="sequence")
+    picks_ms = (time.perf_counter() - t) * 1000
+    assert len(result.picks) == 10 and all(p.reason for p in result.picks)
+    users = gpu.split.test_users[:64]
+    a = Engine(None, DEVICE).load_saved("sasrec").score_all(users)
+    b = Engine(None, "cpu").load_saved("sasrec").score_all(users)
+    diff = float(np.abs(a - b).max())
+    assert diff < 1e-3, diff
+    return (f"val HR@10 {info.val_hr:.3f} after 3 epochs, {info.fit_seconds:.1f} s; sequence top 10 in "
+            f"{picks_ms:.0f} ms; GPU vs CPU scores max |difference| {diff:.2e} over 64 users x {a.shape[1]} items")
+
+
+@check("deepcontent beside a cuda engine (it trains on the CPU by design), hybrid picks blend it")
+def _deepcontent():
+    learned = gpu.learned_model(train=True, epochs=3)
+    assert learned is not None
+    result = gpu.recommend(_profile(8), n=10)
+    assert len(result.picks) == 10
+    return f"trained on {learned.device}; hybrid mix {result.mix}"
+
+
 @check("torchrun --nproc_per_node 1 train --distributed (NCCL)")
 def _torchrun():
     out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1",

@@ -137,9 +137,11 @@ def epoch_time(config, split, sequences, steps: int, device) -> None:
     ran = -(-units[0].size // config.batch_size)
     est = f["seconds"] * total_steps / ran
     what = "the whole epoch" if ran == total_steps else f"{ran} of {total_steps} steps, extrapolated"
-    print(f"batch {config.batch_size}, {torch.get_num_threads()} thread(s): {f['samples']:,} positions in "
-          f"{f['seconds']:.1f} s ({what}: {est:.0f} s an epoch), "
-          f"loss {f['loss']:.4f}; peak {peak_gb():.2f} GB", flush=True)
+    gpu = (f", peak GPU memory {torch.cuda.max_memory_allocated(device) / 2**30:.2f} GiB"
+           if torch.device(device).type == "cuda" else "")
+    print(f"batch {config.batch_size}, {torch.get_num_threads()} thread(s), {device}: {f['samples']:,} positions in "
+          f"{f['seconds']:.1f} s, {f['samples'] / f['seconds']:,.0f} positions/s ({what}: {est:.0f} s an epoch), "
+          f"loss {f['loss']:.4f}; peak {peak_gb():.2f} GB{gpu}", flush=True)
 
 
 if __name__ == "__main__":
