@@ -169,28 +169,53 @@ class _TrainProgress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines)
         self.tasks: dict[str, int] = {}
+        self.last: dict[str, tuple[int, int, int | None]] = {}  # stage -> (last epoch, planned epochs, best epoch)
+        self.best: dict[str, float] = {}  # stage -> best validation HR@10 so far
+        self.figures: dict[str, str] = {}
 
     def __enter__(self):
         self.bar.__enter__()
         return self
 
     def __exit__(self, *exc):
+        if exc[0] is None and self.tasks:
+            self._ended(next(reversed(self.tasks)))
         return self.bar.__exit__(*exc)
+
+    def _ended(self, stage: str) -> None:
+        """A stage is over: if it ran fewer epochs than planned, early stopping ended it; say so, and which
+        epoch was kept (rather than leave a bar at "30/40" that looks cut off)."""
+        last, total, best = self.last.get(stage, (0, 0, None))
+        if not last or last >= total:
+            return
+        text = f"stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
+        if self.lines:
+            stderr().print(f"train {stage}: {text}", highlight=False)
+        else:
+            self.bar.update(self.tasks[stage], figures=f"{self.figures.get(stage, '')}  ({text})")
 
     def __call__(self, epoch: int, figures: dict) -> None:
         stage = figures.get("stage", "model")
+        total = int(figures.get("epochs") or self.epochs)
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=self.epochs, figures="")
+            if self.tasks:
+                self._ended(next(reversed(self.tasks)))
+            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=total, figures="")
         text = f"loss {figures['loss']:.4f}"
+        best = self.last.get(stage, (0, 0, None))[2]
+        score = figures.get("val_hr")  # the models keep the first epoch of the best validation HR@10
+        if score is not None and score > self.best.get(stage, -1.0):
+            self.best[stage], best = score, epoch
         if "val_hr" in figures:
             text += f"  val HR@10 {figures['val_hr']:.3f}"
         rate = figures['samples'] / max(figures['seconds'], 1e-9)
         text += f"  {rate / 1e6:.2f}M samples/s" if rate >= 1e5 else f"  {rate:,.0f} samples/s"
+        self.last[stage], self.figures[stage] = (epoch, total, best), text
         if self.lines:
-            stderr().print(f"train {stage} epoch {epoch}/{self.epochs}: {text}  ({figures['seconds']:.1f} s)",
+            stderr().print(f"train {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
                            highlight=False)
             return
-        self.bar.update(self.tasks[stage], completed=epoch, figures=text)
+        self.bar.update(self.tasks[stage], completed=epoch, total=total, figures=text)
 
 
 # -- a person's ratings and picks --------------------------------------------------------------

@@ -306,7 +306,7 @@ class DeepContent:
                     figures["val_loss"] = float(((net(x[valid]) - target[valid]) ** 2).sum(dim=1).mean())
             result.history.append(figures)
             if callback:
-                callback(epoch, {**figures, "stage": "deepcontent"})
+                callback(epoch, {**figures, "stage": "deepcontent", "epochs": config.epochs})
             if self.should_stop is not None and self.should_stop():
                 break
             score = figures.get("val_loss")

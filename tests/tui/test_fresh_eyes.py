@@ -130,6 +130,7 @@ async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_
     assert stage_total("gmf on train+validation", {}, 200) is None
     assert stage_total("gmf on train+validation", {"epochs": 7}, 200) == 7
     assert stage_total("gmf", {}, 200) == 200
+    assert stage_total("gmf", {"epochs": 40}, 200) == 40  # the stage's own plan (tuned settings) wins
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

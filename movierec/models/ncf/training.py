@@ -358,7 +358,8 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
             figures["val_hr"] = distributed.broadcast_float(validator.hit_rate(trainer.model, device), device)
         result.history.append(figures)
         if callback:
-            callback(figures["epoch"], {**figures, "stage": config.model})
+            callback(figures["epoch"], {**figures, "stage": config.model,
+                                        "epochs": config.epochs if fixed is None else fixed})
         if should_stop is not None and should_stop():
             break
         if fixed is not None:  # a refit: exactly ``fixed`` epochs, the last weights kept

@@ -427,7 +427,7 @@ class SASRecRecommender:
                 figures["val_hr"] = validator.hit_rate(module, ptr_t, items_t)
             result.history.append(figures)
             if callback:
-                callback(epoch, {**figures, "stage": stage})
+                callback(epoch, {**figures, "stage": stage, "epochs": fixed if fixed is not None else config.epochs})
             if self.should_stop is not None and self.should_stop():
                 break
             score = figures.get("val_hr", -figures["loss"]) if validator is not None else None

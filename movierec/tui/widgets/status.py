@@ -23,12 +23,13 @@ def stage_name(stage: str) -> str:
 
 
 def stage_total(stage: str, figures: dict, total: int) -> int | None:
-    """The epoch count a progress message counts towards: a refit's own count when the message carries it
-    (``epochs``), else None (unknown: its epochs were chosen on validation); otherwise ``total``."""
-    if stage.endswith(REFIT):
-        epochs = figures.get("epochs")
-        return int(epochs) if isinstance(epochs, int) and epochs > 0 else None
-    return total
+    """The epoch count a progress message counts towards: the stage's own plan when the message carries it
+    (``epochs``: the config's, or a refit's chosen count), else ``total``; a refit without it: None
+    (unknown: its epochs were chosen on validation)."""
+    epochs = figures.get("epochs")
+    if isinstance(epochs, int) and epochs > 0:
+        return epochs
+    return None if stage.endswith(REFIT) else total
 
 
 class ModelStatus(Horizontal):
