@@ -264,7 +264,8 @@ def blend_new_films(scores: np.ndarray, learned: np.ndarray, n_ratings: np.ndarr
 def new_film_reasons(picks: list[Pick], share: np.ndarray, liked: np.ndarray, film_vectors: np.ndarray,
                      catalog: Catalog) -> None:
     """A pick scored mostly from the learned space (a film with few ratings) says so: "new to the
-    catalogue, like X", X the liked film nearest to it there (cosine of film vectors)."""
+    catalogue, like X" when nobody rated it, "few ratings so far, like X" otherwise (an old film can have
+    few ratings too), X the liked film nearest to it there (cosine of film vectors)."""
     liked = np.asarray(liked, dtype=np.int64)
     if liked.size == 0:
         return
@@ -275,7 +276,8 @@ def new_film_reasons(picks: list[Pick], share: np.ndarray, liked: np.ndarray, fi
             continue
         a = film_vectors[pick.index]
         j = int(np.argmax(b @ (a / max(float(np.linalg.norm(a)), 1e-12))))
-        pick.reason = f"new to the catalogue, like {spoken_title(catalog.titles[liked[j]])}"
+        what = "new to the catalogue" if catalog.n_ratings[pick.index] == 0 else "few ratings so far"
+        pick.reason = f"{what}, like {spoken_title(catalog.titles[liked[j]])}"
 
 
 def finish(scores: np.ndarray, allowed: np.ndarray, catalog: Catalog, vectors: np.ndarray, n: int, diversity: float,

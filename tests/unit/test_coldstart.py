@@ -264,3 +264,20 @@ def test_a_bad_deepcontent_checkpoint_is_set_aside_and_trained_again_in_the_same
             assert "moved to" in result.output and json.loads(result.stdout)["mix"]["deepcontent"] > 0
             path.write_bytes(b"\x00" * 64)  # damaged again, for similar --learned
     assert path.stat().st_size > 1000 and len(list(path.parent.glob("deepcontent.damaged-*"))) == 2
+
+
+def test_a_pick_from_the_learned_space_says_new_only_when_nobody_rated_it(dataset):
+    from movierec.recommend import Pick, new_film_reasons
+
+    cat = dataset.catalog
+    unrated = int(np.flatnonzero(cat.n_ratings == 0)[0])
+    few = int(np.flatnonzero(cat.n_ratings > 0)[0])
+    liked = np.array([few + 1])
+    picks = [Pick(i, 0, cat.titles[i], None, [], 1.0, "because") for i in (unrated, few, few + 2)]
+    share = np.zeros(len(cat))
+    share[[unrated, few]] = 0.8  # mostly from the learned space; few + 2 is not
+    vectors = np.random.default_rng(0).normal(size=(len(cat), 4))
+    new_film_reasons(picks, share, liked, vectors, cat)
+    assert picks[0].reason.startswith("new to the catalogue, like ")
+    assert picks[1].reason.startswith("few ratings so far, like ")
+    assert picks[2].reason == "because"
