@@ -174,10 +174,17 @@ class MovieRecApp(App):
         self._set_sub_title()
         self.status_text = "model ready"
         self._refresh_status()
-        for screen in self.screen_stack:
-            if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
-                screen.refresh_data()
+        self.scores_changed()
         self.start_learned()
+
+    def scores_changed(self) -> None:
+        """The model's scores for this profile changed: every screen of the current mode's stack re-reads
+        what they decide (picks, watchlist order, match cells in search results, well-known films and
+        "more like this"). Screens of other modes re-read everything when they are shown again."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_matches", None)
+            if refresh is not None:
+                refresh()
 
     # -- films with few ratings: deepcontent, trained once in the background -----------------
     def start_learned(self) -> None:
@@ -233,9 +240,7 @@ class MovieRecApp(App):
                     self.notify(text, severity="warning", timeout=8, markup=False)
             return
         self.notify("films with few ratings are now scored from their content too", timeout=4)
-        for screen in self.screen_stack:
-            if isinstance(screen, (PicksScreen, WatchlistScreen)):  # the hybrid picks blend it in
-                screen.refresh_data()
+        self.scores_changed()  # the hybrid picks blend it in
 
     def _set_sub_title(self) -> None:
         device = f" · {self.engine.device_name}" if self.model_ready else ""
@@ -630,9 +635,7 @@ class MovieRecApp(App):
         if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
-            for screen in self.screen_stack:
-                if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
-                    screen.refresh_data()
+            self.scores_changed()
             return
         if event.ok:
             self._model_loaded()
@@ -723,11 +726,7 @@ class MovieRecApp(App):
             if self.engine.mode_folds_in(self.mode):  # else the line keeps saying what the mode does
                 self.status_text = self._foldin_text(event)
                 self._refresh_status()
-            for screen in self.screen_stack:
-                if isinstance(screen, (PicksScreen, WatchlistScreen)):  # ranked by the model
-                    screen.refresh_data()
-                elif isinstance(screen, OnboardingScreen):  # its match cells: the fine-tuned scores now
-                    screen.fill_matches()
+            self.scores_changed()  # the fine-tuned scores now
         if isinstance(self.screen, FineTuneScreen):
             self.screen.done(event)
 

@@ -36,6 +36,10 @@ class MainScreen(Screen):
     def refresh_data(self) -> None:
         """Re-read what the screen shows (the profile may have changed elsewhere)."""
 
+    def refresh_matches(self) -> None:
+        """The model's scores changed (a model loaded or trained, a fine-tune, deepcontent): re-read what
+        they decide here (match cells, rankings). Screens without either keep this no-op."""
+
     def refresh_marks(self) -> None:
         """The watchlist changed: show its marks (screens that can do it without recomputing say so)."""
         self.refresh_data()

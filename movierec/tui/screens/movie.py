@@ -113,6 +113,9 @@ class MovieScreen(ModalScreen):
     def refresh_marks(self) -> None:
         self.refresh_data()
 
+    def refresh_matches(self) -> None:
+        self.refresh_data()  # "more like this" shows a match
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.index:
             self.app.open_movie(int(event.row_key.value))

@@ -44,6 +44,9 @@ class OnboardingScreen(MainScreen):
         if not any(m.plain for m in matches) and not app.foldin_waiting():
             self.fill_matches()  # no picks computed for this profile yet: the matches are computed here
 
+    def refresh_matches(self) -> None:
+        self.fill_matches()
+
     def fill_matches(self) -> None:
         """The match cells, computed off the UI thread (the profile's fine-tune has finished: cheap then)."""
         app = self.app

@@ -58,6 +58,9 @@ class PicksScreen(MainScreen):
 
     has_lists = False  # set once lists are on screen: later recomputations replace them in one go
 
+    def refresh_matches(self) -> None:
+        self.refresh_data()  # ranked by the model
+
     def refresh_data(self) -> None:
         self.status_line()  # the model or mode may have changed while this screen was out of view
         self.compute()

@@ -120,6 +120,9 @@ class SearchScreen(MainScreen):
     def refresh_data(self) -> None:
         self.run_search()
 
+    def refresh_matches(self) -> None:
+        self.run_search()  # the same query: the cursor stays, the match column is recomputed
+
     @on(Input.Changed)
     @on(Select.Changed)
     def run_search(self) -> None:

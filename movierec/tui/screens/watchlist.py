@@ -43,6 +43,9 @@ class WatchlistScreen(MainScreen):
         table.set_columns(*COLUMNS)
         table.focus()
 
+    def refresh_matches(self) -> None:
+        self.refresh_data()  # ranked by the model
+
     def refresh_data(self) -> None:
         self.compute()
 
