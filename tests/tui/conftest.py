@@ -24,9 +24,26 @@ def trained(home, trained_cache) -> Path:
 @pytest.fixture
 def app_factory():
     def build(**kwargs):
-        return make_app(device="cpu", train_overrides=FAST, **kwargs)
+        return recording(make_app(device="cpu", train_overrides=FAST, **kwargs))
 
     return build
+
+
+def recording(app):
+    """Every notification the app shows, kept in ``app.told`` (message, severity). Read that, not the app's
+    live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach its
+    assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
+    from types import SimpleNamespace
+
+    app.told = []
+    notify = app.notify
+
+    def notify_and_record(message, *args, **kwargs):
+        app.told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
+        return notify(message, *args, **kwargs)
+
+    app.notify = notify_and_record
+    return app
 
 
 async def wait_ready(app, pilot) -> None:
@@ -36,6 +53,15 @@ async def wait_ready(app, pilot) -> None:
             return
         await pilot.pause(0.05)
     assert app.ready, "the app did not finish loading"
+
+
+async def wait_for(pilot, condition, what: str) -> None:
+    """Poll ``condition`` between the app's message rounds (bounded: fails after 60 s saying ``what``)."""
+    for _ in range(1200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition(), f"{what} did not happen within 60 s"
 
 
 async def settle(app, pilot, rounds: int = 3) -> None:

@@ -25,7 +25,7 @@ def _rate_some(name: str = "default", rated=RATED) -> None:
 
 
 def _said(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 def _count(screen) -> str:

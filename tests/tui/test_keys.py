@@ -21,7 +21,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle, wait_ready
+from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -284,12 +284,14 @@ async def test_labels_say_what_is_true(home, app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
+        # Ready (dataset and profile loaded) comes before the first screen is mounted on a busy machine.
+        await wait_for(pilot, lambda: bool(app.screen.query("#status-text")), "the first screen's status line")
         status = str(app.screen.query_one("#status-text").render())
         assert "epoch 0/" not in status and "loss 0.000" not in status
         await settle(app, pilot)
         await pilot.press("1")
         await pilot.pause()
-        assert any(n.message.endswith(": 1 star") for n in app._notifications)
+        assert any(n.message.endswith(": 1 star") for n in app.told)
         app.action_show_ratings()
         await settle(app, pilot)
         assert str(app.screen.query_one("#count").render()).startswith("1 rating ·")

@@ -130,7 +130,7 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
         await pilot.press("m")
         await pilot.pause()
         assert app.mode == "hybrid"
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.told]
         assert "model still loading: picks are content-based until it is ready" in messages
         release.set()
         await settle(app, pilot)
@@ -230,7 +230,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.model_ready and not app.engine.has_model("sequence")
-        started = lambda: any("training sasrec for mode sequence" in n.message for n in app._notifications)
+        started = lambda: any("training sasrec for mode sequence" in n.message for n in app.told)
         for _ in range(len(app.engine.modes())):
             before = app.mode
             await pilot.press("m")

@@ -28,7 +28,7 @@ def _rate_some() -> None:
 
 
 def _said(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 def _titles(table: FilmTable) -> list[str]:
