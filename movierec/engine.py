@@ -68,7 +68,9 @@ class Engine:
         self._dataset: Dataset | None = None
         self._split: Split | None = None
         self._content: ContentBased | None = None
-        self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name
+        self._models: dict[str, Recommender] = {}  # saved models loaded or trained here, by name (set by _keep)
+        self._models_version = 0  # bumped by each _keep: part of the key of the picks' cached scores
+        self._kept: dict[str, int] = {}  # name -> _models_version when it was kept (the fold-in cache's key)
         self._fold_cache: tuple | None = None  # (profile key, scores, losses) of the last fold-in
         self._match_maps: dict[str, calibration.MatchMap | None] = {}  # by mode: the predicted match's map
         self.match_calibrated: list[str] = []  # one line per calibration computed here (what it cost)
@@ -76,6 +78,15 @@ class Engine:
         self._base_scores: dict[str, tuple] = {}
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
+
+    def _keep(self, name: str, model):
+        """Hold a model loaded or trained here. The latest picks' scores (which search results' matches read)
+        were made with the models held before: their key changes with any model kept (deepcontent arriving, a
+        retrained model), the cached fold-in's only with the fold-in model."""
+        self._models[name] = model
+        self._models_version += 1
+        self._kept[name] = self._models_version
+        return model
 
     def _note(self, text: str, once: str | None = None) -> None:
         """One line for the caller: why a model is trained or reused, tuned settings used, L2 chosen, a bad
@@ -251,8 +262,7 @@ class Engine:
         if checkpoints.path_for(self.dataset.fingerprint, name).exists():
             model = self.load_saved(name)
             if model is not None:
-                self._models[name] = model
-                return model
+                return self._keep(name, model)
         if not train:
             return None
         try:
@@ -379,7 +389,7 @@ class Engine:
                 differs = self._mismatch(meta, config)
                 why = f"retraining {model}: the saved model was trained with other settings ({differs})"
                 if differs is None:
-                    self._models[model] = existing
+                    self._keep(model, existing)
                     created = str(meta.get("created", ""))
                     fit = float(meta.get("fit_seconds", 0.0))
                     note = (f"reusing the saved {model} model ({path}), trained {created or 'earlier'}; "
@@ -413,7 +423,7 @@ class Engine:
         if group is None or group.is_main:  # under torchrun every rank holds the same weights; one writes them
             checkpoints.save(path, rec.checkpoint_state(), meta, ds.user_ids.array, ds.item_ids.array)
         rec.meta = meta  # type: ignore[attr-defined]
-        self._models[model] = rec
+        self._keep(model, rec)
         return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
                               result.seconds, False, self.device_name, why or "", meta["created"])
 
@@ -524,8 +534,7 @@ class Engine:
             return self.train(spec.name, callback=callback, should_stop=should_stop, **overrides)[0] if train else None
         loaded = self.load_saved(spec.name)  # a bad checkpoint is moved aside with a note: None
         if loaded is not None:
-            self._models[spec.name] = loaded
-            return loaded
+            return self._keep(spec.name, loaded)
         if not train:
             return None
         rec, _ = self.train(spec.name, callback=callback, should_stop=should_stop, **overrides)
@@ -578,12 +587,11 @@ class Engine:
         """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per
         profile). ``weights``: one per rated film (``recency``): liked films rated lately pull harder."""
         w = np.ones(items.size, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
-        key = (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()),
-               tuple(np.round(w, 3).tolist()), seed)
+        rec = self.foldin_model()
+        key = (self._profile_key(items, stars, skip, w, seed), self._kept.get(registry.for_mode("ncf").name))
         cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
-        rec = self.foldin_model()
         assert isinstance(rec, FoldsIn)
         liked = stars >= LIKED
         negatives = np.concatenate([items[stars <= DISLIKED], skip])
@@ -712,7 +720,8 @@ class Engine:
                 new_film_reasons(picks, share, liked, learned.film_vectors(), cat)
         served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
         if items.size:  # what film_matches reads for other lists of films (search, more like this)
-            self._base_scores[mode] = (self._profile_key(items, stars, skip, weights, seed), base, candidates, served)
+            self._base_scores[mode] = ((self._profile_key(items, stars, skip, weights, seed), self._models_version),
+                                       base, candidates, served)
         if picks and items.size:
             pct = calibration.percentiles_of(base, candidates, np.array([p.index for p in picks]))
             for p, value in zip(picks, pct):
@@ -738,6 +747,8 @@ class Engine:
 
     @staticmethod
     def _profile_key(items: np.ndarray, stars: np.ndarray, skip: np.ndarray, weights: np.ndarray, seed: int) -> tuple:
+        """What a profile's cached scores depend on from the profile: films, stars, dismissals, recency
+        weights, the seed (the callers add the models they were made with)."""
         return (tuple(items.tolist()), tuple(np.round(stars, 1).tolist()), tuple(skip.tolist()),
                 tuple(np.round(weights, 3).tolist()), seed)
 
@@ -753,7 +764,7 @@ class Engine:
         items, stars, skip, _ = self.profile_items(profile)
         if items.size == 0 or not indices:
             return none
-        key = self._profile_key(items, stars, skip, self.recency(profile, items), seed)
+        key = (self._profile_key(items, stars, skip, self.recency(profile, items), seed), self._models_version)
         cached = self._base_scores.get(mode)
         if (cached is None or cached[0] != key) and compute:
             self.recommend(profile, n=1, diversity=0.0, mode=mode, seed=seed)

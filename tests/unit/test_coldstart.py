@@ -281,3 +281,30 @@ def test_a_pick_from_the_learned_space_says_new_only_when_nobody_rated_it(datase
     assert picks[0].reason.startswith("new to the catalogue, like ")
     assert picks[1].reason.startswith("few ratings so far, like ")
     assert picks[2].reason == "because"
+
+
+def test_cached_profile_scores_follow_the_models_held(planted, home):
+    """The matches of other lists (search, more like this) read the latest picks' scores: once deepcontent (or
+    a retrained model) arrives they are computed again, not read stale; the fold-in is kept unless the fold-in
+    model itself changed."""
+    from movierec.store.profiles import Profile, Rating
+
+    engine = Engine(str(planted), "cpu")
+    engine.train("neumf", seed=0, epochs=2, pretrain=False)
+    cat = engine.dataset.catalog
+    profile = Profile("t")
+    for k, idx in enumerate(range(0, 40, 4)):
+        mid = int(cat.item_ids.ids(idx)[0])
+        profile.ratings[mid] = Rating(mid, 5.0, float(k))
+    films = list(range(100, 160))
+    before = engine.film_matches(profile, films, compute=True)
+    assert engine.film_matches(profile, films) == before  # cached: the UI thread's read gives the same
+    fold = engine._fold_cache
+    engine.train("deepcontent", seed=0, epochs=2)
+    assert engine.film_matches(profile, films) == [None] * len(films)  # stale: not read any more
+    after = engine.film_matches(profile, films, compute=True)
+    assert after != before and engine.film_matches(profile, films) == after
+    assert engine._fold_cache is fold  # deepcontent changes no fold-in: it was not fitted again
+    engine.train("neumf", seed=1, epochs=2, pretrain=False, force=True)
+    engine.film_matches(profile, films, compute=True)
+    assert engine._fold_cache is not fold  # a retrained fold-in model: the profile is folded in again
