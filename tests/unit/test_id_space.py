@@ -226,3 +226,19 @@ def test_the_cli_rates_and_lists_through_the_engine_mapping(latest, ml100k):
     assert json.loads(_run(latest, "watchlist", "--json").output)["watchlist"] == []
     assert _run(latest, "unrate", "Toy Story").exit_code == 0  # rated on ml-100k, taken back on the latest
     assert [r["title"] for r in json.loads(_run(latest, "ratings", "--json").output)["ratings"]] == ["Jumanji (1995)"]
+
+
+def test_letterboxd_export_and_the_watchlist_of_another_space_name_films_by_title(latest):
+    from movierec.store.exports import letterboxd_rows
+
+    profile = Profile("x")
+    for entry in (profiles.Rating(2, 4.0, 10.0, "Toy Story (1995)", ML100K_SPACE),  # movielens 2 is Jumanji
+                  profiles.Rating(6, 3.0, 20.0, "Only In 100k (1996)", ML100K_SPACE)):
+        profile.ratings[entry.key] = entry
+    profile.watchlist[(ML100K_SPACE, 6)] = profiles.Rating(6, 0.0, 30.0, "Only In 100k (1996)", ML100K_SPACE)
+    on_latest = Engine(str(latest), "cpu")
+    rows = letterboxd_rows(profile, on_latest.dataset.catalog)
+    assert [(r["Title"], r["Year"], r["imdbID"]) for r in rows] == [
+        ("Toy Story", 1995, "tt0000001"), ("Only In 100k", 1996, "")]
+    [row] = on_latest.watchlist_films(profile)
+    assert row["index"] is None and row["title"] == "Only In 100k (1996)" and row["ref"] == "ml-100k:6"
