@@ -193,6 +193,11 @@ class Engine:
         film ``index`` of this dataset, so rating it here replaces its rating made on another release."""
         return lambda entry: self.entry_index(entry) == index
 
+    def entry_args(self, index: int) -> dict:
+        """What a ProfileStore change of film ``index`` takes besides its movie id: the ``space`` it is stored
+        in and ``same`` (``same_film``): ``store.rate(name, movie_id, stars, title, **engine.entry_args(index))``."""
+        return {"space": self.id_space, "same": self.same_film(index)}
+
     def film(self, index: int) -> dict:
         cat = self.dataset.catalog
         tags = [t for t in (cat.tags[index].split("|") if cat.tags and cat.tags[index] else []) if t]

@@ -239,15 +239,10 @@ def _match(engine, title: str) -> tuple[int, int, str, bool]:
 def _film_and_profile(ctx: click.Context, dataset: str | None, title: str,
                       profile_name: str | None) -> tuple[int, str, str, dict]:
     """(movie id, matched title, profile name, where) for the commands that change one film in a profile;
-    ``where``: the store's ``space`` and ``same`` for it (the engine's mapping of a profile's entries)."""
+    ``where``: the store's ``space`` and ``same`` for it (``Engine.entry_args``)."""
     engine = _engine(ctx, dataset, quiet=True)
     index, movie_id, matched, _ = _match(engine, title)
-    return movie_id, matched, _profile_name(ctx, profile_name), _where(engine, index)
-
-
-def _where(engine, index: int) -> dict:
-    """The ``space`` and ``same`` a ProfileStore change of film ``index`` of the engine's dataset takes."""
-    return {"space": engine.id_space, "same": engine.same_film(index)}
+    return movie_id, matched, _profile_name(ctx, profile_name), engine.entry_args(index)
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from movierec.cli.base import (
     _profile_name,
     _train_learned,
     _TrainProgress,
-    _where,
     cli,
     dataset_option,
     device_option,
@@ -40,7 +39,7 @@ def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
     engine = _engine(ctx, dataset, quiet=True)
     index, movie_id, matched, exact = _match(engine, title)
     name = _profile_name(ctx, profile_name)
-    profile = ProfileStore().rate(name, movie_id, stars, matched, **_where(engine, index))
+    profile = ProfileStore().rate(name, movie_id, stars, matched, **engine.entry_args(index))
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "stars": stars, "exact": exact,
                     "ratings": len(profile.ratings)})

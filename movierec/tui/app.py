@@ -429,7 +429,7 @@ class MovieRecApp(App):
             return
         film = self.engine.film(event.index)
         listed = event.index in self.watchlisted()
-        where = {"space": self.engine.id_space, "same": self.engine.same_film(event.index)}  # the engine's mapping
+        where = self.engine.entry_args(event.index)  # the engine's mapping
         try:
             if event.stars is None:
                 undo = event.index in self.dismissed()
@@ -451,7 +451,7 @@ class MovieRecApp(App):
         """`n`: not interested; on a film already marked, the mark is taken back (a toggle)."""
         film = self.engine.film(event.index)
         undo = event.index in self.dismissed()
-        where = {"space": self.engine.id_space, "same": self.engine.same_film(event.index)}
+        where = self.engine.entry_args(event.index)
         try:
             if undo:
                 self.store.unrate(self.profile_name, film["movie_id"], **where)
@@ -474,7 +474,7 @@ class MovieRecApp(App):
         if event.index is not None:
             film = self.engine.film(event.index)
             movie_id, title, listed = film["movie_id"], film["title"], event.index in self.watchlisted()
-            where = {"space": self.engine.id_space, "same": self.engine.same_film(event.index)}
+            where = self.engine.entry_args(event.index)
         else:  # a watchlist film this release lacks, named by its entry's ref
             entry = next((e for e in self.profile.watchlist.values() if e.ref == event.ref), None)
             if entry is None:
