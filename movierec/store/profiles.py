@@ -3,9 +3,10 @@
 A profile file is ``<data>/profiles/NAME.json``:
 
     {"format": "movierec-profile", "version": 1, "name": "default",
-     "ratings": [{"movie_id": 1, "title": "Toy Story (1995)", "stars": 4.5, "time": 1700000000.0}],
-     "not_interested": [{"movie_id": 2, "title": "...", "time": ...}],
-     "watchlist": [{"movie_id": 3, "title": "...", "time": ...}]}
+     "ratings": [{"movie_id": 1, "title": "Toy Story (1995)", "stars": 4.5, "time": 1700000000.0,
+                  "space": "movielens"}],
+     "not_interested": [{"movie_id": 2, "title": "...", "time": ..., "space": "movielens"}],
+     "watchlist": [{"movie_id": 3, "title": "...", "time": ..., "space": "movielens"}]}
 
 Every entry also says which movie id space its ``movie_id`` is in (``"space"``): ``"movielens"`` (every
 GroupLens release shares one numbering) or ``"ml-100k"`` (its own); an entry without it (every file
@@ -107,8 +108,9 @@ class Profile:
     watchlist: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was added
     unwatched: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was taken off
 
-    def on_watchlist(self, movie_id: int) -> bool:
-        return movie_id in self.watchlist
+    def on_watchlist(self, movie_id: int, space: str = DEFAULT_SPACE) -> bool:
+        """Whether this entry is listed (by id and space; a film of the loaded release: ``Engine.indexed``)."""
+        return entry_key(movie_id, space) in self.watchlist
 
     def merge(self, other: "Profile") -> "MergeReport":
         """Take ``other``'s entries where they are newer: the one merge of every import.
@@ -230,7 +232,7 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a movierec profile")
     version = data.get("version")
-    if isinstance(version, bool) or version not in READS:
+    if version not in READS:
         raise ValueError(f"profile format {str(version)[:20]!r} is not {' or '.join(map(str, READS))}")
     problems: list[str] = []
     stored = data.get("name", DEFAULT_PROFILE)
