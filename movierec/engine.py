@@ -29,7 +29,7 @@ from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recomm
                                 personal_scores_rows, popular_scores)
 from movierec.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
-from movierec.store.profiles import Profile
+from movierec.store.profiles import Profile, Rating
 
 if TYPE_CHECKING:
     import torch
@@ -154,8 +154,60 @@ class Engine:
                 for m in cat.search(text, limit=limit)]
 
     def index_of(self, movie_id: int) -> int | None:
+        """The index of a movie id of this dataset's own id space (a profile entry: ``entry_index``)."""
         idx = int(self.dataset.item_ids.index([movie_id], missing="negative")[0])
         return idx if idx >= 0 else None
+
+    # -- a profile's entries on this release (the one mapping the CLI and the TUI read) -----------
+    @property
+    def id_space(self) -> str:
+        """The movie id space of the loaded dataset: what a film rated or listed here is stored in."""
+        return self.dataset.id_space
+
+    def entry_index(self, entry: Rating) -> int | None:
+        """The film a profile entry names in this dataset, or None when it lacks it: by its movie id when the
+        entry was made in this dataset's id space, else by its title and year (exactly one film of that
+        normalised title, never the raw id: ml-100k's id 2 is not MovieLens id 2)."""
+        if entry.space == self.id_space:
+            return self.index_of(entry.movie_id)
+        return self.dataset.catalog.by_title(entry.title)
+
+    def indexed(self, entries: dict) -> dict[int, Rating]:
+        """Catalogue index -> entry, for the entries of one part of a profile (``profile.ratings``,
+        ``profile.watchlist``...) that name a film of this dataset; of two naming one film (made on two
+        releases), the newer."""
+        ordered = sorted(entries.values(), key=Rating.order)
+        own = [e for e in ordered if e.space == self.id_space]
+        idx = (self.dataset.item_ids.index(np.array([e.movie_id for e in own], dtype=np.int64), missing="negative")
+               if own else np.zeros(0, np.int64))
+        found = dict(zip((id(e) for e in own), idx.tolist()))
+        out: dict[int, Rating] = {}
+        for e in ordered:  # oldest first: the newer entry of one film wins
+            i = found[id(e)] if id(e) in found else self.entry_index(e)
+            if i is not None and i >= 0:
+                out[int(i)] = e
+        return out
+
+    def profile_films(self, profile: Profile) -> tuple[dict[int, Rating], dict[int, Rating]]:
+        """(index -> rating, index -> "not interested" mark) of the profile's films in this dataset; a film
+        rated on one release and dismissed on another is what the newer of the two says."""
+        rated, dismissed = self.indexed(profile.ratings), self.indexed(profile.not_interested)
+        for i in set(rated) & set(dismissed):
+            if rated[i].time >= dismissed[i].time:
+                del dismissed[i]
+            else:
+                del rated[i]
+        return rated, dismissed
+
+    def same_film(self, index: int):
+        """For the profile store's changes (``ProfileStore.rate(..., same=)``): whether an entry names the
+        film ``index`` of this dataset, so rating it here replaces its rating made on another release."""
+        return lambda entry: self.entry_index(entry) == index
+
+    def entry_args(self, index: int) -> dict:
+        """What a ProfileStore change of film ``index`` takes besides its movie id: the ``space`` it is stored
+        in and ``same`` (``same_film``): ``store.rate(name, movie_id, stars, title, **engine.entry_args(index))``."""
+        return {"space": self.id_space, "same": self.same_film(index)}
 
     def film(self, index: int) -> dict:
         cat = self.dataset.catalog
@@ -188,14 +240,18 @@ class Engine:
                                    self.dataset_ref or data_registry.DEFAULT_DATASET, candidates)
 
     def watchlist_films(self, profile: Profile) -> list[dict]:
-        """The profile's watchlist as film rows (newest first); a film this dataset lacks has index None."""
+        """The profile's watchlist as film rows (newest first); a film this dataset lacks has index None (its
+        stored title, and "ref": the entry's ``Rating.ref``, what the TUI names it by)."""
         cat = self.dataset.catalog
         rows = []
+        here = {id(e): i for i, e in self.indexed(profile.watchlist).items()}
         for entry in sorted(profile.watchlist.values(), key=lambda r: (-r.time, r.movie_id)):
-            index = self.index_of(entry.movie_id)
+            index = here.get(id(entry))
+            if index is None and self.entry_index(entry) is not None:
+                continue  # a film listed on two releases: once, as its newer entry
             base = cat.describe(index) if index is not None else {"movie_id": entry.movie_id, "title": entry.title,
                                                                   "year": None, "genres": []}
-            rows.append({**base, "index": index, "added": entry.time})
+            rows.append({**base, "index": index, "added": entry.time, "ref": entry.ref})
         return rows
 
     def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[dict]:
@@ -510,15 +566,16 @@ class Engine:
         return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i])} for i in cold_start_list(cat, n)]
 
     def profile_items(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-        """(rated item indices, their stars, not-interested indices, movie ids unknown to this dataset)."""
-        vocab = self.dataset.item_ids
-        ids = np.array(sorted(profile.ratings), dtype=np.int64)
-        idx = vocab.index(ids, missing="negative") if ids.size else np.zeros(0, np.int32)
-        stars = np.array([profile.ratings[int(m)].stars for m in ids], dtype=np.float32)
-        skip_ids = np.array(sorted(profile.not_interested), dtype=np.int64)
-        skip = vocab.index(skip_ids, missing="negative") if skip_ids.size else np.zeros(0, np.int32)
-        unknown = [int(m) for m in ids[idx < 0]] + [int(m) for m in skip_ids[skip < 0]]
-        return idx[idx >= 0].astype(np.int64), stars[idx >= 0], skip[skip >= 0].astype(np.int64), unknown
+        """(rated item indices, their stars, not-interested indices, movie ids unknown to this dataset), the
+        indices in order; entries are mapped by ``profile_films`` (by title when made in another id space)."""
+        rated, dismissed = self.profile_films(profile)
+        idx = np.array(sorted(rated), dtype=np.int64)
+        stars = np.array([rated[int(i)].stars for i in idx], dtype=np.float32)
+        skip = np.array(sorted(dismissed), dtype=np.int64)
+        found = {id(e) for e in (*rated.values(), *dismissed.values())}
+        unknown = sorted(e.movie_id for e in (*profile.ratings.values(), *profile.not_interested.values())
+                         if id(e) not in found and self.entry_index(e) is None)
+        return idx, stars, skip, unknown
 
     def mode_model(self, mode: str = "ncf", callback: Callback | None = None, should_stop=None,
                    train: bool = True, **overrides) -> Recommender | None:
@@ -579,8 +636,8 @@ class Engine:
         """When each rated film (``items`` as ``profile_items`` gives them) was rated."""
         if items.size == 0:
             return np.zeros(0, dtype=np.float64)
-        ids = self.dataset.item_ids.ids(items)
-        return np.array([profile.ratings[int(m)].time for m in ids], dtype=np.float64)
+        rated = self.profile_films(profile)[0]
+        return np.array([rated[int(i)].time for i in items], dtype=np.float64)
 
     def fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
                 callback=None, should_stop=None, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, list[float]]:
@@ -702,7 +759,8 @@ class Engine:
         liked_mask = stars >= LIKED
         liked, liked_stars = items[liked_mask], stars[liked_mask]
         if anchor is not None:
-            own = [r.stars for m, r in profile.ratings.items() if self.index_of(m) == anchor]
+            mine = self.profile_films(profile)[0].get(anchor)
+            own = [mine.stars] if mine is not None else []
             liked, liked_stars = np.array([anchor]), np.array(own or [5.0], dtype=np.float32)
         sequence = mode in scorers and mode != "ncf" and bool(mix.get(mode))
         # Reasons name the recent films a sequence model read last; a list anchored on one film ("Because
@@ -961,7 +1019,7 @@ class Engine:
                 shown.update(p.index for p in result.picks)
 
         recent = sorted((r for r in profile.ratings.values() if r.stars >= HIGH), key=lambda r: (-r.time, r.movie_id))
-        anchors = [i for i in (self.index_of(r.movie_id) for r in recent) if i is not None][:because]
+        anchors = [i for i in (self.entry_index(r) for r in recent) if i is not None][:because]
         # The latest high rating's list comes second: it answers "I just rated X" at once.
         for anchor in anchors[:1]:
             add("because", spoken_title(self.dataset.catalog.titles[anchor]),
@@ -975,11 +1033,11 @@ class Engine:
         # Only with a sequence model that loads as it is: a bad one is set aside (a note says so), and the
         # picks screen never starts a minutes-long training by itself (`m` into the mode does, with progress).
         if (genre is None and latest is not None and following and mode != "content"
-                and self.has_model(following) and self.index_of(latest.movie_id) is not None
+                and self.has_model(following) and self.entry_index(latest) is not None
                 and self.mode_model(following, train=False) is not None):
             # What comes next after the latest film, read by the sequence model (when one is trained).
             try:
-                add("next", spoken_title(self.dataset.catalog.titles[self.index_of(latest.movie_id)]),
+                add("next", spoken_title(self.dataset.catalog.titles[self.entry_index(latest)]),
                     self.recommend(profile, n=n, diversity=diversity, mode=following, exclude=shown,
                                    should_stop=should_stop))
             except MovieRecError as exc:  # a damaged checkpoint was moved aside (see notes): no such list

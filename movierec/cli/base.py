@@ -236,10 +236,13 @@ def _match(engine, title: str) -> tuple[int, int, str, bool]:
     return match.index, int(cat.item_ids.ids(match.index)[0]), cat.titles[match.index], match.exact
 
 
-def _film_and_profile(ctx: click.Context, dataset: str | None, title: str, profile_name: str | None) -> tuple[int, str, str]:
-    """(movie id, matched title, profile name) for the commands that change one film in a profile."""
-    _, movie_id, matched, _ = _match(_engine(ctx, dataset, quiet=True), title)
-    return movie_id, matched, _profile_name(ctx, profile_name)
+def _film_and_profile(ctx: click.Context, dataset: str | None, title: str,
+                      profile_name: str | None) -> tuple[int, str, str, dict]:
+    """(movie id, matched title, profile name, where) for the commands that change one film in a profile;
+    ``where``: the store's ``space`` and ``same`` for it (``Engine.entry_args``)."""
+    engine = _engine(ctx, dataset, quiet=True)
+    index, movie_id, matched, _ = _match(engine, title)
+    return movie_id, matched, _profile_name(ctx, profile_name), engine.entry_args(index)
 
 
 def main() -> None:

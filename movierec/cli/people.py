@@ -39,7 +39,7 @@ def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
     engine = _engine(ctx, dataset, quiet=True)
     index, movie_id, matched, exact = _match(engine, title)
     name = _profile_name(ctx, profile_name)
-    profile = ProfileStore().rate(name, movie_id, stars, matched)
+    profile = ProfileStore().rate(name, movie_id, stars, matched, **engine.entry_args(index))
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "stars": stars, "exact": exact,
                     "ratings": len(profile.ratings)})
@@ -57,8 +57,8 @@ def unrate_cmd(ctx, title, profile_name, dataset):
     """Remove a rating (or a "not interested" mark)."""
     from movierec.store.profiles import ProfileStore
 
-    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
-    if not ProfileStore().unrate(name, movie_id):
+    movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
+    if not ProfileStore().unrate(name, movie_id, **where):
         raise MovieRecError(f"{matched} is not rated in profile {name!r}; see `movierec --headless ratings`")
     stdout().print(safe(f"Removed {matched} from profile {name!r}."))
 
@@ -72,8 +72,8 @@ def dismiss_cmd(ctx, title, profile_name, dataset):
     """Mark a film "not interested": it never appears in your picks."""
     from movierec.store.profiles import ProfileStore
 
-    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
-    ProfileStore().not_interested(name, movie_id, matched)
+    movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
+    ProfileStore().not_interested(name, movie_id, matched, **where)
     stdout().print(safe(f"{matched} marked not interested in profile {name!r}."))
 
 
@@ -90,8 +90,9 @@ def ratings_cmd(ctx, profile_name, as_json):
     rows = sorted(profile.ratings.values(), key=lambda r: -r.time)
     if as_json:
         print_json({"profile": name, "ratings": [{"movie_id": r.movie_id, "title": r.title, "stars": r.stars,
-                                                  "time": r.time} for r in rows],
-                    "not_interested": [{"movie_id": r.movie_id, "title": r.title} for r in profile.not_interested.values()]})
+                                                  "time": r.time, "space": r.space} for r in rows],
+                    "not_interested": [{"movie_id": r.movie_id, "title": r.title, "space": r.space}
+                                       for r in profile.not_interested.values()]})
         return
     if not rows:
         stdout().print(safe(f"Profile {name!r} has no ratings yet: `movierec --headless rate \"Toy Story\" 5`."))
@@ -116,8 +117,8 @@ def watch_cmd(ctx, title, profile_name, dataset, as_json):
     """Put a film on your watchlist (fuzzy title match)."""
     from movierec.store.profiles import ProfileStore
 
-    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
-    profile, added = ProfileStore().watch(name, movie_id, matched)
+    movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
+    profile, added = ProfileStore().watch(name, movie_id, matched, **where)
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "added": added,
                     "watchlist": len(profile.watchlist)})
@@ -138,9 +139,9 @@ def unwatch_cmd(ctx, title, profile_name, dataset, as_json):
     """Take a film off your watchlist."""
     from movierec.store.profiles import ProfileStore
 
-    movie_id, matched, name = _film_and_profile(ctx, dataset, title, profile_name)
+    movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     store = ProfileStore()
-    if not store.unwatch(name, movie_id):
+    if not store.unwatch(name, movie_id, **where):
         raise MovieRecError(f"{matched} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "removed": True,
@@ -162,8 +163,8 @@ def watchlist_cmd(ctx, profile_name, as_json):
     name = _profile_name(ctx, profile_name)
     rows = sorted(ProfileStore().load(name).watchlist.values(), key=lambda r: (-r.time, r.movie_id))
     if as_json:
-        print_json({"profile": name, "watchlist": [{"movie_id": r.movie_id, "title": r.title, "added": r.time}
-                                                   for r in rows]})
+        print_json({"profile": name, "watchlist": [{"movie_id": r.movie_id, "title": r.title, "added": r.time,
+                                                    "space": r.space} for r in rows]})
         return
     if not rows:
         stdout().print(safe(f"Profile {name!r} has no watchlist yet: `movierec --headless watch \"Alien\"`."))
@@ -290,8 +291,9 @@ def _parse_rate_pairs(engine, pairs: tuple[str, ...]):
     for order, (title, value) in enumerate(_split_rate_pairs(pairs)):
         _, movie_id, matched, _ = _match(engine, title)
         # Rated in the order given: the last --rate is the latest (recency weights, sequence picks).
-        profile.ratings.pop(movie_id, None)
-        profile.ratings[movie_id] = Rating(movie_id, value, float(order), matched)
+        rating = Rating(movie_id, value, float(order), matched, engine.id_space)
+        profile.ratings.pop(rating.key, None)
+        profile.ratings[rating.key] = rating
     return profile
 
 
@@ -347,12 +349,13 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     result = engine.recommend(profile, n=limit, diversity=DEFAULT_DIVERSITY if diversity is None else diversity,
                               genres=list(genres) or None, years=years, mode=mode)
+    listed = engine.indexed(profile.watchlist)  # the films of the watchlist in this dataset (any id space)
     if as_json:
         print_json({"profile": profile.name, "mix": result.mix, "diversity": result.diversity,
                     "genre_diversity": round(result.genre_diversity, 4), "device": result.device,
                     "unknown_movies": result.unknown_movies, "note": result.note,
                     "match": _match_json(engine, result.picks),
-                    "picks": [{**p.to_json(), "watchlist": profile.on_watchlist(p.movie_id)} for p in result.picks]})
+                    "picks": [{**p.to_json(), "watchlist": p.index in listed} for p in result.picks]})
         return
     if not result.picks:
         if genres or years:
@@ -368,13 +371,13 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     table = Table(title=safe(f"Picks for {profile.name}  (mix: {mix}; diversity {result.diversity:g})"))
     for col in ("#", "title", "match", "genres", "why"):
         table.add_column(col, justify="right" if col in ("#", "match") else "left")
-    listed = 0
+    on_lists = 0
     for n, p in enumerate(result.picks, 1):
-        on_list = profile.on_watchlist(p.movie_id)
-        listed += on_list
+        on_list = p.index in listed
+        on_lists += on_list
         title = safe(f"{WATCH_MARK} " if on_list else "") + safe(p.title)
         table.add_row(str(n), title, match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
-    if listed:
+    if on_lists:
         table.caption = f"{WATCH_MARK} on your watchlist"
     stdout().print(table)
     described = _match_json(engine, result.picks)

@@ -22,6 +22,7 @@ from movierec import paths
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.data.ids import Vocabulary
+from movierec.data.movielens import id_space_of
 from movierec.errors import MovieRecError
 from movierec.files import open_regular
 
@@ -109,7 +110,8 @@ def load(key: str) -> Dataset | None:
             raise ValueError("link arrays disagree in length")
         cat = Catalog(Vocabulary(arrays["item_ids"]), catalog["titles"], arrays["years"], arrays["genres"],
                       catalog.get("tags"), arrays.get("genome"), catalog.get("genome_tags"),
-                      arrays["n_ratings"], arrays["mean_rating"], arrays.get("imdb_ids"), arrays.get("tmdb_ids"))
+                      arrays["n_ratings"], arrays["mean_rating"], arrays.get("imdb_ids"), arrays.get("tmdb_ids"),
+                      id_space_of(manifest["layout"]))  # the id space: from the layout it already stores
         return Dataset(manifest["name"], manifest["layout"], arrays["users"], arrays["items"], arrays["ratings"],
                        arrays["timestamps"], Vocabulary(arrays["user_ids"]), cat, manifest["fingerprint"],
                        int(manifest.get("duplicates_dropped", 0)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movierec.data.ids import Vocabulary
-from movierec.data.movielens import GENRES, strip_year
+from movierec.data.movielens import GENRES, parse_year, strip_year
 from movierec.errors import TitleError
 
 _ID_FORM = re.compile(r"\s*id:\s*(\d{1,20})\s*", re.IGNORECASE)  # "id:34048": a film by its movie id
@@ -104,12 +104,14 @@ class Catalog:
     mean_rating: np.ndarray | None = None  # float32 per item (0 when unrated)
     imdb_ids: np.ndarray | None = None  # int64 per item from links.csv (tt0114709 -> 114709), -1 = none; None: no links.csv
     tmdb_ids: np.ndarray | None = None  # int64 per item, -1 = none
+    id_space: str = "movielens"  # what its movie ids number (movielens.id_space_of its layout)
     _norm: list[str] | None = field(default=None, repr=False)
     _bare: list[str] | None = field(default=None, repr=False)
     _keys: list[str] | None = field(default=None, repr=False)  # _bare in number_form: what fuzzy search reads
     _exact: dict[str, list[int]] | None = field(default=None, repr=False)
     _sorted: list[tuple[list[str], np.ndarray]] | None = field(default=None, repr=False)  # prefix lookups
     _by_imdb: dict[int, int] | None = field(default=None, repr=False)
+    _by_title: dict[tuple[str, int], list[int]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -150,6 +152,20 @@ class Catalog:
     def tmdb_of(self, index: int) -> str:
         value = -1 if self.tmdb_ids is None else int(self.tmdb_ids[index])
         return str(value) if value >= 0 else ""
+
+    def by_title(self, title: str) -> int | None:
+        """The one film whose normalised title and year are those of ``title`` (a MovieLens title, "Toy
+        Story (1995)", as another release names it), or None: no such film, or more than one (never a guess)."""
+        if self._by_title is None:
+            self._index()
+            assert self._norm is not None
+            found: dict[tuple[str, int], list[int]] = {}
+            for i, (norm, year) in enumerate(zip(self._norm, self.years.tolist())):
+                found.setdefault((norm, int(year)), []).append(i)
+            self._by_title = found
+        norm = normalize_title(title)
+        hits = self._by_title.get((norm, parse_year(title)), []) if norm else []
+        return hits[0] if len(hits) == 1 else None
 
     # -- title search -------------------------------------------------------
     def _index(self) -> None:

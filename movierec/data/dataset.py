@@ -9,7 +9,7 @@ import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.ids import Vocabulary
-from movierec.data.movielens import GENRES, RawRelease, genre_index, parse_year
+from movierec.data.movielens import GENRES, RawRelease, genre_index, id_space_of, parse_year
 
 
 @dataclass
@@ -29,6 +29,12 @@ class Dataset:
     catalog: Catalog
     fingerprint: str
     duplicates_dropped: int = 0
+
+    @property
+    def id_space(self) -> str:
+        """What its movie ids number: "ml-100k" for that layout's own numbering, "movielens" for every other
+        GroupLens release (one numbering); a profile entry made in another space is matched by title."""
+        return id_space_of(self.layout)
 
     @property
     def item_ids(self) -> Vocabulary:
@@ -148,7 +154,8 @@ def build_dataset(raw: RawRelease, name: str) -> Dataset:
         imdb_ids[pos[known]] = raw.links["imdb"].to_numpy(np.int64)[known]
         tmdb_ids[pos[known]] = raw.links["tmdb"].to_numpy(np.int64)[known]
 
-    catalog = Catalog(item_vocab, titles, years, genres, tags, genome, genome_tags, n_ratings, mean, imdb_ids, tmdb_ids)
+    catalog = Catalog(item_vocab, titles, years, genres, tags, genome, genome_tags, n_ratings, mean, imdb_ids, tmdb_ids,
+                      id_space_of(raw.layout))
     fp = fingerprint_arrays(user_vocab.array, item_vocab.array, users, items, stars, stamps)
     return Dataset(name, raw.layout, users, items, stars, stamps, user_vocab, catalog, fp,
                    duplicates_dropped=int((~keep).sum()))

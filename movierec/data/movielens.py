@@ -46,6 +46,17 @@ ML100K_GENRES = (
 )
 MAX_RATING = 10.0
 
+#: The movie id space of every GroupLens release (ml-1m, ml-10m, ml-20m ... ml-32m, ml-latest-small,
+#: ml-latest): one numbering, so a profile's movie id names the same film in all of them.
+MOVIELENS_SPACE = "movielens"
+#: ml-100k numbers its items (u.item, 1-1682) on its own: its id 1 is not the others' id 1.
+ML100K_SPACE = "ml-100k"
+
+
+def id_space_of(layout: str) -> str:
+    """The movie id space of a release of this layout (``RawRelease.layout``, ``Dataset.layout``)."""
+    return ML100K_SPACE if layout == "ml-100k" else MOVIELENS_SPACE
+
 
 @dataclass
 class RawRelease:

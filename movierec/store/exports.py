@@ -31,9 +31,11 @@ def letterboxd_rows(profile: Profile, catalog: Catalog | None) -> list[dict]:
     rows = []
     for r in sorted(profile.ratings.values(), key=lambda r: (r.time, r.movie_id)):
         index = None
-        if catalog is not None:
+        if catalog is not None and r.space == catalog.id_space:
             found = int(catalog.item_ids.index([r.movie_id], missing="negative")[0])
             index = found if found >= 0 else None
+        elif catalog is not None:  # made on a release of another id space: by its title, never its raw id
+            index = catalog.by_title(r.title)
         title = catalog.titles[index] if index is not None else r.title
         when = dt.datetime.fromtimestamp(r.time, dt.timezone.utc).date().isoformat() if r.time >= 86400 else ""
         rows.append({"Title": display_title(title) if title else f"movie {r.movie_id}",

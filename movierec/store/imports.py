@@ -366,10 +366,12 @@ def plan(export: Export, catalog: Catalog | None, dataset: str = "", fuzzy: bool
             listed[movie_id] = row
     for movie_id, row in best.items():
         title = catalog.titles[int(catalog.item_ids.index([movie_id])[0])]
-        result.incoming.ratings[movie_id] = Rating(movie_id, float(row.stars or 0.0), row.time, title)
+        entry = Rating(movie_id, float(row.stars or 0.0), row.time, title, catalog.id_space)
+        result.incoming.ratings[entry.key] = entry
     for movie_id, row in listed.items():
         title = catalog.titles[int(catalog.item_ids.index([movie_id])[0])]
-        result.incoming.watchlist[movie_id] = Rating(movie_id, 0.0, row.time, title)
+        entry = Rating(movie_id, 0.0, row.time, title, catalog.id_space)
+        result.incoming.watchlist[entry.key] = entry
     result.matched = list(found.values())
     result.unmatched = list(missing.values())
     return result

@@ -3,9 +3,18 @@
 A profile file is ``<data>/profiles/NAME.json``:
 
     {"format": "movierec-profile", "version": 1, "name": "default",
-     "ratings": [{"movie_id": 1, "title": "Toy Story (1995)", "stars": 4.5, "time": 1700000000.0}],
-     "not_interested": [{"movie_id": 2, "title": "...", "time": ...}],
-     "watchlist": [{"movie_id": 3, "title": "...", "time": ...}]}
+     "ratings": [{"movie_id": 1, "title": "Toy Story (1995)", "stars": 4.5, "time": 1700000000.0,
+                  "space": "movielens"}],
+     "not_interested": [{"movie_id": 2, "title": "...", "time": ..., "space": "movielens"}],
+     "watchlist": [{"movie_id": 3, "title": "...", "time": ..., "space": "movielens"}]}
+
+Every entry also says which movie id space its ``movie_id`` is in (``"space"``): ``"movielens"`` (every
+GroupLens release shares one numbering) or ``"ml-100k"`` (its own); an entry without it (every file
+written before it came) is ``"movielens"``, the space of the bundled ml-latest-small. On a release of
+another space an entry is matched by its title, never by the raw id (``Engine.entry_index``). A file
+whose entries are all ``"movielens"`` is written as version 1, which an older movierec reads right
+(ignoring the field); one holding an entry of another space is version 2, which an older movierec
+refuses rather than read ml-100k ids as MovieLens ones (and drop their space when it writes).
 
 ``watchlist`` came later: a file without it (an older one) has an empty watchlist, and the
 version stays 1 (an older movierec reads a newer file, ignoring the watchlist). Rating a film
@@ -13,8 +22,9 @@ takes it off the watchlist (you have seen it), as Letterboxd does; so does "not 
 ``unwatched`` (also later, optional, same entries) records when a film was taken off the watchlist, so
 an import of an older export does not put it back (the newer action wins, removals too).
 
-Movies are keyed by their MovieLens id (stable across releases); the title is
-kept for people reading the file. Every change runs under a file lock
+Movies are keyed by their movie id (``entry_key``: the id itself in the "movielens" space, (space, id)
+in another, so ml-100k's id 2 never replaces MovieLens id 2); the title is kept for people reading
+the file, and to find the film on a release of another id space. Every change runs under a file lock
 (``NAME.json.lock``) as read, modify, write-atomically, so two running copies
 cannot lose each other's ratings; reading needs no lock (writes are atomic), so
 ``ratings`` works on a read-only home. A damaged file is moved aside to
@@ -50,11 +60,19 @@ from movierec.files import kind_of, read_regular
 from movierec.store.atomic import atomic_write_json
 
 FORMAT = "movierec-profile"
-VERSION = 1
+VERSION = 2  # 2: entries of an id space other than "movielens" (a file with none is still written as 1)
+READS = (1, 2)
+DEFAULT_SPACE = "movielens"  # movierec.data.movielens.MOVIELENS_SPACE (not imported: no numpy to read a profile)
+_SPACE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 DEFAULT_PROFILE = "default"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,63}")  # always fullmatch: `$` would pass a final newline
 MAX_BYTES = 16 * 2**20
 MAX_MOVIE_ID = 2**63 - 1  # ids are int64 everywhere after the profile
+
+
+def entry_key(movie_id: int, space: str = DEFAULT_SPACE) -> int | tuple[str, int]:
+    """The key of a film's entry in a profile's dicts: the movie id in the "movielens" space, else (space, id)."""
+    return movie_id if space == DEFAULT_SPACE else (space, movie_id)
 
 
 @dataclass
@@ -63,6 +81,23 @@ class Rating:
     stars: float
     time: float
     title: str = ""
+    space: str = DEFAULT_SPACE  # the movie id space it was made in (a release's ``Dataset.id_space``)
+
+    @property
+    def key(self) -> int | tuple[str, int]:
+        return entry_key(self.movie_id, self.space)
+
+    @property
+    def ref(self) -> str:
+        """The entry as one word: "5" (movie id 5, "movielens" space), "ml-100k:5" (another space)."""
+        return str(self.movie_id) if self.space == DEFAULT_SPACE else f"{self.space}:{self.movie_id}"
+
+    def order(self) -> tuple:
+        """Sort order of entries: oldest first, then by id."""
+        return (self.time, self.movie_id, self.space)
+
+
+Same = Callable[[Rating], bool]  # whether an entry (of any space) names one film of the loaded release
 
 
 @dataclass
@@ -73,8 +108,9 @@ class Profile:
     watchlist: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was added
     unwatched: dict[int, Rating] = field(default_factory=dict)  # stars unused (0); time: when it was taken off
 
-    def on_watchlist(self, movie_id: int) -> bool:
-        return movie_id in self.watchlist
+    def on_watchlist(self, movie_id: int, space: str = DEFAULT_SPACE) -> bool:
+        """Whether this entry is listed (by id and space; a film of the loaded release: ``Engine.indexed``)."""
+        return entry_key(movie_id, space) in self.watchlist
 
     def merge(self, other: "Profile") -> "MergeReport":
         """Take ``other``'s entries where they are newer: the one merge of every import.
@@ -87,73 +123,77 @@ class Profile:
         """
         report = MergeReport()
 
-        def newest_here(movie_id: int) -> float | None:
-            times = [e.time for e in (self.ratings.get(movie_id), self.not_interested.get(movie_id)) if e is not None]
+        def newest_here(key) -> float | None:
+            times = [e.time for e in (self.ratings.get(key), self.not_interested.get(key)) if e is not None]
             return max(times) if times else None
 
-        for r in sorted(other.ratings.values(), key=lambda r: (r.time, r.movie_id)):
-            here = newest_here(r.movie_id)
+        for r in sorted(other.ratings.values(), key=Rating.order):
+            here = newest_here(r.key)
             if here is not None and here > r.time:
                 report.kept += 1
                 continue
-            differs = self.ratings.get(r.movie_id) != r or r.movie_id in self.not_interested
+            differs = self.ratings.get(r.key) != r or r.key in self.not_interested
             report.changed += differs
             report.ratings_changed += differs
-            self.ratings[r.movie_id] = r
-            self.not_interested.pop(r.movie_id, None)
-            listed = self.watchlist.get(r.movie_id)
+            self.ratings[r.key] = r
+            self.not_interested.pop(r.key, None)
+            listed = self.watchlist.get(r.key)
             if listed is not None and listed.time <= r.time:
-                del self.watchlist[r.movie_id]
+                del self.watchlist[r.key]
                 report.changed += 1
             report.ratings += 1
-        for n in sorted(other.not_interested.values(), key=lambda r: (r.time, r.movie_id)):
-            here = newest_here(n.movie_id)
+        for n in sorted(other.not_interested.values(), key=Rating.order):
+            here = newest_here(n.key)
             if here is not None and here > n.time:
                 continue
-            report.changed += self.not_interested.get(n.movie_id) != n or n.movie_id in self.ratings
-            self.not_interested[n.movie_id] = n
-            self.ratings.pop(n.movie_id, None)
+            report.changed += self.not_interested.get(n.key) != n or n.key in self.ratings
+            self.not_interested[n.key] = n
+            self.ratings.pop(n.key, None)
             report.not_interested += 1
-        for u in sorted(other.unwatched.values(), key=lambda r: (r.time, r.movie_id)):
-            here_u = self.unwatched.get(u.movie_id)
+        for u in sorted(other.unwatched.values(), key=Rating.order):
+            here_u = self.unwatched.get(u.key)
             if here_u is None or here_u.time < u.time:
-                self.unwatched[u.movie_id] = u
+                self.unwatched[u.key] = u
                 report.changed += 1
-            listed = self.watchlist.get(u.movie_id)
+            listed = self.watchlist.get(u.key)
             if listed is not None and listed.time <= u.time:
-                del self.watchlist[u.movie_id]
+                del self.watchlist[u.key]
                 report.changed += 1
-        for w in sorted(other.watchlist.values(), key=lambda r: (r.time, r.movie_id)):
-            rated = self.ratings.get(w.movie_id)
+        for w in sorted(other.watchlist.values(), key=Rating.order):
+            rated = self.ratings.get(w.key)
             if rated is not None and rated.time >= w.time:
                 report.watchlist_seen += 1
                 continue
-            if w.movie_id in self.not_interested:
+            if w.key in self.not_interested:
                 report.watchlist_dismissed += 1
                 continue
-            removed = self.unwatched.get(w.movie_id)
-            if removed is not None and removed.time >= w.time and w.movie_id not in self.watchlist:
+            removed = self.unwatched.get(w.key)
+            if removed is not None and removed.time >= w.time and w.key not in self.watchlist:
                 report.watchlist_removed += 1
                 continue
-            if w.movie_id not in self.watchlist:
-                self.watchlist[w.movie_id] = w
+            if w.key not in self.watchlist:
+                self.watchlist[w.key] = w
                 report.changed += 1
                 report.watchlist_added += 1
             report.watchlist += 1
         return report
 
+    def entries(self) -> Iterator[Rating]:
+        """Every entry: ratings, not interested, watchlist, unwatched."""
+        for section in (self.ratings, self.not_interested, self.watchlist, self.unwatched):
+            yield from section.values()
+
     def to_json(self) -> dict:
+        def rows(section: dict[object, Rating], stars: bool = False) -> list[dict]:
+            return [{"movie_id": r.movie_id, "title": r.title, **({"stars": r.stars} if stars else {}), "time": r.time,
+                     "space": r.space} for r in sorted(section.values(), key=Rating.order)]
+
+        # Version 1 while every entry is a MovieLens id: an older movierec reads such a file right.
+        version = 1 if all(r.space == DEFAULT_SPACE for r in self.entries()) else VERSION
         return {
-            "format": FORMAT, "version": VERSION, "name": self.name,
-            "ratings": [{"movie_id": r.movie_id, "title": r.title, "stars": r.stars, "time": r.time}
-                        for r in sorted(self.ratings.values(), key=lambda r: (r.time, r.movie_id))],
-            "not_interested": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
-                               for r in sorted(self.not_interested.values(), key=lambda r: (r.time, r.movie_id))],
-            "watchlist": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
-                          for r in sorted(self.watchlist.values(), key=lambda r: (r.time, r.movie_id))],
-            **({"unwatched": [{"movie_id": r.movie_id, "title": r.title, "time": r.time}
-                              for r in sorted(self.unwatched.values(), key=lambda r: (r.time, r.movie_id))]}
-               if self.unwatched else {}),
+            "format": FORMAT, "version": version, "name": self.name,
+            "ratings": rows(self.ratings, stars=True), "not_interested": rows(self.not_interested),
+            "watchlist": rows(self.watchlist), **({"unwatched": rows(self.unwatched)} if self.unwatched else {}),
         }
 
     @classmethod
@@ -191,8 +231,9 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a movierec profile")
-    if data.get("version") != VERSION:
-        raise ValueError(f"profile format {str(data.get('version'))[:20]!r} is not {VERSION}")
+    version = data.get("version")
+    if version not in READS:
+        raise ValueError(f"profile format {str(version)[:20]!r} is not {' or '.join(map(str, READS))}")
     problems: list[str] = []
     stored = data.get("name", DEFAULT_PROFILE)
     if not isinstance(stored, str) or not _NAME.fullmatch(stored):
@@ -213,7 +254,7 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
             except ValueError as exc:
                 problems.append(str(exc))
                 continue
-            target[r.movie_id] = r
+            target[r.key] = r
     return profile, problems
 
 
@@ -254,7 +295,10 @@ def _entry(entry: object, need_stars: bool) -> Rating:
     if not math.isfinite(when):
         raise ValueError(f"movie {movie_id} has a bad time")
     title = entry.get("title", "")
-    return Rating(movie_id, stars, when, title if isinstance(title, str) else "")
+    space = entry.get("space", DEFAULT_SPACE)  # absent: written before spaces, when every id was a MovieLens one
+    if not isinstance(space, str) or not _SPACE.fullmatch(space):
+        raise ValueError(f"movie {movie_id} has a bad id space")
+    return Rating(movie_id, stars, when, title if isinstance(title, str) else "", space)
 
 
 _LEFT_ALONE = "it was left as it is: move it away and movierec starts a new profile there"
@@ -347,54 +391,66 @@ class ProfileStore:
             atomic_write_json(path, profile.to_json())
             return profile
 
-    def rate(self, name: str, movie_id: int, stars: float, title: str = "") -> Profile:
+    # Each change names a film by its movie id in ``space`` (the loaded release's ``Dataset.id_space``);
+    # ``same`` (``Engine.same_film``), when given, says which entries made in another space are this film
+    # too (matched by title), so rating it here replaces a rating made on another release, and so on.
+    def rate(self, name: str, movie_id: int, stars: float, title: str = "", space: str = DEFAULT_SPACE,
+             same: Same | None = None) -> Profile:
         stars = check_stars(stars)
+        key = entry_key(movie_id, space)
 
         def change(p: Profile) -> None:
-            p.ratings[movie_id] = Rating(movie_id, stars, time.time(), title)
-            p.not_interested.pop(movie_id, None)
-            p.watchlist.pop(movie_id, None)  # seen: off the watchlist
+            for section in (p.ratings, p.not_interested, p.watchlist):  # seen: off the watchlist
+                _take(section, key, same)
+            p.ratings[key] = Rating(movie_id, stars, time.time(), title, space)
 
         return self.update(name, change)
 
-    def unrate(self, name: str, movie_id: int) -> bool:
+    def unrate(self, name: str, movie_id: int, space: str = DEFAULT_SPACE, same: Same | None = None) -> bool:
         removed = []
+        key = entry_key(movie_id, space)
 
         def change(p: Profile) -> None:
-            removed.append(p.ratings.pop(movie_id, None) is not None or p.not_interested.pop(movie_id, None) is not None)
+            removed.append(bool(_take(p.ratings, key, same) + _take(p.not_interested, key, same)))
 
         self.update(name, change)
         return removed[0]
 
-    def not_interested(self, name: str, movie_id: int, title: str = "") -> Profile:
+    def not_interested(self, name: str, movie_id: int, title: str = "", space: str = DEFAULT_SPACE,
+                       same: Same | None = None) -> Profile:
+        key = entry_key(movie_id, space)
+
         def change(p: Profile) -> None:
-            p.not_interested[movie_id] = Rating(movie_id, 0.0, time.time(), title)
-            p.ratings.pop(movie_id, None)
-            p.watchlist.pop(movie_id, None)
+            for section in (p.ratings, p.not_interested, p.watchlist):
+                _take(section, key, same)
+            p.not_interested[key] = Rating(movie_id, 0.0, time.time(), title, space)
 
         return self.update(name, change)
 
-    def watch(self, name: str, movie_id: int, title: str = "") -> tuple[Profile, bool]:
+    def watch(self, name: str, movie_id: int, title: str = "", space: str = DEFAULT_SPACE,
+              same: Same | None = None) -> tuple[Profile, bool]:
         """Put a film on the watchlist; (profile, False) when it was on it already (its date is kept)."""
         added = []
+        key = entry_key(movie_id, space)
 
         def change(p: Profile) -> None:
-            added.append(movie_id not in p.watchlist)
+            added.append(not _find(p.watchlist, key, same))
             if added[0]:
-                p.watchlist[movie_id] = Rating(movie_id, 0.0, time.time(), title)
-                p.unwatched.pop(movie_id, None)
+                p.watchlist[key] = Rating(movie_id, 0.0, time.time(), title, space)
+                _take(p.unwatched, key, same)
 
         return self.update(name, change), added[0]
 
-    def unwatch(self, name: str, movie_id: int) -> bool:
+    def unwatch(self, name: str, movie_id: int, space: str = DEFAULT_SPACE, same: Same | None = None) -> bool:
         """Take a film off the watchlist; False when it was not on it."""
         removed = []
+        key = entry_key(movie_id, space)
 
         def change(p: Profile) -> None:
-            entry = p.watchlist.pop(movie_id, None)
-            removed.append(entry is not None)
-            if entry is not None:  # remembered, so an import of an older export does not put it back
-                p.unwatched[movie_id] = Rating(movie_id, 0.0, time.time(), entry.title)
+            entries = _take(p.watchlist, key, same)
+            removed.append(bool(entries))
+            for entry in entries:  # remembered, so an import of an older export does not put it back
+                p.unwatched[entry.key] = Rating(entry.movie_id, 0.0, time.time(), entry.title, entry.space)
 
         self.update(name, change)
         return removed[0]
@@ -457,6 +513,20 @@ def profile_from_bytes(raw: bytes, source: object, name: str | None = None) -> P
         raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
                            "nothing was imported, fix or remove them and import again")
     return incoming
+
+
+def _find(section: dict, key, same: Same | None) -> list:
+    """The keys of ``section``'s entries for one film: ``key``, and those of another space ``same`` says are it."""
+    keys = [key] if key in section else []
+    if same is not None:
+        space = key[0] if isinstance(key, tuple) else DEFAULT_SPACE
+        keys += [k for k, e in section.items() if e.space != space and same(e)]
+    return keys
+
+
+def _take(section: dict, key, same: Same | None) -> list[Rating]:
+    """Remove and return ``section``'s entries for one film (see ``_find``)."""
+    return [section.pop(k) for k in _find(section, key, same)]
 
 
 class _Damaged(Exception):

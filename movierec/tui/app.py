@@ -386,8 +386,7 @@ class MovieRecApp(App):
         """Catalogue indices of the films marked "not interested" in this dataset."""
         if not self.ready:
             return set()
-        found = (self.engine.index_of(m) for m in self.profile.not_interested)
-        return {i for i in found if i is not None}
+        return set(self.engine.profile_films(self.profile)[1])
 
     def yours(self) -> Callable[[int], Text]:
         """index -> the "yours" cell: your stars or the not-interested mark."""
@@ -398,8 +397,7 @@ class MovieRecApp(App):
         """Catalogue indices of the films on the current profile's watchlist in this dataset."""
         if not self.ready:
             return set()
-        found = (self.engine.index_of(m) for m in self.profile.watchlist)
-        return {i for i in found if i is not None}
+        return set(self.engine.indexed(self.profile.watchlist))
 
     def titles(self) -> Callable[[int, str], Text]:
         """(index, title) -> the title cell: the watchlist mark in front of a film on your watchlist."""
@@ -423,28 +421,24 @@ class MovieRecApp(App):
         """Catalogue index -> stars, for the films of the current profile in this dataset."""
         if not self.ready:
             return {}
-        out = {}
-        for movie_id, rating in self.profile.ratings.items():
-            index = self.engine.index_of(movie_id)
-            if index is not None:
-                out[index] = rating.stars
-        return out
+        return {index: rating.stars for index, rating in self.engine.profile_films(self.profile)[0].items()}
 
     @on(FilmTable.RateRequested)
     def rate_film(self, event: FilmTable.RateRequested) -> None:
         if not self.ready:
             return
         film = self.engine.film(event.index)
-        listed = film["movie_id"] in self.profile.watchlist
+        listed = event.index in self.watchlisted()
+        where = self.engine.entry_args(event.index)  # the engine's mapping
         try:
             if event.stars is None:
-                undo = film["movie_id"] in self.profile.not_interested
-                self.store.unrate(self.profile_name, film["movie_id"])
+                undo = event.index in self.dismissed()
+                self.store.unrate(self.profile_name, film["movie_id"], **where)
                 self.profile = self.store.load(self.profile_name)
                 self.notify(f"interested again: {film['title']}" if undo else f"removed {film['title']}",
                             markup=False, timeout=2)
             else:
-                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"])
+                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
                 self.notify(f"{film['title']}: {plural(event.stars, 'star')}{seen}", markup=False, timeout=2)
         except MovieRecError as exc:
@@ -456,13 +450,14 @@ class MovieRecApp(App):
     def dismiss_film(self, event: FilmTable.DismissRequested) -> None:
         """`n`: not interested; on a film already marked, the mark is taken back (a toggle)."""
         film = self.engine.film(event.index)
-        undo = film["movie_id"] in self.profile.not_interested
+        undo = event.index in self.dismissed()
+        where = self.engine.entry_args(event.index)
         try:
             if undo:
-                self.store.unrate(self.profile_name, film["movie_id"])
+                self.store.unrate(self.profile_name, film["movie_id"], **where)
                 self.profile = self.store.load(self.profile_name)
             else:
-                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"])
+                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"], **where)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -478,18 +473,21 @@ class MovieRecApp(App):
             return
         if event.index is not None:
             film = self.engine.film(event.index)
-            movie_id, title = film["movie_id"], film["title"]
-        else:  # a watchlist film of another release
-            movie_id = event.movie_id
-            entry = self.profile.watchlist.get(movie_id)
-            title = entry.title if entry is not None and entry.title else f"movie id {movie_id}"
+            movie_id, title, listed = film["movie_id"], film["title"], event.index in self.watchlisted()
+            where = self.engine.entry_args(event.index)
+        else:  # a watchlist film this release lacks, named by its entry's ref
+            entry = next((e for e in self.profile.watchlist.values() if e.ref == event.ref), None)
+            if entry is None:
+                return
+            movie_id, listed, where = entry.movie_id, True, {"space": entry.space}
+            title = entry.title or f"movie id {entry.ref}"
         try:
-            if movie_id in self.profile.watchlist:
-                self.store.unwatch(self.profile_name, movie_id)
+            if listed:
+                self.store.unwatch(self.profile_name, movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
                 said = "removed from your watchlist"
             else:
-                self.profile, _ = self.store.watch(self.profile_name, movie_id, title)
+                self.profile, _ = self.store.watch(self.profile_name, movie_id, title, **where)
                 said = "added to your watchlist"
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)

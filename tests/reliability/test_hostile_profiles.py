@@ -38,6 +38,7 @@ BAD_PROFILES = {
     "stars-huge-int": _profile(ratings=[GOOD, {"movie_id": 2, "stars": 10**400}]),
     "time-huge-int": _profile(ratings=[GOOD, {"movie_id": 2, "stars": 3, "time": 10**400}]),
     "name-not-text": _profile(name=["x"]),
+    "space-not-text": _profile(ratings=[GOOD, {"movie_id": 2, "stars": 3, "space": 100}]),
 }
 
 

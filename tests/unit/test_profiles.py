@@ -31,8 +31,9 @@ def test_file_is_json_with_titles(home):
     ProfileStore().rate("me", 10, 3.5, "Title [bold]x[/]")
     data = json.loads((home / "data" / "profiles" / "me.json").read_text())
     assert data["format"] == "movierec-profile"
+    assert data["version"] == 1  # every entry in the "movielens" id space: what an older movierec reads right
     assert data["ratings"][0] == {"movie_id": 10, "title": "Title [bold]x[/]", "stars": 3.5,
-                                  "time": data["ratings"][0]["time"]}
+                                  "time": data["ratings"][0]["time"], "space": "movielens"}
 
 
 @pytest.mark.parametrize("content", ["{not json", "", '{"format": "movierec-profile", "version": 1, "ratings": [{"movie_id": "x"}]}',

@@ -58,11 +58,11 @@ class RatingsScreen(MainScreen):
             select.value = app.profile_name
         profile = app.profile
         rows = []  # (rating, dismissed, index, film)
-        for entries, dismissed in ((profile.ratings, False), (profile.not_interested, True)):
-            for rating in entries.values():
-                index = app.engine.index_of(rating.movie_id)
-                if index is not None:  # a film of another dataset: kept in the profile, not shown here
-                    rows.append((rating, dismissed, index, app.engine.film(index)))
+        # A film this dataset lacks is kept in the profile, not shown here; one rated on a release of another
+        # id space is shown when its title names one film here (the engine's mapping).
+        for entries, dismissed in zip(app.engine.profile_films(profile), (False, True)):
+            for index, rating in entries.items():
+                rows.append((rating, dismissed, index, app.engine.film(index)))
         key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3]["title"].lower()),
                "title": lambda r: r[3]["title"].lower()}[self.sort]
         rows.sort(key=key)

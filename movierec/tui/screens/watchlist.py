@@ -72,8 +72,8 @@ class WatchlistScreen(MainScreen):
         ranked = 0
         for row in rows:
             if row["index"] is None:  # listed on another release: named, never matched to another film
-                table_rows.append((f"{MISSING}{row['movie_id']}", [
-                    safe(""), title_text(row["title"] or f"movie id {row['movie_id']}"), safe(""), match_text(None),
+                table_rows.append((f"{MISSING}{row['ref']}", [
+                    safe(""), title_text(row["title"] or f"movie id {row['ref']}"), safe(""), match_text(None),
                     safe(""), safe(f"not in {dataset}", "dim italic"), safe("")]))
                 continue
             if row["score"] is not None:

@@ -195,12 +195,12 @@ class FilmTable(DataTable):
             return self.table
 
     class WatchRequested(Message):
-        """`w`: the film goes on the watchlist, or off it when it is there. ``movie_id`` is set for a film the
-        dataset lacks (``index`` None): a watchlist row of another release."""
+        """`w`: the film goes on the watchlist, or off it when it is there. ``ref`` is set for a film the
+        dataset lacks (``index`` None): a watchlist row of another release, named by its entry's ``ref``."""
 
-        def __init__(self, table, index: int | None, movie_id: int | None = None) -> None:
+        def __init__(self, table, index: int | None, ref: str | None = None) -> None:
             super().__init__()
-            self.table, self.index, self.movie_id = table, index, movie_id
+            self.table, self.index, self.ref = table, index, ref
 
         @property
         def control(self):
@@ -297,7 +297,7 @@ class FilmTable(DataTable):
         if key is None:
             return
         if key.startswith(MISSING):
-            self.post_message(self.WatchRequested(self, None, int(key[len(MISSING):])))
+            self.post_message(self.WatchRequested(self, None, key[len(MISSING):]))
         else:
             self.post_message(self.WatchRequested(self, int(key)))
         self._advance()
