@@ -24,6 +24,7 @@ import torch
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
 from movierec.errors import MovieRecError
+from movierec.models import solves
 from movierec.models.base import Callback, DenseScorer, UserItems
 
 #: L2 weights tried on the validation holdout when none is given (log-spaced around Steck's values).
@@ -78,6 +79,17 @@ def ease_seconds(n_items: int, nnz: int) -> float:
     (factorisations reach about half of a plain matmul's rate)."""
     flops = (1 / 3 + 1) * n_items**3 * 2 + 2.0 * nnz * n_items
     return flops / matmul_rate()
+
+
+def matrix_key(split: Split) -> str:
+    """A digest of what EASE's Gram matrix is built from: the sizes and the training (user, item) pairs."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.array([split.n_users, split.n_items], dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(split.train_users, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(split.train_items, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 class EASE(DenseScorer):
@@ -141,7 +153,8 @@ class EASE(DenseScorer):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
-        self._solve(self._gram(split, n), self.l2 if self.l2 is not None else self.chosen["l2"])  # type: ignore[index]
+        l2 = self.l2 if self.l2 is not None else self.chosen["l2"]  # type: ignore[index]
+        self._weights_for(matrix_key(split), l2, lambda: self._gram(split, n))
 
     def _choose_l2(self, split: Split, grid: tuple[float, ...] = L2_GRID, seed: int = 0) -> None:
         """The grid's best L2 on the validation holdout (HR@10, then NDCG@10); the first when there is none."""
@@ -170,16 +183,30 @@ class EASE(DenseScorer):
         candidates = np.concatenate([split.valid_items[:, None], neg], axis=1)
         valid = candidates >= 0
         valid[:, 0] = False
-        return {"gram": self._gram(split, self.active.size), "users": users, "candidates": candidates, "valid": valid}
+        return {"gram": self._gram(split, self.active.size), "key": matrix_key(split), "users": users,
+                "candidates": candidates, "valid": valid}
 
     def validation_figures(self, held: dict, l2: float) -> dict:
         """Validation HR@10 and NDCG@10 of the model fitted on training with this L2."""
         from movierec.evaluation import metrics
 
-        self._solve(held["gram"].clone(), l2)
+        self._weights_for(held["key"], l2, lambda: held["gram"].clone())
         scores = self.score(held["users"], held["candidates"])
         rank = metrics.ranks(scores, scores[:, 0], held["valid"])
         return {"l2": l2, "val_hr": metrics.hit_rate(rank, 10), "val_ndcg": metrics.ndcg(rank, 10)}
+
+    def _weights_for(self, key: str, l2: float, gram) -> None:
+        """B for the training matrix with digest ``key`` and this L2: the active memo's (the engine's, shared by
+        ease, ease-recent and ease-sasrec; models/solves.py), else solved from ``gram()`` and stored there."""
+        memo = solves.active()
+        found = memo.get(("ease", key, float(l2))) if memo is not None else None
+        if found is not None:
+            self.weights = found
+            return
+        self._solve(gram(), l2)
+        if memo is not None:
+            assert self.weights is not None
+            memo.put(("ease", key, float(l2)), self.weights, self.weights.numel() * self.weights.element_size())
 
     def _solve(self, gram: torch.Tensor, l2: float) -> None:
         """B from the Gram matrix (consumed) and an L2 weight."""

@@ -192,3 +192,83 @@ def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
     assert np.allclose(same, plain, atol=1e-5)  # rescaled to mean 1: equal weights change nothing
     with pytest.raises(ValueError):
         fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.ones(5))
+
+
+def _counting_solves(monkeypatch) -> list[float]:
+    """EASE's solves (the L2 of each), recorded as they happen."""
+    seen: list[float] = []
+    solve = EASE._solve
+
+    def counted(self, gram, l2):
+        seen.append(l2)
+        return solve(self, gram, l2)
+
+    monkeypatch.setattr(EASE, "_solve", counted)
+    return seen
+
+
+def test_ease_recent_reuses_the_solve_of_plain_ease_and_scores_the_same(drifting, monkeypatch):
+    """models/solves.py: ease-recent's B is plain EASE's (it weights the history only when it scores), so with a
+    memo active, fitting ease then ease-recent solves each training matrix once; the scores are those of fits
+    without the memo, bit for bit."""
+    from movierec.models import solves
+    from movierec.models.recent import EASERecent, RecentConfig
+
+    ds, split = drifting
+    users = np.arange(ds.n_users)
+    alone_ease = EASE(l2=10.0)
+    alone_ease.fit(split.with_validation(), ds.catalog)
+    alone_recent = EASERecent.create(RecentConfig(l2=10.0))
+    alone_recent.fit(split, ds.catalog)
+    seen = _counting_solves(monkeypatch)
+    memo = solves.SolveMemo()
+    with solves.shared(memo):
+        ease = EASE(l2=10.0)
+        ease.fit(split.with_validation(), ds.catalog)  # train + validation: solved
+        recent = EASERecent.create(RecentConfig(l2=10.0))
+        recent.fit(split, ds.catalog)  # its probe on train: solved; its final fit on train + validation: reused
+        again = EASERecent.create(RecentConfig(l2=10.0))
+        again.fit(split, ds.catalog)  # both reused (what ease-sasrec's ease-recent does)
+    assert seen == [10.0, 10.0] and (memo.misses, memo.hits) == (2, 3)
+    assert recent.base.weights is ease.weights and again.base.weights is ease.weights
+    np.testing.assert_array_equal(ease.score_all(users), alone_ease.score_all(users))
+    np.testing.assert_array_equal(recent.score_all(users), alone_recent.score_all(users))
+    np.testing.assert_array_equal(again.score_all(users), alone_recent.score_all(users))
+    assert recent.fitted == alone_recent.fitted and again.chosen == alone_recent.chosen
+    other = EASE(l2=20.0)  # another L2 is another system
+    with solves.shared(memo):
+        other.fit(split.with_validation(), ds.catalog)
+    assert seen == [10.0, 10.0, 20.0]
+    fresh = EASE(l2=10.0)
+    fresh.fit(split.with_validation(), ds.catalog)  # no memo active: solved afresh
+    assert seen[-1] == 10.0 and len(seen) == 4
+
+
+def test_ease_with_l2_chosen_on_validation_shares_the_grids_solves(drifting, monkeypatch):
+    """l2=None: EASE solves the grid on train and the chosen L2 on train + validation; ease-recent after it
+    (choosing the same L2, then its probe on train with it) solves nothing more."""
+    from movierec.models import solves
+    from movierec.models.ease import L2_GRID
+
+    ds, split = drifting
+    seen = _counting_solves(monkeypatch)
+    with solves.shared(solves.SolveMemo()):
+        ease = EASE(l2=None)
+        ease.fit(split, ds.catalog)
+        recent = Recent(EASE(l2=None))
+        recent.fit(split, ds.catalog)
+    assert seen == [*L2_GRID, ease.chosen["l2"]]
+    assert recent.base.chosen == ease.chosen and recent.base.weights is ease.weights
+
+
+def test_the_solve_memo_keeps_under_its_size_dropping_the_oldest():
+    from movierec.models.solves import SolveMemo
+
+    memo = SolveMemo(max_bytes=100)
+    memo.put(("a",), "A", 60)
+    memo.put(("b",), "B", 30)
+    assert memo.get(("a",)) == "A"  # now the newest
+    memo.put(("c",), "C", 30)  # 120 > 100: the oldest (b) goes
+    assert memo.get(("b",)) is None and memo.get(("a",)) == "A" and memo.get(("c",)) == "C"
+    memo.put(("d",), "D", 101)  # larger than the whole memo: not kept, nothing dropped for it
+    assert memo.get(("d",)) is None and len(memo) == 2 and memo.held_bytes() == 90
