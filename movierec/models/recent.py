@@ -168,14 +168,17 @@ class Recent:
             candidates = np.concatenate([split.valid_items[:, None].astype(np.int64), neg], axis=1)
             valid = candidates >= 0
             valid[:, 0] = False
-            draws.append((candidates, valid))
+            # EASE gathers B's entries once per draw (ease.py candidate_scorer); other bases score each time.
+            scorer = getattr(probe, "candidate_scorer", None)
+            draws.append((scorer(users, candidates) if scorer is not None
+                          else (lambda w, c=candidates: probe.score_weighted(users, w, c)), valid))
         rows = []
         for blend in blends:
             for tau in (taus if blend > 0 else taus[:1]):  # blend 0 is the plain model whatever tau
                 weights = _weighted_rows(split, tau, blend, self.seed).dense(users, split.n_items, values="ratings")
                 hr, ndcg = [], []
-                for candidates, valid in draws:
-                    scores = probe.score_weighted(users, weights, candidates)
+                for score, valid in draws:
+                    scores = score(weights)
                     rank = metrics.ranks(scores, scores[:, 0], valid)
                     hr.append(metrics.hit_rate(rank, 10))
                     ndcg.append(metrics.ndcg(rank, 10))

@@ -272,3 +272,31 @@ def test_the_solve_memo_keeps_under_its_size_dropping_the_oldest():
     assert memo.get(("b",)) is None and memo.get(("a",)) == "A" and memo.get(("c",)) == "C"
     memo.put(("d",), "D", 101)  # larger than the whole memo: not kept, nothing dropped for it
     assert memo.get(("d",)) is None and len(memo) == 2 and memo.held_bytes() == 90
+
+
+def test_eases_candidate_scorer_gives_score_weighteds_scores_bit_for_bit(drifting, monkeypatch):
+    """ease-recent's grid scores each weighting through EASE.candidate_scorer (B's entries gathered once):
+    every setting of the grid, weights with zeros in the history (an underflowed decay), and weight outside
+    the history (the plain path) score exactly as score_weighted does."""
+    ds, split = drifting
+    probe = EASE(l2=10.0)
+    probe.fit(split, ds.catalog)
+    users = split.valid_users.astype(np.int64)
+    rng = np.random.default_rng(0)
+    candidates = rng.integers(0, split.n_items, size=(users.size, 15))
+    candidates[::4, -1] = -1  # padding
+    score = probe.candidate_scorer(users, candidates)
+    calls = []
+    plain = EASE.score_weighted
+    monkeypatch.setattr(EASE, "score_weighted", lambda self, *a, **k: calls.append(1) or plain(self, *a, **k))
+    weightings = [_weighted_rows(split, tau, blend, 0).dense(users, split.n_items, values="ratings")
+                  for blend in BLEND_GRID for tau in TAU_GRID]
+    holes = weightings[-1].copy()
+    holes[np.nonzero(holes)[0][::3], np.nonzero(holes)[1][::3]] = 0.0
+    for weights in [*weightings, holes]:
+        np.testing.assert_array_equal(score(weights), plain(probe, users, weights, candidates))
+    assert not calls  # none of those took the plain path
+    outside = weightings[0].copy()
+    outside[0, np.flatnonzero(outside[0] == 0)[0]] = 2.0  # a film the user never rated
+    np.testing.assert_array_equal(score(outside), plain(probe, users, outside, candidates))
+    assert len(calls) == 1
