@@ -249,9 +249,15 @@ class EASE(DenseScorer):
         assert self.history is not None
         return self.score_weighted(users, self.history.dense(np.asarray(users), self.n_items))
 
-    def candidate_scorer(self, users: np.ndarray, items: np.ndarray, max_bytes: int = 256 * 2**20):
-        """``weights -> score_weighted(users, weights, items)`` for many weightings of the same users' training
-        histories against the same candidates (ease-recent's grid on validation: 26 settings x 3 draws).
+    def candidate_scorer(self, users: np.ndarray, draws: list[np.ndarray], max_bytes: int = 256 * 2**20):
+        """``weights -> [score_weighted(users, weights, items) for items in draws]`` for many weightings of the
+        same users' training histories against the same candidates (ease-recent's validation grid: 26
+        settings x 3 draws of candidates); ``max_bytes`` per draw."""
+        scorers = [self._candidate_scorer(users, items, max_bytes) for items in draws]
+        return lambda weights: [score(weights) for score in scorers]
+
+    def _candidate_scorer(self, users: np.ndarray, items: np.ndarray, max_bytes: int):
+        """``weights -> score_weighted(users, weights, items)`` for many weightings.
 
         The slow part of a call is gathering B's (history item, candidate) entries; it does not depend on the
         weights, so it is gathered once here (entries x candidates float32s, when under ``max_bytes``) and each

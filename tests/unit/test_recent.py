@@ -275,17 +275,17 @@ def test_the_solve_memo_keeps_under_its_size_dropping_the_oldest():
 
 
 def test_eases_candidate_scorer_gives_score_weighteds_scores_bit_for_bit(drifting, monkeypatch):
-    """ease-recent's grid scores each weighting through EASE.candidate_scorer (B's entries gathered once):
-    every setting of the grid, weights with zeros in the history (an underflowed decay), and weight outside
-    the history (the plain path) score exactly as score_weighted does."""
+    """ease-recent's grid scores each weighting through EASE.candidate_scorer (B's entries gathered once per
+    draw): every setting of the grid, weights with zeros in the history (an underflowed decay), and weight
+    outside the history (the plain path) score exactly as score_weighted does, for every draw."""
     ds, split = drifting
     probe = EASE(l2=10.0)
     probe.fit(split, ds.catalog)
     users = split.valid_users.astype(np.int64)
     rng = np.random.default_rng(0)
-    candidates = rng.integers(0, split.n_items, size=(users.size, 15))
-    candidates[::4, -1] = -1  # padding
-    score = probe.candidate_scorer(users, candidates)
+    draws = [rng.integers(0, split.n_items, size=(users.size, 15)) for _ in range(2)]
+    draws[0][::4, -1] = -1  # padding
+    score = probe.candidate_scorer(users, draws)
     calls = []
     plain = EASE.score_weighted
     monkeypatch.setattr(EASE, "score_weighted", lambda self, *a, **k: calls.append(1) or plain(self, *a, **k))
@@ -294,9 +294,28 @@ def test_eases_candidate_scorer_gives_score_weighteds_scores_bit_for_bit(driftin
     holes = weightings[-1].copy()
     holes[np.nonzero(holes)[0][::3], np.nonzero(holes)[1][::3]] = 0.0
     for weights in [*weightings, holes]:
-        np.testing.assert_array_equal(score(weights), plain(probe, users, weights, candidates))
+        got = score(weights)
+        assert len(got) == 2
+        for items, scores in zip(draws, got):
+            np.testing.assert_array_equal(scores, plain(probe, users, weights, items))
     assert not calls  # none of those took the plain path
     outside = weightings[0].copy()
     outside[0, np.flatnonzero(outside[0] == 0)[0]] = 2.0  # a film the user never rated
-    np.testing.assert_array_equal(score(outside), plain(probe, users, outside, candidates))
-    assert len(calls) == 1
+    for items, scores in zip(draws, score(outside)):
+        np.testing.assert_array_equal(scores, plain(probe, users, outside, items))
+    assert len(calls) == 2  # one per draw
+
+
+def test_contents_candidate_scorer_gives_score_weighteds_scores(drifting):
+    """content-recent's grid: all films scored once per weighting for every draw, as score_weighted scores them."""
+    ds, split = drifting
+    probe = ContentBased()
+    probe.fit(split, ds.catalog)
+    users = split.valid_users.astype(np.int64)
+    rng = np.random.default_rng(1)
+    draws = [rng.integers(-1, split.n_items, size=(users.size, 15)) for _ in range(3)]
+    score = probe.candidate_scorer(users, draws)
+    for blend, tau in ((0.0, 2.5), (0.5, 5.0), (1.0, 40.0)):
+        weights = _weighted_rows(split, tau, blend, 0).dense(users, split.n_items, values="ratings")
+        for items, scores in zip(draws, score(weights)):
+            np.testing.assert_array_equal(scores, probe.score_weighted(users, weights, items))
