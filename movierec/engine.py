@@ -19,7 +19,7 @@ from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
-from movierec.models import registry
+from movierec.models import registry, solves
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
@@ -78,6 +78,8 @@ class Engine:
         self._base_scores: dict[str, tuple] = {}
         self.skipped_models: list[tuple[str, str]] = []  # (model, why) left out of the last evaluate()
         self._noted: set[str] = set()
+        # EASE solves shared by the models fitted here (ease, ease-recent, ease-sasrec; models/solves.py)
+        self.solves = solves.SolveMemo()
 
     def _keep(self, name: str, model):
         """Hold a model loaded or trained here. The latest picks' scores (which search results' matches read)
@@ -488,8 +490,9 @@ class Engine:
         rec = spec.build(config, None)
         rec.should_stop = should_stop
         start = time.perf_counter()
-        rec.fit(self.split if rec.chooses_on_validation else self.split.with_validation(), self.dataset.catalog,
-                callback)
+        with solves.shared(self.solves):
+            rec.fit(self.split if rec.chooses_on_validation else self.split.with_validation(), self.dataset.catalog,
+                    callback)
         seconds = time.perf_counter() - start
         choice = rec.describe_choice() if isinstance(rec, ReportsChoice) else None  # what it chose on validation
         if choice:

@@ -126,6 +126,19 @@ class ContentBased(DenseScorer):
             return full
         return np.take_along_axis(full, np.maximum(items, 0), axis=1)
 
+    def candidate_scorer(self, users: np.ndarray, draws: list[np.ndarray]):
+        """``weights -> [score_weighted(users, weights, items) for items in draws]`` (content-recent's validation
+        grid): the users' (stars - 2.5) rows are built once, every film is scored once per weighting for all
+        the draws, by the same expression as score_weighted, so the scores are the same."""
+        history = self._history_weights(np.asarray(users))
+        picks = [np.maximum(items, 0) for items in draws]
+
+        def score(weights: np.ndarray) -> list[np.ndarray]:
+            full = self._profiles(history * weights) @ self.vectors.T + 0.02 * self.popularity
+            return [np.take_along_axis(full, items, axis=1) for items in picks]
+
+        return score
+
     def profile_scores(self, items: np.ndarray, stars: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Scores of every item for an ad-hoc profile (a new user's ratings); ``weights``: one multiplier
         per rating (e.g. ``recent.recency_weights`` of the ratings' times), none = all 1."""

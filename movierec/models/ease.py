@@ -24,6 +24,7 @@ import torch
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
 from movierec.errors import MovieRecError
+from movierec.models import solves
 from movierec.models.base import Callback, DenseScorer, UserItems
 
 #: L2 weights tried on the validation holdout when none is given (log-spaced around Steck's values).
@@ -78,6 +79,17 @@ def ease_seconds(n_items: int, nnz: int) -> float:
     (factorisations reach about half of a plain matmul's rate)."""
     flops = (1 / 3 + 1) * n_items**3 * 2 + 2.0 * nnz * n_items
     return flops / matmul_rate()
+
+
+def matrix_key(split: Split) -> str:
+    """A digest of what EASE's Gram matrix is built from: the sizes and the training (user, item) pairs."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.array([split.n_users, split.n_items], dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(split.train_users, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(split.train_items, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 class EASE(DenseScorer):
@@ -141,7 +153,8 @@ class EASE(DenseScorer):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
-        self._solve(self._gram(split, n), self.l2 if self.l2 is not None else self.chosen["l2"])  # type: ignore[index]
+        l2 = self.l2 if self.l2 is not None else self.chosen["l2"]  # type: ignore[index]
+        self._weights_for(matrix_key(split), l2, lambda: self._gram(split, n))
 
     def _choose_l2(self, split: Split, grid: tuple[float, ...] = L2_GRID, seed: int = 0) -> None:
         """The grid's best L2 on the validation holdout (HR@10, then NDCG@10); the first when there is none."""
@@ -170,16 +183,30 @@ class EASE(DenseScorer):
         candidates = np.concatenate([split.valid_items[:, None], neg], axis=1)
         valid = candidates >= 0
         valid[:, 0] = False
-        return {"gram": self._gram(split, self.active.size), "users": users, "candidates": candidates, "valid": valid}
+        return {"gram": self._gram(split, self.active.size), "key": matrix_key(split), "users": users,
+                "candidates": candidates, "valid": valid}
 
     def validation_figures(self, held: dict, l2: float) -> dict:
         """Validation HR@10 and NDCG@10 of the model fitted on training with this L2."""
         from movierec.evaluation import metrics
 
-        self._solve(held["gram"].clone(), l2)
+        self._weights_for(held["key"], l2, lambda: held["gram"].clone())
         scores = self.score(held["users"], held["candidates"])
         rank = metrics.ranks(scores, scores[:, 0], held["valid"])
         return {"l2": l2, "val_hr": metrics.hit_rate(rank, 10), "val_ndcg": metrics.ndcg(rank, 10)}
+
+    def _weights_for(self, key: str, l2: float, gram) -> None:
+        """B for the training matrix with digest ``key`` and this L2: the active memo's (the engine's, shared by
+        ease, ease-recent and ease-sasrec; models/solves.py), else solved from ``gram()`` and stored there."""
+        memo = solves.active()
+        found = memo.get(("ease", key, float(l2))) if memo is not None else None
+        if found is not None:
+            self.weights = found
+            return
+        self._solve(gram(), l2)
+        if memo is not None:
+            assert self.weights is not None
+            memo.put(("ease", key, float(l2)), self.weights, self.weights.numel() * self.weights.element_size())
 
     def _solve(self, gram: torch.Tensor, l2: float) -> None:
         """B from the Gram matrix (consumed) and an L2 weight."""
@@ -221,6 +248,57 @@ class EASE(DenseScorer):
     def score_all(self, users: np.ndarray) -> np.ndarray:
         assert self.history is not None
         return self.score_weighted(users, self.history.dense(np.asarray(users), self.n_items))
+
+    def candidate_scorer(self, users: np.ndarray, draws: list[np.ndarray], max_bytes: int = 256 * 2**20):
+        """``weights -> [score_weighted(users, weights, items) for items in draws]`` for many weightings of the
+        same users' training histories against the same candidates (ease-recent's validation grid: 26
+        settings x 3 draws of candidates); ``max_bytes`` per draw."""
+        scorers = [self._candidate_scorer(users, items, max_bytes) for items in draws]
+        return lambda weights: [score(weights) for score in scorers]
+
+    def _candidate_scorer(self, users: np.ndarray, items: np.ndarray, max_bytes: int):
+        """``weights -> score_weighted(users, weights, items)`` for many weightings.
+
+        The slow part of a call is gathering B's (history item, candidate) entries; it does not depend on the
+        weights, so it is gathered once here (entries x candidates float32s, when under ``max_bytes``) and each
+        call only multiplies and adds, in the same order as ``score_weighted``: the same scores, bit for bit.
+        Weights that are non-zero outside the fitted history fall back to ``score_weighted``."""
+        assert self.weights is not None and self.history is not None
+        users = np.asarray(users, dtype=np.int64)
+        items = np.asarray(items)
+        plain = lambda weights: self.score_weighted(users, weights, items)  # noqa: E731
+        rows, idx = self.history.entries(users)
+        hist = self.history.items[idx].astype(np.int64)
+        column = np.full(self.n_items + 1, -1, dtype=np.int64)
+        column[self.active] = np.arange(self.active.size)
+        hist_col = column[hist]
+        keep = hist_col >= 0
+        rows, hist, hist_col = rows[keep], hist[keep], hist_col[keep]
+        flat = rows * (self.n_items + 1) + hist
+        if rows.size * items.shape[1] * 4 > max_bytes or (flat.size > 1 and not (np.diff(flat) > 0).all()):
+            return plain  # too big to keep, or not in np.nonzero's order (a repeated rating): the plain path
+        cand = column[items]
+        ok = cand >= 0
+        cand_t = torch.from_numpy(np.maximum(cand, 0))
+        gathered = self.weights[torch.from_numpy(hist_col)[:, None], cand_t[torch.from_numpy(rows)]]
+        step = max(1, (1 << 22) // max(items.shape[1], 1))
+
+        def score(weights: np.ndarray) -> np.ndarray:
+            w = weights[rows, hist]
+            nonzero = w != 0
+            if int(np.count_nonzero(weights)) != int(nonzero.sum()):
+                return plain(weights)  # weight on an item outside the history: score it the plain way
+            r, w = rows[nonzero], w[nonzero].astype(np.float32)
+            vals = gathered if nonzero.all() else gathered[torch.from_numpy(nonzero)]
+            result = torch.zeros(items.shape, dtype=torch.float32)
+            for start in range(0, r.size, step):
+                result.index_add_(0, torch.from_numpy(r[start:start + step]),
+                                  vals[start:start + step] * torch.from_numpy(w[start:start + step])[:, None])
+            out = result.numpy().copy()
+            out[~ok] = -1e9
+            return out
+
+        return score
 
     def score_weighted(self, users: np.ndarray, weights: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
         """Scores from a weighted history: ``weights`` (U, n_items) replaces each user's 0/1 row (only

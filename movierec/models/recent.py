@@ -169,13 +169,18 @@ class Recent:
             valid = candidates >= 0
             valid[:, 0] = False
             draws.append((candidates, valid))
+        # Every setting scores the same users' candidates: a base that can share the work across settings and
+        # draws (EASE gathers B's entries once, content scores all films once for the three draws) says so
+        # with ``candidate_scorer``; its scores are score_weighted's.
+        scorer = getattr(probe, "candidate_scorer", None)
+        score_draws = (scorer(users, [c for c, _ in draws]) if scorer is not None
+                       else lambda w: [probe.score_weighted(users, w, c) for c, _ in draws])
         rows = []
         for blend in blends:
             for tau in (taus if blend > 0 else taus[:1]):  # blend 0 is the plain model whatever tau
                 weights = _weighted_rows(split, tau, blend, self.seed).dense(users, split.n_items, values="ratings")
                 hr, ndcg = [], []
-                for candidates, valid in draws:
-                    scores = probe.score_weighted(users, weights, candidates)
+                for scores, (_, valid) in zip(score_draws(weights), draws):
                     rank = metrics.ranks(scores, scores[:, 0], valid)
                     hr.append(metrics.hit_rate(rank, 10))
                     ndcg.append(metrics.ndcg(rank, 10))

@@ -101,3 +101,25 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
     assert any("ease-sasrec: using tuned settings" in n and "-ease" in n for n in notes)
     assert any("ease-sasrec: using tuned settings" in n and "-sasrec" in n for n in notes)
     assert engine._config("ease-sasrec", l2=50.0).l2 == 50.0  # what is given wins
+
+
+def test_an_engine_eval_of_the_ease_models_solves_each_system_once(tmp_path, monkeypatch):
+    """ease, ease-recent and ease-sasrec all solve EASE for (train, L2) and (train + validation, L2): with the
+    engine's memo, two solves in all (six without it), and the same figures as an engine whose memo is off."""
+    from movierec.engine import Engine
+    from movierec.models import solves
+    from tests.unit.test_recent import _counting_solves, drift as drift_release
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    release = drift_release(tmp_path)
+    models = ["ease", "ease-recent", "ease-sasrec"]
+    seen = _counting_solves(monkeypatch)
+    engine = Engine(str(release), "cpu")
+    shared = engine.evaluate(models, l2=10.0, epochs=1)
+    assert seen == [10.0, 10.0] and engine.solves.misses == 2 and engine.solves.hits == 4
+    off = Engine(str(release), "cpu")
+    off.solves = solves.SolveMemo(max_bytes=0)  # keeps nothing
+    alone = off.evaluate(models, l2=10.0, epochs=1)
+    assert len(seen) == 2 + 6
+    assert [(r.model, r.hr, r.ndcg, r.ild, r.coverage) for r in shared] == \
+        [(r.model, r.hr, r.ndcg, r.ild, r.coverage) for r in alone]

@@ -192,3 +192,130 @@ def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
     assert np.allclose(same, plain, atol=1e-5)  # rescaled to mean 1: equal weights change nothing
     with pytest.raises(ValueError):
         fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.ones(5))
+
+
+def _counting_solves(monkeypatch) -> list[float]:
+    """EASE's solves (the L2 of each), recorded as they happen."""
+    seen: list[float] = []
+    solve = EASE._solve
+
+    def counted(self, gram, l2):
+        seen.append(l2)
+        return solve(self, gram, l2)
+
+    monkeypatch.setattr(EASE, "_solve", counted)
+    return seen
+
+
+def test_ease_recent_reuses_the_solve_of_plain_ease_and_scores_the_same(drifting, monkeypatch):
+    """models/solves.py: ease-recent's B is plain EASE's (it weights the history only when it scores), so with a
+    memo active, fitting ease then ease-recent solves each training matrix once; the scores are those of fits
+    without the memo, bit for bit."""
+    from movierec.models import solves
+    from movierec.models.recent import EASERecent, RecentConfig
+
+    ds, split = drifting
+    users = np.arange(ds.n_users)
+    alone_ease = EASE(l2=10.0)
+    alone_ease.fit(split.with_validation(), ds.catalog)
+    alone_recent = EASERecent.create(RecentConfig(l2=10.0))
+    alone_recent.fit(split, ds.catalog)
+    seen = _counting_solves(monkeypatch)
+    memo = solves.SolveMemo()
+    with solves.shared(memo):
+        ease = EASE(l2=10.0)
+        ease.fit(split.with_validation(), ds.catalog)  # train + validation: solved
+        recent = EASERecent.create(RecentConfig(l2=10.0))
+        recent.fit(split, ds.catalog)  # its probe on train: solved; its final fit on train + validation: reused
+        again = EASERecent.create(RecentConfig(l2=10.0))
+        again.fit(split, ds.catalog)  # both reused (what ease-sasrec's ease-recent does)
+    assert seen == [10.0, 10.0] and (memo.misses, memo.hits) == (2, 3)
+    assert recent.base.weights is ease.weights and again.base.weights is ease.weights
+    np.testing.assert_array_equal(ease.score_all(users), alone_ease.score_all(users))
+    np.testing.assert_array_equal(recent.score_all(users), alone_recent.score_all(users))
+    np.testing.assert_array_equal(again.score_all(users), alone_recent.score_all(users))
+    assert recent.fitted == alone_recent.fitted and again.chosen == alone_recent.chosen
+    other = EASE(l2=20.0)  # another L2 is another system
+    with solves.shared(memo):
+        other.fit(split.with_validation(), ds.catalog)
+    assert seen == [10.0, 10.0, 20.0]
+    fresh = EASE(l2=10.0)
+    fresh.fit(split.with_validation(), ds.catalog)  # no memo active: solved afresh
+    assert seen[-1] == 10.0 and len(seen) == 4
+
+
+def test_ease_with_l2_chosen_on_validation_shares_the_grids_solves(drifting, monkeypatch):
+    """l2=None: EASE solves the grid on train and the chosen L2 on train + validation; ease-recent after it
+    (choosing the same L2, then its probe on train with it) solves nothing more."""
+    from movierec.models import solves
+    from movierec.models.ease import L2_GRID
+
+    ds, split = drifting
+    seen = _counting_solves(monkeypatch)
+    with solves.shared(solves.SolveMemo()):
+        ease = EASE(l2=None)
+        ease.fit(split, ds.catalog)
+        recent = Recent(EASE(l2=None))
+        recent.fit(split, ds.catalog)
+    assert seen == [*L2_GRID, ease.chosen["l2"]]
+    assert recent.base.chosen == ease.chosen and recent.base.weights is ease.weights
+
+
+def test_the_solve_memo_keeps_under_its_size_dropping_the_oldest():
+    from movierec.models.solves import SolveMemo
+
+    memo = SolveMemo(max_bytes=100)
+    memo.put(("a",), "A", 60)
+    memo.put(("b",), "B", 30)
+    assert memo.get(("a",)) == "A"  # now the newest
+    memo.put(("c",), "C", 30)  # 120 > 100: the oldest (b) goes
+    assert memo.get(("b",)) is None and memo.get(("a",)) == "A" and memo.get(("c",)) == "C"
+    memo.put(("d",), "D", 101)  # larger than the whole memo: not kept, nothing dropped for it
+    assert memo.get(("d",)) is None and len(memo) == 2 and memo.held_bytes() == 90
+
+
+def test_eases_candidate_scorer_gives_score_weighteds_scores_bit_for_bit(drifting, monkeypatch):
+    """ease-recent's grid scores each weighting through EASE.candidate_scorer (B's entries gathered once per
+    draw): every setting of the grid, weights with zeros in the history (an underflowed decay), and weight
+    outside the history (the plain path) score exactly as score_weighted does, for every draw."""
+    ds, split = drifting
+    probe = EASE(l2=10.0)
+    probe.fit(split, ds.catalog)
+    users = split.valid_users.astype(np.int64)
+    rng = np.random.default_rng(0)
+    draws = [rng.integers(0, split.n_items, size=(users.size, 15)) for _ in range(2)]
+    draws[0][::4, -1] = -1  # padding
+    score = probe.candidate_scorer(users, draws)
+    calls = []
+    plain = EASE.score_weighted
+    monkeypatch.setattr(EASE, "score_weighted", lambda self, *a, **k: calls.append(1) or plain(self, *a, **k))
+    weightings = [_weighted_rows(split, tau, blend, 0).dense(users, split.n_items, values="ratings")
+                  for blend in BLEND_GRID for tau in TAU_GRID]
+    holes = weightings[-1].copy()
+    holes[np.nonzero(holes)[0][::3], np.nonzero(holes)[1][::3]] = 0.0
+    for weights in [*weightings, holes]:
+        got = score(weights)
+        assert len(got) == 2
+        for items, scores in zip(draws, got):
+            np.testing.assert_array_equal(scores, plain(probe, users, weights, items))
+    assert not calls  # none of those took the plain path
+    outside = weightings[0].copy()
+    outside[0, np.flatnonzero(outside[0] == 0)[0]] = 2.0  # a film the user never rated
+    for items, scores in zip(draws, score(outside)):
+        np.testing.assert_array_equal(scores, plain(probe, users, outside, items))
+    assert len(calls) == 2  # one per draw
+
+
+def test_contents_candidate_scorer_gives_score_weighteds_scores(drifting):
+    """content-recent's grid: all films scored once per weighting for every draw, as score_weighted scores them."""
+    ds, split = drifting
+    probe = ContentBased()
+    probe.fit(split, ds.catalog)
+    users = split.valid_users.astype(np.int64)
+    rng = np.random.default_rng(1)
+    draws = [rng.integers(-1, split.n_items, size=(users.size, 15)) for _ in range(3)]
+    score = probe.candidate_scorer(users, draws)
+    for blend, tau in ((0.0, 2.5), (0.5, 5.0), (1.0, 40.0)):
+        weights = _weighted_rows(split, tau, blend, 0).dense(users, split.n_items, values="ratings")
+        for items, scores in zip(draws, score(weights)):
+            np.testing.assert_array_equal(scores, probe.score_weighted(users, weights, items))
