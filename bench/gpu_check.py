@@ -92,6 +92,14 @@ def _foldin():
     return f"first {times[0] * 1000:.0f} ms, warm median {np.median(times[1:]) * 1000:.0f} ms; {result.mix}"
 
 
+def _same_scores(a_model, b_model, users) -> tuple[float, int]:
+    """(max |difference| of two models' scores of every item for ``users``, items): must be under 1e-3."""
+    a, b = a_model.score_all(users), b_model.score_all(users)
+    diff = float(np.abs(a - b).max())
+    assert diff < 1e-3, diff
+    return diff, a.shape[1]
+
+
 @check("GPU-trained checkpoint on the CPU gives the GPU's scores")
 def _portable():
     cpu = Engine(None, "cpu")
@@ -104,12 +112,9 @@ def _portable():
         tf32 = float(np.abs(rec_gpu.score_all(users) - rec_cpu.score_all(users)).max())
     # Training leaves TF32 off behind it: scores are full float32, where the answer must agree.
     assert not torch.backends.cuda.matmul.allow_tf32
-    a = rec_gpu.score_all(users)
-    b = rec_cpu.score_all(users)
-    diff = float(np.abs(a - b).max())
-    assert diff < 1e-3, diff
-    return (f"max |score difference| {diff:.2e} in float32 ({tf32:.2e} with TF32 scoring) "
-            f"over 64 users x {a.shape[1]} items")
+    diff, items = _same_scores(rec_gpu, rec_cpu, users)
+    return f"max |score difference| {diff:.2e} in float32 ({tf32:.2e} with TF32 scoring) over 64 users x {items} items"
+
 
 
 @check("sasrec on cuda: train, sequence picks, the checkpoint on the CPU")
@@ -120,13 +125,10 @@ def _sasrec():
     result = gpu.recommend(_profile(7), n=10, mode="sequence")
     picks_ms = (time.perf_counter() - t) * 1000
     assert len(result.picks) == 10 and all(p.reason for p in result.picks)
-    users = gpu.split.test_users[:64]
-    a = Engine(None, DEVICE).load_saved("sasrec").score_all(users)
-    b = Engine(None, "cpu").load_saved("sasrec").score_all(users)
-    diff = float(np.abs(a - b).max())
-    assert diff < 1e-3, diff
+    diff, items = _same_scores(Engine(None, DEVICE).load_saved("sasrec"), Engine(None, "cpu").load_saved("sasrec"),
+                               gpu.split.test_users[:64])
     return (f"val HR@10 {info.val_hr:.3f} after 3 epochs, {info.fit_seconds:.1f} s; sequence top 10 in "
-            f"{picks_ms:.0f} ms; GPU vs CPU scores max |difference| {diff:.2e} over 64 users x {a.shape[1]} items")
+            f"{picks_ms:.0f} ms; GPU vs CPU scores max |difference| {diff:.2e} over 64 users x {items} items")
 
 
 @check("deepcontent beside a cuda engine (it trains on the CPU by design), hybrid picks blend it")
