@@ -11,7 +11,7 @@ from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -80,9 +80,10 @@ async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(
         table = app.screen.query_one(FilmTable)
         assert not any(table.cell_text(r, "match") for r in range(table.row_count))  # nothing rated: no match
         await pilot.press("5", "4", "5")
-        for _ in range(3):  # the fine-tune's timer, then its worker, then the matches' worker
-            await pilot.pause(0.2)
-            await settle(app, pilot)
+        # The fine-tune's timer, then its worker (on a busy machine the timer can fire after workers were idle).
+        await wait_for(pilot, lambda: len(app.profile.ratings) == 3 and not app.foldin_waiting()
+                       and app.last_foldin is not None, "the fine-tune of three ratings")
+        await settle(app, pilot)  # then the matches' worker
         assert len(app.profile.ratings) == 3 and app.last_foldin is not None and app.last_foldin.fitted
         matches = [table.cell_text(r, "match") for r in range(table.row_count)]
         assert all(not m for m in matches[:3])  # the films rated: your stars instead

@@ -15,7 +15,7 @@ from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle, wait_ready
+from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -115,24 +115,24 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
     load = Engine.foldin_model
 
     def slow_load(self, *args, **kwargs):
-        release.wait(timeout=30)
+        release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(Engine, "foldin_model", slow_load)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_ready(app, pilot)
-        for _ in range(100):
-            if isinstance(app.screen, PicksScreen) and app.screen.has_lists:
-                break
-            await pilot.pause(0.05)
-        assert not app.model_ready
-        await pilot.press("m")
-        await pilot.pause()
-        assert app.mode == "hybrid"
-        messages = [n.message for n in app.told]
-        assert "model still loading: picks are content-based until it is ready" in messages
-        release.set()
+        try:
+            await wait_ready(app, pilot)
+            await wait_for(pilot, lambda: isinstance(app.screen, PicksScreen) and app.screen.has_lists,
+                           "the content-based picks")
+            assert not app.model_ready
+            await pilot.press("m")
+            await pilot.pause()
+            assert app.mode == "hybrid"
+            messages = [n.message for n in app.told]
+            assert "model still loading: picks are content-based until it is ready" in messages
+        finally:
+            release.set()
         await settle(app, pilot)
         assert app.model_ready
         await pilot.press("m")
