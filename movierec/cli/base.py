@@ -171,7 +171,6 @@ class _TrainProgress:
         self.tasks: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int | None]] = {}  # stage -> (last epoch, planned epochs, best epoch)
         self.best: dict[str, float] = {}  # stage -> best validation HR@10 so far
-        self.figures: dict[str, str] = {}
 
     def __enter__(self):
         self.bar.__enter__()
@@ -188,11 +187,9 @@ class _TrainProgress:
         last, total, best = self.last.get(stage, (0, 0, None))
         if not last or last >= total:
             return
-        text = f"stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
-        if self.lines:
-            stderr().print(f"train {stage}: {text}", highlight=False)
-        else:
-            self.bar.update(self.tasks[stage], figures=f"{self.figures.get(stage, '')}  ({text})")
+        text = f"train {stage}: stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
+        # A line of its own (above the live bars, which a terminal's width cuts), not one more bar field.
+        (stderr() if self.lines else self.bar.console).print(text, highlight=False)
 
     def __call__(self, epoch: int, figures: dict) -> None:
         stage = figures.get("stage", "model")
@@ -210,7 +207,7 @@ class _TrainProgress:
             text += f"  val HR@10 {figures['val_hr']:.3f}"
         rate = figures['samples'] / max(figures['seconds'], 1e-9)
         text += f"  {rate / 1e6:.2f}M samples/s" if rate >= 1e5 else f"  {rate:,.0f} samples/s"
-        self.last[stage], self.figures[stage] = (epoch, total, best), text
+        self.last[stage] = (epoch, total, best)
         if self.lines:
             stderr().print(f"train {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
                            highlight=False)
