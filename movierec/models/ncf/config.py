@@ -30,6 +30,9 @@ class NCFConfig:
     # fresh model on train + validation for that many epochs, "continue" trains the chosen model one more
     # epoch on train + validation, "none" keeps the model fitted on training alone.
     refit: str = "scratch"
+    # Exponential moving average of the weights (Polyak averaging), decay per optimizer step; 0 = off. The
+    # averaged weights are the ones validated, kept and saved. Warm-up: decay min(ema, (1 + t) / (10 + t)).
+    ema: float = 0.0
 
     def resolved(self, n_positives: int, device_type: str) -> "NCFConfig":
         """This config with concrete ``batch_size`` and ``lr`` for a training set and device (see above).
