@@ -8,8 +8,9 @@ real protocol makes on validation (epochs by early stopping) happens on the inne
 the saved-model modes ("none": trained on training alone; "continue": one more epoch on train +
 validation; "scratch": a fresh fit on train + validation for the chosen epochs) are compared by HR@10 /
 NDCG@10 on the real validation items against 99 sampled negatives. Test items are never read. Each
-argument is a JSON object of NCFConfig settings (model neumf unless given); the first fit is shared by
-the three modes.
+argument is a JSON object of NCFConfig settings (model neumf unless given), or "ease" (EASE as `eval`
+fits it: L2 chosen on the inner validation, fitted on inner train + validation); the first fit is shared
+by the three modes.
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ def main() -> None:
     modes = args.modes.split(",")
     rows: dict[tuple[str, str], list] = {}
     for text in args.settings:
+        if text == "ease":  # the baseline on the same inner split: L2 chosen on the inner validation, as in eval
+            for seed in [int(s) for s in args.seeds.split(",")]:
+                rec = engine.build("ease")
+                start = time.perf_counter()
+                rec.fit(split, catalog)
+                rank = Protocol(split, seed=seed).ranks(rec)
+                hr, ndcg = metrics.hit_rate(rank, 10), metrics.ndcg(rank, 10)
+                rows.setdefault((text, "its own"), []).append((hr, ndcg))
+                print(f"ease seed {seed} valHR@10 {hr:.4f} valNDCG@10 {ndcg:.4f} fit {time.perf_counter() - start:.0f}s",
+                      flush=True)
+            continue
         settings = {"model": "neumf", **json.loads(text)}
         for seed in [int(s) for s in args.seeds.split(",")]:
             config = NCFConfig.from_json({**settings, "seed": seed, "refit": "none"})
