@@ -107,6 +107,7 @@ class NCFConfig:
             "negatives": trial.suggest_int("negatives", 1, 8),
             "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-7, 1e-6, 1e-5]),
             "embedding_l2": trial.suggest_categorical("embedding_l2", [0.0, 1e-4, 1e-3, 3e-3]),
+            "ema": trial.suggest_categorical("ema", [0.0, 0.999]),
         }
         if model in ("gmf", "neumf"):
             params["factors"] = trial.suggest_categorical("factors", [8, 16, 32, 64, 128])
