@@ -76,7 +76,20 @@ def load(fingerprint: str, model: str) -> tuple[dict, str] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise MovieRecError(f"{path} is not valid tuned settings ({exc}); delete it or rerun "
                             f"`movierec --headless tune --model {model}`") from None
-    return data["settings"], str(path)
+    return _renamed(model, data["settings"]), str(path)
+
+
+#: Settings saved under an older name: (old, new). NCF's per-example embedding L2 was "l2" until 2026-11-30
+#: (renamed because EASE's --l2 also set it); a file tuned before then keeps its value under the new name.
+RENAMED = (("l2", "embedding_l2"),)
+
+
+def _renamed(model: str, settings: dict) -> dict:
+    fields = getattr(registry.get(model).config_class(), "__dataclass_fields__", {})
+    for old, new in RENAMED:
+        if old in settings and old not in fields and new in fields and new not in settings:
+            settings = {**{k: v for k, v in settings.items() if k != old}, new: settings[old]}
+    return settings
 
 
 def run(engine: Engine, model: str, trials: int, timeout: float | None = None, seed: int = 0,

@@ -210,3 +210,15 @@ def test_a_tuned_settings_file_that_is_a_fifo_is_refused_in_one_line_without_han
     with pytest.raises(MovieRecError, match="not a regular file|is a FIFO|named pipe") as err:
         tuning.load("f" * 40, "ease")
     assert "\n" not in str(err.value)
+
+
+def test_a_file_tuned_before_embedding_l2_was_renamed_keeps_its_value(tmp_path):
+    """NCF's "l2" (tuned files written before the rename) reads as embedding_l2; EASE's "l2" stays its own."""
+    from movierec import tuning
+
+    for model, settings in (("neumf", {"l2": 3e-3, "factors": 64}), ("ease", {"l2": 800.0})):
+        path = paths.tuned_path("e" * 40, model)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"format": tuning.FORMAT, "fingerprint": "e" * 40, "settings": settings}))
+    assert tuning.load("e" * 40, "neumf")[0] == {"embedding_l2": 3e-3, "factors": 64}
+    assert tuning.load("e" * 40, "ease")[0] == {"l2": 800.0}

@@ -70,3 +70,24 @@ def test_a_stop_asked_for_while_pretraining_ends_neumf_before_its_next_stage(tmp
     fit_ncf(config, split, torch.device("cpu"), callback=lambda epoch, figures: stages.append(figures["stage"]),
             should_stop=lambda: "gmf" in stages)
     assert stages == ["gmf"]  # one GMF epoch, then nothing: no MLP stage, no fused NeuMF
+
+
+def test_ema_keeps_an_average_of_the_weights_without_changing_training(tmp_path):
+    """NCFConfig.ema: the trained weights are those of a run without it; the kept ones are their moving average,
+    and fit_ncf returns the average."""
+    from movierec.models.ncf.training import fit_ncf
+
+    split = _split(tmp_path)
+    plain, averaged = _trainer(split), _trainer(split, ema=0.9)
+    for _ in range(2):
+        plain.train_epoch()
+        averaged.train_epoch()
+    assert plain.kept is plain.model and averaged.kept is not averaged.model
+    for a, b in zip(plain.model.parameters(), averaged.model.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    gaps = [float((m - p).abs().max()) for m, p in zip(averaged.kept.parameters(), averaged.model.parameters())]
+    assert max(gaps) > 1e-4
+    config = NCFConfig(model="neumf", pretrain=False, batch_size=128, lr=0.01, ema=0.9)
+    fitted = fit_ncf(config, split, torch.device("cpu"), epochs_by_stage={"neumf": 2}).model
+    for a, b in zip(fitted.parameters(), averaged.kept.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -30,6 +30,9 @@ class NCFConfig:
     # fresh model on train + validation for that many epochs, "continue" trains the chosen model one more
     # epoch on train + validation, "none" keeps the model fitted on training alone.
     refit: str = "scratch"
+    # Exponential moving average of the weights (Polyak averaging), decay per optimizer step; 0 = off. The
+    # averaged weights are the ones validated, kept and saved. Warm-up: decay min(ema, (1 + t) / (10 + t)).
+    ema: float = 0.0
 
     def resolved(self, n_positives: int, device_type: str) -> "NCFConfig":
         """This config with concrete ``batch_size`` and ``lr`` for a training set and device (see above).
@@ -104,6 +107,7 @@ class NCFConfig:
             "negatives": trial.suggest_int("negatives", 1, 8),
             "weight_decay": trial.suggest_categorical("weight_decay", [0.0, 1e-7, 1e-6, 1e-5]),
             "embedding_l2": trial.suggest_categorical("embedding_l2", [0.0, 1e-4, 1e-3, 3e-3]),
+            "ema": trial.suggest_categorical("ema", [0.0, 0.999]),
         }
         if model in ("gmf", "neumf"):
             params["factors"] = trial.suggest_categorical("factors", [8, 16, 32, 64, 128])

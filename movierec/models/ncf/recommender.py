@@ -68,7 +68,7 @@ class NeuralRecommender:
         figures = trainer.train_epoch(self.should_stop)
         if not np.isfinite(figures["loss"]):
             raise diverged(first.best_epoch + 1, figures["loss"])
-        return FitResult(trainer.model.eval(), [figures], seconds=time.perf_counter() - start,
+        return FitResult(trainer.kept.eval(), [figures], seconds=time.perf_counter() - start,
                          refit="continued one epoch on train + validation from the epoch chosen on validation")
 
     #: `tune`: most epochs per stage in a trial (early stopping usually ends sooner), its patience, and each

@@ -146,6 +146,25 @@ class Trainer:
             g = g / g.norm(dim=1, keepdim=True).clamp_min(1e-8)
             self.diversity = DiversityTerm(g.to(device), config.diversity)
         self.epoch = 0
+        # The averaged copy (``config.ema``): the weights validated and kept. Frozen parameters are copied along.
+        self.averaged: nn.Module | None = None
+        self.ema_steps = 0
+        if config.ema > 0:
+            self.averaged = copy.deepcopy(model)  # keeps its requires_grad flags: a kept model may train on
+            self._ema_pairs = [(a, p) for a, p in zip(self.averaged.parameters(), model.parameters())
+                               if p.requires_grad]
+
+    @property
+    def kept(self) -> nn.Module:
+        """The model to validate and keep: the averaged weights with ``config.ema``, else the trained ones."""
+        return self.averaged if self.averaged is not None else self.model
+
+    @torch.no_grad()
+    def _ema_step(self) -> None:
+        self.ema_steps += 1
+        decay = min(self.config.ema, (1 + self.ema_steps) / (10 + self.ema_steps))
+        avg = [a for a, _ in self._ema_pairs]
+        torch._foreach_lerp_(avg, [p.detach() for _, p in self._ema_pairs], 1.0 - decay)
 
     def _upload(self, array: np.ndarray) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(array))
@@ -237,6 +256,8 @@ class Trainer:
                 loss.backward()
                 for opt in self.optimizers:
                     opt.step()
+                if self.averaged is not None:
+                    self._ema_step()
                 total += loss.detach() * y.numel()
                 samples += y.numel()
             if should_stop is not None and should_stop():
@@ -355,7 +376,7 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
             raise diverged(figures["epoch"], figures["loss"])
         if validator is not None:
             # Every rank holds the same weights; rank 0's figure decides, so all ranks stop together.
-            figures["val_hr"] = distributed.broadcast_float(validator.hit_rate(trainer.model, device), device)
+            figures["val_hr"] = distributed.broadcast_float(validator.hit_rate(trainer.kept, device), device)
         result.history.append(figures)
         if callback:
             callback(figures["epoch"], {**figures, "stage": config.model,
@@ -368,19 +389,20 @@ def fit_ncf(config: ncf.NCFConfig, split: Split, device: torch.device, genres: n
         score = figures.get("val_hr", -figures["loss"])
         if score > best:
             best, since = score, 0
-            best_state = copy.deepcopy(trainer.model.state_dict())
+            best_state = copy.deepcopy(trainer.kept.state_dict())
             result.best_epoch = figures["epoch"]
         else:
             since += 1
             if since >= config.patience:
                 break
+    kept = trainer.kept
     if best_state is not None:
-        trainer.model.load_state_dict(best_state)
-    if not _finite(trainer.model):  # a last step that overflowed after the loss was summed
+        kept.load_state_dict(best_state)
+    if not _finite(kept):  # a last step that overflowed after the loss was summed
         raise diverged(trainer.epoch, float("nan"))
     stage_epochs[config.model] = result.best_epoch
     result.stage_epochs = stage_epochs
     result.best_val_hr = best if validator is not None else float("nan")
-    result.model = trainer.model.eval()
+    result.model = kept.eval()
     result.seconds = time.perf_counter() - start
     return result
