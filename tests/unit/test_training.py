@@ -85,7 +85,7 @@ def test_ema_keeps_an_average_of_the_weights_without_changing_training(tmp_path)
     assert plain.kept is plain.model and averaged.kept is not averaged.model
     for a, b in zip(plain.model.parameters(), averaged.model.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
-    gaps = [float((m - p).abs().max()) for m, p in zip(averaged.kept.parameters(), averaged.model.parameters())]
+    gaps = [float((m - p).detach().abs().max()) for m, p in zip(averaged.kept.parameters(), averaged.model.parameters())]
     assert max(gaps) > 1e-4
     config = NCFConfig(model="neumf", pretrain=False, batch_size=128, lr=0.01, ema=0.9)
     fitted = fit_ncf(config, split, torch.device("cpu"), epochs_by_stage={"neumf": 2}).model
