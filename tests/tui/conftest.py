@@ -22,28 +22,31 @@ def trained(home, trained_cache) -> Path:
 
 
 @pytest.fixture
-def app_factory():
-    def build(**kwargs):
-        return recording(make_app(device="cpu", train_overrides=FAST, **kwargs))
-
-    return build
-
-
-def recording(app):
-    """Every notification the app shows, kept in ``app.told`` (message, severity). Read that, not the app's
-    live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach its
-    assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
+def app_factory(monkeypatch):
+    """The app as the CLI builds it, on the CPU with the fast model. Every notification it shows is kept in
+    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter). Read that, not
+    the live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach
+    its assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
     from types import SimpleNamespace
 
-    app.told = []
-    notify = app.notify
+    from textual.app import App
 
-    def notify_and_record(message, *args, **kwargs):
-        app.told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
-        return notify(message, *args, **kwargs)
+    notify = App.notify
 
-    app.notify = notify_and_record
-    return app
+    def notify_and_record(self, message, *args, **kwargs):
+        told = getattr(self, "told", None)
+        if told is not None:
+            told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
+        return notify(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify_and_record)
+
+    def build(**kwargs):
+        app = make_app(device="cpu", train_overrides=FAST, **kwargs)
+        app.told = []
+        return app
+
+    return build
 
 
 async def wait_ready(app, pilot) -> None:
