@@ -104,6 +104,7 @@ class MovieRecApp(App):
         self._search_on_load = False
         self._hold_count = 0  # a hold's timer releases that hold only, never a later one
         self.ready = False
+        self.quitting = False  # `q` was pressed: no more actions (check_action)
         self.model_ready = False  # a trained model is loaded (torch imported)
         # Set when the first screen has its content: torch's import (~1 s of CPU, holding the GIL) waits
         # for it, so it does not slow the first picks down.
@@ -252,7 +253,7 @@ class MovieRecApp(App):
 
     # -- navigation -------------------------------------------------------------------------
     def _go(self, mode: str) -> None:
-        if not self.ready:
+        if not self.ready or self.quitting:
             return
         while isinstance(self.screen, (MovieScreen, HelpScreen)):
             self.pop_screen()
@@ -770,8 +771,14 @@ class MovieRecApp(App):
 
     async def action_quit(self) -> None:
         # Ratings are written the moment they are made; stop the workers and leave.
+        self.quitting = True
         self.workers.cancel_all()
         self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No app action after `q`: a key typed behind it ("qt") opened a screen while the app was closing
+        down, whose widgets were gone (NoMatches, a traceback, exit status 1)."""
+        return not self.quitting
 
 
 def make_app(dataset: str | None = None, profile: str | None = None, device: str = "auto",

@@ -397,3 +397,18 @@ async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
                            "Shining, The (1980)": 5.0}
         assert set(app.profile.not_interested) == {first[2]}
         assert isinstance(app.screen, SearchScreen) and app.is_running
+
+
+@pytest.mark.parametrize("after", ["t", "o", "r", "l", "slash"])
+async def test_a_key_typed_right_after_q_does_not_open_a_screen_on_the_way_out(trained, app_factory, after):
+    """Fresh-eyes report: "qt" (q, then quickly a screen key) opened a screen while the app was closing
+    down: NoMatches traceback, exit status 1."""
+    from textual import events
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key, char in (("q", "q"), (after, "/" if after == "slash" else after)):
+            app.post_message(events.Key(key, char))  # at once, as a terminal delivers fast typing
+        await pilot.pause()
+    assert app.return_code in (0, None)
