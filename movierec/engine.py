@@ -171,8 +171,18 @@ class Engine:
         entry was made in this dataset's id space, else by its title and year (exactly one film of that
         normalised title, never the raw id: ml-100k's id 2 is not MovieLens id 2)."""
         if entry.space == self.id_space:
-            return self.index_of(entry.movie_id)
+            return self._own_film(entry, self.index_of(entry.movie_id))
         return self.dataset.catalog.by_title(entry.title)
+
+    def _own_film(self, entry: Rating, index: int | None) -> int | None:
+        """An entry of this id space: the film of its id (``index``), unless its stored title names exactly
+        one other film of this release. Then that one: a profile written on ml-100k before entries kept
+        their space reads as "movielens", and a release may number its films its own way; the title the
+        user rated outranks an id that now names another film (fresh-eyes report, stop 22)."""
+        if not entry.title:
+            return index
+        other = self.dataset.catalog.by_title(entry.title)
+        return other if other is not None else index
 
     def indexed(self, entries: dict) -> dict[int, Rating]:
         """Catalogue index -> entry, for the entries of one part of a profile (``profile.ratings``,
@@ -185,7 +195,10 @@ class Engine:
         found = dict(zip((id(e) for e in own), idx.tolist()))
         out: dict[int, Rating] = {}
         for e in ordered:  # oldest first: the newer entry of one film wins
-            i = found[id(e)] if id(e) in found else self.entry_index(e)
+            if id(e) in found:
+                i = self._own_film(e, found[id(e)] if found[id(e)] >= 0 else None)
+            else:
+                i = self.entry_index(e)
             if i is not None and i >= 0:
                 out[int(i)] = e
         return out

@@ -242,3 +242,25 @@ def test_letterboxd_export_and_the_watchlist_of_another_space_name_films_by_titl
         ("Toy Story", 1995, "tt0000001"), ("Only In 100k", 1996, "")]
     [row] = on_latest.watchlist_films(profile)
     assert row["index"] is None and row["title"] == "Only In 100k (1996)" and row["ref"] == "ml-100k:6"
+
+
+def test_an_entry_whose_title_names_another_film_of_this_release_is_that_film(home, latest):
+    """A profile written on ml-100k before entries kept their space reads as "movielens": its id 2 (Toy Story
+    there) is Jumanji here. The stored title wins when it names exactly one film; else the id stands."""
+    folder = home / "data" / "profiles"
+    folder.mkdir(parents=True)
+    old = {"format": "movierec-profile", "version": 1, "name": "default",
+           "ratings": [{"movie_id": 2, "title": "Toy Story (1995)", "stars": 5.0, "time": 1.0},  # ml-100k's id
+                       {"movie_id": 3, "title": "Heat (1995)", "stars": 4.0, "time": 2.0},  # agrees
+                       {"movie_id": 5, "title": "Alien (a.k.a. Something Else) (1979)", "stars": 3.0,
+                        "time": 3.0},  # a title this release spells otherwise: the id stands
+                       {"movie_id": 7, "title": "Twin (1990)", "stars": 2.0, "time": 4.0}],
+           "not_interested": [], "watchlist": []}
+    (folder / "default.json").write_text(json.dumps(old))
+    profile = ProfileStore().load("default")
+    engine = Engine(str(latest), "cpu")
+    rated = engine.profile_films(profile)[0]
+    titles = {engine.dataset.catalog.titles[i]: r.stars for i, r in rated.items()}
+    assert titles == {"Toy Story (1995)": 5.0, "Heat (1995)": 4.0, "Alien (1979)": 3.0, "Twin (1990)": 2.0}
+    assert engine.entry_index(profile.ratings[2]) == engine.index_of(1)  # Toy Story's id here
+    assert "Jumanji (1995)" not in titles
