@@ -212,7 +212,7 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
             scores, mix = blend(own, content_scores, positives, allowed)
         if positives == 0:
             scores = scores + 0.5 * popular_scores(catalog)
-            mix = {**mix, "popular": 0.5}
+            mix = {**{k: v / 1.5 for k, v in mix.items()}, "popular": 0.5 / 1.5}  # shares of the sum, as elsewhere
     if anchor_vector is not None:
         scores = anchored(scores, content, anchor_vector, allowed)
     return scores, mix, note

@@ -107,9 +107,22 @@ def reasons(picks: np.ndarray, liked: np.ndarray, liked_stars: np.ndarray, vecto
             out.append("liked by people with your taste")
         elif liked.size:
             out.append(_shared(int(item), liked, liked_genres, catalog))
-        else:
+        elif _popular(catalog, int(item)):
             out.append("popular and well rated")
+        else:  # no film liked yet (only low ratings): the scores steered away from those
+            out.append("unlike the films you rated low")
     return out
+
+
+def _popular(catalog: Catalog, item: int) -> bool:
+    """Whether "popular and well rated" is true of a film: rated by at least as many people as the median film
+    with ratings, and 3.5 stars or more on average (a film nobody rated is neither)."""
+    if catalog.n_ratings is None or catalog.mean_rating is None:
+        return False
+    counts = catalog.n_ratings
+    rated = counts[counts > 0]
+    return bool(rated.size and counts[item] >= max(1.0, float(np.median(rated)))
+                and catalog.mean_rating[item] >= 3.5)
 
 
 def sequence_reasons(picks: np.ndarray, recent: np.ndarray, vectors: np.ndarray, catalog: Catalog,

@@ -88,7 +88,8 @@ def test_edge_profiles(board_engine, pairs, expect):
     if expect is not None:
         assert result.mix == expect
     else:
-        assert result.mix.get("popular") == 0.5
+        # Popular films pull a third of the scores; the shares of the mix add up to one.
+        assert abs(result.mix.get("popular") - 1 / 3) < 1e-9 and abs(sum(result.mix.values()) - 1) < 1e-9
         # Steered away from what was disliked: the disliked parity is not on top.
         assert result.picks[0].index % 2 == 1
 

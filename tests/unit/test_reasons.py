@@ -58,3 +58,18 @@ def test_reasons_say_a_title_as_a_sentence_would_with_its_article_in_front():
     vectors = np.ones((4, 2), dtype=np.float32)  # every pick is like the liked film
     assert reasons(np.array([1]), np.array([0]), np.array([5.0], np.float32), vectors, cat) == [
         "because you rated The Shining (1980) 5 stars"]
+
+
+def test_with_no_film_liked_popular_and_well_rated_is_said_only_when_true():
+    """Fresh-eyes report: every pick of a profile with only low ratings said "popular and well rated", also a
+    film nobody rated."""
+    cat = _catalog()
+    cat.n_ratings = np.array([40, 0, 40, 3], np.int32)
+    cat.mean_rating = np.array([4.2, 0.0, 2.1, 4.8], np.float32)
+    vectors = np.eye(4, dtype=np.float32)
+    none, no_stars = np.zeros(0, np.int64), np.zeros(0, np.float32)
+    assert reasons(np.array([0, 1, 2, 3]), none, no_stars, vectors, cat) == [
+        "popular and well rated",  # many ratings, well rated
+        "unlike the films you rated low",  # nobody rated it
+        "unlike the films you rated low",  # many ratings, poorly rated
+        "unlike the films you rated low"]  # well rated by few: not popular
