@@ -60,7 +60,8 @@ class RatingsScreen(MainScreen):
         rows = []  # (rating, dismissed, index, film)
         # A film this dataset lacks is kept in the profile, not shown here; one rated on a release of another
         # id space is shown when its title names one film here (the engine's mapping).
-        for entries, dismissed in zip(app.engine.profile_films(profile), (False, True)):
+        films = app.engine.profile_films(profile)
+        for entries, dismissed in zip(films, (False, True)):
             for index, rating in entries.items():
                 rows.append((rating, dismissed, index, app.engine.film(index)))
         key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3]["title"].lower()),
@@ -72,9 +73,14 @@ class RatingsScreen(MainScreen):
                                     safe(", ".join(film["genres"]))])
                       for rating, dismissed, index, film in rows]
         self.query_one(FilmTable).set_rows(table_rows)
-        count = plural(len(profile.ratings), "rating")
-        if profile.not_interested:
-            count += f" · {len(profile.not_interested)} not interested (x undoes)"
+        # The rows counted as shown: one film rated on two releases is one row, and a film this release lacks
+        # is counted apart (kept in the profile; switch dataset to see it).
+        count = plural(len(films[0]), "rating")
+        if films[1]:
+            count += f" · {len(films[1])} not interested (x undoes)"
+        missing = len(app.engine.profile_items(profile)[3])
+        if missing:
+            count += f" · {missing} not in this release"
         self.query_one("#count", Label).update(f"{count} · sorted by {self.sort}")
 
     def _profile_names(self) -> list[str]:
