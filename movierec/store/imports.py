@@ -16,7 +16,8 @@ The format is read from the content, not the file name:
   1-10, so stars = rating / 2), or a watchlist or list CSV (``Position,Const,Created,...``).
 
 Letterboxd rows are matched by title and year (:mod:`movierec.data.titles`: never a guess); IMDb rows
-by their ``tt`` number through the release's ``links.csv``, exactly. A rating's date is its time
+by their ``tt`` number through the release's ``links.csv``, exactly. A cell that
+:mod:`movierec.store.csvfiles` neutralised (``'=...``) is read back as it was (``=...``). A rating's date is its time
 (midnight UTC of that day). Nothing is written until the whole file has been read and matched:
 anything wrong with the input is one :class:`ProfileError` naming the file (and line), and the profile
 is untouched. Sizes are capped before anything is unpacked or parsed (a zip bomb unpacks no further
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 from movierec.errors import ProfileError
 from movierec.files import read_regular
 from movierec.store import profiles
+from movierec.store.csvfiles import restore
 from movierec.store.profiles import Profile, Rating, check_stars
 
 if TYPE_CHECKING:
@@ -222,7 +224,8 @@ def _read_csv(export: Export, name: str, data: bytes, where: str, alone: bool) -
             count += 1
             if count > MAX_ROWS:
                 raise ProfileError(f"{where} has over {MAX_ROWS:,} rows, more than an export of one person; {_HINT}")
-            get = (lambda key, values=values: values[col[key]].strip() if key in col and col[key] < len(values) else "")
+            get = (lambda key, values=values: restore(values[col[key]].strip())
+                   if key in col and col[key] < len(values) else "")
             _row(export, kind, get, f"{where} line {line}")
     except csv.Error as exc:
         raise ProfileError(f"{where} is not a readable CSV ({_short(exc)}); {_HINT}") from None

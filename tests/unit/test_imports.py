@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from movierec.cli import cli
 from movierec.data import registry
 from movierec.data.titles import TitleIndex, display_title, split_title
-from movierec.store import imports
+from movierec.store import csvfiles, imports
 from movierec.store.profiles import Profile, ProfileStore, Rating
 
 # (movieId, title, imdbId, tmdbId): rows of ml-latest-small's movies.csv and links.csv.
@@ -552,3 +552,59 @@ def test_unwatch_json(release):
     run(release, "watch", "The Matrix", "-p", "me")
     data = json.loads(run(release, "unwatch", "The Matrix", "-p", "me", "--json").output)
     assert data == {"profile": "me", "movie_id": 2571, "title": "Matrix, The (1999)", "removed": True, "watchlist": 0}
+
+
+# -- CSV injection: what we write never starts a cell with a formula; the importer takes the quote off again ----
+HOSTILE = [(900001, "=cmd|' /C calc'!A0 (2001)"), (900002, "+SUM(1) (2002)"), (900003, "-2+3 (2003)"),
+           (900004, "@SUM(A1) (2004)"), (900005, "'=already quoted (2005)"), (900006, "\uff1dfull width (2006)")]
+
+
+def test_export_neutralises_formula_cells_and_reimports_the_same_titles(tmp_path):
+    """From a release whose movies.csv holds formula titles (no links: matched back by title and year),
+    and from a profile's stored titles (films the release lacks)."""
+    folder = tmp_path / "ml-hostile"
+    folder.mkdir()
+    (folder / "movies.csv").write_text("movieId,title,genres\n" + "".join(
+        f'{m},"{t.replace(chr(34), chr(34) * 2)}",Drama\n' for m, t in [(1, "Toy Story (1995)"), *HOSTILE]),
+        encoding="utf-8")
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" + "".join(
+        f"{u},{m},4.0,{1_000_000 + u}\n" for m, _ in [(1, ""), *HOSTILE] for u in (1, 2)))
+    store = ProfileStore()
+    store.update("me", lambda p: p.ratings.update(
+        {m: Rating(m, 4.0, day("2022-01-01") + k, t) for k, (m, t) in enumerate(HOSTILE)}
+        | {5: Rating(5, 3.0, day("2022-02-01"), "-Gone From This Release (2010)")}))
+    target = tmp_path / "letterboxd.csv"
+    assert run(folder, "profile", "export", str(target), "--name", "me", "--to", "letterboxd").exit_code == 0
+    import csv
+
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
+    cells = [c for row in rows for c in row]
+    assert not [c for c in cells if c and c[0] in "=+-@\t\r\n\uff1d"], rows
+    assert [r[0] for r in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+SUM(1)", "'-2+3", "'@SUM(A1)", "''=already quoted",
+                                        "'\uff1dfull width", "'-Gone From This Release"]
+    result = run(folder, "profile", "import", str(target), "--name", "again", "--json")
+    data = json.loads(result.output)
+    assert {(m["source_title"], m["movie_id"]) for m in data["matched"]} == {
+        (display_title(t), m) for m, t in HOSTILE}
+    assert [u["source_title"] for u in data["unmatched"]] == ["-Gone From This Release"]
+    assert set(ProfileStore().load("again").ratings) == {m for m, _ in HOSTILE}
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "\nx", "'=1", "''+1", "\uff0b1",
+                                  "'Round Midnight", "'", "", "plain", "1-2", "a=b"])
+def test_neutralise_and_restore_are_inverse(cell):
+    out = csvfiles.neutralise(cell)
+    assert out[:1] not in csvfiles.FORMULA_LEADS
+    assert csvfiles.restore(out) == cell
+    assert out == cell or out == "'" + cell
+
+
+def test_display_title_keeps_parentheses_that_are_part_of_the_title():
+    """Only a group after a space is an alternative title ("Seven (a.k.a. Se7en)"); "+SUM(1)" and
+    "Frontière(s)" (ml-latest-small) keep theirs, and only a trailing (YYYY) or (YYYY-YYYY) is a year."""
+    assert display_title("+SUM(1) (2002)") == "+SUM(1)"
+    assert display_title("Frontière(s) (2007)") == "Frontière(s)"
+    assert display_title("+SUM(1)") == "+SUM(1)"
+    assert display_title("Babylon 5 (1993-1998)") == "Babylon 5"
+    assert display_title("Seven (a.k.a. Se7en) (1995)") == "Seven"
+    assert display_title("1-900 (06) (1994)") == "1-900"
