@@ -554,6 +554,62 @@ def test_unwatch_json(release):
     assert data == {"profile": "me", "movie_id": 2571, "title": "Matrix, The (1999)", "removed": True, "watchlist": 0}
 
 
+# -- line numbers: the file's own (the header is line 1), a quoted title over two lines counted as two -----------
+def test_a_bad_line_is_named_by_the_files_line_number(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + '2021-03-04,"The\nMatrix",1999,https://boxd.it/2a1m,5\n'
+                                   "\n"
+                                   "2021-03-04,Dune,1984,https://boxd.it/x,7\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert "ratings.csv line 5: '7' is not a rating" in line, line
+
+
+# -- encodings: UTF-8 with a BOM, UTF-16 (what Excel's "Unicode text" writes), or one line saying what to do --------
+LB_ONE = LB_RATINGS + "2021-03-06,Amélie,2001,https://boxd.it/1Z5C,4\n"
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("utf-8-sig", LB_ONE),
+    ("utf-16", LB_ONE),  # a BOM, then little-endian here
+    ("utf-16-be", "\ufeff" + LB_ONE),
+    ("utf-16", LB_ONE.replace(",", "\t")),  # Excel's "Unicode Text": UTF-16 and tab-separated
+    ("utf-32", LB_ONE),
+    ("cp1252", LB_ONE),  # a CSV saved by Excel on Windows
+], ids=["utf8-bom", "utf16-le-bom", "utf16-be-bom", "utf16-tabs", "utf32-bom", "cp1252"])
+def test_a_csv_in_utf16_or_with_a_bom_imports(release, tmp_path, encoding, text):
+    source = tmp_path / "ratings.csv"
+    source.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    result = run(release, "profile", "import", str(source), "--name", "me")
+    assert result.output.strip() == "imported 1 rating and 0 watchlist films into 'me'", result.output
+    assert set(ProfileStore().load("me").ratings) == {ID["Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"]}
+
+
+def test_utf16_inside_a_zip_and_a_movierec_profile_in_utf16_import(release, tmp_path):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("letterboxd/ratings.csv", LB_ONE.encode("utf-16"))
+    assert run(release, "profile", "import", str(archive), "--name", "me").exit_code == 0
+    ProfileStore().rate("a", 2571, 5.0, "Matrix, The (1999)")
+    saved = tmp_path / "a.json"
+    ProfileStore().export("a", saved)
+    saved.write_bytes(saved.read_text(encoding="utf-8").encode("utf-16"))
+    assert run(release, "profile", "import", str(saved), "--name", "b").output.strip() == \
+        "imported 1 rating and 0 watchlist films into 'b'"
+
+
+@pytest.mark.parametrize("data", [
+    LB_ONE.encode("utf-16-le"),  # UTF-16 without its BOM: NUL bytes everywhere
+    LB_ONE.encode("utf-8")[:-12] + bytes([0x81, 0x8D]) + b",4\n",  # bytes neither UTF-8 nor Windows-1252 have
+    LB_ONE.encode("utf-16")[:-1],  # UTF-16 cut mid-character
+], ids=["utf16-no-bom", "not-utf8-nor-1252", "utf16-cut"])
+def test_undecodable_text_says_to_save_it_as_utf8(release, tmp_path, data):
+    source = tmp_path / "ratings.csv"
+    source.write_bytes(data)
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert "save it as UTF-8" in line and "nothing was imported" in line, line
+    assert ProfileStore().names() == []
+
+
 # -- CSV injection: what we write never starts a cell with a formula; the importer takes the quote off again ----
 HOSTILE = [(900001, "=cmd|' /C calc'!A0 (2001)"), (900002, "+SUM(1) (2002)"), (900003, "-2+3 (2003)"),
            (900004, "@SUM(A1) (2004)"), (900005, "'=already quoted (2005)"), (900006, "\uff1dfull width (2006)")]
