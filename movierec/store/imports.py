@@ -22,7 +22,9 @@ bytes: UTF-16 without its mark) is refused with a line saying to save it as UTF-
 
 Letterboxd rows are matched by title and year (:mod:`movierec.data.titles`: never a guess); IMDb rows
 by their ``tt`` number through the release's ``links.csv``, exactly. A rating's date is its time
-(midnight UTC of that day). Nothing is written until the whole file has been read and matched: anything wrong
+(midnight UTC of that day); a date that has not begun anywhere yet (after today in UTC+14) is refused,
+naming its line, since a rating dated 9999 would beat every later rating of the film, on every
+re-import, forever. Nothing is written until the whole file has been read and matched: anything wrong
 with the input is one :class:`ProfileError` naming the file and the line (the file's own line number,
 the header being line 1), and the profile is untouched. Sizes are capped before anything is unpacked
 or parsed (a zip bomb unpacks no further than the cap).
@@ -35,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -45,7 +48,7 @@ from movierec.errors import ProfileError
 from movierec.files import read_regular
 from movierec.store import profiles
 from movierec.store.csvfiles import restore
-from movierec.store.profiles import Profile, Rating, check_stars
+from movierec.store.profiles import Profile, Rating, check_not_future, check_stars
 
 if TYPE_CHECKING:
     from movierec.data.catalog import Catalog
@@ -317,14 +320,15 @@ def _year(text: str, where: str) -> int | None:
 
 
 def _date(text: str, where: str) -> float:
-    """Midnight UTC of a YYYY-MM-DD date (a longer stamp: its day); 0 when there is none."""
+    """Midnight UTC of a YYYY-MM-DD date (a longer stamp: its day); 0 when there is none. A date that has
+    not begun anywhere on Earth yet is refused (see the module)."""
     if not text:
         return 0.0
     try:
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
         raise ProfileError(f"{where}: {text[:20]!r} is not a date (YYYY-MM-DD); {_HINT}") from None
-    return float(calendar.timegm(day.timetuple()))
+    return check_not_future(float(calendar.timegm(day.timetuple())), time.time(), where, _HINT)
 
 
 def _stars(text: str, where: str, per_star: int) -> float:

@@ -226,11 +226,10 @@ def test_a_newer_rating_wins_either_way(release, tmp_path):
     result = run(release, "profile", "import", str(old), "--name", "me")
     assert "kept 2 newer ratings already there" in result.output
     assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
-    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
-    new = tmp_path / "later.csv"
-    new.write_text(LB_RATINGS + f"{later},The Matrix,1999,https://boxd.it/2a1m,4.5\n")
-    assert run(release, "profile", "import", str(new), "--name", "me").exit_code == 0
-    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 4.5
+    # A rating made before the export's date loses to it (dates after today are refused: see below).
+    store.update("me", lambda p: setattr(p.ratings[ID["Matrix, The (1999)"]], "time", day("2021-03-03")))
+    assert run(release, "profile", "import", str(old), "--name", "me").exit_code == 0
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 5.0
 
 
 def test_one_letterboxd_csv_alone_and_the_watched_file_by_its_name(release, tmp_path):
@@ -481,10 +480,11 @@ def test_a_reimport_keeps_off_what_was_dismissed_or_taken_off_since(release, tmp
                                    "changed); kept off the watchlist: 1 dismissed, 1 taken off since;"), again.output
     profile = ProfileStore().load("me")
     assert profile.watchlist == {} and star_wars in profile.not_interested and godfather in profile.unwatched
-    # Listed again later than it was taken off: the newer action wins, so it goes back on.
-    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    # Listed again later than it was taken off: the newer action wins, so it goes back on (taken off in 2023
+    # here: a date after today is refused).
+    ProfileStore().update("me", lambda p: setattr(p.unwatched[godfather], "time", day("2023-06-01")))
     relisted = tmp_path / "watchlist.csv"
-    relisted.write_text(LB_LIST + f"{later},The Godfather Part II,1974,https://boxd.it/2b8e\n")
+    relisted.write_text(LB_LIST + "2023-06-02,The Godfather Part II,1974,https://boxd.it/2b8e\n")
     assert run(release, "profile", "import", str(relisted), "--name", "me").output.startswith(
         "imported 0 ratings and 1 watchlist film into 'me'")
     assert set(ProfileStore().load("me").watchlist) == {godfather}
@@ -664,3 +664,43 @@ def test_display_title_keeps_parentheses_that_are_part_of_the_title():
     assert display_title("Babylon 5 (1993-1998)") == "Babylon 5"
     assert display_title("Seven (a.k.a. Se7en) (1995)") == "Seven"
     assert display_title("1-900 (06) (1994)") == "1-900"
+
+
+# -- dates after today: refused, naming the line (a rating dated 9999 would beat every later rating forever) ------
+@pytest.mark.parametrize("date", ["2999-12-31", "9999-12-31"])
+def test_a_rating_dated_in_the_future_is_refused_naming_its_line(release, tmp_path, date):
+    ProfileStore().rate("me", 1, 4.0, "Toy Story (1995)")
+    stored = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles" / "me.json"
+    before = stored.read_bytes()
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2021-03-04,Dune,1984,https://boxd.it/x,4\n"
+                                   f"{date},The Matrix,1999,https://boxd.it/2a1m,5\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert f"ratings.csv line 3: {date} is after today" in line and "nothing was imported" in line, line
+    assert stored.read_bytes() == before
+
+
+def test_a_future_date_never_beats_a_later_manual_rating_on_reimport(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2021-03-04,The Matrix,1999,https://boxd.it/2a1m,5\n")
+    assert run(release, "profile", "import", str(source), "--name", "me").exit_code == 0
+    assert run(release, "rate", "The Matrix", "2", "-p", "me").exit_code == 0  # changed my mind, today
+    source.write_text(LB_RATINGS + "9999-12-31,The Matrix,1999,https://boxd.it/2a1m,5\n")  # the export, edited
+    assert "line 2: 9999-12-31 is after today" in one_error_line(
+        run(release, "profile", "import", str(source), "--name", "me"))
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
+    # A movierec profile with an entry timed in year 9999 is refused the same way.
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({"format": "movierec-profile", "version": 1, "name": "x",
+                                  "ratings": [{"movie_id": 2571, "stars": 5.0, "time": 253402214400.0}]}))
+    assert "after today" in one_error_line(run(release, "profile", "import", str(future), "--name", "me"))
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
+
+
+def test_today_anywhere_on_earth_is_not_the_future():
+    """A date is refused only once it has not begun in any time zone (UTC+14): a user in Kiribati rating at
+    breakfast writes a date that is tomorrow in UTC."""
+    now = day("2026-12-08") + 11 * 3600  # 11:00 UTC: 01:00 of the 9th in UTC+14
+    assert imports.check_not_future(day("2026-12-09"), now, "x") == day("2026-12-09")
+    with pytest.raises(imports.ProfileError, match="x: 2026-12-10 is after today"):
+        imports.check_not_future(day("2026-12-10"), now, "x")
