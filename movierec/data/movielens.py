@@ -131,23 +131,40 @@ def _plain(value: object) -> str:
     return f"{int(number)}" if number.is_integer() else f"{number:g}"
 
 
-def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: list[str], header_lines: int) -> None:
-    """Raise a DataError naming the first row whose numeric fields do not parse."""
+def _bad_values(column: pd.Series, dtype: str) -> np.ndarray:
+    """Where a column read as text does not hold a number of ``dtype``: NaN, inf, text, and for an
+    integer column a fraction or a number outside int64 (which pandas refuses without saying where)."""
     import pandas as pd
 
-    for col in numeric:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if dtype.startswith("int"):
+        text = column.astype(str).str.strip()
+        whole = text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool, na_value=False)
+        bad |= ~whole
+        long = whole & (text.str.lstrip("+-").str.lstrip("0").str.len().to_numpy() >= 19)
+        for row in np.flatnonzero(long):  # near or over 2**63: checked exactly
+            bad[row] = not -(2**63) <= int(text.iloc[row]) < 2**63
+    return bad
+
+
+def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: dict[str, str], header_lines: int) -> None:
+    """Raise a DataError naming the first row whose numeric fields do not parse."""
+    first: tuple[int, str] | None = None
+    for col, dtype in numeric.items():
         if col not in frame.columns:
             raise DataError(f"{files.describe(name)} has no '{col}' column; is this an unmodified MovieLens file?")
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raw = frame[col].iloc[row]
-            shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)[:40]
-            raise DataError(
-                f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: bad {col} value {shown!r}; "
-                "fix or delete that line, or download the release again"
-            )
+        bad = _bad_values(frame[col], dtype)
+        if bad.any() and (first is None or int(np.flatnonzero(bad)[0]) < first[0]):
+            first = (int(np.flatnonzero(bad)[0]), col)
+    if first is not None:
+        row, col = first
+        raw = frame[col].iloc[row]
+        shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)[:40]
+        raise DataError(
+            f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: bad {col} value {shown!r}; "
+            "fix or delete that line, or download the release again"
+        )
 
 
 def _read_table(
@@ -173,7 +190,9 @@ def _read_table(
         return io.BytesIO(data) if data is not None else files.open(name)
 
     try:
-        with source() as handle:
+        # A float32 column with 1e40 in it overflows to inf (refused by _check_ratings, naming its line):
+        # numpy's "overflow encountered in cast" warning would be a stray line before that message.
+        with source() as handle, np.errstate(over="ignore"):
             frame = pd.read_csv(
                 handle, sep=sep, header=header, names=names, usecols=usecols, dtype=dtypes,
                 engine="c", keep_default_na=False, na_values=[""], encoding="utf-8",
@@ -197,13 +216,13 @@ def _read_table(
                                     encoding_errors="replace")
             except (pd.errors.ParserError, ValueError) as exc:
                 raise DataError(f"{files.describe(name)}: malformed file ({str(exc).strip()[:120]})") from None
-        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+        _diagnose(files, name, frame, numeric, 1 if header == 0 else 0)
         raise DataError(f"{files.describe(name)}: could not be parsed; is it an unmodified MovieLens file?") from None
     missing = [c for c in [*numeric, *text] if c not in frame.columns]
     if missing:
         raise DataError(f"{files.describe(name)} has no '{missing[0]}' column; is this an unmodified MovieLens file?")
     if frame[list(numeric)].isna().any().any():
-        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+        _diagnose(files, name, frame, numeric, 1 if header == 0 else 0)
     return frame
 
 

@@ -110,6 +110,7 @@ def test_a_bad_row_is_named(tmp_path, synth, bad_line, message):
 LAYOUT_RATINGS = [("latest", "ratings.csv", ",", 1), ("dat", "ratings.dat", "::", 0), ("100k", "u.data", "\t", 0)]
 
 
+@pytest.mark.filterwarnings("error")  # a warning is a stray line under the one-line error (1e40: "overflow in cast")
 @pytest.mark.parametrize("layout, name, sep, header", LAYOUT_RATINGS)
 @pytest.mark.parametrize("field, value, message", [
     (2, "inf", "rating inf is outside 0-10"),
@@ -118,6 +119,8 @@ LAYOUT_RATINGS = [("latest", "ratings.csv", ",", 1), ("dat", "ratings.dat", "::"
     (2, "-0.5", "rating -0.5 is outside 0-10"),
     (0, "-3", "negative user id -3"),
     (1, "abc", "bad item value 'abc'"),
+    (1, "99999999999999999999", "bad item value '99999999999999999999'"),  # over int64: was "could not be parsed"
+    (1, "3.5", "bad item value '3.5'"),
 ])
 def test_a_bad_rating_names_the_files_own_line_in_plain_words(tmp_path, synth, layout, name, sep, header, field,
                                                                 value, message):
