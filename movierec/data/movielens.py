@@ -191,8 +191,9 @@ def _read_table(
 
     try:
         # A float32 column with 1e40 in it overflows to inf (refused by _check_ratings, naming its line):
-        # numpy's "overflow encountered in cast" warning would be a stray line before that message.
-        with source() as handle, np.errstate(over="ignore"):
+        # numpy's "overflow" (or, for an int column, "invalid value") "encountered in cast" warning would be a
+        # stray line before the message.
+        with source() as handle, np.errstate(over="ignore", invalid="ignore"):
             frame = pd.read_csv(
                 handle, sep=sep, header=header, names=names, usecols=usecols, dtype=dtypes,
                 engine="c", keep_default_na=False, na_values=[""], encoding="utf-8",

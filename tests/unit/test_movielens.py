@@ -121,6 +121,7 @@ LAYOUT_RATINGS = [("latest", "ratings.csv", ",", 1), ("dat", "ratings.dat", "::"
     (1, "abc", "bad item value 'abc'"),
     (1, "99999999999999999999", "bad item value '99999999999999999999'"),  # over int64: was "could not be parsed"
     (1, "3.5", "bad item value '3.5'"),
+    (3, "inf", "bad timestamp value 'inf'"),  # numpy warned "invalid value encountered in cast" first
 ])
 def test_a_bad_rating_names_the_files_own_line_in_plain_words(tmp_path, synth, layout, name, sep, header, field,
                                                                 value, message):
