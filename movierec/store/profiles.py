@@ -42,6 +42,7 @@ left as it is: it is not damage movierec made, and moving it aside would hide it
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import math
 import os
@@ -68,6 +69,8 @@ DEFAULT_PROFILE = "default"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,63}")  # always fullmatch: `$` would pass a final newline
 MAX_BYTES = 16 * 2**20
 MAX_MOVIE_ID = 2**63 - 1  # ids are int64 everywhere after the profile
+#: How far past now an imported time may be: a date has begun somewhere on Earth until 14 h past UTC (UTC+14).
+FUTURE_SLACK = 14 * 3600
 
 
 def entry_key(movie_id: int, space: str = DEFAULT_SPACE) -> int | tuple[str, int]:
@@ -266,6 +269,20 @@ def check_stars(stars: float) -> float:
     if not math.isfinite(value) or value < 0.5 or value > 5.0 or abs(value * 2 - round(value * 2)) > 1e-9:
         raise ProfileError(f"{str(stars)[:20]!r} is not a rating; use 0.5 to 5.0 in half stars")
     return round(value * 2) / 2
+
+
+def check_not_future(when: float, now: float, where: str, hint: str = "nothing was imported") -> float:
+    """``when`` unless it is after today everywhere on Earth (over ``FUTURE_SLACK`` past ``now``): then
+    ProfileError naming ``where``. An imported rating dated 9999 would be the newest forever: it would beat
+    every later rating of the film on each re-import, and stay the "latest" a sequence model reads."""
+    if when <= now + FUTURE_SLACK:
+        return when
+    try:
+        shown = dt.datetime.fromtimestamp(when, dt.timezone.utc).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        shown = f"a time {when:.3g} s after 1970"
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
+    raise ProfileError(f"{where}: {shown} is after today ({today}); fix or delete that date, {hint}")
 
 
 def _number(value: object) -> bool:
@@ -512,6 +529,10 @@ def profile_from_bytes(raw: bytes, source: object, name: str | None = None) -> P
     if problems:
         raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
                            "nothing was imported, fix or remove them and import again")
+    now = time.time()
+    for entry in incoming.entries():
+        named = f" ({entry.title[:60]})" if entry.title else ""
+        check_not_future(entry.time, now, f"{source}: movie {entry.movie_id}{named}")
     return incoming
 
 
