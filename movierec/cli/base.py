@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import traceback
@@ -84,6 +85,21 @@ class _Group(click.Group):
             click.echo(f"error: internal error ({type(exc).__name__}: {clean(exc)}); "
                        "please report it, and rerun with MOVIEREC_DEBUG=1 for details", err=True)
             ctx.exit(70)
+
+
+class Number(click.FloatRange):
+    """The one type of every float option and argument: a finite number within an optional range.
+
+    click's FLOAT and FloatRange take "nan" (no comparison with a bound fails) and "inf"; here both are a usage
+    error when the command line is parsed (exit 2), before any dataset is loaded or model trained."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return super().convert(number, param, ctx)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -13,6 +13,7 @@ from movierec.cli.base import (
     _profile_name,
     _train_learned,
     _TrainProgress,
+    Number,
     cli,
     dataset_option,
     device_option,
@@ -26,7 +27,7 @@ from movierec.models import registry
 
 @cli.command("rate")
 @click.argument("title")
-@click.argument("stars", type=float)
+@click.argument("stars", type=Number())
 @profile_option
 @dataset_option
 @json_option
@@ -311,7 +312,7 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 @profile_option
 @click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
               help="Rate without saving (repeatable, oldest first: the last is your latest); builds a throwaway profile.")
-@click.option("--diversity", type=click.FloatRange(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
+@click.option("--diversity", type=Number(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
 @click.option("--n", "limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
 @click.option("--from-year", type=int, default=None)
