@@ -167,9 +167,13 @@ def _train_learned(engine, show: bool) -> None:
 
 
 class _TrainProgress:
-    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one."""
+    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one.
 
-    def __init__(self, enabled: bool, epochs: int) -> None:
+    ``label`` starts each stage's line ("train neumf"; `tune`: "trial 3/20 neumf"); ``transient`` bars are
+    cleared when they end, without the "stopped early" line (`tune` prints one line per trial instead, which
+    says how it ended: a pruned trial also stops before its last epoch)."""
+
+    def __init__(self, enabled: bool, epochs: int, label: str = "train", transient: bool = False) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -179,11 +183,14 @@ class _TrainProgress:
         )
 
         self.epochs = epochs
+        self.label = label
+        self.transient = transient
         # Not a terminal (a log, a pipe, a batch job): one plain line per epoch instead of a live bar.
         self.lines = enabled and not stderr().is_terminal
         self.enabled = enabled
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines)
+                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines,
+                            transient=transient)
         self.tasks: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int | None]] = {}  # stage -> (last epoch, planned epochs, best epoch)
         self.best: dict[str, float] = {}  # stage -> best validation HR@10 so far
@@ -201,9 +208,9 @@ class _TrainProgress:
         """A stage is over: if it ran fewer epochs than planned, early stopping ended it; say so, and which
         epoch was kept (rather than leave a bar at "30/40" that looks cut off)."""
         last, total, best = self.last.get(stage, (0, 0, None))
-        if not last or last >= total:
+        if not last or last >= total or self.transient:
             return
-        text = f"train {stage}: stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
+        text = f"{self.label} {stage}: stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
         # A line of its own (above the live bars, which a terminal's width cuts), not one more bar field.
         (stderr() if self.lines else self.bar.console).print(text, highlight=False)
 
@@ -213,7 +220,7 @@ class _TrainProgress:
         if stage not in self.tasks:
             if self.tasks:
                 self._ended(next(reversed(self.tasks)))
-            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=total, figures="")
+            self.tasks[stage] = self.bar.add_task(f"{self.label} {stage}", total=total, figures="")
         text = f"loss {figures['loss']:.4f}"
         best = self.last.get(stage, (0, 0, None))[2]
         score = figures.get("val_hr")  # the models keep the first epoch of the best validation HR@10
@@ -225,7 +232,7 @@ class _TrainProgress:
         text += f"  {rate / 1e6:.2f}M samples/s" if rate >= 1e5 else f"  {rate:,.0f} samples/s"
         self.last[stage] = (epoch, total, best)
         if self.lines:
-            stderr().print(f"train {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
+            stderr().print(f"{self.label} {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
                            highlight=False)
             return
         self.bar.update(self.tasks[stage], completed=epoch, total=total, figures=text)

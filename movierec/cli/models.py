@@ -313,13 +313,33 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
     if model_name not in tuning.MODELS:
         raise MovieRecError(f"--model {model_name!r} cannot be tuned; choose one of {', '.join(tuning.MODELS)}"
                             if model_name else f"tune needs --model, one of {', '.join(tuning.MODELS)}")
+    tuning.require()  # the optional extra, before a line is printed or the dataset loaded
     n_trials = _number("--trials", trials)
     seconds = timeout  # a positive, finite number (Number)
     if n_trials < 1:
         raise MovieRecError(f"--trials must be at least 1 (got {n_trials})")
     engine = _engine(ctx, dataset, device, quiet=as_json)
 
+    bar: dict = {}  # the trial whose epochs are shown: {"number": n, "bar": _TrainProgress}
+
+    def close_bar() -> None:
+        if bar:
+            bar.pop("bar").__exit__(None, None, None)
+            bar.clear()
+
+    def epoch(number: int, done: int, figures: dict) -> None:
+        """Progress inside a trial, as `train` shows it (a bar on a terminal, a line per epoch in a log)."""
+        if as_json:
+            return
+        if bar.get("number") != number:
+            close_bar()
+            trial_bar = _TrainProgress(True, int(figures.get("epochs") or 1), label=f"trial {number}/{n_trials}",
+                                   transient=True)
+            bar.update(number=number, bar=trial_bar.__enter__())
+        bar["bar"](done, figures)
+
     def progress(trial, best) -> None:
+        close_bar()
         if as_json:
             return
         value = "-" if trial.value is None else f"{trial.value:.4f}"
@@ -332,7 +352,10 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
         stderr().print(f"tuning {model_name} on {engine.dataset.name}: {n_trials} trials"
                        + (f" or {seconds:g} s" if seconds else "") + ", scored on the validation holdout",
                        highlight=False)
-    result = engine.tune(model_name, n_trials, seconds, seed, progress)
+    try:
+        result = engine.tune(model_name, n_trials, seconds, seed, progress, epoch)
+    finally:
+        close_bar()
     best = result.best
     if as_json:
         print_json({"dataset": engine.dataset.name, "model": model_name, "interrupted": result.interrupted,

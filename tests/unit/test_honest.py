@@ -189,7 +189,7 @@ def test_tune_bad_input_is_one_line(clusters, args, wanted):
 def test_tune_interrupted_from_the_command_line_is_one_line(clusters, monkeypatch):
     from movierec import tuning
 
-    def interrupted(engine, model, trials, timeout=None, seed=0, on_trial=None):
+    def interrupted(engine, model, trials, timeout=None, seed=0, on_trial=None, on_epoch=None):
         return tuning.TuneResult(model, interrupted=True, path="x")
 
     monkeypatch.setattr(tuning, "run", interrupted)
