@@ -102,6 +102,23 @@ class Number(click.FloatRange):
         return super().convert(number, param, ctx)
 
 
+class ProfileName(click.ParamType):
+    """A profile name, checked (and put in NFC) by the store's one check when the command line is parsed."""
+
+    name = "profile name"
+
+    def convert(self, value, param, ctx):
+        from movierec.store.profiles import check_name
+
+        try:
+            return check_name(value)
+        except MovieRecError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PROFILE_NAME = ProfileName()
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 dataset_option = click.option("--dataset", "-d", default=None, metavar="NAME|PATH",
                               help="A registered dataset name or a path to a MovieLens folder or zip.")
@@ -115,7 +132,8 @@ def _dataset_arg(ctx: click.Context, value: str | None) -> str | None:
 @click.version_option(__version__, "--version", "-V", prog_name="movierec")
 @click.option("--headless", is_flag=True, help="Run a subcommand without the TUI (for scripts and servers).")
 @dataset_option
-@click.option("--profile", "-p", default=None, metavar="NAME", help="The profile to use (default: 'default').")
+@click.option("--profile", "-p", type=PROFILE_NAME, default=None, metavar="NAME",
+              help="The profile to use (default: 'default').")
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
               help="Where the TUI trains and fine-tunes (auto = cuda, then mps, then cpu).")
 @click.pass_context
@@ -239,7 +257,7 @@ class _TrainProgress:
 
 
 # -- a person's ratings and picks --------------------------------------------------------------
-profile_option = click.option("--profile", "-p", "profile_name", default=None, metavar="NAME",
+profile_option = click.option("--profile", "-p", "profile_name", type=PROFILE_NAME, default=None, metavar="NAME",
                               help="Profile to use (default: 'default').")
 
 

@@ -12,6 +12,7 @@ from movierec.cli.base import (
     _match,
     _profile_name,
     _train_learned,
+    PROFILE_NAME,
     _TrainProgress,
     Number,
     cli,
@@ -211,7 +212,7 @@ def profile_list(as_json):
 
 @profile_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--name", "export_name", default=None, metavar="NAME", help="The profile to export (same as -p/--profile).")
+@click.option("--name", "export_name", type=PROFILE_NAME, default=None, metavar="NAME", help="The profile to export (same as -p/--profile).")
 @click.option("--to", "to", type=click.Choice(["movierec", "letterboxd"]), default="movierec", show_default=True,
               help="movierec: the profile as JSON (ratings, marks, watchlist); letterboxd: the ratings as the CSV "
                    "Letterboxd's importer reads (Title, Year, Rating, WatchedDate, imdbID, tmdbID).")
@@ -245,7 +246,7 @@ def profile_export(ctx, path, export_name, to, profile_name, dataset):
 
 @profile_group.command("import")
 @click.argument("path", type=click.Path())
-@click.option("--name", "--profile", "-p", "name", default=None, metavar="NAME",
+@click.option("--name", "--profile", "-p", "name", type=PROFILE_NAME, default=None, metavar="NAME",
               help="Import into this profile (default: the name inside a movierec file, else 'default').")
 @dataset_option
 @json_option

@@ -519,10 +519,10 @@ class MovieRecApp(App):
         """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
         open profile loaded and shown as it was; a new profile's name that exists already opens that
         profile and says so. True when the profile was switched."""
-        from movierec.store.profiles import Profile
+        from movierec.store.profiles import Profile, check_name
 
         try:
-            self.store.path(name)  # validates the name before anything changes
+            name = check_name(name)  # the store's one check (NFC: "e" + U+0301 is "é"), before anything changes
             exists = name in self.store.names()
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
