@@ -20,6 +20,7 @@ from movierec.cli.base import (
     device_option,
     json_option,
     profile_option,
+    shown,
 )
 from movierec.console import WATCH_MARK, clean, plural, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
@@ -47,7 +48,7 @@ def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
                     "ratings": len(profile.ratings)})
         return
     note = "" if exact else f" (closest match to {clean(title)!r})"
-    stdout().print(safe(f"Rated {matched} {plural(stars, 'star')}{note}; profile {name!r} has {plural(len(profile.ratings), 'rating')}."))
+    stdout().print(safe(f"Rated {shown(matched)} {plural(stars, 'star')}{note}; profile {name!r} has {plural(len(profile.ratings), 'rating')}."))
 
 
 @cli.command("unrate")
@@ -61,8 +62,8 @@ def unrate_cmd(ctx, title, profile_name, dataset):
 
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     if not ProfileStore().unrate(name, movie_id, **where):
-        raise MovieRecError(f"{matched} is not rated in profile {name!r}; see `movierec --headless ratings`")
-    stdout().print(safe(f"Removed {matched} from profile {name!r}."))
+        raise MovieRecError(f"{shown(matched)} is not rated in profile {name!r}; see `movierec --headless ratings`")
+    stdout().print(safe(f"Removed {shown(matched)} from profile {name!r}."))
 
 
 @cli.command("dismiss")
@@ -76,7 +77,7 @@ def dismiss_cmd(ctx, title, profile_name, dataset):
 
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     ProfileStore().not_interested(name, movie_id, matched, **where)
-    stdout().print(safe(f"{matched} marked not interested in profile {name!r}."))
+    stdout().print(safe(f"{shown(matched)} marked not interested in profile {name!r}."))
 
 
 @cli.command("ratings")
@@ -105,7 +106,7 @@ def ratings_cmd(ctx, profile_name, as_json):
     table.add_column("stars", justify="right")
     table.add_column("title")
     for r in rows:
-        table.add_row(f"{r.stars:g}", safe(r.title or f"movie {r.movie_id}"))
+        table.add_row(f"{r.stars:g}", safe(shown(r.title) if r.title else f"movie {r.movie_id}"))
     stdout().print(table)
 
 
@@ -127,7 +128,7 @@ def watch_cmd(ctx, title, profile_name, dataset, as_json):
         return
     done = "Added" if added else "Already there:"
     where = "to" if added else "on"
-    stdout().print(safe(f"{done} {matched} {where} the watchlist of profile {name!r} "
+    stdout().print(safe(f"{done} {shown(matched)} {where} the watchlist of profile {name!r} "
                         f"({plural(len(profile.watchlist), 'film')})."))
 
 
@@ -144,12 +145,12 @@ def unwatch_cmd(ctx, title, profile_name, dataset, as_json):
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     store = ProfileStore()
     if not store.unwatch(name, movie_id, **where):
-        raise MovieRecError(f"{matched} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
+        raise MovieRecError(f"{shown(matched)} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "removed": True,
                     "watchlist": len(store.load(name).watchlist)})
         return
-    stdout().print(safe(f"Took {matched} off the watchlist of profile {name!r}."))
+    stdout().print(safe(f"Took {shown(matched)} off the watchlist of profile {name!r}."))
 
 
 @cli.command("watchlist")
@@ -178,7 +179,7 @@ def watchlist_cmd(ctx, profile_name, as_json):
     table.add_column("title")
     for r in rows:
         added = dt.datetime.fromtimestamp(r.time, dt.timezone.utc).date().isoformat() if r.time >= 86400 else ""
-        table.add_row(added, safe(r.title or f"movie {r.movie_id}"))
+        table.add_row(added, safe(shown(r.title) if r.title else f"movie {r.movie_id}"))
     stdout().print(table)
 
 
@@ -377,7 +378,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     for n, p in enumerate(result.picks, 1):
         on_list = p.index in listed
         on_lists += on_list
-        title = safe(f"{WATCH_MARK} " if on_list else "") + safe(p.title)
+        title = safe(f"{WATCH_MARK} " if on_list else "") + safe(shown(p.title))
         table.add_row(str(n), title, match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
     if on_lists:
         table.caption = f"{WATCH_MARK} on your watchlist"

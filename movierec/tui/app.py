@@ -33,7 +33,7 @@ from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
-from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
+from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
@@ -436,12 +436,14 @@ class MovieRecApp(App):
                 undo = event.index in self.dismissed()
                 self.store.unrate(self.profile_name, film["movie_id"], **where)
                 self.profile = self.store.load(self.profile_name)
-                self.notify(f"interested again: {film['title']}" if undo else f"removed {film['title']}",
+                said = spoken_title(film["title"])
+                self.notify(f"interested again: {said}" if undo else f"removed {said}",
                             markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
-                self.notify(f"{film['title']}: {plural(event.stars, 'star')}{seen}", markup=False, timeout=2)
+                self.notify(f"{spoken_title(film['title'])}: {plural(event.stars, 'star')}{seen}", markup=False,
+                            timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -462,14 +464,13 @@ class MovieRecApp(App):
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"{'interested again' if undo else 'not interested'}: {film['title']}", markup=False, timeout=2)
+        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film['title'])}", markup=False,
+                    timeout=2)
         self.profile_changed()
 
     @on(FilmTable.WatchRequested)
     def toggle_watch(self, event: FilmTable.WatchRequested) -> None:
         """`w`: on the watchlist, or off it when it is there; written at once (the store is atomic)."""
-        from movierec.data.catalog import spoken_title
-
         if not self.ready:
             return
         if event.index is not None:

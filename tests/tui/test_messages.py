@@ -1,14 +1,44 @@
-"""Issue 24 in the TUI: profile names of any alphabet through the store's one check (item 24)."""
+"""Issue 24 in the TUI: one spelling of a film on a screen (item 19), profile names of any alphabet through
+the store's one check (item 24)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from textual.widgets import Input
 
+from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.ratings import RatingsScreen
-from tests.tui.conftest import settle
+from movierec.tui.widgets.tables import FilmTable
+from tests.tui.conftest import settle, wait_for
 
 pytestmark = pytest.mark.slow
+
+MOVED = re.compile(r"\w, (The|A|An|L'|La|Le|Les|Il|El|Das|Der|Die)( |\(|$)")  # MovieLens's "Shining, The (1980)"
+
+
+def _cells(screen) -> list[str]:
+    return [str(cell) for table in screen.query(FilmTable) for row in range(table.row_count)
+            for cell in table.get_row_at(row)]
+
+
+async def test_the_picks_spell_a_film_as_their_reasons_do(trained, app_factory):
+    store = ProfileStore()
+    for movie_id, stars in ((1, 3.0), (2571, 4.0), (1258, 5.0), (1200, 5.0), (1214, 4.5)):
+        store.rate("default", movie_id, stars)  # Toy Story, The Matrix, The Shining, Aliens, Alien
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        cells = _cells(app.screen)
+        titles = [str(label.render()) for label in app.screen.query(".list-title")]
+        assert "Because you rated The Shining (1980)" in titles
+        assert any(c.startswith(("The ", "A ", "An ")) for c in cells), cells  # titles with articles are shown...
+        assert not [c for c in cells if MOVED.search(c)]  # ...all in the reasons' form
+        await pilot.press("slash", *"shining")
+        await wait_for(pilot, lambda: any("Shining (1980)" in c for c in _cells(app.screen)), "the search results")
+        assert "The Shining (1980)" in _cells(app.screen)
+        assert not [c for c in _cells(app.screen) if MOVED.search(c)]
 
 
 async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, app_factory, home):
