@@ -385,7 +385,8 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     stdout().print(table)
     described = _match_json(engine, result.picks)
     if described:
-        stderr().print(f"match: {described['meaning']}", highlight=False)
+        # Wrapped between words (stderr() leaves lines to the terminal, which cut "cont|ent" at 80 columns).
+        stderr().print(f"match: {described['meaning']}", highlight=False, soft_wrap=False)
 
 
 def match_text(match: float | None) -> str:
@@ -401,8 +402,13 @@ def _match_json(engine, picks) -> dict | None:
         return None
     return {"mode": mode, "model": m.meta.get("model", "content"), "base_rate": round(m.base_rate, 4),
             "held_out": m.n, "scale": "0-1", "calibration_seconds": m.meta.get("seconds"),
-            "meaning": (f"of the films this dataset's users rated (their latest rating, held out), those ranked "
-                        f"like this pick by the {mode} mode were rated 4 stars or more this often; "
-                        f"{m.base_rate:.0%} of all of them were")}
+            "meaning": meaning(mode, m.base_rate)}
+
+
+def meaning(mode: str, base_rate: float) -> str:
+    """What a pick's match says, in whole sentences (the last clause, "...; 58% of all of them were", read as if
+    cut off): the share, then the base rate to compare it with."""
+    return (f"how often a film the {mode} mode ranked like that pick got 4 stars or more (users' latest "
+            f"ratings, held out). Over all held-out films: {base_rate:.0%}.")
 
 

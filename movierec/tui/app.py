@@ -558,7 +558,10 @@ class MovieRecApp(App):
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"profile exported to {target}", markup=False, timeout=8)
+        from movierec.tui.widgets.toast import path_lines, toast_text_width
+
+        lines = path_lines(target, toast_text_width(self.size.width))  # cut between folders, not mid-name
+        self.notify("profile exported to\n" + "\n".join(lines), markup=False, timeout=8)
 
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:

@@ -1,5 +1,5 @@
-"""Issue 24 in the TUI: one spelling of a film on a screen (item 19), profile names of any alphabet through
-the store's one check (item 24)."""
+"""Issue 24 in the TUI: one spelling of a film on a screen (item 19), the export toast's path cut between folders
+(item 20), profile names of any alphabet through the store's one check (item 24)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 import pytest
 from textual.widgets import Input
+from textual.widgets._toast import Toast
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.ratings import RatingsScreen
@@ -39,6 +40,29 @@ async def test_the_picks_spell_a_film_as_their_reasons_do(trained, app_factory):
         await wait_for(pilot, lambda: any("Shining (1980)" in c for c in _cells(app.screen)), "the search results")
         assert "The Shining (1980)" in _cells(app.screen)
         assert not [c for c in _cells(app.screen) if MOVED.search(c)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_export_toast_cuts_the_path_between_folders(trained, app_factory, home, size):
+    ProfileStore().rate("default", 1, 4.0, "Toy Story (1995)")
+    app = app_factory()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(app, pilot)
+        app.action_export_profile()
+
+        def toasts() -> list[Toast]:
+            return [t for t in app.screen.query(Toast) if t._notification.message.startswith("profile exported")]
+
+        await wait_for(pilot, lambda: toasts() and toasts()[0].content_region.width > 0, "the export toast")
+        exported = list((home / "data" / "exports").glob("*.json"))
+        assert len(exported) == 1
+        said = next(t.message for t in reversed(app.told) if t.message.startswith("profile exported to"))
+        lines = said.splitlines()
+        assert lines[0] == "profile exported to" and lines[-1] == exported[0].name  # the file name on its own line
+        assert "".join(lines[1:-1]) == f"{exported[0].parent}/"  # the folder, cut only after a "/"
+        assert all(line.endswith("/") for line in lines[1:-1])
+        width = toasts()[0].content_region.width
+        assert all(len(line) <= width for line in lines), (width, lines)  # no line wraps (mid-name)
 
 
 async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, app_factory, home):
