@@ -213,7 +213,8 @@ def profile_list(as_json):
 
 @profile_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--name", "export_name", type=PROFILE_NAME, default=None, metavar="NAME", help="The profile to export (same as -p/--profile).")
+@click.option("--name", "export_name", type=PROFILE_NAME, default=None, metavar="NAME",
+              help="The profile to export (same as -p/--profile).")
 @click.option("--to", "to", type=click.Choice(["movierec", "letterboxd"]), default="movierec", show_default=True,
               help="movierec: the profile as JSON (ratings, marks, watchlist); letterboxd: the ratings as the CSV "
                    "Letterboxd's importer reads (Title, Year, Rating, WatchedDate, imdbID, tmdbID).")

@@ -14,10 +14,12 @@ from movierec.cli import cli
 from movierec.errors import ProfileError
 from movierec.store.profiles import MAX_NAME, ProfileStore, check_name
 
-GOOD = ["é", "Zoë", "日本", "Ωmega", "default", "my partner", "a.b_c-d", "Ünïcödé 2", "नमस्ते", "x" * MAX_NAME,
+GOOD = ["é", "Zoë", "日本", "Ωmega", "default", "my partner", "a.b_c-d", "Ünïcödé 2", "नमस्ते",
+        "x" * MAX_NAME,
         "\U00020000" * 40]
 BAD = ["", "a/b", "a\\b", ".", "..", "../evil", ".hidden", "-x", " x", "\x00", "a\x00b", "a\nb", "me\n",
-       "\u202eevil", "ab\u202ec", "a\u200bb", "a\u00a0b", "a\tb", "x" * (MAX_NAME + 1), "😀" * 41, "\U00020000" * 41, "a:b", "a*b",
+       "\u202eevil", "ab\u202ec", "a\u200bb", "a\u00a0b", "a\tb", "x" * (MAX_NAME + 1), "😀" * 41,
+       "\U00020000" * 41, "a:b", "a*b",
        "\udcff"]
 
 
