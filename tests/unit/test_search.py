@@ -224,3 +224,72 @@ def test_filters_that_hide_every_close_match_say_how_many_there_are_without_them
     assert found.note == "no match with these filters; 1 without them" and found.matches == []
     assert found.hidden == 1
     assert cat.lookup("the", among=_among(cat, "Horror", 1970, 1989)).note == ""
+
+
+# -- the one search function the CLI and the TUI share (Engine.search_films), on a generated release ----
+
+
+@pytest.fixture
+def the_release(tmp_path, synth):
+    """36 dramas "Drama k, The (2000)" and four horror films of 1970-89 named "The ...": as ml-latest-small's
+    `the`, Horror, 1970-89."""
+    from tests import factories
+
+    for k, (mid, _, _) in enumerate(synth.movies):
+        title, genres = (HORROR_70S_80S[k], ["Horror"]) if k < 4 else (f"Drama {k}, The (2000)", ["Drama"])
+        synth.movies[k] = (mid, title, genres)
+    synth.movies[5] = (synth.movies[5][0], "Spirited Away (2001)", ["Animation"])
+    return factories.write_latest(tmp_path / "the-release", synth)
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+
+    return CliRunner().invoke(cli, ["--headless", *args])
+
+
+def test_the_engine_search_filters_first_and_says_what_the_filters_hide(the_release):
+    from movierec.engine import Engine
+
+    engine = Engine(str(the_release), "cpu")
+    found = engine.search_films("the", ["Horror"], (1970, 1989), limit=3)
+    assert found.note == "" and len(found.rows) == 3
+    assert {r["title"] for r in found.rows} <= set(HORROR_70S_80S)
+    hidden = engine.search_films("spirited", ["Horror"], None)
+    assert (hidden.rows, hidden.note) == ([], "no match with these filters; 1 without them")
+    nonsense = engine.search_films("thong")
+    assert nonsense.note == "no film matches 'thong' closely; did you mean: Thing, The (1982); Shining, The (1980)"
+    assert [r["title"] for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
+    assert engine.search_films("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
+    assert engine.search_films("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
+    assert engine.search_films("", ["Horror"], (2050, 2060)).note == "no film passes these filters"
+
+
+def test_the_cli_search_filters_first_and_says_no_film_matches_closely(the_release):
+    result = _cli("search", "the", "--genre", "Horror", "--from-year", "1970", "--to-year", "1989", "--n", "3",
+                  "--dataset", str(the_release), "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert {r["title"] for r in json.loads(result.output)} <= set(HORROR_70S_80S)
+    for args in (["thong"], ["thong", "--json"]):  # rate, watch... say it too (Catalog.find): one sentence
+        result = _cli("search", *args, "--dataset", str(the_release))
+        assert result.exit_code == 1 and result.output == ("error: no film matches 'thong' closely; did you mean: "
+                                                           "Thing, The (1982); Shining, The (1980)\n"), result.output
+    assert _cli("rate", "thong", "4", "--dataset", str(the_release)).output == result.output
+    result = _cli("search", "spirited", "--genre", "horror", "--dataset", str(the_release))
+    assert (result.exit_code, result.output.strip()) == (1, "error: no match with these filters; 1 without them")
+    assert _cli("search", "spirited", "--genre", "Nope", "--dataset", str(the_release)).exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_horror_films_of_1970_89_named_the_on_ml_latest_small():
+    """The run that found it: `the`, Horror, 1970-89 gave 8 films, none of these four."""
+    from movierec.engine import Engine
+
+    found = Engine(None, "cpu").search_films("the", ["Horror"], (1970, 1989), limit=50)
+    titles_ = {r["title"] for r in found.rows}
+    assert {"Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"} <= titles_
+    assert len(found.rows) == 50 and found.note == ""
