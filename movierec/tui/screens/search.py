@@ -196,6 +196,9 @@ class SearchScreen(MainScreen):
         hand, seconds the first time), for the latest results, until no newer ones wait."""
         try:
             while (request := self.app.call_from_thread(self._next_match_request)) is not None:
+                if get_current_worker().is_cancelled:  # the screen went (a dataset switch, the app closing)
+                    self._matching = False
+                    return
                 query, rows = request
                 matches = self.app.matches([row["index"] for row in rows], compute=True)
                 self.app.call_from_thread(self._show_matches, query, rows, matches)
@@ -204,7 +207,7 @@ class SearchScreen(MainScreen):
             raise
 
     def _show_matches(self, query: tuple, rows: list[dict], matches: list) -> None:
-        if query == self._shown_for and rows is self._shown_rows:  # still the results on screen
+        if self.is_attached and query == self._shown_for and rows is self._shown_rows:  # still on screen
             self.show(rows, query, matches)
 
     def show(self, rows: list[dict], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
