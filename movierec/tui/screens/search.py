@@ -81,11 +81,19 @@ def filters_line(genre: str | None, years: str) -> str:
     from movierec.recommend import parse_years
 
     try:
-        span = parse_years(years)
-    except MovieRecError:
+        span = parse_years(years)  # "1970-89" reads 1970-1989: say so
+    except MovieRecError:  # the search itself says what is wrong with it
         span = None
-    shown = (years.strip() if span is None else f"{span[0] or ''}-{span[1] or ''}" if span[0] != span[1]
-             else str(span[0]))
+    if span is None:
+        shown = years.strip()
+    elif span[0] == span[1]:
+        shown = str(span[0])
+    elif span[1] is None:
+        shown = f"from {span[0]}"
+    elif span[0] is None:
+        shown = f"up to {span[1]}"
+    else:
+        shown = f"{span[0]}-{span[1]}"
     named = [f for f in (genre, shown) if f]
     return f"filters on: {' · '.join(named)} (ctrl+r clears them)" if named else ""
 
