@@ -532,8 +532,8 @@ class MovieRecApp(App):
                 self.notify(f"profile {name!r} is open already ({plural(len(self.profile.ratings), 'rating')})",
                             markup=False, timeout=4)
             return False
-        try:
-            profile = self.store.load(name)
+        try:  # a new one is written now: with no rating yet it is still there after a restart
+            profile = self.store.create(name)[0] if create else self.store.load(name)
         except MovieRecError as exc:  # damaged: moved aside, its valid entries kept (as at start-up)
             self.notify(str(exc), severity="warning", timeout=12, markup=False)
             try:
