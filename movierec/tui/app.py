@@ -156,6 +156,7 @@ class MovieRecApp(App):
             return Profile(self.profile_name)
 
     def _loaded(self, engine, profile, has_model: bool) -> None:
+        engine.ui_thread = threading.get_ident()  # model work asked for here raises: keys never wait behind it
         self.engine = engine
         self.profile = profile
         self.ready = True
