@@ -26,9 +26,10 @@ class FineTuneScreen(MainScreen):
             yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
             yield Static("", id="mode-note", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
+            # The state's sentence beside its bar: below the chart it fell off 80x24 when the mode note showed.
+            yield Static("", id="result", markup=False)
             yield Static(LOSS_LABEL, id="loss-label", markup=False)
             yield LossChart(id="loss")
-            yield Static("", id="result", markup=False)
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
