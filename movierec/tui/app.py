@@ -712,6 +712,8 @@ class MovieRecApp(App):
         name = self.engine.mode_model_name("ncf") if self.ready else "the model"
         if self.training_now() == name:
             return f"{name} is training; fine-tuning starts when it is done"
+        if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed
+            return f"{name} is not there (see the error above); 'Retrain model' (ctrl+p) trains it"
         if not self.model_ready:
             return f"{name} is still loading; fine-tuning starts when it is ready"
         return None
