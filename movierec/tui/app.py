@@ -311,13 +311,22 @@ class MovieRecApp(App):
         if isinstance(screen, SearchScreen) and screen.query("#query"):
             screen.focus_box()  # gives it the held keys; a screen opening for the first time does on mount
 
-    def hold_keys(self) -> None:
-        """Hold the keys typed from now on until :meth:`release_keys` (or 5 s, whatever happens)."""
+    #: Seconds after which held keys go where they would have gone anyway (the search box), whatever happens.
+    HOLD_SECONDS = 5.0
+
+    def hold_keys(self) -> int:
+        """Hold the keys typed from now on until :meth:`release_keys` (or ``HOLD_SECONDS``, whatever happens);
+        the hold's number, for :meth:`holding`."""
         if self._held_keys is None:
             self._held_keys = []
             self._hold_count += 1
             count = self._hold_count
-            self.set_timer(5.0, lambda: self.release_keys() if count == self._hold_count else None)
+            self.set_timer(self.HOLD_SECONDS, lambda: self.release_keys() if count == self._hold_count else None)
+        return self._hold_count
+
+    def holding(self, hold: int) -> bool:
+        """Hold number ``hold`` still holds keys (its timer has not given them to the box yet)."""
+        return self._held_keys is not None and hold == self._hold_count
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
