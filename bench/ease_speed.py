@@ -105,6 +105,9 @@ def main() -> None:
     estimate = plan["seconds"]
     print(f"EASE estimate {estimate:.1f} s against fits of {', '.join(f'{f:.1f}' for f in fits)} s: "
           f"{', '.join(f'{estimate / f:.2f}x' for f in fits)} (target within 1.5x)")
+    direct = n**3 / rates()["factor"]  # the items' side's estimate of one factor + inverse
+    print(f"items' side estimate of one factor + inverse {direct:.1f} s against the measured "
+          f"{', '.join(f'{c:.1f}' for c, _, _ in results)} s")
     print(f"end: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {uptime()}")
 
 

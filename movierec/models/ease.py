@@ -336,6 +336,8 @@ class EASE(DenseScorer):
         del gram
         p = torch.cholesky_inverse(factor)
         del factor
+        if not p.is_contiguous() and p.T.is_contiguous():
+            p = p.T  # LAPACK's column-major result; P is symmetric (filled from one triangle): row-major rows of P
         p.div_(-p.diagonal().clone()[None, :])  # B = -P / diag(P), column by column, in place
         p.diagonal().zero_()
         self.weights = p

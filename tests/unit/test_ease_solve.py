@@ -127,3 +127,12 @@ def test_the_users_side_scores_its_own_rows_as_b_does(tmp_path):
     got = ease_module._dual_scores(lonely._system(alone, lonely.active.size), 40.0, users[:1], items[:1, 1:-1],
                                    lonely.active)
     np.testing.assert_allclose(got, lonely.score(users[:1], items[:1, 1:-1]), rtol=0, atol=1e-4)
+
+
+def test_b_is_row_major_on_both_sides(tmp_path):
+    """Scoring a sparse history reads B's rows: a column-major B (LAPACK's layout) made it 7x slower."""
+    for shape in ((24, 160), (80, 40)):
+        ds, split = _split(tmp_path, *shape)
+        model = EASE(l2=30.0)
+        model.fit(split, ds.catalog)
+        assert model.weights.is_contiguous()
