@@ -244,6 +244,11 @@ class EASE(DenseScorer):
         return {"items": n, "users": users, "dual": uses_dual(n, users), "memory_gb": gb, "seconds": seconds,
                 "limit_gb": self.max_memory_gb, "fits": gb <= self.max_memory_gb}
 
+    def _fits(self, split: Split, n: int) -> bool:
+        """The plan's memory check alone (no time estimate: that measures this machine's speeds first)."""
+        users = int(np.unique(split.train_users).size)
+        return ease_memory_gb(n, self.l2 is None, users) <= self.max_memory_gb
+
     def describe_plan(self, split: Split) -> str:
         plan = self.plan(split)
         how = f"L2 chosen on validation from {', '.join(f'{v:g}' for v in L2_GRID)}" if self.l2 is None else f"L2 {self.l2:g}"
@@ -261,7 +266,7 @@ class EASE(DenseScorer):
         self.n_items = split.n_items
         self.active = np.unique(split.train_items).astype(np.int64)
         n = self.active.size
-        if not self.plan(split, n)["fits"]:
+        if not self._fits(split, n):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
@@ -286,7 +291,7 @@ class EASE(DenseScorer):
 
         self.n_items = split.n_items
         self.active = np.unique(split.train_items).astype(np.int64)
-        if not self.plan(split, self.active.size)["fits"]:
+        if not self._fits(split, self.active.size):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
