@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -140,6 +141,9 @@ class Catalog:
     _sorted: list[tuple[list[str], np.ndarray]] | None = field(default=None, repr=False)  # prefix lookups
     _by_imdb: dict[int, int] | None = field(default=None, repr=False)
     _by_title: dict[tuple[str, int], list[int]] | None = field(default=None, repr=False)
+    # The lazily built lookups above are built once: searches on several threads (the TUI's, on the first
+    # keystrokes) wait for the one build rather than each making their own (seconds on ML-32M).
+    _build_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -166,10 +170,12 @@ class Catalog:
         if self.imdb_ids is None:
             return None
         if self._by_imdb is None:
-            found: dict[int, int] = {}
-            for i in np.flatnonzero(self.imdb_ids >= 0).tolist():
-                found.setdefault(int(self.imdb_ids[i]), i)  # two movie ids on one IMDb title: the first
-            self._by_imdb = found
+            with self._build_lock:
+                if self._by_imdb is None:
+                    found: dict[int, int] = {}
+                    for i in np.flatnonzero(self.imdb_ids >= 0).tolist():
+                        found.setdefault(int(self.imdb_ids[i]), i)  # two movie ids on one IMDb title: the first
+                    self._by_imdb = found
         return self._by_imdb.get(int(imdb))
 
     def imdb_of(self, index: int) -> str:
@@ -186,19 +192,28 @@ class Catalog:
         Story (1995)", as another release names it), or None: no such film, or more than one (never a guess)."""
         if self._by_title is None:
             self._index()
-            assert self._norm is not None
-            found: dict[tuple[str, int], list[int]] = {}
-            for i, (norm, year) in enumerate(zip(self._norm, self.years.tolist())):
-                found.setdefault((norm, int(year)), []).append(i)
-            self._by_title = found
+            with self._build_lock:
+                if self._by_title is None:
+                    assert self._norm is not None
+                    found: dict[tuple[str, int], list[int]] = {}
+                    for i, (norm, year) in enumerate(zip(self._norm, self.years.tolist())):
+                        found.setdefault((norm, int(year)), []).append(i)
+                    self._by_title = found
         norm = normalize_title(title)
         hits = self._by_title.get((norm, parse_year(title)), []) if norm else []
         return hits[0] if len(hits) == 1 else None
 
     # -- title search -------------------------------------------------------
     def _index(self) -> None:
+        """Build the title index once: the first caller builds it, callers meanwhile wait for it (``_norm``, set
+        last, says it is complete)."""
         if self._norm is not None:
             return
+        with self._build_lock:
+            if self._norm is None:
+                self._build_index()
+
+    def _build_index(self) -> None:
         norm = [normalize_title(t) for t in self.titles]
         bare = [_without_article(t) for t in norm]
         keys = [number_form(t) for t in bare]

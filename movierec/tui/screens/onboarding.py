@@ -1,13 +1,15 @@
-"""First run: two lines of welcome and well-known films to rate quickly."""
+"""First run: two lines of welcome and well-known films to rate quickly.
+
+The films show at once, with the match cells at hand; the rest of the column follows from one background
+worker (movierec/tui/match_column.py, as in the search screen)."""
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
+from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
@@ -18,6 +20,10 @@ COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=2, h
 class OnboardingScreen(MainScreen):
     BINDINGS = [Binding("s", "skip", "skip"), Binding("enter", "open", "details", show=False),
                 Binding("p", "app.show_picks", "picks"), Binding("t", "app.show_finetune", "fine-tune")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.match_column = MatchColumn(self, self._show_matches, group="onboarding-matches")
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
@@ -48,19 +54,14 @@ class OnboardingScreen(MainScreen):
         self.fill_matches()
 
     def fill_matches(self) -> None:
-        """The match cells, computed off the UI thread (the profile's fine-tune has finished: cheap then)."""
+        """The match cells, computed in the background (MatchColumn: one worker, for the newest rows): when the
+        model is loaded and the profile's fine-tune is not due (its end asks again)."""
         app = self.app
         if app.ready and app.model_ready and app.profile.ratings and not app._foldin_wanted:  # else: when it ends
-            self._fill_matches([int(key) for key, _ in self.query_one(FilmTable).film_rows])
+            indices = [int(key) for key, _ in self.query_one(FilmTable).film_rows]
+            self.match_column.want(tuple(indices), indices)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="onboarding-matches")
-    def _fill_matches(self, indices: list[int]) -> None:
-        worker = get_current_worker()
-        matches = self.app.matches(indices, compute=True)
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_matches, indices, matches)
-
-    def _show_matches(self, indices: list[int], matches: list) -> None:
+    def _show_matches(self, indices: tuple[int, ...], matches: list) -> None:
         table = self.query_one(FilmTable)
         if [key for key, _ in table.film_rows] != [str(i) for i in indices]:
             return  # the rows changed meanwhile: their own refresh fills them

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.data.movielens import GENRES
 from movierec.errors import MovieRecError
+from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
@@ -178,8 +179,7 @@ class SearchScreen(MainScreen):
         # the hold has timed out its keys went to the box, and the results no longer take the focus: a key
         # typed after that would act on a row (rate it) the person never saw highlighted.
         self._focus_results_when_shown: int | None = None
-        self._match_request: tuple | None = None  # (query, rows) whose match column is wanted next
-        self._matching = False  # a match worker runs: it takes the latest request when it is done
+        self.match_column = MatchColumn(self, self._show_matches, group="search-matches")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
@@ -187,37 +187,9 @@ class SearchScreen(MainScreen):
         if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
             self.app.call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
-    def _want_matches(self, query: tuple, rows: list[dict]) -> None:
-        """Compute the match column of these results in the background: one worker at a time, on the latest
-        results (the keystrokes typed meanwhile do not each start a fold-in)."""
-        self._match_request = (query, rows)
-        if not self._matching:
-            self._matching = True
-            self.compute_matches()
-
-    def _next_match_request(self) -> tuple | None:
-        request, self._match_request = self._match_request, None
-        self._matching = request is not None
-        return request
-
-    @work(thread=True, exit_on_error=False, group="search-matches")
-    def compute_matches(self) -> None:
-        """Each result's match for you (the profile's scores: a fold-in and the mode's calibration when not at
-        hand, seconds the first time), for the latest results, until no newer ones wait."""
-        try:
-            while (request := self.app.call_from_thread(self._next_match_request)) is not None:
-                if get_current_worker().is_cancelled:  # the screen went (a dataset switch, the app closing)
-                    self._matching = False
-                    return
-                query, rows = request
-                matches = self.app.matches([row["index"] for row in rows], compute=True)
-                self.app.call_from_thread(self._show_matches, query, rows, matches)
-        except BaseException:
-            self.app.call_from_thread(setattr, self, "_matching", False)  # a later search may start one again
-            raise
-
-    def _show_matches(self, query: tuple, rows: list[dict], matches: list) -> None:
-        if self.is_attached and query == self._shown_for and rows is self._shown_rows:  # still on screen
+    def _show_matches(self, shown: tuple[tuple, list[dict]], matches: list) -> None:
+        query, rows = shown
+        if query == self._shown_for and rows is self._shown_rows:  # still the results on screen
             self.show(rows, query, matches)
 
     def show(self, rows: list[dict], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
@@ -231,7 +203,7 @@ class SearchScreen(MainScreen):
         yours, titles = self.app.yours(), self.app.titles()
         if matches is None:
             matches = self.app.matches([row["index"] for row in rows])
-            self._want_matches(query, rows)
+            self.match_column.want((query, rows), [row["index"] for row in rows])
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
                                  safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
