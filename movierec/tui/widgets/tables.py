@@ -174,6 +174,13 @@ class FilmTable(DataTable):
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
         Binding("w", "toggle_watch", "± watchlist"),
+        # DataTable's Home/End scroll sideways (a row cursor stayed where it was, and `5` after Home rated the
+        # film the cursor was on); PageUp/PageDown paged by the table's own height, the whole list where the
+        # table is as tall as its rows and the page around it scrolls (the picks). Here they move the cursor.
+        Binding("home", "first_row", show=False),
+        Binding("end", "last_row", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
     ]
 
     class RateRequested(Message):
@@ -280,6 +287,66 @@ class FilmTable(DataTable):
         """The whole text of one cell (what a person reads, for the tests)."""
         key, cells = self.film_rows[row]
         return cells[[c.label for c in self.specs].index(label)].plain
+
+    # -- moving ---------------------------------------------------------------------------
+    def _scroller(self):
+        """The container that scrolls this table into view (the picks' page), or None: the table scrolls itself."""
+        from textual.screen import Screen
+
+        for node in self.ancestors:
+            if isinstance(node, Screen):
+                return None
+            if node.styles.overflow_y in ("auto", "scroll"):
+                return node
+        return None
+
+    def _page_lines(self) -> int:
+        """The lines of rows a person sees at once: the table's own height, or less where the page around it
+        shows less of it."""
+        header = self.header_height if self.show_header else 0
+        lines = self.scrollable_content_region.height - header
+        scroller = self._scroller()
+        if scroller is not None:
+            lines = min(lines, scroller.scrollable_content_region.height - header)
+        return max(lines, 1)
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self._set_hover_cursor(False)
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self._set_hover_cursor(False)
+            self.move_cursor(row=self.row_count - 1, animate=False)
+
+    def action_page(self, direction: int) -> None:
+        """One page down (``direction`` 1) or up (-1): the row a page away, whole rows, at least one row."""
+        if not self.row_count:
+            return
+        self._set_hover_cursor(False)
+        row, lines = self.cursor_row, self._page_lines()
+        heights = [r.height for r in self.ordered_rows]
+        target, used = row, 0
+        step = 1 if direction > 0 else -1
+        for i in range(row + step, self.row_count if step > 0 else -1, step):
+            used += heights[i]
+            if used > lines and target != row:
+                break
+            target = i
+        self.move_cursor(row=target, animate=False)
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        """The cursor's row in view, also where the page around the table scrolls rather than the table."""
+        super()._scroll_cursor_into_view(animate=animate)
+        scroller = self._scroller()
+        if scroller is None or not self.row_count or not self.is_mounted:
+            return
+        region = self._get_row_region(self.cursor_row)
+        top = self.virtual_region.y + self.styles.gutter.top - round(self.scroll_y)
+        if self.cursor_row == 0:  # the first row: the table's header (and what is above it) too
+            region = region.union(region._replace(y=0))
+        scroller.scroll_to_region(region._replace(x=0, y=top + region.y), animate=False, force=True)
 
     # -- keys -------------------------------------------------------------------------------
     def current_key(self) -> str | None:

@@ -1,0 +1,103 @@
+"""Film lists: the keys that move on them, a list refreshed under the cursor, key bursts against every screen,
+"More like this" and the picks' layout (issue 24, items 1, 2, 8, 9, 14, 15)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from textual import events
+from textual.keys import _character_to_key
+
+from movierec.store.profiles import ProfileStore
+from movierec.tui.screens.movie import MovieScreen
+from movierec.tui.screens.picks import PicksScreen
+from movierec.tui.widgets.tables import FilmTable
+from tests.tui.conftest import settle, wait_for
+
+pytestmark = pytest.mark.slow
+
+RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
+
+
+def _rate_some() -> None:
+    store = ProfileStore()
+    for movie_id, stars in RATED:
+        store.rate("default", movie_id, stars)
+
+
+def _burst(app, keys) -> None:
+    """Keys delivered at once, as a terminal delivers fast typing or tmux send-keys (nothing waits between)."""
+    for key in keys:
+        if len(key) == 1:
+            name, char = (key if key.isalnum() else _character_to_key(key)), key
+        else:
+            name, char = key, {"slash": "/", "question_mark": "?", "plus": "+", "minus": "-", "space": " ",
+                               "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
+        app.post_message(events.Key(name, char))
+
+
+def _movie_id(app, index: int) -> int:
+    return app.engine.film(index)["movie_id"]
+
+
+async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory):
+    """Issue 24.1: `p`, Down x9, Up x3, Home, Down, `5` rated the 8th pick (Home did nothing)."""
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        top = app.screen.query_one("#list-0", FilmTable)
+        second = top.film_rows[1][0]
+        await pilot.press("p", *["down"] * 9, *["up"] * 3, "home", "down", "5")
+        await settle(app, pilot)
+        rated = {mid for mid, r in app.profile.ratings.items()} - {mid for mid, _ in RATED}
+        assert rated == {_movie_id(app, int(second))}, "5 rated another film than the 2nd pick"
+        top = app.screen.query_one("#list-0", FilmTable)
+        assert app.screen.focused is top
+        await pilot.press("end")
+        assert top.cursor_row == top.row_count - 1
+        await pilot.press("home")
+        assert top.cursor_row == 0
+        await pilot.press("pagedown")
+        assert 0 < top.cursor_row <= top.row_count - 1
+        down = top.cursor_row
+        await pilot.press("pagedown")
+        assert top.cursor_row >= down
+        await pilot.press("pageup")
+        assert top.cursor_row < top.row_count - 1 or top.row_count <= down + 1
+        await pilot.press("home", "pageup")
+        assert top.cursor_row == 0
+        await pilot.press("end", "pagedown")
+        assert top.cursor_row == top.row_count - 1
+
+
+async def test_home_and_end_on_every_film_list(trained, app_factory):
+    """Issue 24.1: every film list (search results, ratings, watchlist, well-known films, more like this)."""
+    _rate_some()
+    store = ProfileStore()
+    for movie_id in (3114, 1258, 1214, 4973, 2019):
+        store.watch("default", movie_id)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        openers = {"search results": ("slash", *"alien", "down"), "ratings": ("r",), "watchlist": ("l",),
+                   "well-known films": ("o",), "more like this": ("p", "enter", "tab")}
+        for where, keys in openers.items():
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            table = app.screen.focused
+            assert isinstance(table, FilmTable), where
+            assert table.row_count > 2, where
+            await pilot.press("end")
+            assert table.cursor_row == table.row_count - 1, where
+            await pilot.press("home")
+            assert table.cursor_row == 0, where
+            await pilot.press("pagedown")
+            assert table.cursor_row > 0, where
+            await pilot.press("pageup")
+            assert table.cursor_row == 0, where
+            if isinstance(app.screen, MovieScreen):
+                await pilot.press("escape")
+                await settle(app, pilot)
