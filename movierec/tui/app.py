@@ -182,7 +182,7 @@ class MovieRecApp(App):
         """The model's scores for this profile changed: every screen of the current mode's stack re-reads
         what they decide (picks, watchlist order, match cells in search results, well-known films and
         "more like this"). Screens of other modes re-read everything when they are shown again."""
-        for screen in self.screen_stack:
+        for screen in self._visible_screens():
             refresh = getattr(screen, "refresh_matches", None)
             if refresh is not None:
                 refresh()
@@ -513,7 +513,10 @@ class MovieRecApp(App):
         return self._foldin_wanted or self.foldin_running()
 
     def _visible_screens(self) -> list[Screen]:
-        return list(self.screen_stack)
+        """The current mode's screens that have their widgets: one still opening (its widgets not composed yet)
+        or closed while it opened fills itself when it mounts. Keys typed at once (Enter Escape Enter...) reached
+        a film window being opened or closed: NoMatches, exit status 1 (issue 24.2)."""
+        return [screen for screen in self.screen_stack if screen.is_mounted]
 
     def switch_profile(self, name: str, create: bool = False) -> bool:
         """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
@@ -664,7 +667,7 @@ class MovieRecApp(App):
         return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
 
     def _refresh_status(self) -> None:
-        for screen in self.screen_stack:
+        for screen in self._visible_screens():
             if isinstance(screen, MainScreen):
                 screen.refresh_status()
 

@@ -72,6 +72,8 @@ class MovieScreen(ModalScreen):
             yield Label("Esc: close", id="movie-help")
 
     def on_mount(self) -> None:
+        if not self.query(FilmTable):  # closed while it opened (Enter Escape typed at once): nothing to fill
+            return
         self.query_one(FilmTable).set_columns(*COLUMNS)
         self.refresh_data()
         self.query_one(FilmRater).focus()
