@@ -355,8 +355,8 @@ class MovieRecApp(App):
             self.push_screen(HelpScreen())
 
     def open_movie(self, index: int) -> None:
-        if isinstance(self.screen, MovieScreen):
-            self.pop_screen()
+        """A film window, over the one it was opened from ("More like this"): Escape goes back to that film
+        (issue 24.14: it replaced it, and Escape skipped back past it)."""
         self.push_screen(MovieScreen(index))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

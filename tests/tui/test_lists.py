@@ -177,3 +177,36 @@ async def test_bursts_of_random_keys_against_every_screen(trained, app_factory):
                 assert app.is_running, f"round {round_}, {where}: {keys}"
         await _quit(app, pilot)
     assert app.return_code == 0
+
+
+async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(trained, app_factory):
+    """Issue 24.14: Esc from a film opened through "More like this" skipped back past the film it came from,
+    and the Footer under the film window listed the picks' keys (+/- diversity, m model, g genre)."""
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        first = app.screen.focused.current_index()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovieScreen) and app.screen.index == first
+        shown = app.export_screenshot()
+        assert "diversity" not in shown and "m&#160;model" not in shown  # the picks' keys
+        assert "close" in shown and "not&#160;interested" in shown  # the film window's
+        await pilot.press("tab", "down", "enter")
+        await settle(app, pilot)
+        second = app.screen.index
+        assert isinstance(app.screen, MovieScreen) and second != first
+        await pilot.press("tab", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovieScreen) and app.screen.index not in (first, second)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovieScreen) and app.screen.index == second
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovieScreen) and app.screen.index == first
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
