@@ -210,3 +210,45 @@ async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(tr
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, PicksScreen)
+
+
+async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_factory):
+    """Issue 24.8: the picks were replaced under the cursor (a model finished loading): the highlighted film
+    changed without a key. The cursor stays on its film, or at its rank when the film left the list; the same
+    in every list (here: my ratings, re-sorted by a new rating)."""
+    from movierec.tui.screens.ratings import RatingsScreen
+
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        await pilot.press("tab", "down", "down", "down")  # the second list, its 4th pick
+        table = screen.focused
+        assert table.id == "list-1" and table.cursor_row == 3
+        film = table.current_key()
+        lists = [dict(block) for block in screen.lists]
+        picks = list(lists[1]["picks"])
+        picks.insert(6, picks.pop(3))
+        lists[1]["picks"] = picks
+        await screen.show(lists)  # as the worker's call does when the model has loaded
+        await pilot.pause()
+        table = screen.focused
+        assert table.id == "list-1" and table.current_key() == film and table.cursor_row == 6
+        lists[1]["picks"] = [p for p in picks if str(p.index) != film]
+        await screen.show(lists)
+        await pilot.pause()
+        table = screen.focused
+        assert table.id == "list-1" and table.cursor_row == 6 and table.current_key() != film
+
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RatingsScreen)
+        table = app.screen.focused
+        await pilot.press("down", "down")
+        film = table.current_key()
+        app.profile = app.store.rate(app.profile_name, 32, 4.0)  # rated elsewhere: the newest first
+        app.profile_changed()
+        await settle(app, pilot)
+        assert table.current_key() == film and table.cursor_row == 3

@@ -234,9 +234,17 @@ class FilmTable(DataTable):
         self.set_rows(self.film_rows)
 
     def set_rows(self, rows: list[tuple[str, list[Text | str]]], keep_cursor: bool = True) -> None:
-        """Replace the rows (key, cells); the cursor stays on the same row number, or goes to the top."""
+        """Replace the rows (key, cells). ``keep_cursor``: the cursor stays on its film, wherever the film is
+        now, or on the same row number when the film left the list (issue 24.8: picks re-ranked when the model
+        loaded moved another film under the cursor); else it goes to the top."""
+        key, row = (self.current_key(), self.cursor_row) if keep_cursor else (None, 0)
         self.film_rows = [(key, [c if isinstance(c, Text) else Text(c) for c in cells]) for key, cells in rows]
-        self._layout(force=True, cursor=None if keep_cursor else 0)
+        self._layout(force=True, cursor=self.row_of(key, row))
+
+    def row_of(self, key: str | None, row: int) -> int:
+        """The row of the film ``key``, or ``row`` (its rank, for a film no longer listed)."""
+        keys = [k for k, _ in self.film_rows]
+        return keys.index(key) if key in keys else row
 
     def _available(self) -> int:
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
