@@ -252,3 +252,41 @@ async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_fac
         app.profile_changed()
         await settle(app, pilot)
         assert table.current_key() == film and table.cursor_row == 3
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_top_picks_show_without_scrolling_and_the_page_has_one_scrollbar(trained, app_factory, size):
+    """Issue 24.9: 5-6 of the 10 top picks showed at 120x40 (3-4 at 80x24): each list scrolled inside the
+    scrolling page (two scrollbars). Lists are as tall as their rows; the page alone scrolls."""
+    _rate_some()
+    app = app_factory()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        page = screen.query_one("#lists")
+        tables = list(screen.query(FilmTable))
+        assert len(tables) > 1 and tables[0].row_count == 10
+        for table in tables:
+            assert table.max_scroll_y == 0, f"{table.id} scrolls inside the page"
+            rows = sum(row.height for row in table.ordered_rows)
+            assert table.size.height == table.header_height + rows, table.id
+        assert page.max_scroll_y > 0  # the page scrolls: the other lists are below
+        view, top = page.content_region, tables[0].region
+        if size == (120, 40):
+            assert view.y <= top.y and top.bottom <= view.bottom, "the ten top picks need scrolling"
+        # Down to the last top pick, then End/Home on the next list: the page follows the cursor.
+        await pilot.press(*["down"] * 9)
+        await pilot.pause()
+        await wait_for(pilot, lambda: _row_in_view(tables[0], page), "the 10th pick in view")
+        await pilot.press("tab", "end")
+        await wait_for(pilot, lambda: _row_in_view(tables[1], page), "the next list's last pick in view")
+        await pilot.press("home")
+        await wait_for(pilot, lambda: _row_in_view(tables[1], page), "the next list's first pick in view")
+
+
+def _row_in_view(table: FilmTable, page) -> bool:
+    """The cursor's row is within what the page shows."""
+    row = table._get_row_region(table.cursor_row)
+    y = table.region.y + row.y
+    return page.content_region.y <= y and y + row.height <= page.content_region.bottom

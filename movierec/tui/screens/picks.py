@@ -20,8 +20,6 @@ from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
 
 MODEL_LOADING = "model still loading: picks are content-based until it is ready"
-#: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
-PICKS_LINES = 13
 
 
 def list_title(block: dict) -> str:
@@ -100,7 +98,7 @@ class PicksScreen(MainScreen):
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
-            table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
+            table = FilmTable(id=f"list-{n}", classes="picks")
             table.specs = list(COLUMNS)
             table.widths_for = self.widths_for
             table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title), match_text(pick.match),

@@ -213,13 +213,11 @@ class FilmTable(DataTable):
         def control(self):
             return self.table
 
-    def __init__(self, advance: bool = False, most_lines: int | None = None, **kwargs) -> None:
+    def __init__(self, advance: bool = False, **kwargs) -> None:
         """``advance``: the cursor moves to the next film as soon as one is rated or dismissed (in the
-        key's own handler, so that keys typed quickly each go to the next film). ``most_lines``: the
-        table is at most this tall, header included, and shows whole rows only (the rest scroll)."""
+        key's own handler, so that keys typed quickly each go to the next film)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.advance = advance
-        self.most_lines = most_lines
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
         #: available width -> column widths, when tables shown together share theirs (the picks' lists);
@@ -268,7 +266,6 @@ class FilmTable(DataTable):
             self.add_column(self.specs[i].label, width=widths[i], key=self.specs[i].label)
         console = self.app.console
         limits = {i: self.specs[i].lines for i in shown if self.specs[i].lines}
-        heights = []
         for key, cells in self.film_rows:
             cells = [shorten(cell, widths[i], limits[i]) if i in limits and cell.cell_len > widths[i] else cell
                      for i, cell in enumerate(cells)]
@@ -277,14 +274,6 @@ class FilmTable(DataTable):
             height = max([1, *(len(cells[i].wrap(console, widths[i])) for i in shown
                                 if cells[i].cell_len > widths[i] or "\n" in cells[i].plain)])
             self.add_row(*(cells[i] for i in shown), key=key, height=height)
-            heights.append(height)
-        if self.most_lines:  # whole rows only: a row cut by the table's bottom edge reads as cut text
-            inside = self.header_height if self.show_header else 0
-            for height in heights:
-                if inside + height > self.most_lines and inside > self.header_height:
-                    break
-                inside += height
-            self.styles.max_height = inside
         if self.row_count:
             self.move_cursor(row=min(max(cursor, 0), self.row_count - 1), animate=False)
 
@@ -348,7 +337,7 @@ class FilmTable(DataTable):
         """The cursor's row in view, also where the page around the table scrolls rather than the table."""
         super()._scroll_cursor_into_view(animate=animate)
         scroller = self._scroller()
-        if scroller is None or not self.row_count or not self.is_mounted:
+        if scroller is None or not self.row_count or not self.has_focus:  # the lists out of focus stay put
             return
         region = self._get_row_region(self.cursor_row)
         top = self.virtual_region.y + self.styles.gutter.top - round(self.scroll_y)
