@@ -16,7 +16,8 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -35,6 +36,9 @@ from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
 
+#: What the sign says while a screen opens (App._open).
+OPENING = {"ratings": "your ratings", "picks": "your picks", "finetune": "fine-tune", "onboarding": "well-known films",
+           "watchlist": "your watchlist"}
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
 ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
@@ -330,25 +334,70 @@ class MovieRecApp(App):
         back = self.previous_mode if self.previous_mode not in (None, self.current_mode) else None
         self._go(back or ("picks" if self.profile.ratings else "onboarding"))
 
-    def action_show_ratings(self) -> None:
-        self._go("ratings")
+    async def action_show_ratings(self) -> None:
+        await self._open("ratings")
 
-    def action_show_picks(self) -> None:
+    async def action_show_picks(self) -> None:
         if self.ready and isinstance(self.screen, PicksScreen):  # p again: back to the top list's first pick
             self.screen.to_top()
             return
-        self._go("picks")
+        await self._open("picks")
 
-    def action_show_finetune(self) -> None:
+    async def action_show_finetune(self) -> None:
         if self.ready and isinstance(self.screen, FineTuneScreen):
             self.screen.action_start()
-        self._go("finetune")
+        await self._open("finetune")
 
-    def action_show_onboarding(self) -> None:
-        self._go("onboarding")
+    async def action_show_onboarding(self) -> None:
+        await self._open("onboarding")
 
-    def action_show_watchlist(self) -> None:
-        self._go("watchlist")
+    async def action_show_watchlist(self) -> None:
+        await self._open("watchlist")
+
+    async def _open(self, mode: str) -> None:
+        """A screen by its key, with a sign that the key was taken first (issue 24.15: a screen opened for the
+        first time, or the well-known films under load, took seconds to show and nothing said the key was
+        taken). The sign is painted before the slow part (Textual's styling of the new screen) starts; keys
+        typed meanwhile are held and given to the new screen, in order."""
+        if self.ready and not self.quitting and (mode != self.current_mode or isinstance(self.screen, ModalScreen)):
+            self._with_sign(f"opening {OPENING.get(mode, mode)}...", lambda: self._go(mode))
+        else:
+            self._go(mode)
+
+    def _with_sign(self, text: str, slow: Callable[[], object]) -> None:
+        """Show ``text`` now, then do ``slow`` once it is on screen; keys typed meanwhile wait for the result."""
+        self.notify(text, timeout=2, markup=False)
+        self.hold_keys()
+
+        async def then() -> None:
+            await self._painted(self.screen)
+            slow()
+            await self._painted(self.screen, bound=5.0)  # the new screen has its widgets and focus
+            self.release_keys()
+
+        # The notification's toast is mounted two hops down the app's queue (a Notify message, then its
+        # handler's call_later of the rack's show): this goes behind both.
+        self.call_later(self.call_later, then)
+
+    @staticmethod
+    async def _painted(screen: Screen, rounds: int = 2, bound: float = 0.5) -> None:
+        """Wait until ``screen`` has refreshed ``rounds`` times (what was asked is on screen); bounded, so that a
+        screen that does not refresh never holds the app."""
+        import asyncio
+
+        for _ in range(rounds):
+            done = asyncio.Event()
+            screen.call_after_refresh(done.set)
+            try:
+                await asyncio.wait_for(done.wait(), timeout=bound)
+            except asyncio.TimeoutError:
+                return
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
+        if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
+            return
+        self._with_sign("opening the command palette...", super().action_command_palette)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

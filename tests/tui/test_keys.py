@@ -130,7 +130,7 @@ async def test_every_printable_character_in_every_text_box_changes_nothing_else(
         for box_id in ("#query", "#years"):
             await type_everything(app.screen.query_one(box_id, Input), _stack(app))
         # My ratings: the new-profile box.
-        app.action_show_ratings()
+        await app.action_show_ratings()
         await settle(app, pilot)
         await pilot.press("c")
         box = app.screen.query_one("#new-profile", Input)
@@ -292,7 +292,7 @@ async def test_labels_say_what_is_true(home, app_factory):
         await pilot.press("1")
         await pilot.pause()
         assert any(n.message.endswith(": 1 star") for n in app.told)
-        app.action_show_ratings()
+        await app.action_show_ratings()
         await settle(app, pilot)
         assert str(app.screen.query_one("#count").render()).startswith("1 rating ·")
 

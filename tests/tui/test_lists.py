@@ -290,3 +290,34 @@ def _row_in_view(table: FilmTable, page) -> bool:
     row = table._get_row_region(table.cursor_row)
     y = table.region.y + row.y
     return page.content_region.y <= y and y + row.height <= page.content_region.bottom
+
+
+@pytest.mark.parametrize("key", ["o", "ctrl+p"])
+async def test_a_slow_screen_says_at_once_that_its_key_was_taken(trained, app_factory, monkeypatch, key):
+    """Issue 24.15: the palette (~3 s) and `o` (4-5 s under load) showed nothing until they were open. A sign is
+    shown (its notification handled: run_test mounts no toasts) before the new screen is built."""
+    from textual.command import CommandPalette
+
+    from movierec.tui.screens.onboarding import OnboardingScreen
+
+    _rate_some()
+    app = app_factory()
+    seen: list[tuple[list[str], list[str]]] = []  # when the new screen is built: notifications shown, told
+    built = CommandPalette.compose if key == "ctrl+p" else OnboardingScreen.compose
+
+    def compose(screen):
+        seen.append(([n.message for n in app._notifications], [n.message for n in app.told]))
+        return built(screen)
+
+    monkeypatch.setattr(CommandPalette if key == "ctrl+p" else OnboardingScreen, "compose", compose)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        app.told.clear()
+        await pilot.press(key)
+        await wait_for(pilot, lambda: bool(seen), "the screen built")
+        await settle(app, pilot)
+        shown, told = seen[0]
+        assert any(m.startswith("opening ") for m in told), told
+        assert any(m.startswith("opening ") for m in shown), "the sign was not shown before the screen was built"
+        assert isinstance(app.screen, CommandPalette if key == "ctrl+p" else OnboardingScreen)

@@ -60,11 +60,11 @@ class FineTuneScreen(MainScreen):
         self.query_one("#result", Static).update("fitting...")
         self.app.start_foldin(announce=True)
 
-    def action_cancel(self) -> None:
+    async def action_cancel(self) -> None:
         if self.app.cancel_foldin():
             self.query_one("#result", Static).update("cancelled; your ratings are saved")
         else:
-            self.app.action_show_picks()
+            await self.app.action_show_picks()
 
     @on(FoldInProgress)
     def progress(self, event: FoldInProgress) -> None:
