@@ -369,29 +369,20 @@ class MovieRecApp(App):
         self.notify(text, timeout=2, markup=False)
         self.hold_keys()
 
-        async def then() -> None:
-            await self._painted(self.screen)
+        def after_refreshes(screen: Screen, rounds: int, then: Callable[[], object]) -> None:
+            # In the screen's own queue, not the app's: the app's queue stays free to mount and paint the toast.
+            if rounds:
+                screen.call_after_refresh(after_refreshes, screen, rounds - 1, then)
+            else:
+                then()
+
+        def build() -> None:
             slow()
-            await self._painted(self.screen, bound=5.0)  # the new screen has its widgets and focus
-            self.release_keys()
+            after_refreshes(self.screen, 1, self.release_keys)  # the new screen has its widgets and focus
 
         # The notification's toast is mounted two hops down the app's queue (a Notify message, then its
-        # handler's call_later of the rack's show): this goes behind both.
-        self.call_later(self.call_later, then)
-
-    @staticmethod
-    async def _painted(screen: Screen, rounds: int = 2, bound: float = 0.5) -> None:
-        """Wait until ``screen`` has refreshed ``rounds`` times (what was asked is on screen); bounded, so that a
-        screen that does not refresh never holds the app."""
-        import asyncio
-
-        for _ in range(rounds):
-            done = asyncio.Event()
-            screen.call_after_refresh(done.set)
-            try:
-                await asyncio.wait_for(done.wait(), timeout=bound)
-            except asyncio.TimeoutError:
-                return
+        # handler's call_later of the rack's show); the screen is built after that and two refreshes.
+        self.call_later(self.call_later, after_refreshes, self.screen, 2, build)
 
     def action_command_palette(self) -> None:
         """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
