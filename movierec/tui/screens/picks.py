@@ -90,7 +90,8 @@ class PicksScreen(MainScreen):
     async def show(self, lists: list[dict]) -> None:
         container = self.query_one("#lists", VerticalScroll)
         was = self.focused if isinstance(self.focused, FilmTable) else None
-        focused, cursor, film = (was.id, was.cursor_row, was.current_key()) if was is not None else (None, 0, None)
+        focused, cursor, film = (was.id, was.cursor_row, was.current_key() if was.chosen else None) \
+            if was is not None else (None, 0, None)
         mix = None
         widgets = []
         titles = self.app.titles()
@@ -120,6 +121,7 @@ class PicksScreen(MainScreen):
         if tables:  # the list that had focus keeps it and its film (else its row); else the first list, first row
             target = next((t for t in tables if t.id == focused), tables[0])
             row = min(target.row_of(film, cursor) if target.id == focused else 0, target.row_count - 1)
+            target.chosen = film is not None and target.id == focused
             target.move_cursor(row=row, animate=False)
             # Not Textual's scroll-on-focus: it centres a list taller than it can show at once, with an
             # animation that ends after any scroll asked for here, and the first list's title went out

@@ -218,6 +218,8 @@ class FilmTable(DataTable):
         key's own handler, so that keys typed quickly each go to the next film)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.advance = advance
+        #: a key moved the cursor or acted on its film: a refresh keeps the cursor on that film (set_rows)
+        self.chosen = False
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
         #: available width -> column widths, when tables shown together share theirs (the picks' lists);
@@ -234,8 +236,9 @@ class FilmTable(DataTable):
     def set_rows(self, rows: list[tuple[str, list[Text | str]]], keep_cursor: bool = True) -> None:
         """Replace the rows (key, cells). ``keep_cursor``: the cursor stays on its film, wherever the film is
         now, or on the same row number when the film left the list (issue 24.8: picks re-ranked when the model
-        loaded moved another film under the cursor); else it goes to the top."""
-        key, row = (self.current_key(), self.cursor_row) if keep_cursor else (None, 0)
+        loaded moved another film under the cursor); else it goes to the top. A cursor no key has moved yet
+        stays on its row: it marks the top of the list, not a film (and start-up pictures stay the same)."""
+        key, row = (self.current_key() if self.chosen else None, self.cursor_row) if keep_cursor else (None, 0)
         self.film_rows = [(key, [c if isinstance(c, Text) else Text(c) for c in cells]) for key, cells in rows]
         self._layout(force=True, cursor=self.row_of(key, row))
 
@@ -307,18 +310,29 @@ class FilmTable(DataTable):
             lines = min(lines, scroller.scrollable_content_region.height - header)
         return max(lines, 1)
 
+    def action_cursor_up(self) -> None:
+        self.chosen = True
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.chosen = True
+        super().action_cursor_down()
+
     def action_first_row(self) -> None:
+        self.chosen = True
         if self.row_count:
             self._set_hover_cursor(False)
             self.move_cursor(row=0, animate=False)
 
     def action_last_row(self) -> None:
+        self.chosen = True
         if self.row_count:
             self._set_hover_cursor(False)
             self.move_cursor(row=self.row_count - 1, animate=False)
 
     def action_page(self, direction: int) -> None:
         """One page down (``direction`` 1) or up (-1): the row a page away, whole rows, at least one row."""
+        self.chosen = True
         if not self.row_count:
             return
         self._set_hover_cursor(False)
@@ -385,5 +399,6 @@ class FilmTable(DataTable):
             self._advance()
 
     def _advance(self) -> None:
+        self.chosen = True
         if self.advance:
             self.action_cursor_down()
