@@ -283,6 +283,8 @@ async def test_the_top_picks_show_without_scrolling_and_the_page_has_one_scrollb
         await wait_for(pilot, lambda: _row_in_view(tables[1], page), "the next list's last pick in view")
         await pilot.press("home")
         await wait_for(pilot, lambda: _row_in_view(tables[1], page), "the next list's first pick in view")
+        title = page.children[page.children.index(tables[1]) - 1]
+        await wait_for(pilot, lambda: title.region.y >= page.content_region.y, "the list's title in view")
 
 
 def _row_in_view(table: FilmTable, page) -> bool:

@@ -355,8 +355,8 @@ class FilmTable(DataTable):
             return
         region = self._get_row_region(self.cursor_row)
         top = self.virtual_region.y + self.styles.gutter.top - round(self.scroll_y)
-        if self.cursor_row == 0:  # the first row: the table's header (and what is above it) too
-            region = region.union(region._replace(y=0))
+        if self.cursor_row == 0:  # the first row: the table's header and the line above it (a list's title)
+            region = region.union(region._replace(y=-1))
         scroller.scroll_to_region(region._replace(x=0, y=top + region.y), animate=False, force=True)
 
     # -- keys -------------------------------------------------------------------------------
