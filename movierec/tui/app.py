@@ -16,7 +16,8 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -35,6 +36,9 @@ from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
+#: What the sign says while a screen opens (App._open).
+OPENING = {"ratings": "your ratings", "picks": "your picks", "finetune": "fine-tune", "onboarding": "well-known films",
+           "watchlist": "your watchlist"}
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
 #: What a screen key or command says while the catalogue loads (it is not dropped without a word).
@@ -193,7 +197,7 @@ class MovieRecApp(App):
         """The model's scores for this profile changed: every screen of the current mode's stack re-reads
         what they decide (picks, watchlist order, match cells in search results, well-known films and
         "more like this"). Screens of other modes re-read everything when they are shown again."""
-        for screen in self.screen_stack:
+        for screen in self._visible_screens():
             refresh = getattr(screen, "refresh_matches", None)
             if refresh is not None:
                 refresh()
@@ -353,33 +357,69 @@ class MovieRecApp(App):
         back = self.previous_mode if self.previous_mode not in (None, self.current_mode) else None
         self._go(back or ("picks" if self.profile.ratings else "onboarding"))
 
-    def action_show_ratings(self) -> None:
-        self._go("ratings")
+    async def action_show_ratings(self) -> None:
+        await self._open("ratings")
 
-    def action_show_picks(self) -> None:
+    async def action_show_picks(self) -> None:
         if self.ready and isinstance(self.screen, PicksScreen):  # p again: back to the top list's first pick
             self.screen.to_top()
             return
-        self._go("picks")
+        await self._open("picks")
 
-    def action_show_finetune(self) -> None:
+    async def action_show_finetune(self) -> None:
         if self.ready and isinstance(self.screen, FineTuneScreen):
             self.screen.action_start()
-        self._go("finetune")
+        await self._open("finetune")
 
-    def action_show_onboarding(self) -> None:
-        self._go("onboarding")
+    async def action_show_onboarding(self) -> None:
+        await self._open("onboarding")
 
-    def action_show_watchlist(self) -> None:
-        self._go("watchlist")
+    async def action_show_watchlist(self) -> None:
+        await self._open("watchlist")
+
+    async def _open(self, mode: str) -> None:
+        """A screen by its key, with a sign that the key was taken first (issue 24.15: a screen opened for the
+        first time, or the well-known films under load, took seconds to show and nothing said the key was
+        taken). The sign is painted before the slow part (Textual's styling of the new screen) starts; keys
+        typed meanwhile are held and given to the new screen, in order."""
+        if self.ready and not self.quitting and (mode != self.current_mode or isinstance(self.screen, ModalScreen)):
+            self._with_sign(f"opening {OPENING.get(mode, mode)}...", lambda: self._go(mode))
+        else:
+            self._go(mode)
+
+    def _with_sign(self, text: str, slow: Callable[[], object]) -> None:
+        """Show ``text`` now, then do ``slow`` once it is on screen; keys typed meanwhile wait for the result."""
+        self.notify(text, timeout=2, markup=False)
+        self.hold_keys()
+
+        def after_refreshes(screen: Screen, rounds: int, then: Callable[[], object]) -> None:
+            # In the screen's own queue, not the app's: the app's queue stays free to mount and paint the toast.
+            if rounds:
+                screen.call_after_refresh(after_refreshes, screen, rounds - 1, then)
+            else:
+                then()
+
+        def build() -> None:
+            slow()
+            after_refreshes(self.screen, 1, self.release_keys)  # the new screen has its widgets and focus
+
+        # The notification's toast is mounted two hops down the app's queue (a Notify message, then its
+        # handler's call_later of the rack's show); the screen is built after that and two refreshes.
+        self.call_later(self.call_later, after_refreshes, self.screen, 2, build)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
+        if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
+            return
+        self._with_sign("opening the command palette...", super().action_command_palette)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def open_movie(self, index: int) -> None:
-        if isinstance(self.screen, MovieScreen):
-            self.pop_screen()
+        """A film window, over the one it was opened from ("More like this"): Escape goes back to that film
+        (issue 24.14: it replaced it, and Escape skipped back past it)."""
         self.push_screen(MovieScreen(index))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -537,7 +577,10 @@ class MovieRecApp(App):
         return self._foldin_wanted or self.foldin_running()
 
     def _visible_screens(self) -> list[Screen]:
-        return list(self.screen_stack)
+        """The current mode's screens that have their widgets: one still opening (its widgets not composed yet)
+        or closed while it opened fills itself when it mounts. Keys typed at once (Enter Escape Enter...) reached
+        a film window being opened or closed: NoMatches, exit status 1 (issue 24.2)."""
+        return [screen for screen in self.screen_stack if screen.is_mounted]
 
     def switch_profile(self, name: str, create: bool = False) -> bool:
         """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
@@ -713,7 +756,7 @@ class MovieRecApp(App):
         return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
 
     def _refresh_status(self) -> None:
-        for screen in self.screen_stack:
+        for screen in self._visible_screens():
             if isinstance(screen, MainScreen):
                 screen.refresh_status()
         self._refresh_foldin()  # a training started or ended: what a fine-tune waits for
@@ -771,7 +814,7 @@ class MovieRecApp(App):
         return "done", f"done in {last.seconds:.2f} s on {last.device}; press p for your picks"
 
     def _refresh_foldin(self) -> None:
-        for screen in self.screen_stack:
+        for screen in self._visible_screens():  # a screen still being built has no widgets to update yet
             if isinstance(screen, FineTuneScreen):
                 screen.show_state()
 

@@ -91,6 +91,6 @@ class FineTuneScreen(MainScreen):
         self.app.start_foldin(announce=True)
         self.show_state()
 
-    def action_cancel(self) -> None:
+    async def action_cancel(self) -> None:
         if not self.app.cancel_foldin():
-            self.app.action_show_picks()
+            await self.app.action_show_picks()

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from movierec.console import clean
+from movierec.tui.widgets.footer import FittingFooter
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, spoken_title, stars_text, title_text
 
 COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("match", 5),
@@ -70,8 +71,12 @@ class MovieScreen(ModalScreen):
             yield Static("More like this  (Tab here: 1-5 rates the highlighted film, Enter opens it)", markup=False)
             yield FilmTable(id="similar")
             yield Label("Esc: close", id="movie-help")
+        # Its own keys under it: the Footer below belonged to the screen under the window (the picks' keys).
+        yield FittingFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if not self.query(FilmTable):  # closed while it opened (Enter Escape typed at once): nothing to fill
+            return
         self.query_one(FilmTable).set_columns(*COLUMNS)
         self.refresh_data()
         self.query_one(FilmRater).focus()

@@ -20,8 +20,6 @@ from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
 
 MODEL_LOADING = "model still loading: picks are content-based until it is ready"
-#: The most lines a list takes, its header included (whole rows only): the next list's title shows below.
-PICKS_LINES = 13
 
 
 def list_title(block: dict) -> str:
@@ -110,8 +108,9 @@ class PicksScreen(MainScreen):
     async def show(self, lists: list[dict], asked: int = 0) -> None:
         self._shown = max(self._shown, asked)
         container = self.query_one("#lists", VerticalScroll)
-        focused = self.focused.id if isinstance(self.focused, FilmTable) else None
-        cursor = self.focused.cursor_row if isinstance(self.focused, FilmTable) else 0
+        was = self.focused if isinstance(self.focused, FilmTable) else None
+        focused, cursor, film = (was.id, was.cursor_row, was.current_key() if was.chosen else None) \
+            if was is not None else (None, 0, None)
         mix = None
         widgets = []
         titles = self.app.titles()
@@ -119,7 +118,7 @@ class PicksScreen(MainScreen):
         for n, block in enumerate(lists):
             mix = mix or block.get("mix")
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
-            table = FilmTable(id=f"list-{n}", classes="picks", most_lines=PICKS_LINES)
+            table = FilmTable(id=f"list-{n}", classes="picks")
             table.specs = list(COLUMNS)
             table.widths_for = self.widths_for
             table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title), match_text(pick.match),
@@ -138,16 +137,21 @@ class PicksScreen(MainScreen):
         self.status_line(mix)
         self.app.first_screen_shown.set()  # the model may load now (see MovieRecApp.load)
         tables = list(self.query(FilmTable))
-        if tables:  # the list that had focus keeps it (and its row); else the first list, first row
+        if tables:  # the list that had focus keeps it and its film (else its row); else the first list, first row
             target = next((t for t in tables if t.id == focused), tables[0])
-            row = min(cursor if target.id == focused else 0, target.row_count - 1)
+            row = min(target.row_of(film, cursor) if target.id == focused else 0, target.row_count - 1)
+            target.chosen = film is not None and target.id == focused
             target.move_cursor(row=row, animate=False)
             # Not Textual's scroll-on-focus: it centres a list taller than it can show at once, with an
             # animation that ends after any scroll asked for here, and the first list's title went out
-            # of view. The list's title goes to the top instead (the first: the view's top).
+            # of view. The list's title goes to the top instead (the first: the view's top), unless the
+            # cursor is further down that list: then the least scroll that shows its row.
             target.focus(scroll_visible=False)
-            title = container.children[max(container.children.index(target) - 1, 0)]
-            self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
+            if row == 0:
+                title = container.children[max(container.children.index(target) - 1, 0)]
+                self.call_after_refresh(container.scroll_to_widget, title, animate=False, top=True)
+            else:
+                self.call_after_refresh(target._scroll_cursor_into_view)
 
     lists: list[dict] = []
     _rows: list = []  # every list's rows, which the lists' shared column widths are fitted to

@@ -93,11 +93,7 @@ class WatchlistScreen(MainScreen):
         self.query_one("#watchlist-status", Static).set_class(not rows, "-empty")
         if rows and self.focused is None:
             table.focus()
-        current = table.current_key()
-        table.set_rows(table_rows)  # the cursor stays on its row number: the next film, when its film left
-        keys = [key for key, _ in table_rows]
-        if current in keys:  # re-ranked (a fine-tune ended): the cursor follows its film, never another one
-            table.move_cursor(row=keys.index(current), animate=False)
+        table.set_rows(table_rows)  # the cursor follows its film; the next film when its film left
         missing = sum(row["index"] is None for row in rows)
         if not rows:
             text = EMPTY

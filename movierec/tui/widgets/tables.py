@@ -177,6 +177,13 @@ class FilmTable(DataTable):
         Binding("n", "dismiss_film", "not interested"),
         Binding("x,delete", "unrate", "remove rating", show=False),
         Binding("w", "toggle_watch", "± watchlist"),
+        # DataTable's Home/End scroll sideways (a row cursor stayed where it was, and `5` after Home rated the
+        # film the cursor was on); PageUp/PageDown paged by the table's own height, the whole list where the
+        # table is as tall as its rows and the page around it scrolls (the picks). Here they move the cursor.
+        Binding("home", "first_row", show=False),
+        Binding("end", "last_row", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
     ]
 
     class RateRequested(Message):
@@ -209,13 +216,13 @@ class FilmTable(DataTable):
         def control(self):
             return self.table
 
-    def __init__(self, advance: bool = False, most_lines: int | None = None, **kwargs) -> None:
+    def __init__(self, advance: bool = False, **kwargs) -> None:
         """``advance``: the cursor moves to the next film as soon as one is rated or dismissed (in the
-        key's own handler, so that keys typed quickly each go to the next film). ``most_lines``: the
-        table is at most this tall, header included, and shows whole rows only (the rest scroll)."""
+        key's own handler, so that keys typed quickly each go to the next film)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.advance = advance
-        self.most_lines = most_lines
+        #: a key moved the cursor or acted on its film: a refresh keeps the cursor on that film (set_rows)
+        self.chosen = False
         self.specs: list[Col] = []
         self.film_rows: list[tuple[str, list[Text]]] = []
         #: available width -> column widths, when tables shown together share theirs (the picks' lists);
@@ -230,9 +237,18 @@ class FilmTable(DataTable):
         self.set_rows(self.film_rows)
 
     def set_rows(self, rows: list[tuple[str, list[Text | str]]], keep_cursor: bool = True) -> None:
-        """Replace the rows (key, cells); the cursor stays on the same row number, or goes to the top."""
+        """Replace the rows (key, cells). ``keep_cursor``: the cursor stays on its film, wherever the film is
+        now, or on the same row number when the film left the list (issue 24.8: picks re-ranked when the model
+        loaded moved another film under the cursor); else it goes to the top. A cursor no key has moved yet
+        stays on its row: it marks the top of the list, not a film (and start-up pictures stay the same)."""
+        key, row = (self.current_key() if self.chosen else None, self.cursor_row) if keep_cursor else (None, 0)
         self.film_rows = [(key, [c if isinstance(c, Text) else Text(c) for c in cells]) for key, cells in rows]
-        self._layout(force=True, cursor=None if keep_cursor else 0)
+        self._layout(force=True, cursor=self.row_of(key, row))
+
+    def row_of(self, key: str | None, row: int) -> int:
+        """The row of the film ``key``, or ``row`` (its rank, for a film no longer listed)."""
+        keys = [k for k, _ in self.film_rows]
+        return keys.index(key) if key in keys else row
 
     def _available(self) -> int:
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
@@ -256,7 +272,6 @@ class FilmTable(DataTable):
             self.add_column(self.specs[i].label, width=widths[i], key=self.specs[i].label)
         console = self.app.console
         limits = {i: self.specs[i].lines for i in shown if self.specs[i].lines}
-        heights = []
         for key, cells in self.film_rows:
             cells = [shorten(cell, widths[i], limits[i]) if i in limits and cell.cell_len > widths[i] else cell
                      for i, cell in enumerate(cells)]
@@ -265,14 +280,6 @@ class FilmTable(DataTable):
             height = max([1, *(len(cells[i].wrap(console, widths[i])) for i in shown
                                 if cells[i].cell_len > widths[i] or "\n" in cells[i].plain)])
             self.add_row(*(cells[i] for i in shown), key=key, height=height)
-            heights.append(height)
-        if self.most_lines:  # whole rows only: a row cut by the table's bottom edge reads as cut text
-            inside = self.header_height if self.show_header else 0
-            for height in heights:
-                if inside + height > self.most_lines and inside > self.header_height:
-                    break
-                inside += height
-            self.styles.max_height = inside
         if self.row_count:
             self.move_cursor(row=min(max(cursor, 0), self.row_count - 1), animate=False)
 
@@ -283,6 +290,77 @@ class FilmTable(DataTable):
         """The whole text of one cell (what a person reads, for the tests)."""
         key, cells = self.film_rows[row]
         return cells[[c.label for c in self.specs].index(label)].plain
+
+    # -- moving ---------------------------------------------------------------------------
+    def _scroller(self):
+        """The container that scrolls this table into view (the picks' page), or None: the table scrolls itself."""
+        from textual.screen import Screen
+
+        for node in self.ancestors:
+            if isinstance(node, Screen):
+                return None
+            if node.styles.overflow_y in ("auto", "scroll"):
+                return node
+        return None
+
+    def _page_lines(self) -> int:
+        """The lines of rows a person sees at once: the table's own height, or less where the page around it
+        shows less of it."""
+        header = self.header_height if self.show_header else 0
+        lines = self.scrollable_content_region.height - header
+        scroller = self._scroller()
+        if scroller is not None:
+            lines = min(lines, scroller.scrollable_content_region.height - header)
+        return max(lines, 1)
+
+    def action_cursor_up(self) -> None:
+        self.chosen = True
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.chosen = True
+        super().action_cursor_down()
+
+    def action_first_row(self) -> None:
+        self.chosen = True
+        if self.row_count:
+            self._set_hover_cursor(False)
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        self.chosen = True
+        if self.row_count:
+            self._set_hover_cursor(False)
+            self.move_cursor(row=self.row_count - 1, animate=False)
+
+    def action_page(self, direction: int) -> None:
+        """One page down (``direction`` 1) or up (-1): the row a page away, whole rows, at least one row."""
+        self.chosen = True
+        if not self.row_count:
+            return
+        self._set_hover_cursor(False)
+        row, lines = self.cursor_row, self._page_lines()
+        heights = [r.height for r in self.ordered_rows]
+        target, used = row, 0
+        step = 1 if direction > 0 else -1
+        for i in range(row + step, self.row_count if step > 0 else -1, step):
+            used += heights[i]
+            if used > lines and target != row:
+                break
+            target = i
+        self.move_cursor(row=target, animate=False)
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        """The cursor's row in view, also where the page around the table scrolls rather than the table."""
+        super()._scroll_cursor_into_view(animate=animate)
+        scroller = self._scroller()
+        if scroller is None or not self.row_count or not self.has_focus:  # the lists out of focus stay put
+            return
+        region = self._get_row_region(self.cursor_row)
+        top = self.virtual_region.y + self.styles.gutter.top - round(self.scroll_y)
+        if self.cursor_row == 0:  # the first row: the table's header and the line above it (a list's title)
+            region = region.union(region._replace(y=-1))
+        scroller.scroll_to_region(region._replace(x=0, y=top + region.y), animate=False, force=True)
 
     # -- keys -------------------------------------------------------------------------------
     def current_key(self) -> str | None:
@@ -324,5 +402,6 @@ class FilmTable(DataTable):
             self._advance()
 
     def _advance(self) -> None:
+        self.chosen = True
         if self.advance:
             self.action_cursor_down()
