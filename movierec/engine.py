@@ -883,7 +883,7 @@ class Engine:
         import json
 
         from movierec import files
-        from movierec.store.atomic import atomic_write_json
+        from movierec.atomic import atomic_write_json
 
         source = self._match_source(mode)
         if source is None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from movierec.data.catalog import Catalog, spoken_title
 from movierec.data.movielens import GENRES
-from movierec.evaluation.metrics import genre_jaccard_diversity
+from movierec.metrics import genre_jaccard_diversity
 
 DEFAULT_POOL = 200
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 from movierec import files, paths
 from movierec.models import registry
 from movierec.errors import MovieRecError
-from movierec.store.atomic import atomic_write_json
+from movierec.atomic import atomic_write_json
 
 if TYPE_CHECKING:
     from movierec.engine import Engine

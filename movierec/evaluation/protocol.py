@@ -20,7 +20,7 @@ from movierec.data.catalog import Catalog
 from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
 from movierec import rerank
-from movierec.evaluation import metrics
+from movierec import metrics
 from movierec.models.base import HasBounds, Recommender, ScoresOnDevice, UserItems
 
 

@@ -150,7 +150,7 @@ class EASESASRec:
     def _choose(self, ease, sasrec, split: Split) -> float:
         """SASRec's share with the best validation HR@10 (then NDCG@10), scored by parts fitted on training."""
         from movierec.data.splits import sample_negatives
-        from movierec.evaluation import metrics
+        from movierec import metrics
         from movierec.models.sequence.sasrec import build_sequences
 
         users = split.valid_users.astype(np.int64)

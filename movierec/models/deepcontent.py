@@ -360,7 +360,7 @@ class DeepContent:
         """A function from film vectors (n_items, factors) to cold-start HR@k on the held-out films, as if nobody
         had rated them: each user who rated one (one a user, seeded) is scored, from their vector without that
         film's part, on it against up to 99 other held-out films they did not rate. None: nobody to test."""
-        from movierec.evaluation.metrics import hit_rate, ranks
+        from movierec.metrics import hit_rate, ranks
 
         mask = np.isin(films, valid)
         users, films = users[mask], films[mask]

@@ -188,7 +188,7 @@ class EASE(DenseScorer):
 
     def validation_figures(self, held: dict, l2: float) -> dict:
         """Validation HR@10 and NDCG@10 of the model fitted on training with this L2."""
-        from movierec.evaluation import metrics
+        from movierec import metrics
 
         self._weights_for(held["key"], l2, lambda: held["gram"].clone())
         scores = self.score(held["users"], held["candidates"])

@@ -148,7 +148,7 @@ class Recent:
     def _choose(self, probe, split: Split) -> tuple[float, float]:
         """The grid's best (tau, blend) on the validation holdout, scored by ``probe`` (fitted on training)."""
         from movierec.data.splits import sample_negatives
-        from movierec.evaluation import metrics
+        from movierec import metrics
 
         taus = self.taus if self.tau is None else (self.tau,)
         blends = self.blends if self.blend is None else (self.blend,)

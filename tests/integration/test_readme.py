@@ -45,7 +45,7 @@ def test_the_readme_examples_block_is_found_and_covers_the_commands():
 def _tuned_settings_on_a_budget() -> None:
     from movierec import paths, tuning
     from movierec.data import registry
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
 
     fingerprint = registry.load_dataset(None).fingerprint
     for model, settings in (("gmf", {"epochs": 1}), ("mlp", {"epochs": 1}), ("neumf", {"epochs": 1}),

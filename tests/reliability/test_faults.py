@@ -65,7 +65,7 @@ def _no_early_stop(release: Path) -> None:
 
     from movierec import paths, tuning
     from movierec.data import registry
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
 
     fingerprint = registry.load_dataset(str(release)).fingerprint
     atomic_write_bytes(paths.tuned_path(fingerprint, "gmf"), json.dumps(

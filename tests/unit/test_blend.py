@@ -82,7 +82,7 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
 
     from movierec import paths, tuning
     from movierec.engine import Engine
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
     from tests.unit.test_recent import drift as drift_release
 
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))

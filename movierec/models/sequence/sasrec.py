@@ -50,7 +50,7 @@ from torch import nn
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
-from movierec.evaluation.metrics import hit_rate, ranks
+from movierec.metrics import hit_rate, ranks
 from movierec.models.base import Callback, FitResult, diverged, typed_config
 
 LOSSES = ("bce", "ce", "sampled-ce")
