@@ -4,7 +4,7 @@
         [--weights DIR] [--save-weights DIR] [--check-users 2000] [--models gmf,mlp,neumf]
 
 How fast the full protocol runs for NCF models depends on the trained weights (the exact
-pruned search of movierec/evaluation/pruned.py scores only the pairs its bounds cannot
+pruned search of movierec/models/ncf/pruned.py scores only the pairs its bounds cannot
 rule out), so the models are trained first, as ``movierec train`` does (validation HR@10 after each
 epoch, early stopping, best epoch kept, NeuMF from pretrained GMF and MLP with
 ``--pretrain``), for at most ``--epochs`` epochs with the automatic batch size and

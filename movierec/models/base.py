@@ -104,7 +104,7 @@ class ReadsSequence(Protocol):
 
 @runtime_checkable
 class HasBounds(Protocol):
-    """Exact scores and upper bounds over item groups, for the pruned full-catalogue ranking (evaluation/pruned.py)."""
+    """Exact scores and upper bounds over item groups, for the pruned full-catalogue ranking (models/ncf/pruned.py)."""
 
     def score_bounds(self) -> Any: ...
 

@@ -11,7 +11,7 @@ import torch
 from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec import metrics
-from movierec.evaluation import pruned
+from movierec.models.ncf import pruned
 from movierec.evaluation.protocol import Protocol
 from movierec.models.ncf.bounds import ScoreBounds
 from movierec.models.ncf.modules import NCFConfig, build
