@@ -23,11 +23,11 @@ from movierec.models import registry, solves
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
-from movierec import calibration
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, blend_new_films,
+from movierec.picks import calibration
+from movierec.picks.scoring import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, blend_new_films,
                                 cold_start_list, finish, genre_filter, new_film_reasons, parse_years, personal_scores,
                                 personal_scores_rows, popular_scores)
-from movierec.rerank import DEFAULT_POOL
+from movierec.picks.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile, Rating
 

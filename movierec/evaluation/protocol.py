@@ -19,7 +19,7 @@ import numpy as np
 from movierec.data.catalog import Catalog
 from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
-from movierec import rerank
+from movierec.picks import rerank
 from movierec import metrics
 from movierec.models.base import HasBounds, Recommender, ScoresOnDevice, UserItems
 

@@ -56,7 +56,7 @@ def test_tui_never_imports_torch():
 # Import contracts (issue 14): torch costs about 1 s to import, so nothing on the way to a headless
 # command or the TUI's first screen may import it; data never reaches up into models.
 TORCH_FREE = ["movierec.engine", "movierec.data", "movierec.data.registry", "movierec.data.dataset", "movierec.store",
-              "movierec.store.profiles", "movierec.store.checkpoints", "movierec.recommend", "movierec.rerank",
+              "movierec.store.profiles", "movierec.store.checkpoints", "movierec.picks.scoring", "movierec.picks.rerank",
               "movierec.device", "movierec.evaluation.protocol", "movierec.cli", "movierec.tui.app"]
 DATA = sorted(m for m in CORE if m == "movierec.data" or m.startswith("movierec.data."))
 

@@ -7,7 +7,7 @@ import numpy as np
 from movierec.data.catalog import Catalog
 from movierec.data.ids import Vocabulary
 from movierec.data.movielens import GENRES
-from movierec.rerank import reasons
+from movierec.picks.rerank import reasons
 from movierec.tui.widgets.tables import plural
 
 
