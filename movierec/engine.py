@@ -1083,13 +1083,14 @@ class Engine:
     def protocol_users(self) -> tuple[int, int]:
         return int(self.split.test_users.size), int(self.split.skipped_users)
 
-    def tune(self, model: str, trials: int = 20, timeout: float | None = None, seed: int = 0, on_trial=None):
+    def tune(self, model: str, trials: int = 20, timeout: float | None = None, seed: int = 0, on_trial=None,
+             on_epoch=None):
         """Hyperparameter search on the validation holdout (see ``movierec.tuning``); the best settings
         are saved for this dataset and model, and later ``train``/``evaluate`` use them."""
         from movierec import tuning
 
         self._noted = {n for n in self._noted if not n.startswith(f"tuned-{model}-")}
-        return tuning.run(self, model, trials, timeout, seed, on_trial)
+        return tuning.run(self, model, trials, timeout, seed, on_trial, on_epoch)
 
     def tied_users(self) -> int:
         """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""

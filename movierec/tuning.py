@@ -92,23 +92,33 @@ def _renamed(model: str, settings: dict) -> dict:
     return settings
 
 
+def require() -> None:
+    """Optuna is installed, or a MovieRecError that says how to install it: `tune` checks this before it prints
+    or loads anything (it said "tuning neumf ... 20 trials" and loaded the dataset first)."""
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise MovieRecError("tuning needs Optuna, an optional extra: pip install 'movierec[tune]'") from None
+
+
 def run(engine: Engine, model: str, trials: int, timeout: float | None = None, seed: int = 0,
-        on_trial: Callable[[TrialInfo, TrialInfo | None], None] | None = None) -> TuneResult:
+        on_trial: Callable[[TrialInfo, TrialInfo | None], None] | None = None,
+        on_epoch: Callable[[int, int, dict], None] | None = None) -> TuneResult:
     """Search ``trials`` settings (or until ``timeout`` seconds) for ``model`` on ``engine``'s dataset.
 
-    ``on_trial(trial, best)`` is called after every trial. A KeyboardInterrupt ends the search
-    early: the result says ``interrupted`` and the best settings found so far are kept on disk.
+    ``on_trial(trial, best)`` is called after every trial, ``on_epoch(trial number, epoch, figures)`` after
+    every epoch inside a trial of a model that trains in epochs (``train``'s progress figures). A
+    KeyboardInterrupt ends the search early: the result says ``interrupted`` and the best settings found so
+    far are kept on disk.
     """
     if model not in MODELS:
         raise MovieRecError(f"cannot tune {model!r}; choose one of {', '.join(MODELS)}")
     if trials < 1:
         raise MovieRecError(f"--trials must be at least 1 (got {trials})")
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not timeout > 0:
         raise MovieRecError(f"--timeout must be a positive number of seconds (got {timeout:g})")
-    try:
-        import optuna
-    except ImportError:
-        raise MovieRecError("tuning needs Optuna, an optional extra: pip install 'movierec[tune]'") from None
+    require()
+    import optuna
 
     split = engine.split
     if split.valid_users.size == 0:
@@ -120,7 +130,8 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
     result = TuneResult(model, path=str(path))
     start = time.perf_counter()
     # A tunable model brings its search space (its config's ``suggest``) and its objective (its class's
-    # ``tuning_objective``: validation HR@10 of one setting, reporting per epoch where it trains in epochs).
+    # ``tuning_objective``: (trial, settings, progress) -> validation HR@10 of one setting, reporting per epoch to
+    # the pruner and to ``progress`` where it trains in epochs).
     spec = registry.get(model)
     suggest = spec.config_class().suggest
     objective = spec.model_class().tuning_objective(model, split, ds.catalog, engine.device, seed)
@@ -130,7 +141,8 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
         params = suggest(trial, model)
         info = TrialInfo(trial.number + 1, "complete", None, params, 0.0)
         try:
-            info.value, info.epochs = objective(trial, params)
+            progress = (lambda epoch, figures: on_epoch(info.number, epoch, figures)) if on_epoch else None
+            info.value, info.epochs = objective(trial, params, progress)
             return info.value
         except optuna.TrialPruned:
             info.state, info.epochs = "pruned", int(trial.user_attrs.get("epochs", 0))

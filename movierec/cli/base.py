@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import traceback
@@ -86,6 +87,47 @@ class _Group(click.Group):
             ctx.exit(70)
 
 
+class Number(click.FloatRange):
+    """The one type of every float option and argument: a finite number within an optional range.
+
+    click's FLOAT and FloatRange take "nan" (no comparison with a bound fails) and "inf"; here both are a usage
+    error when the command line is parsed (exit 2), before any dataset is loaded or model trained."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+def shown(title: str) -> str:
+    """A catalogue title as every table and sentence of the CLI and the TUI shows it, the article in front:
+    "Shining, The (1980)" -> "The Shining (1980)", the form the picks' reasons use (a film was spelled both
+    ways on one screen). --json keeps the catalogue's own form in its "title" fields."""
+    from movierec.data.catalog import spoken_title
+
+    return spoken_title(title)
+
+
+class ProfileName(click.ParamType):
+    """A profile name, checked (and put in NFC) by the store's one check when the command line is parsed."""
+
+    name = "profile name"
+
+    def convert(self, value, param, ctx):
+        from movierec.store.profiles import check_name
+
+        try:
+            return check_name(value)
+        except MovieRecError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PROFILE_NAME = ProfileName()
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 dataset_option = click.option("--dataset", "-d", default=None, metavar="NAME|PATH",
                               help="A registered dataset name or a path to a MovieLens folder or zip.")
@@ -99,7 +141,8 @@ def _dataset_arg(ctx: click.Context, value: str | None) -> str | None:
 @click.version_option(__version__, "--version", "-V", prog_name="movierec")
 @click.option("--headless", is_flag=True, help="Run a subcommand without the TUI (for scripts and servers).")
 @dataset_option
-@click.option("--profile", "-p", default=None, metavar="NAME", help="The profile to use (default: 'default').")
+@click.option("--profile", "-p", type=PROFILE_NAME, default=None, metavar="NAME",
+              help="The profile to use (default: 'default').")
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|mps",
               help="Where the TUI trains and fine-tunes (auto = cuda, then mps, then cpu).")
 @click.pass_context
@@ -151,9 +194,13 @@ def _train_learned(engine, show: bool) -> None:
 
 
 class _TrainProgress:
-    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one."""
+    """A rich progress bar over epochs, with the loss and validation HR@10 of the last one.
 
-    def __init__(self, enabled: bool, epochs: int) -> None:
+    ``label`` starts each stage's line ("train neumf"; `tune`: "trial 3/20 neumf"); ``transient`` bars are
+    cleared when they end, without the "stopped early" line (`tune` prints one line per trial instead, which
+    says how it ended: a pruned trial also stops before its last epoch)."""
+
+    def __init__(self, enabled: bool, epochs: int, label: str = "train", transient: bool = False) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -163,11 +210,14 @@ class _TrainProgress:
         )
 
         self.epochs = epochs
+        self.label = label
+        self.transient = transient
         # Not a terminal (a log, a pipe, a batch job): one plain line per epoch instead of a live bar.
         self.lines = enabled and not stderr().is_terminal
         self.enabled = enabled
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines)
+                            TextColumn("{task.fields[figures]}"), console=stderr(), disable=not enabled or self.lines,
+                            transient=transient)
         self.tasks: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int | None]] = {}  # stage -> (last epoch, planned epochs, best epoch)
         self.best: dict[str, float] = {}  # stage -> best validation HR@10 so far
@@ -185,9 +235,9 @@ class _TrainProgress:
         """A stage is over: if it ran fewer epochs than planned, early stopping ended it; say so, and which
         epoch was kept (rather than leave a bar at "30/40" that looks cut off)."""
         last, total, best = self.last.get(stage, (0, 0, None))
-        if not last or last >= total:
+        if not last or last >= total or self.transient:
             return
-        text = f"train {stage}: stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
+        text = f"{self.label} {stage}: stopped early after epoch {last}/{total}" + (f", keeping epoch {best}" if best else "")
         # A line of its own (above the live bars, which a terminal's width cuts), not one more bar field.
         (stderr() if self.lines else self.bar.console).print(text, highlight=False)
 
@@ -197,7 +247,7 @@ class _TrainProgress:
         if stage not in self.tasks:
             if self.tasks:
                 self._ended(next(reversed(self.tasks)))
-            self.tasks[stage] = self.bar.add_task(f"train {stage}", total=total, figures="")
+            self.tasks[stage] = self.bar.add_task(f"{self.label} {stage}", total=total, figures="")
         text = f"loss {figures['loss']:.4f}"
         best = self.last.get(stage, (0, 0, None))[2]
         score = figures.get("val_hr")  # the models keep the first epoch of the best validation HR@10
@@ -209,14 +259,14 @@ class _TrainProgress:
         text += f"  {rate / 1e6:.2f}M samples/s" if rate >= 1e5 else f"  {rate:,.0f} samples/s"
         self.last[stage] = (epoch, total, best)
         if self.lines:
-            stderr().print(f"train {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
+            stderr().print(f"{self.label} {stage} epoch {epoch}/{total}: {text}  ({figures['seconds']:.1f} s)",
                            highlight=False)
             return
         self.bar.update(self.tasks[stage], completed=epoch, total=total, figures=text)
 
 
 # -- a person's ratings and picks --------------------------------------------------------------
-profile_option = click.option("--profile", "-p", "profile_name", default=None, metavar="NAME",
+profile_option = click.option("--profile", "-p", "profile_name", type=PROFILE_NAME, default=None, metavar="NAME",
                               help="Profile to use (default: 'default').")
 
 

@@ -11,6 +11,7 @@ from movierec.cli.base import (
     cli,
     dataset_option,
     json_option,
+    shown,
 )
 from movierec.console import print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
@@ -132,7 +133,7 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, a
     for col in ("title", "genres", "mean", "ratings") + (("id",) if twins else ()):
         table.add_column(col, justify="right" if col in ("mean", "ratings", "id") else "left")
     for row in rows:
-        table.add_row(safe(row["title"]), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}",
+        table.add_row(safe(shown(row["title"])), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}",
                       *((f"id:{row['movie_id']}",) if twins else ()))
     stdout().print(table)
 
@@ -162,11 +163,11 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     from rich.table import Table
 
     note = "" if film["exact"] else " (closest match)"
-    table = Table(title=safe(f"More like {film['title']}{note}" + (" (learned space)" if learned else "")))
+    table = Table(title=safe(f"More like {shown(film['title'])}{note}" + (" (learned space)" if learned else "")))
     for col in ("#", "title", "genres", "similarity"):
         table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
     for n, row in enumerate(rows, 1):
-        table.add_row(str(n), safe(row["title"]), safe(", ".join(row["genres"])), f"{row['similarity']:.3f}")
+        table.add_row(str(n), safe(shown(row["title"])), safe(", ".join(row["genres"])), f"{row['similarity']:.3f}")
     stdout().print(table)
 
 
@@ -184,6 +185,6 @@ def starters_cmd(ctx, dataset, limit, as_json):
         print_json(rows)
         return
     for row in rows:
-        stdout().print(safe(f"{row['title']}  ({', '.join(row['genres'])})"))
+        stdout().print(safe(f"{shown(row['title'])}  ({', '.join(row['genres'])})"))
 
 

@@ -7,6 +7,7 @@ import click
 from movierec.cli.base import (
     _engine,
     _TrainProgress,
+    Number,
     cli,
     dataset_option,
     device_option,
@@ -35,14 +36,14 @@ def _layers(text: str | None) -> tuple[int, ...] | None:
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Most epochs (early stopping may end sooner).")
 @click.option("--batch-size", type=click.IntRange(1), default=None,
               help="Samples per step (default: automatic, 4,096 on small data, larger on large data and GPUs).")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--lr", type=Number(min=0, min_open=True), default=None,
               help="Adam learning rate (default: automatic, 2e-3 at batch 4,096).")
 @click.option("--factors", type=click.IntRange(1, 1024), default=None, help="GMF embedding size (default 32).")
 @click.option("--embedding", type=click.IntRange(1, 1024), default=None, help="MLP embedding size (default 16).")
 @click.option("--layers", default=None, metavar="64,32,16,8", help="MLP tower widths.")
-@click.option("--diversity", type=click.FloatRange(0), default=None,
+@click.option("--diversity", type=Number(0), default=None,
               help="Weight of the differentiable genre-diversity regulariser (0 = off).")
-@click.option("--l2", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--l2", type=Number(min=0, min_open=True), default=None,
               help="EASE's L2 weight (default: tuned settings, else chosen on validation from a small grid).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Retrain even when a matching checkpoint exists.")
@@ -134,11 +135,11 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
 @click.option("--retrain", is_flag=True, help="Retrain neural models even when a matching checkpoint exists.")
 @click.option("--diversity-sweep", is_flag=True,
               help=f"HR@k and ILD@k of MMR re-ranking at diversity 0, 0.1, ..., 1 (default model: {registry.DEFAULT}).")
-@click.option("--regulariser", "regulariser", type=click.FloatRange(0), default=None,
+@click.option("--regulariser", "regulariser", type=Number(0), default=None,
               help="Train neural models with this genre-diversity regulariser weight.")
-@click.option("--l2", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--l2", type=Number(min=0, min_open=True), default=None,
               help="EASE's L2 weight (default: tuned settings, else chosen on validation from a small grid).")
-@click.option("--cold-items", "cold_items", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+@click.option("--cold-items", "cold_items", type=Number(0, 1, min_open=True, max_open=True), default=None,
               metavar="SHARE",
               help="Item cold-start instead: this share of the films with 5+ ratings lose all their ratings from "
                    "training; each user who rated one is tested on the latest against other such films they did not rate.")
@@ -291,7 +292,8 @@ def _settings(params: dict) -> str:
 @click.option("--model", "-m", "model_name", default=None, metavar="|".join(registry.names(ability="tune")),
               help="The model to tune (required).")
 @click.option("--trials", default="20", show_default=True, metavar="N", help="Settings to try.")
-@click.option("--timeout", default=None, metavar="S", help="Stop starting new trials after S seconds.")
+@click.option("--timeout", type=Number(min=0, min_open=True), default=None, metavar="S",
+              help="Stop starting new trials after S seconds.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @device_option
 @json_option
@@ -311,15 +313,33 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
     if model_name not in tuning.MODELS:
         raise MovieRecError(f"--model {model_name!r} cannot be tuned; choose one of {', '.join(tuning.MODELS)}"
                             if model_name else f"tune needs --model, one of {', '.join(tuning.MODELS)}")
+    tuning.require()  # the optional extra, before a line is printed or the dataset loaded
     n_trials = _number("--trials", trials)
-    seconds = _number("--timeout", timeout, float)
+    seconds = timeout  # a positive, finite number (Number)
     if n_trials < 1:
         raise MovieRecError(f"--trials must be at least 1 (got {n_trials})")
-    if seconds is not None and not seconds > 0:
-        raise MovieRecError(f"--timeout must be a positive number of seconds (got {timeout})")
     engine = _engine(ctx, dataset, device, quiet=as_json)
 
+    bar: dict = {}  # the trial whose epochs are shown: {"number": n, "bar": _TrainProgress}
+
+    def close_bar() -> None:
+        if bar:
+            bar.pop("bar").__exit__(None, None, None)
+            bar.clear()
+
+    def epoch(number: int, done: int, figures: dict) -> None:
+        """Progress inside a trial, as `train` shows it (a bar on a terminal, a line per epoch in a log)."""
+        if as_json:
+            return
+        if bar.get("number") != number:
+            close_bar()
+            trial_bar = _TrainProgress(True, int(figures.get("epochs") or 1), label=f"trial {number}/{n_trials}",
+                                   transient=True)
+            bar.update(number=number, bar=trial_bar.__enter__())
+        bar["bar"](done, figures)
+
     def progress(trial, best) -> None:
+        close_bar()
         if as_json:
             return
         value = "-" if trial.value is None else f"{trial.value:.4f}"
@@ -332,7 +352,10 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
         stderr().print(f"tuning {model_name} on {engine.dataset.name}: {n_trials} trials"
                        + (f" or {seconds:g} s" if seconds else "") + ", scored on the validation holdout",
                        highlight=False)
-    result = engine.tune(model_name, n_trials, seconds, seed, progress)
+    try:
+        result = engine.tune(model_name, n_trials, seconds, seed, progress, epoch)
+    finally:
+        close_bar()
     best = result.best
     if as_json:
         print_json({"dataset": engine.dataset.name, "model": model_name, "interrupted": result.interrupted,

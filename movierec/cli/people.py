@@ -12,12 +12,15 @@ from movierec.cli.base import (
     _match,
     _profile_name,
     _train_learned,
+    PROFILE_NAME,
     _TrainProgress,
+    Number,
     cli,
     dataset_option,
     device_option,
     json_option,
     profile_option,
+    shown,
 )
 from movierec.console import WATCH_MARK, clean, plural, print_json, safe, stderr, stdout
 from movierec.errors import MovieRecError
@@ -26,7 +29,7 @@ from movierec.models import registry
 
 @cli.command("rate")
 @click.argument("title")
-@click.argument("stars", type=float)
+@click.argument("stars", type=Number())
 @profile_option
 @dataset_option
 @json_option
@@ -45,7 +48,7 @@ def rate_cmd(ctx, title, stars, profile_name, dataset, as_json):
                     "ratings": len(profile.ratings)})
         return
     note = "" if exact else f" (closest match to {clean(title)!r})"
-    stdout().print(safe(f"Rated {matched} {plural(stars, 'star')}{note}; profile {name!r} has {plural(len(profile.ratings), 'rating')}."))
+    stdout().print(safe(f"Rated {shown(matched)} {plural(stars, 'star')}{note}; profile {name!r} has {plural(len(profile.ratings), 'rating')}."))
 
 
 @cli.command("unrate")
@@ -59,8 +62,8 @@ def unrate_cmd(ctx, title, profile_name, dataset):
 
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     if not ProfileStore().unrate(name, movie_id, **where):
-        raise MovieRecError(f"{matched} is not rated in profile {name!r}; see `movierec --headless ratings`")
-    stdout().print(safe(f"Removed {matched} from profile {name!r}."))
+        raise MovieRecError(f"{shown(matched)} is not rated in profile {name!r}; see `movierec --headless ratings`")
+    stdout().print(safe(f"Removed {shown(matched)} from profile {name!r}."))
 
 
 @cli.command("dismiss")
@@ -74,7 +77,7 @@ def dismiss_cmd(ctx, title, profile_name, dataset):
 
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     ProfileStore().not_interested(name, movie_id, matched, **where)
-    stdout().print(safe(f"{matched} marked not interested in profile {name!r}."))
+    stdout().print(safe(f"{shown(matched)} marked not interested in profile {name!r}."))
 
 
 @cli.command("ratings")
@@ -103,7 +106,7 @@ def ratings_cmd(ctx, profile_name, as_json):
     table.add_column("stars", justify="right")
     table.add_column("title")
     for r in rows:
-        table.add_row(f"{r.stars:g}", safe(r.title or f"movie {r.movie_id}"))
+        table.add_row(f"{r.stars:g}", safe(shown(r.title) if r.title else f"movie {r.movie_id}"))
     stdout().print(table)
 
 
@@ -125,7 +128,7 @@ def watch_cmd(ctx, title, profile_name, dataset, as_json):
         return
     done = "Added" if added else "Already there:"
     where = "to" if added else "on"
-    stdout().print(safe(f"{done} {matched} {where} the watchlist of profile {name!r} "
+    stdout().print(safe(f"{done} {shown(matched)} {where} the watchlist of profile {name!r} "
                         f"({plural(len(profile.watchlist), 'film')})."))
 
 
@@ -142,12 +145,12 @@ def unwatch_cmd(ctx, title, profile_name, dataset, as_json):
     movie_id, matched, name, where = _film_and_profile(ctx, dataset, title, profile_name)
     store = ProfileStore()
     if not store.unwatch(name, movie_id, **where):
-        raise MovieRecError(f"{matched} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
+        raise MovieRecError(f"{shown(matched)} is not on the watchlist of profile {name!r}; see `movierec --headless watchlist`")
     if as_json:
         print_json({"profile": name, "movie_id": movie_id, "title": matched, "removed": True,
                     "watchlist": len(store.load(name).watchlist)})
         return
-    stdout().print(safe(f"Took {matched} off the watchlist of profile {name!r}."))
+    stdout().print(safe(f"Took {shown(matched)} off the watchlist of profile {name!r}."))
 
 
 @cli.command("watchlist")
@@ -176,7 +179,7 @@ def watchlist_cmd(ctx, profile_name, as_json):
     table.add_column("title")
     for r in rows:
         added = dt.datetime.fromtimestamp(r.time, dt.timezone.utc).date().isoformat() if r.time >= 86400 else ""
-        table.add_row(added, safe(r.title or f"movie {r.movie_id}"))
+        table.add_row(added, safe(shown(r.title) if r.title else f"movie {r.movie_id}"))
     stdout().print(table)
 
 
@@ -210,7 +213,8 @@ def profile_list(as_json):
 
 @profile_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--name", "export_name", default=None, metavar="NAME", help="The profile to export (same as -p/--profile).")
+@click.option("--name", "export_name", type=PROFILE_NAME, default=None, metavar="NAME",
+              help="The profile to export (same as -p/--profile).")
 @click.option("--to", "to", type=click.Choice(["movierec", "letterboxd"]), default="movierec", show_default=True,
               help="movierec: the profile as JSON (ratings, marks, watchlist); letterboxd: the ratings as the CSV "
                    "Letterboxd's importer reads (Title, Year, Rating, WatchedDate, imdbID, tmdbID).")
@@ -244,7 +248,7 @@ def profile_export(ctx, path, export_name, to, profile_name, dataset):
 
 @profile_group.command("import")
 @click.argument("path", type=click.Path())
-@click.option("--name", "--profile", "-p", "name", default=None, metavar="NAME",
+@click.option("--name", "--profile", "-p", "name", type=PROFILE_NAME, default=None, metavar="NAME",
               help="Import into this profile (default: the name inside a movierec file, else 'default').")
 @dataset_option
 @json_option
@@ -311,7 +315,7 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 @profile_option
 @click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
               help="Rate without saving (repeatable, oldest first: the last is your latest); builds a throwaway profile.")
-@click.option("--diversity", type=click.FloatRange(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
+@click.option("--diversity", type=Number(0, 1), default=None, help="0 = pure relevance, 1 = most diverse.")
 @click.option("--n", "limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
 @click.option("--from-year", type=int, default=None)
@@ -375,14 +379,15 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     for n, p in enumerate(result.picks, 1):
         on_list = p.index in listed
         on_lists += on_list
-        title = safe(f"{WATCH_MARK} " if on_list else "") + safe(p.title)
+        title = safe(f"{WATCH_MARK} " if on_list else "") + safe(shown(p.title))
         table.add_row(str(n), title, match_text(p.match), safe(", ".join(p.genres)), safe(p.reason, "italic"))
     if on_lists:
         table.caption = f"{WATCH_MARK} on your watchlist"
     stdout().print(table)
     described = _match_json(engine, result.picks)
     if described:
-        stderr().print(f"match: {described['meaning']}", highlight=False)
+        # Wrapped between words (stderr() leaves lines to the terminal, which cut "cont|ent" at 80 columns).
+        stderr().print(f"match: {described['meaning']}", highlight=False, soft_wrap=False)
 
 
 def match_text(match: float | None) -> str:
@@ -398,8 +403,13 @@ def _match_json(engine, picks) -> dict | None:
         return None
     return {"mode": mode, "model": m.meta.get("model", "content"), "base_rate": round(m.base_rate, 4),
             "held_out": m.n, "scale": "0-1", "calibration_seconds": m.meta.get("seconds"),
-            "meaning": (f"of the films this dataset's users rated (their latest rating, held out), those ranked "
-                        f"like this pick by the {mode} mode were rated 4 stars or more this often; "
-                        f"{m.base_rate:.0%} of all of them were")}
+            "meaning": meaning(mode, m.base_rate)}
+
+
+def meaning(mode: str, base_rate: float) -> str:
+    """What a pick's match says, in whole sentences (the last clause, "...; 58% of all of them were", read as if
+    cut off): the share, then the base rate to compare it with."""
+    return (f"how often a film the {mode} mode ranked like that pick got 4 stars or more (users' latest "
+            f"ratings, held out). Over all held-out films: {base_rate:.0%}.")
 
 

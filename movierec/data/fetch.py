@@ -4,9 +4,12 @@
 HTTP server on 127.0.0.1). A mirror that sends under 16 KiB in ``MOVIEREC_FETCH_STALL``
 seconds (default 60) has stalled, and a download that takes over ``MOVIEREC_FETCH_DEADLINE``
 seconds (default 7200) is stopped: a per-read timeout alone never trips on a mirror that
-trickles a byte every few seconds. Downloads go to ``<cache>/downloads/NAME.zip.part``
-and are renamed only once complete and verified; the release is extracted into
-a temporary folder that is renamed into ``<data>/datasets/NAME`` at the end, so
+trickles a byte every few seconds. A download is capped at ``MOVIEREC_FETCH_MAX_BYTES`` bytes
+(default 512 MiB: ml-32m.zip, the largest release, is ~239 MB): a mirror that declares more is
+refused before a byte is kept, and one that streams past the cap (declaring no length) is stopped
+there, so a hostile or broken mirror cannot fill the disk. Downloads go to
+``<cache>/downloads/NAME.zip.part`` and are renamed only once complete and verified; the release
+is extracted into a temporary folder that is renamed into ``<data>/datasets/NAME`` at the end, so
 an interrupted fetch never leaves a half-written dataset.
 """
 
@@ -39,6 +42,8 @@ DEADLINE_ENV = "MOVIEREC_FETCH_DEADLINE"
 STALL_SECONDS = 60.0
 DEADLINE_SECONDS = 7200.0  # ml-32m (240 MB) at 40 KB/s
 STALL_BYTES = 16 << 10
+MAX_BYTES_ENV = "MOVIEREC_FETCH_MAX_BYTES"
+MAX_DOWNLOAD_BYTES = 512 << 20  # ml-32m.zip, the largest GroupLens release, is ~239 MB: twice that, and more
 
 Progress = Callable[[int, int | None], None]
 
@@ -56,6 +61,22 @@ def _seconds(env: str, given: float | None, default: float) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise FetchError(f"{env}={value!r} is not a number of seconds; unset it or give one, e.g. {env}={default:g}")
     return seconds
+
+
+def max_download_bytes() -> int:
+    """The download cap: ``MOVIEREC_FETCH_MAX_BYTES`` (a whole number of bytes) or ``MAX_DOWNLOAD_BYTES``."""
+    value = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not value:
+        return MAX_DOWNLOAD_BYTES
+    if not (value.isascii() and value.isdigit()) or int(value) <= 0:
+        raise FetchError(f"{MAX_BYTES_ENV}={value!r} is not a number of bytes; unset it or give one, "
+                         f"e.g. {MAX_BYTES_ENV}={MAX_DOWNLOAD_BYTES}")
+    return int(value)
+
+
+def _over_cap(url: str, cap: int, what: str) -> FetchError:
+    return FetchError(f"{url} {what}: more than the {cap:,}-byte cap on a download (the largest GroupLens "
+                      f"release is ~239 MB), so nothing was kept; if that mirror is right, raise {MAX_BYTES_ENV}")
 
 
 class _Pace:
@@ -130,34 +151,24 @@ def download(url: str, dest: Path, progress: Progress | None = None, timeout: fl
     """Stream ``url`` into ``dest`` (via ``dest.part``); return the MD5 of what was received.
 
     ``stall`` and ``deadline`` (seconds; default from the environment, see the module) stop a
-    mirror that trickles or never ends.
+    mirror that trickles or never ends; a body over ``max_download_bytes()`` is refused (declared) or
+    stopped at the cap (streamed), and nothing is left behind.
     """
     if not url.startswith(("http://", "https://")):
         raise FetchError(f"{url} is not an http(s) URL; set {MIRROR_ENV} to an http(s) address")
     pace = _Pace(url, stall, deadline)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    cap = max_download_bytes()
     part = dest.with_name(dest.name + ".part")
     md5 = hashlib.md5()  # noqa: S324 (GroupLens publishes MD5)
-    received = 0
     try:
-        with _open(url, min(timeout, pace.stall)) as resp, open(part, "wb") as out:
+        with _open(url, min(timeout, pace.stall)) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            if progress:
-                progress(0, total)
-            while True:
-                chunk = pace.read(resp, CHUNK, received)
-                if not chunk:
-                    break
-                out.write(chunk)
-                md5.update(chunk)
-                received += len(chunk)
-                if progress:
-                    progress(received, total)
-            if total is not None and received != total:
-                raise FetchError(f"download of {url} broke off at {received:,} of {total:,} bytes; run the command again")
-            out.flush()
-            os.fsync(out.fileno())
+            if total is not None and total > cap:  # before the .part file exists
+                raise _over_cap(url, cap, f"declares {total:,} bytes")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with open(part, "wb") as out:
+                _stream(url, resp, out, pace, md5, cap, total, progress)
         os.replace(part, dest)
     except OSError as exc:
         raise FetchError(f"cannot save the download to {part} ({exc.strerror or exc}); free disk space and try again") from None
@@ -165,6 +176,29 @@ def download(url: str, dest: Path, progress: Progress | None = None, timeout: fl
         with contextlib.suppress(OSError):
             part.unlink()
     return md5.hexdigest()
+
+
+def _stream(url: str, resp, out, pace: _Pace, md5, cap: int, total: int | None, progress: Progress | None) -> None:
+    """Copy the body into ``out``, never more than ``cap`` bytes, checking pace and length; synced at the end."""
+    received = 0
+    if progress:
+        progress(0, total)
+    while True:
+        chunk = pace.read(resp, min(CHUNK, cap + 1 - received), received)
+        if not chunk:
+            break
+        if received + len(chunk) > cap:
+            said = " than it declared" if total is not None else " (no length declared)"
+            raise _over_cap(url, cap, "sent more" + said)
+        out.write(chunk)
+        md5.update(chunk)
+        received += len(chunk)
+        if progress:
+            progress(received, total)
+    if total is not None and received != total:
+        raise FetchError(f"download of {url} broke off at {received:,} of {total:,} bytes; run the command again")
+    out.flush()
+    os.fsync(out.fileno())
 
 
 def safe_extract(archive: Path, target: Path, max_bytes: int = MAX_EXTRACT_BYTES) -> Path:

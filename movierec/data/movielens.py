@@ -100,23 +100,71 @@ def _utf8(raw: bytes) -> bytes:
         return raw.decode("latin-1").encode("utf-8")
 
 
-def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: list[str], header_lines: int) -> None:
-    """Raise a DataError naming the first row whose numeric fields do not parse."""
+def _line_of(files: ReleaseFiles, name: str, row: int, header_lines: int, blank: bool = False) -> int:
+    """The file's own line number (its first line is 1, as in an editor) of data row ``row`` (0-based) as
+    pandas counts rows: blank lines skipped (``blank``: counted, as pandas's tokenizer errors count them),
+    a quoted field over several lines one row. The file is read again up to that row: only an error
+    message needs it."""
+    import csv
+
+    delimiter = ":" if name.endswith(".dat") else "\t" if name.startswith("u.") else ","
+    wanted = row + header_lines  # records before it, the header's included
+    start = 1
+    with files.open(name) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        for fields in reader:
+            if blank or len(fields) > 1 or "".join(fields).strip():  # pandas skips empty and whitespace-only lines
+                if not wanted:
+                    return start
+                wanted -= 1
+            start = reader.line_num + 1
+    return row + header_lines + 1
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _plain(value: object) -> str:
+    """A number as people write it: 11, -0.5, inf (never numpy's repr, 'np.float32(inf)')."""
+    number = float(value)  # type: ignore[arg-type]
+    return f"{int(number)}" if number.is_integer() else f"{number:g}"
+
+
+def _bad_values(column: pd.Series, dtype: str) -> np.ndarray:
+    """Where a column read as text does not hold a number of ``dtype``: NaN, inf, text, and for an
+    integer column a fraction or a number outside int64 (which pandas refuses without saying where)."""
     import pandas as pd
 
-    for col in numeric:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if dtype.startswith("int"):
+        text = column.astype(str).str.strip()
+        whole = text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool, na_value=False)
+        bad |= ~whole
+        long = whole & (text.str.lstrip("+-").str.lstrip("0").str.len().to_numpy() >= 19)
+        for row in np.flatnonzero(long):  # near or over 2**63: checked exactly
+            bad[row] = not -(2**63) <= int(text.iloc[row]) < 2**63
+    return bad
+
+
+def _diagnose(files: ReleaseFiles, name: str, frame: pd.DataFrame, numeric: dict[str, str], header_lines: int) -> None:
+    """Raise a DataError naming the first row whose numeric fields do not parse."""
+    first: tuple[int, str] | None = None
+    for col, dtype in numeric.items():
         if col not in frame.columns:
             raise DataError(f"{files.describe(name)} has no '{col}' column; is this an unmodified MovieLens file?")
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raw = frame[col].iloc[row]
-            shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)[:40]
-            raise DataError(
-                f"{files.describe(name)} line {row + header_lines + 1}: bad {col} value {shown!r}; "
-                "fix or delete that row, or download the release again"
-            )
+        bad = _bad_values(frame[col], dtype)
+        if bad.any() and (first is None or int(np.flatnonzero(bad)[0]) < first[0]):
+            first = (int(np.flatnonzero(bad)[0]), col)
+    if first is not None:
+        row, col = first
+        raw = frame[col].iloc[row]
+        shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)[:40]
+        raise DataError(
+            f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: bad {col} value {shown!r}; "
+            "fix or delete that line, or download the release again"
+        )
 
 
 def _read_table(
@@ -142,7 +190,10 @@ def _read_table(
         return io.BytesIO(data) if data is not None else files.open(name)
 
     try:
-        with source() as handle:
+        # A float32 column with 1e40 in it overflows to inf (refused by _check_ratings, naming its line):
+        # numpy's "overflow" (or, for an int column, "invalid value") "encountered in cast" warning would be a
+        # stray line before the message.
+        with source() as handle, np.errstate(over="ignore", invalid="ignore"):
             frame = pd.read_csv(
                 handle, sep=sep, header=header, names=names, usecols=usecols, dtype=dtypes,
                 engine="c", keep_default_na=False, na_values=[""], encoding="utf-8",
@@ -152,6 +203,11 @@ def _read_table(
         raise DataError(f"{files.describe(name)} is empty; download the release again") from None
     except pd.errors.ParserError as exc:
         detail = str(exc).strip().split("\n")[-1]
+        fields = _FIELDS.search(detail)
+        if fields:  # pandas's "line" counts rows, a quoted line break not: the file's own line instead
+            line = _line_of(files, name, int(fields[2]) - 1, 0, blank=True)
+            raise DataError(f"{files.describe(name)} line {line}: malformed row ({fields[3]} fields where "
+                            f"{fields[1]} were expected); fix or delete that line") from None
         raise DataError(f"{files.describe(name)}: malformed row ({detail}); fix or delete it") from None
     except (ValueError, TypeError, OverflowError):
         with source() as handle:
@@ -161,31 +217,31 @@ def _read_table(
                                     encoding_errors="replace")
             except (pd.errors.ParserError, ValueError) as exc:
                 raise DataError(f"{files.describe(name)}: malformed file ({str(exc).strip()[:120]})") from None
-        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+        _diagnose(files, name, frame, numeric, 1 if header == 0 else 0)
         raise DataError(f"{files.describe(name)}: could not be parsed; is it an unmodified MovieLens file?") from None
     missing = [c for c in [*numeric, *text] if c not in frame.columns]
     if missing:
         raise DataError(f"{files.describe(name)} has no '{missing[0]}' column; is this an unmodified MovieLens file?")
     if frame[list(numeric)].isna().any().any():
-        _diagnose(files, name, frame, list(numeric), 1 if header == 0 else 0)
+        _diagnose(files, name, frame, numeric, 1 if header == 0 else 0)
     return frame
 
 
-def _check_ratings(files: ReleaseFiles, name: str, ratings: pd.DataFrame) -> pd.DataFrame:
+def _check_ratings(files: ReleaseFiles, name: str, ratings: pd.DataFrame, header_lines: int) -> pd.DataFrame:
     if ratings.empty:
         raise DataError(f"{files.describe(name)} has no ratings; a dataset needs at least one")
     r = ratings["rating"].to_numpy()
     bad = ~np.isfinite(r) | (r < 0) | (r > MAX_RATING)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{files.describe(name)} row {row + 1}: rating {r[row]!r} is outside 0-{MAX_RATING:g}; fix or delete that row"
-        )
+        raise DataError(f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: rating "
+                        f"{_plain(r[row])} is outside 0-{MAX_RATING:g}; fix or delete that line")
     for col in ("user", "item"):
         v = ratings[col].to_numpy()
         if (v < 0).any():
             row = int(np.flatnonzero(v < 0)[0])
-            raise DataError(f"{files.describe(name)} row {row + 1}: negative {col} id {int(v[row])}; fix or delete that row")
+            raise DataError(f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: negative "
+                            f"{col} id {int(v[row])}; fix or delete that line")
     return ratings
 
 
@@ -214,7 +270,8 @@ def _load_latest(files: ReleaseFiles) -> RawRelease:
     if files.has("genome-scores.csv") and files.has("genome-tags.csv"):
         genome = _load_genome(files)
     links = _load_links(files) if files.has("links.csv") else None
-    return RawRelease("ml-latest", _check_ratings(files, "ratings.csv", ratings[["user", "item", "rating", "timestamp"]]),
+    ratings = _check_ratings(files, "ratings.csv", ratings[["user", "item", "rating", "timestamp"]], 1)
+    return RawRelease("ml-latest", ratings,
                       movies[["item", "title", "genres"]], tags, genome, links)
 
 
@@ -285,7 +342,7 @@ def _load_dat(files: ReleaseFiles) -> RawRelease:
         tag_text = _utf8(_dat_bytes(files, "tags.dat"))
         tags = _read_table(files, "tags.dat", sep="\t", names=["user", "item", "tag", "timestamp"],
                            numeric={"item": "int64"}, text=["tag"], data=tag_text)[["item", "tag"]]
-    return RawRelease("ml-dat", _check_ratings(files, "ratings.dat", ratings), movies, tags)
+    return RawRelease("ml-dat", _check_ratings(files, "ratings.dat", ratings, 0), movies, tags)
 
 
 def _load_100k(files: ReleaseFiles) -> RawRelease:
@@ -309,13 +366,14 @@ def _load_100k(files: ReleaseFiles) -> RawRelease:
             continue
         parts = line.split("|")
         if len(parts) < 5 + 19 or not parts[0].strip().isdigit():
-            raise DataError(f"{files.describe('u.item')} line {lineno}: expected 24 '|'-separated fields; fix or delete that row")
+            raise DataError(f"{files.describe('u.item')} line {lineno}: expected 24 '|'-separated fields; "
+                            "fix or delete that line")
         flags = parts[-19:]
         genres = "|".join(g for g, f in zip(genre_names, flags) if f.strip() == "1") or "unknown"
         title = "|".join(parts[1:len(parts) - 22])
         rows.append((int(parts[0]), title, genres))
     movies = pd.DataFrame(rows, columns=["item", "title", "genres"])
-    return RawRelease("ml-100k", _check_ratings(files, "u.data", ratings), movies, None)
+    return RawRelease("ml-100k", _check_ratings(files, "u.data", ratings, 0), movies, None)
 
 
 def load_release(files: ReleaseFiles) -> RawRelease:

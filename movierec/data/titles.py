@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 _ARTICLES = ("the", "a", "an", "les", "la", "le", "l'", "il", "el", "los", "las", "der", "die", "das", "den", "det")
 _TRAILING_ARTICLE = re.compile(r"^(.*?),\s*(" + "|".join(re.escape(a) for a in _ARTICLES) + r")\s*$", re.IGNORECASE)
-_GROUP = re.compile(r"\s*\(([^()]*)\)\s*$")
+_GROUP = re.compile(r"\s+\(([^()]*)\)\s*$")  # after a space: "Frontière(s)" and "+SUM(1)" keep theirs
 _AKA = re.compile(r"^\s*a\.?k\.?a\.?\s+", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
@@ -74,8 +74,8 @@ def _numbers(folded: str) -> str:
 
 def split_title(title: str) -> tuple[str, list[str]]:
     """A MovieLens title as (main title, alternative titles): "Seven (a.k.a. Se7en) (1995)" ->
-    ("Seven", ["Se7en"]). Articles stay where MovieLens wrote them; only trailing groups are taken
-    ("(500) Days of Summer" keeps its own)."""
+    ("Seven", ["Se7en"]). Articles stay where MovieLens wrote them; only trailing groups after a space
+    are taken ("(500) Days of Summer", "Frontière(s)" and "+SUM(1)" keep their own)."""
     text = strip_year(title)
     alts: list[str] = []
     while True:

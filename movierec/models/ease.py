@@ -114,10 +114,11 @@ class EASE(DenseScorer):
 
     @classmethod
     def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
-        """For `tune`: (trial, {"l2": ...}) -> (validation HR@10, 0), sharing one Gram matrix."""
+        """For `tune`: (trial, {"l2": ...}, progress) -> (validation HR@10, 0), sharing one Gram matrix (no
+        epochs: ``progress`` is not called)."""
         ease = cls(l2=None)
         held = ease.prepare_validation(split)
-        return lambda trial, params: (float(ease.validation_figures(held, params["l2"])["val_hr"]), 0)
+        return lambda trial, params, progress=None: (float(ease.validation_figures(held, params["l2"])["val_hr"]), 0)
 
     def plan(self, split: Split, n: int | None = None) -> dict:
         """What a fit will take: items in the inverse (``n``, counted here unless given), memory (GB),

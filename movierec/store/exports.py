@@ -4,20 +4,21 @@ Letterboxd's "Import" (letterboxd.com/import) reads a CSV with the columns ``Tit
 WatchedDate, imdbID, tmdbID``: it matches a row by its IMDb or TMDB id first, else by title and year.
 Here the ids come from the release's ``links.csv`` (none for ml-100k, ml-1m, ml-10m: title and year
 then), the title is the main title as people write it ("The Matrix", not "Matrix, The (1999)"), the
-rating is in 0.5-5 stars and the watched date is the day the rating was made (UTC).
+rating is in 0.5-5 stars and the watched date is the day the rating was made (UTC). Every cell goes
+through :mod:`movierec.store.csvfiles` (a title starting with ``=``, ``+``, ``-``, ``@``, ... gets a
+``'`` in front, so a spreadsheet never runs it; the importer takes it off again).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from movierec.data.movielens import parse_year
 from movierec.data.titles import display_title
 from movierec.atomic import atomic_write_bytes
+from movierec.store.csvfiles import csv_bytes
 from movierec.store.profiles import Profile, check_export_target
 
 if TYPE_CHECKING:
@@ -46,11 +47,7 @@ def letterboxd_rows(profile: Profile, catalog: Catalog | None) -> list[dict]:
 
 
 def letterboxd_csv(profile: Profile, catalog: Catalog | None) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, LETTERBOXD_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(letterboxd_rows(profile, catalog))
-    return out.getvalue().encode("utf-8")
+    return csv_bytes(LETTERBOXD_COLUMNS, letterboxd_rows(profile, catalog))
 
 
 def write_letterboxd(profile: Profile, catalog: Catalog | None, target: Path) -> int:

@@ -15,12 +15,19 @@ The format is read from the content, not the file name:
 * an IMDb export: the ratings CSV (``Const,Your Rating,Date Rated,Title,...,Title Type,...,Year,...``,
   1-10, so stars = rating / 2), or a watchlist or list CSV (``Position,Const,Created,...``).
 
+A CSV is UTF-8 (a byte-order mark or none), UTF-16 or UTF-32 with its byte-order mark (Excel's
+"Unicode Text", tab-separated, too), or else Windows-1252 (a CSV saved by Excel); anything else (NUL
+bytes: UTF-16 without its mark) is refused with a line saying to save it as UTF-8. A cell that
+:mod:`movierec.store.csvfiles` neutralised (``'=...``) is read back as it was (``=...``).
+
 Letterboxd rows are matched by title and year (:mod:`movierec.data.titles`: never a guess); IMDb rows
 by their ``tt`` number through the release's ``links.csv``, exactly. A rating's date is its time
-(midnight UTC of that day). Nothing is written until the whole file has been read and matched:
-anything wrong with the input is one :class:`ProfileError` naming the file (and line), and the profile
-is untouched. Sizes are capped before anything is unpacked or parsed (a zip bomb unpacks no further
-than the cap).
+(midnight UTC of that day); a date that has not begun anywhere yet (after today in UTC+14) is refused,
+naming its line, since a rating dated 9999 would beat every later rating of the film, on every
+re-import, forever. Nothing is written until the whole file has been read and matched: anything wrong
+with the input is one :class:`ProfileError` naming the file and the line (the file's own line number,
+the header being line 1), and the profile is untouched. Sizes are capped before anything is unpacked
+or parsed (a zip bomb unpacks no further than the cap).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -39,7 +47,8 @@ from typing import TYPE_CHECKING
 from movierec.errors import ProfileError
 from movierec.files import read_regular
 from movierec.store import profiles
-from movierec.store.profiles import Profile, Rating, check_stars
+from movierec.store.csvfiles import restore
+from movierec.store.profiles import Profile, Rating, check_not_future, check_stars
 
 if TYPE_CHECKING:
     from movierec.data.catalog import Catalog
@@ -58,6 +67,9 @@ NOT_FILMS = {"tvseries": "TV series", "tvminiseries": "TV mini series", "tvepiso
 _HINT = "nothing was imported"
 _TT = re.compile(r"tt(\d{1,12})")
 _YEAR = re.compile(r"\d{4}")
+#: Byte-order marks, longest first (UTF-32's little-endian mark begins with UTF-16's).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 @dataclass
@@ -103,15 +115,16 @@ def read_export(path: str | Path) -> Export:
     path = Path(path)
     raw = read_regular(path, max_bytes=MAX_FILE_BYTES, what="an export",
                        hint="give a Letterboxd or IMDb export, or a movierec profile", error=ProfileError)
-    head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if raw[:2] == b"PK":
         return _read_zip(path, raw)
-    if head[:1] in (b"{", b"["):
-        return Export("movierec", path, [path.name], profile=profiles.profile_from_bytes(raw, path))
-    if not raw.strip():
+    text, encoding = _text(raw, str(path))
+    if text.lstrip()[:1] in ("{", "["):  # a movierec profile: JSON is UTF-8 (or UTF-16/32 with a mark), never 1252
+        data = raw if encoding == "cp1252" else text.encode("utf-8")
+        return Export("movierec", path, [path.name], profile=profiles.profile_from_bytes(data, path))
+    if not text.strip():
         raise ProfileError(f"{path} is empty; {_HINT}")
     export = Export("", path)
-    _read_csv(export, path.name, raw, str(path), alone=True)
+    _read_csv(export, path.name, text, str(path), alone=True)
     return _finish(export)
 
 
@@ -142,7 +155,8 @@ def _read_zip(path: Path, raw: bytes) -> Export:
         if len(data) > MAX_MEMBER_BYTES or unpacked > MAX_UNPACKED_BYTES:
             raise ProfileError(f"{path}: {info.filename} unpacks to more than the {MAX_MEMBER_BYTES / 2**20:g} MiB "
                                f"an export file may be (a zip bomb?); {_HINT}")
-        _read_csv(export, PurePosixPath(info.filename).name, data, f"{path.name}:{info.filename}", alone=False)
+        where = f"{path.name}:{info.filename}"
+        _read_csv(export, PurePosixPath(info.filename).name, _text(data, where)[0], where, alone=False)
     return _finish(export)
 
 
@@ -168,11 +182,34 @@ def _choose_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.Zi
                        f"watchlist.csv; give the export's CSV itself, {_HINT}")
 
 
-def _decode(data: bytes) -> str:
+def _text(data: bytes, where: str) -> tuple[str, str]:
+    """The file's text and its encoding: by its byte-order mark, else UTF-8, else Windows-1252; ProfileError
+    (save it as UTF-8) for bytes none of them reads, or NUL bytes (UTF-16 without its mark, or not text)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom):]
+            break
+    else:
+        body, encoding = data, "utf-8"
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8" or data.startswith(b"\xef\xbb\xbf"):
+            at = exc.start + len(data) - len(body)
+            raise _not_text(where, f"{encoding.upper()[:6]} with a broken character at byte {at:,}") from None
+        try:
+            text, encoding = body.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as exc1252:
+            raise _not_text(where, f"byte 0x{body[exc1252.start]:02X} at byte {exc1252.start:,} is neither UTF-8 "
+                                   "nor Windows-1252") from None
+    if "\x00" in text:
+        raise _not_text(where, "it holds NUL bytes: UTF-16 without its byte-order mark, or not text at all")
+    return text, encoding
+
+
+def _not_text(where: str, why: str) -> ProfileError:
+    return ProfileError(f"{where} is not readable text ({why}); save it as UTF-8 (in Excel: CSV UTF-8) "
+                        f"and import it again; {_HINT}")
 
 
 def _kind(header: list[str], name: str) -> str:
@@ -195,13 +232,14 @@ def _kind(header: list[str], name: str) -> str:
     return ""
 
 
-def _read_csv(export: Export, name: str, data: bytes, where: str, alone: bool) -> None:
-    text = _decode(data)
+def _read_csv(export: Export, name: str, text: str, where: str, alone: bool) -> None:
     if not text.strip():
         if not alone:  # one empty file of a zip: nothing in it (an export with nothing at all is refused after)
             return
         raise ProfileError(f"{where} is empty; {_HINT}")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode Text" is tab-separated
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         kind = _kind(header, name)
@@ -216,14 +254,17 @@ def _read_csv(export: Export, name: str, data: bytes, where: str, alone: bool) -
         export.service = service
         col = {h: k for k, h in reversed(list(enumerate(header)))}
         count = 0
-        for line, values in enumerate(reader, start=2):
+        line = reader.line_num + 1  # the file's line a row starts on (a quoted title may hold a line break)
+        for values in reader:
+            start, line = line, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
             count += 1
             if count > MAX_ROWS:
                 raise ProfileError(f"{where} has over {MAX_ROWS:,} rows, more than an export of one person; {_HINT}")
-            get = (lambda key, values=values: values[col[key]].strip() if key in col and col[key] < len(values) else "")
-            _row(export, kind, get, f"{where} line {line}")
+            get = (lambda key, values=values: restore(values[col[key]].strip())
+                   if key in col and col[key] < len(values) else "")
+            _row(export, kind, get, f"{where} line {start}")
     except csv.Error as exc:
         raise ProfileError(f"{where} is not a readable CSV ({_short(exc)}); {_HINT}") from None
     export.files.append(f"{name} ({count} rows)")
@@ -279,14 +320,15 @@ def _year(text: str, where: str) -> int | None:
 
 
 def _date(text: str, where: str) -> float:
-    """Midnight UTC of a YYYY-MM-DD date (a longer stamp: its day); 0 when there is none."""
+    """Midnight UTC of a YYYY-MM-DD date (a longer stamp: its day); 0 when there is none. A date that has
+    not begun anywhere on Earth yet is refused (see the module)."""
     if not text:
         return 0.0
     try:
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
         raise ProfileError(f"{where}: {text[:20]!r} is not a date (YYYY-MM-DD); {_HINT}") from None
-    return float(calendar.timegm(day.timetuple()))
+    return check_not_future(float(calendar.timegm(day.timetuple())), time.time(), where, _HINT)
 
 
 def _stars(text: str, where: str, per_star: int) -> float:

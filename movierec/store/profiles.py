@@ -42,12 +42,14 @@ left as it is: it is not damage movierec made, and moving it aside would hide it
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import math
 import os
 import re
 import stat
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -65,9 +67,13 @@ READS = (1, 2)
 DEFAULT_SPACE = "movielens"  # movierec.data.movielens.MOVIELENS_SPACE (not imported: no numpy to read a profile)
 _SPACE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 DEFAULT_PROFILE = "default"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,63}")  # always fullmatch: `$` would pass a final newline
+MAX_NAME = 64  # characters of a profile name
+MAX_NAME_BYTES = 160  # its UTF-8 bytes: NAME.damaged-YYYYmmdd-HHMMSS-PID.json stays far below 255 bytes
+_NAME_MARKS = frozenset(" ._-")
 MAX_BYTES = 16 * 2**20
 MAX_MOVIE_ID = 2**63 - 1  # ids are int64 everywhere after the profile
+#: How far past now an imported time may be: a date has begun somewhere on Earth until 14 h past UTC (UTC+14).
+FUTURE_SLACK = 14 * 3600
 
 
 def entry_key(movie_id: int, space: str = DEFAULT_SPACE) -> int | tuple[str, int]:
@@ -224,6 +230,37 @@ class MergeReport:
         return dict(self.__dict__)
 
 
+def check_name(name: object) -> str:
+    """The one check of a profile name (the CLI, the TUI, stored and imported files): the name in Unicode NFC,
+    or a ProfileError that says what a name may hold.
+
+    Letters and digits of any script (with their combining marks), spaces, '.', '_' and '-', the first a
+    letter or digit (so never '.', '..' nor a hidden file), at most 64 characters (160 bytes of UTF-8). Never
+    a path separator, a control or format character (a bidi override such as U+202E, a zero-width space)
+    or another kind of space. A name typed decomposed ("e" and U+0301) is the profile of its composed form
+    ("é"): one file, whatever the keyboard sent."""
+    text = unicodedata.normalize("NFC", name) if isinstance(name, str) else ""
+
+    def kind(ch: str) -> str:
+        return unicodedata.category(ch)[0]  # L letter, N number, M mark, P punctuation, C control, Z space...
+
+    if (0 < len(text) <= MAX_NAME and kind(text[0]) in "LN"
+            and all(kind(ch) in "LNM" or ch in _NAME_MARKS for ch in text)
+            and len(text.encode("utf-8")) <= MAX_NAME_BYTES):
+        return text
+    shown = repr(name) if isinstance(name, str) else type(name).__name__
+    raise ProfileError(f"{shown[:80]} is not a valid profile name; use letters (any alphabet), digits, spaces, "
+                       f"'.', '_' or '-', starting with a letter or digit, at most {MAX_NAME} characters")
+
+
+def _valid_name(name: object) -> bool:
+    try:
+        check_name(name)
+    except ProfileError:
+        return False
+    return True
+
+
 def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
     """The one schema check: the valid part of ``data`` and one line per dropped entry or part.
 
@@ -236,9 +273,10 @@ def parse(data: object, name: str | None = None) -> tuple[Profile, list[str]]:
         raise ValueError(f"profile format {str(version)[:20]!r} is not {' or '.join(map(str, READS))}")
     problems: list[str] = []
     stored = data.get("name", DEFAULT_PROFILE)
-    if not isinstance(stored, str) or not _NAME.fullmatch(stored):
+    if not _valid_name(stored):
         problems.append("its name is not a valid profile name")
         stored = DEFAULT_PROFILE
+    stored = check_name(stored)
     profile = Profile(name or stored)
     for key, target, need_stars in (("ratings", profile.ratings, True),
                                     ("not_interested", profile.not_interested, False),
@@ -266,6 +304,20 @@ def check_stars(stars: float) -> float:
     if not math.isfinite(value) or value < 0.5 or value > 5.0 or abs(value * 2 - round(value * 2)) > 1e-9:
         raise ProfileError(f"{str(stars)[:20]!r} is not a rating; use 0.5 to 5.0 in half stars")
     return round(value * 2) / 2
+
+
+def check_not_future(when: float, now: float, where: str, hint: str = "nothing was imported") -> float:
+    """``when`` unless it is after today everywhere on Earth (over ``FUTURE_SLACK`` past ``now``): then
+    ProfileError naming ``where``. An imported rating dated 9999 would be the newest forever: it would beat
+    every later rating of the film on each re-import, and stay the "latest" a sequence model reads."""
+    if when <= now + FUTURE_SLACK:
+        return when
+    try:
+        shown = dt.datetime.fromtimestamp(when, dt.timezone.utc).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        shown = f"a time {when:.3g} s after 1970"
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
+    raise ProfileError(f"{where}: {shown} is after today ({today}); fix or delete that date, {hint}")
 
 
 def _number(value: object) -> bool:
@@ -321,14 +373,14 @@ class ProfileStore:
         self.lock_timeout = lock_timeout
 
     def path(self, name: str) -> Path:
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ProfileError(f"{name!r} is not a valid profile name; use letters, digits, spaces, '.', '_' or '-'")
-        return self.folder / f"{name}.json"
+        return self.folder / f"{check_name(name)}.json"
 
     def names(self) -> list[str]:
+        """The profiles here: files whose stem is a valid name as movierec writes it (NFC), not set aside."""
         if not self.folder.exists():
             return []
-        return sorted(p.stem for p in self.folder.glob("*.json") if _NAME.fullmatch(p.stem) and ".damaged-" not in p.name)
+        return sorted(p.stem for p in self.folder.glob("*.json")
+                      if _valid_name(p.stem) and check_name(p.stem) == p.stem and ".damaged-" not in p.name)
 
     @contextlib.contextmanager
     def _locked(self, name: str) -> Iterator[Path]:
@@ -348,6 +400,7 @@ class ProfileStore:
 
     def _read(self, name: str, path: Path, repair: bool = True) -> Profile:
         """The profile at ``path``; damage is moved aside (under the lock) with the valid entries kept."""
+        name = check_name(name)  # the profile's name as its file's: NFC
         if not path.exists():
             return Profile(name)
         try:
@@ -512,6 +565,10 @@ def profile_from_bytes(raw: bytes, source: object, name: str | None = None) -> P
     if problems:
         raise ProfileError(f"{source} has {len(problems)} bad entries or parts (first: {problems[0]}); "
                            "nothing was imported, fix or remove them and import again")
+    now = time.time()
+    for entry in incoming.entries():
+        named = f" ({entry.title[:60]})" if entry.title else ""
+        check_not_future(entry.time, now, f"{source}: movie {entry.movie_id}{named}")
     return incoming
 
 

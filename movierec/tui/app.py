@@ -33,7 +33,7 @@ from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
-from movierec.tui.widgets.tables import FilmTable, match_text, plural, title_text, yours_text
+from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
@@ -436,12 +436,14 @@ class MovieRecApp(App):
                 undo = event.index in self.dismissed()
                 self.store.unrate(self.profile_name, film["movie_id"], **where)
                 self.profile = self.store.load(self.profile_name)
-                self.notify(f"interested again: {film['title']}" if undo else f"removed {film['title']}",
+                said = spoken_title(film["title"])
+                self.notify(f"interested again: {said}" if undo else f"removed {said}",
                             markup=False, timeout=2)
             else:
                 self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
-                self.notify(f"{film['title']}: {plural(event.stars, 'star')}{seen}", markup=False, timeout=2)
+                self.notify(f"{spoken_title(film['title'])}: {plural(event.stars, 'star')}{seen}", markup=False,
+                            timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -462,14 +464,13 @@ class MovieRecApp(App):
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"{'interested again' if undo else 'not interested'}: {film['title']}", markup=False, timeout=2)
+        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film['title'])}", markup=False,
+                    timeout=2)
         self.profile_changed()
 
     @on(FilmTable.WatchRequested)
     def toggle_watch(self, event: FilmTable.WatchRequested) -> None:
         """`w`: on the watchlist, or off it when it is there; written at once (the store is atomic)."""
-        from movierec.data.catalog import spoken_title
-
         if not self.ready:
             return
         if event.index is not None:
@@ -519,10 +520,10 @@ class MovieRecApp(App):
         """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the
         open profile loaded and shown as it was; a new profile's name that exists already opens that
         profile and says so. True when the profile was switched."""
-        from movierec.store.profiles import Profile
+        from movierec.store.profiles import Profile, check_name
 
         try:
-            self.store.path(name)  # validates the name before anything changes
+            name = check_name(name)  # the store's one check (NFC: "e" + U+0301 is "é"), before anything changes
             exists = name in self.store.names()
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
@@ -557,7 +558,10 @@ class MovieRecApp(App):
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"profile exported to {target}", markup=False, timeout=8)
+        from movierec.tui.widgets.toast import path_lines, toast_text_width
+
+        lines = path_lines(target, toast_text_width(self.size.width))  # cut between folders, not mid-name
+        self.notify("profile exported to\n" + "\n".join(lines), markup=False, timeout=8)
 
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:

@@ -49,7 +49,7 @@ async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trai
         await settle(app, pilot)
         assert ProfileStore().load("default").on_watchlist(SHINING)
         assert "added to your watchlist: The Shining (1980)" in _said(app)
-        assert results.cell_text(0, "title") == f"{WATCH_MARK} Shining, The (1980)"
+        assert results.cell_text(0, "title") == f"{WATCH_MARK} The Shining (1980)"
         assert not results.cell_text(1, "title").startswith(WATCH_MARK)
         assert app.screen.focused is results and results.cursor_row == 0
         # w again takes it off.
@@ -57,7 +57,7 @@ async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trai
         await settle(app, pilot)
         assert not ProfileStore().load("default").on_watchlist(SHINING)
         assert "removed from your watchlist: The Shining (1980)" in _said(app)
-        assert results.cell_text(0, "title") == "Shining, The (1980)"
+        assert results.cell_text(0, "title") == "The Shining (1980)"
         # On the picks: the film stays a pick, marked; the lists are not recomputed, no fine-tune starts.
         await pilot.press("escape", "escape")
         await pilot.press("p")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import io
@@ -23,7 +24,10 @@ class _Server:
         self.files: dict[str, bytes] = {}
         self.truncate: set[str] = set()
         self.trickle: dict[str, float] = {}  # path -> seconds between bytes sent
+        self.declare: dict[str, int] = {}  # path -> the Content-Length sent instead of the body's
+        self.undeclared: set[str] = set()  # paths sent with no Content-Length (the end: the connection closes)
         files, truncate, trickle = self.files, self.truncate, self.trickle
+        declare, undeclared = self.declare, self.undeclared
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
@@ -31,9 +35,17 @@ class _Server:
                 if body is None:
                     self.send_error(404)
                     return
+                path = self.path.lstrip("/")
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                if path not in undeclared:
+                    self.send_header("Content-Length", str(declare.get(path, len(body))))
                 self.end_headers()
+                if path in undeclared or path in declare:  # the body, then the end of the connection
+                    with contextlib.suppress(OSError):
+                        self.wfile.write(body)
+                        self.wfile.flush()
+                    self.close_connection = True
+                    return
                 pause = trickle.get(self.path.lstrip("/"))
                 if pause is not None:  # one byte at a time, until the client hangs up
                     try:
@@ -224,4 +236,57 @@ def test_a_mirror_that_is_not_http_is_refused_before_any_read(monkeypatch, tmp_p
     monkeypatch.setenv("MOVIEREC_MIRROR", tmp_path.as_uri())
     with pytest.raises(FetchError, match="http"):
         fetch.published_md5("ml-1m")
+    _no_leftovers(home)
+
+
+# -- a size cap: a mirror that declares (or streams) more than any release is refused ------------------------
+def test_the_default_cap_has_headroom_over_the_largest_release():
+    """ml-32m.zip, the largest GroupLens release, is about 239 MB: the cap leaves twice that."""
+    assert fetch.MAX_DOWNLOAD_BYTES >= 2 * 239_000_000
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_any_byte_is_kept(server, release_zip, home, monkeypatch):
+    server.publish("ml-32m", release_zip)
+    server.declare["ml-32m.zip"] = 10 * 10**9  # "10 GB", then the connection closes after the real body
+    seen = []
+    with pytest.raises(FetchError, match=r"declares 10,000,000,000 bytes: more than the 536,870,912-byte cap.*"
+                                         f"{fetch.MAX_BYTES_ENV}"):
+        fetch.fetch("ml-32m", progress=lambda done, total: seen.append(done))
+    assert not any(seen)  # nothing was read, let alone written
+    _no_leftovers(home)
+
+
+def test_a_stream_without_a_length_is_stopped_at_the_cap_and_leaves_nothing(server, release_zip, home, monkeypatch):
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+
+    server.publish("ml-32m", release_zip)
+    server.undeclared.add("ml-32m.zip")
+    cap = len(release_zip) // 2
+    monkeypatch.setenv(fetch.MAX_BYTES_ENV, str(cap))
+    result = CliRunner().invoke(cli, ["--headless", "data", "fetch", "ml-32m"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
+    assert f"sent more (no length declared): more than the {cap:,}-byte cap" in lines[0], lines[0]
+    assert fetch.MAX_BYTES_ENV in lines[0]
+    _no_leftovers(home)
+
+
+def test_a_release_at_or_under_the_cap_still_downloads_with_or_without_a_length(server, release_zip, home, monkeypatch):
+    monkeypatch.setenv(fetch.MAX_BYTES_ENV, str(len(release_zip)))  # exactly the size: allowed
+    server.publish("ml-1m", release_zip)
+    server.undeclared.add("ml-1m.zip")
+    assert fetch.fetch("ml-1m").kind == "fetched"
+    server.publish("ml-10m", release_zip)
+    assert fetch.fetch("ml-10m").kind == "fetched"
+
+
+@pytest.mark.parametrize("value", ["lots", "-5", "0", "1e3", "nan"])
+def test_a_bad_cap_is_named(server, release_zip, home, monkeypatch, value):
+    server.publish("ml-1m", release_zip)
+    monkeypatch.setenv(fetch.MAX_BYTES_ENV, value)
+    with pytest.raises(FetchError, match=f"{fetch.MAX_BYTES_ENV}={value!r} is not a number of bytes"):
+        fetch.fetch("ml-1m")
     _no_leftovers(home)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from movierec.cli import cli
 from movierec.data import registry
 from movierec.data.titles import TitleIndex, display_title, split_title
-from movierec.store import imports
+from movierec.store import csvfiles, imports
 from movierec.store.profiles import Profile, ProfileStore, Rating
 
 # (movieId, title, imdbId, tmdbId): rows of ml-latest-small's movies.csv and links.csv.
@@ -226,11 +226,10 @@ def test_a_newer_rating_wins_either_way(release, tmp_path):
     result = run(release, "profile", "import", str(old), "--name", "me")
     assert "kept 2 newer ratings already there" in result.output
     assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
-    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
-    new = tmp_path / "later.csv"
-    new.write_text(LB_RATINGS + f"{later},The Matrix,1999,https://boxd.it/2a1m,4.5\n")
-    assert run(release, "profile", "import", str(new), "--name", "me").exit_code == 0
-    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 4.5
+    # A rating made before the export's date loses to it (dates after today are refused: see below).
+    store.update("me", lambda p: setattr(p.ratings[ID["Matrix, The (1999)"]], "time", day("2021-03-03")))
+    assert run(release, "profile", "import", str(old), "--name", "me").exit_code == 0
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 5.0
 
 
 def test_one_letterboxd_csv_alone_and_the_watched_file_by_its_name(release, tmp_path):
@@ -481,10 +480,11 @@ def test_a_reimport_keeps_off_what_was_dismissed_or_taken_off_since(release, tmp
                                    "changed); kept off the watchlist: 1 dismissed, 1 taken off since;"), again.output
     profile = ProfileStore().load("me")
     assert profile.watchlist == {} and star_wars in profile.not_interested and godfather in profile.unwatched
-    # Listed again later than it was taken off: the newer action wins, so it goes back on.
-    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    # Listed again later than it was taken off: the newer action wins, so it goes back on (taken off in 2023
+    # here: a date after today is refused).
+    ProfileStore().update("me", lambda p: setattr(p.unwatched[godfather], "time", day("2023-06-01")))
     relisted = tmp_path / "watchlist.csv"
-    relisted.write_text(LB_LIST + f"{later},The Godfather Part II,1974,https://boxd.it/2b8e\n")
+    relisted.write_text(LB_LIST + "2023-06-02,The Godfather Part II,1974,https://boxd.it/2b8e\n")
     assert run(release, "profile", "import", str(relisted), "--name", "me").output.startswith(
         "imported 0 ratings and 1 watchlist film into 'me'")
     assert set(ProfileStore().load("me").watchlist) == {godfather}
@@ -552,3 +552,155 @@ def test_unwatch_json(release):
     run(release, "watch", "The Matrix", "-p", "me")
     data = json.loads(run(release, "unwatch", "The Matrix", "-p", "me", "--json").output)
     assert data == {"profile": "me", "movie_id": 2571, "title": "Matrix, The (1999)", "removed": True, "watchlist": 0}
+
+
+# -- line numbers: the file's own (the header is line 1), a quoted title over two lines counted as two -----------
+def test_a_bad_line_is_named_by_the_files_line_number(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + '2021-03-04,"The\nMatrix",1999,https://boxd.it/2a1m,5\n'
+                                   "\n"
+                                   "2021-03-04,Dune,1984,https://boxd.it/x,7\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert "ratings.csv line 5: '7' is not a rating" in line, line
+
+
+# -- encodings: UTF-8 with a BOM, UTF-16 (what Excel's "Unicode text" writes), or one line saying what to do --------
+LB_ONE = LB_RATINGS + "2021-03-06,Amélie,2001,https://boxd.it/1Z5C,4\n"
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("utf-8-sig", LB_ONE),
+    ("utf-16", LB_ONE),  # a BOM, then little-endian here
+    ("utf-16-be", "\ufeff" + LB_ONE),
+    ("utf-16", LB_ONE.replace(",", "\t")),  # Excel's "Unicode Text": UTF-16 and tab-separated
+    ("utf-32", LB_ONE),
+    ("cp1252", LB_ONE),  # a CSV saved by Excel on Windows
+], ids=["utf8-bom", "utf16-le-bom", "utf16-be-bom", "utf16-tabs", "utf32-bom", "cp1252"])
+def test_a_csv_in_utf16_or_with_a_bom_imports(release, tmp_path, encoding, text):
+    source = tmp_path / "ratings.csv"
+    source.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    result = run(release, "profile", "import", str(source), "--name", "me")
+    assert result.output.strip() == "imported 1 rating and 0 watchlist films into 'me'", result.output
+    assert set(ProfileStore().load("me").ratings) == {ID["Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"]}
+
+
+def test_utf16_inside_a_zip_and_a_movierec_profile_in_utf16_import(release, tmp_path):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("letterboxd/ratings.csv", LB_ONE.encode("utf-16"))
+    assert run(release, "profile", "import", str(archive), "--name", "me").exit_code == 0
+    ProfileStore().rate("a", 2571, 5.0, "Matrix, The (1999)")
+    saved = tmp_path / "a.json"
+    ProfileStore().export("a", saved)
+    saved.write_bytes(saved.read_text(encoding="utf-8").encode("utf-16"))
+    assert run(release, "profile", "import", str(saved), "--name", "b").output.strip() == \
+        "imported 1 rating and 0 watchlist films into 'b'"
+
+
+@pytest.mark.parametrize("data", [
+    LB_ONE.encode("utf-16-le"),  # UTF-16 without its BOM: NUL bytes everywhere
+    LB_ONE.encode("utf-8")[:-12] + bytes([0x81, 0x8D]) + b",4\n",  # bytes neither UTF-8 nor Windows-1252 have
+    LB_ONE.encode("utf-16")[:-1],  # UTF-16 cut mid-character
+], ids=["utf16-no-bom", "not-utf8-nor-1252", "utf16-cut"])
+def test_undecodable_text_says_to_save_it_as_utf8(release, tmp_path, data):
+    source = tmp_path / "ratings.csv"
+    source.write_bytes(data)
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert "save it as UTF-8" in line and "nothing was imported" in line, line
+    assert ProfileStore().names() == []
+
+
+# -- CSV injection: what we write never starts a cell with a formula; the importer takes the quote off again ----
+HOSTILE = [(900001, "=cmd|' /C calc'!A0 (2001)"), (900002, "+SUM(1) (2002)"), (900003, "-2+3 (2003)"),
+           (900004, "@SUM(A1) (2004)"), (900005, "'=already quoted (2005)"), (900006, "\uff1dfull width (2006)")]
+
+
+def test_export_neutralises_formula_cells_and_reimports_the_same_titles(tmp_path):
+    """From a release whose movies.csv holds formula titles (no links: matched back by title and year),
+    and from a profile's stored titles (films the release lacks)."""
+    folder = tmp_path / "ml-hostile"
+    folder.mkdir()
+    (folder / "movies.csv").write_text("movieId,title,genres\n" + "".join(
+        f'{m},"{t.replace(chr(34), chr(34) * 2)}",Drama\n' for m, t in [(1, "Toy Story (1995)"), *HOSTILE]),
+        encoding="utf-8")
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" + "".join(
+        f"{u},{m},4.0,{1_000_000 + u}\n" for m, _ in [(1, ""), *HOSTILE] for u in (1, 2)))
+    store = ProfileStore()
+    store.update("me", lambda p: p.ratings.update(
+        {m: Rating(m, 4.0, day("2022-01-01") + k, t) for k, (m, t) in enumerate(HOSTILE)}
+        | {5: Rating(5, 3.0, day("2022-02-01"), "-Gone From This Release (2010)")}))
+    target = tmp_path / "letterboxd.csv"
+    assert run(folder, "profile", "export", str(target), "--name", "me", "--to", "letterboxd").exit_code == 0
+    import csv
+
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
+    cells = [c for row in rows for c in row]
+    assert not [c for c in cells if c and c[0] in "=+-@\t\r\n\uff1d"], rows
+    assert [r[0] for r in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+SUM(1)", "'-2+3", "'@SUM(A1)", "''=already quoted",
+                                        "'\uff1dfull width", "'-Gone From This Release"]
+    result = run(folder, "profile", "import", str(target), "--name", "again", "--json")
+    data = json.loads(result.output)
+    assert {(m["source_title"], m["movie_id"]) for m in data["matched"]} == {
+        (display_title(t), m) for m, t in HOSTILE}
+    assert [u["source_title"] for u in data["unmatched"]] == ["-Gone From This Release"]
+    assert set(ProfileStore().load("again").ratings) == {m for m, _ in HOSTILE}
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "\nx", "'=1", "''+1", "\uff0b1",
+                                  "'Round Midnight", "'", "", "plain", "1-2", "a=b"])
+def test_neutralise_and_restore_are_inverse(cell):
+    out = csvfiles.neutralise(cell)
+    assert out[:1] not in csvfiles.FORMULA_LEADS
+    assert csvfiles.restore(out) == cell
+    assert out == cell or out == "'" + cell
+
+
+def test_display_title_keeps_parentheses_that_are_part_of_the_title():
+    """Only a group after a space is an alternative title ("Seven (a.k.a. Se7en)"); "+SUM(1)" and
+    "Frontière(s)" (ml-latest-small) keep theirs, and only a trailing (YYYY) or (YYYY-YYYY) is a year."""
+    assert display_title("+SUM(1) (2002)") == "+SUM(1)"
+    assert display_title("Frontière(s) (2007)") == "Frontière(s)"
+    assert display_title("+SUM(1)") == "+SUM(1)"
+    assert display_title("Babylon 5 (1993-1998)") == "Babylon 5"
+    assert display_title("Seven (a.k.a. Se7en) (1995)") == "Seven"
+    assert display_title("1-900 (06) (1994)") == "1-900"
+
+
+# -- dates after today: refused, naming the line (a rating dated 9999 would beat every later rating forever) ------
+@pytest.mark.parametrize("date", ["2999-12-31", "9999-12-31"])
+def test_a_rating_dated_in_the_future_is_refused_naming_its_line(release, tmp_path, date):
+    ProfileStore().rate("me", 1, 4.0, "Toy Story (1995)")
+    stored = Path(os.environ["MOVIEREC_HOME"]) / "data" / "profiles" / "me.json"
+    before = stored.read_bytes()
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2021-03-04,Dune,1984,https://boxd.it/x,4\n"
+                                   f"{date},The Matrix,1999,https://boxd.it/2a1m,5\n")
+    line = one_error_line(run(release, "profile", "import", str(source), "--name", "me"))
+    assert f"ratings.csv line 3: {date} is after today" in line and "nothing was imported" in line, line
+    assert stored.read_bytes() == before
+
+
+def test_a_future_date_never_beats_a_later_manual_rating_on_reimport(release, tmp_path):
+    source = tmp_path / "ratings.csv"
+    source.write_text(LB_RATINGS + "2021-03-04,The Matrix,1999,https://boxd.it/2a1m,5\n")
+    assert run(release, "profile", "import", str(source), "--name", "me").exit_code == 0
+    assert run(release, "rate", "The Matrix", "2", "-p", "me").exit_code == 0  # changed my mind, today
+    source.write_text(LB_RATINGS + "9999-12-31,The Matrix,1999,https://boxd.it/2a1m,5\n")  # the export, edited
+    assert "line 2: 9999-12-31 is after today" in one_error_line(
+        run(release, "profile", "import", str(source), "--name", "me"))
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
+    # A movierec profile with an entry timed in year 9999 is refused the same way.
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({"format": "movierec-profile", "version": 1, "name": "x",
+                                  "ratings": [{"movie_id": 2571, "stars": 5.0, "time": 253402214400.0}]}))
+    assert "after today" in one_error_line(run(release, "profile", "import", str(future), "--name", "me"))
+    assert ProfileStore().load("me").ratings[ID["Matrix, The (1999)"]].stars == 2.0
+
+
+def test_today_anywhere_on_earth_is_not_the_future():
+    """A date is refused only once it has not begun in any time zone (UTC+14): a user in Kiribati rating at
+    breakfast writes a date that is tomorrow in UTC."""
+    now = day("2026-12-08") + 11 * 3600  # 11:00 UTC: 01:00 of the 9th in UTC+14
+    assert imports.check_not_future(day("2026-12-09"), now, "x") == day("2026-12-09")
+    with pytest.raises(imports.ProfileError, match="x: 2026-12-10 is after today"):
+        imports.check_not_future(day("2026-12-10"), now, "x")

@@ -93,7 +93,7 @@ def test_genome_is_loaded_when_present(tmp_path, synth):
 @pytest.mark.parametrize("bad_line, message", [
     ("3,abc,4.0,100", "line 3: bad movieId value 'abc'"),
     ("3,5,4.0", "line 3: bad timestamp value ''"),
-    ("3,5,4.0,100,extra", "malformed row"),
+    ("3,5,4.0,100,extra", "line 3: malformed row (5 fields where 4 were expected)"),
     ("3,5,-1.0,100", "outside 0-10"),
 ])
 def test_a_bad_row_is_named(tmp_path, synth, bad_line, message):
@@ -105,6 +105,57 @@ def test_a_bad_row_is_named(tmp_path, synth, bad_line, message):
         load(folder)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+LAYOUT_RATINGS = [("latest", "ratings.csv", ",", 1), ("dat", "ratings.dat", "::", 0), ("100k", "u.data", "\t", 0)]
+
+
+@pytest.mark.filterwarnings("error")  # a warning is a stray line under the one-line error (1e40: "overflow in cast")
+@pytest.mark.parametrize("layout, name, sep, header", LAYOUT_RATINGS)
+@pytest.mark.parametrize("field, value, message", [
+    (2, "inf", "rating inf is outside 0-10"),
+    (2, "1e40", "rating inf is outside 0-10"),  # a float32 overflows to inf
+    (2, "11", "rating 11 is outside 0-10"),
+    (2, "-0.5", "rating -0.5 is outside 0-10"),
+    (0, "-3", "negative user id -3"),
+    (1, "abc", "bad item value 'abc'"),
+    (1, "99999999999999999999", "bad item value '99999999999999999999'"),  # over int64: was "could not be parsed"
+    (1, "3.5", "bad item value '3.5'"),
+    (3, "inf", "bad timestamp value 'inf'"),  # numpy warned "invalid value encountered in cast" first
+])
+def test_a_bad_rating_names_the_files_own_line_in_plain_words(tmp_path, synth, layout, name, sep, header, field,
+                                                                value, message):
+    """The header is line 1 and blank lines count, as in an editor; numbers as people write them (no numpy
+    reprs: 'np.float32(inf)'). A blank line before the bad row used to shift the count too."""
+    folder = WRITERS[layout](tmp_path / f"ml-{layout}", synth)
+    path = folder / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = ["3", "5", "4", "100"]
+    bad[field] = value
+    lines[header + 1:header + 1] = ["", sep.join(bad)]  # a blank line, then the bad row: the file's line header + 3
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load(folder)
+    text = str(err.value)
+    if layout == "latest" and field == 1:
+        message = message.replace("item", "movieId")
+    assert f"{name} line {header + 3}: {message}" in text, text
+    assert "np." not in text and "\n" not in text
+
+
+def test_a_title_over_two_lines_counts_as_two_lines(tmp_path, synth):
+    """pandas counts a quoted line break as no line: the messages count the file's lines."""
+    folder = factories.write_latest(tmp_path / "ml-two-lines", synth)
+    lines = (folder / "movies.csv").read_text(encoding="utf-8").splitlines()
+    movies = folder / "movies.csv"
+    movies.write_text("\n".join([lines[0], '777001,"Two\nLines (1999)",Drama', "abc,Bad (2000),Drama", *lines[1:]])
+                      + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="movies.csv line 4: bad movieId value 'abc'"):
+        load(folder)
+    movies.write_text("\n".join([lines[0], '777001,"Two\nLines (1999)",Drama', "777002,Bad (2000),Drama,extra",
+                                 *lines[1:]]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"movies.csv line 4: malformed row \(4 fields where 3 were expected\)"):
+        load(folder)
 
 
 def test_not_a_release_and_missing_paths(tmp_path):

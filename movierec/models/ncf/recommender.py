@@ -79,14 +79,17 @@ class NeuralRecommender:
 
     @classmethod
     def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
-        """For `tune`: (trial, settings) -> (best validation HR@10, its epoch); lagging trials are pruned."""
+        """For `tune`: (trial, settings, progress) -> (best validation HR@10, its epoch); lagging trials are pruned.
+        ``progress(epoch, figures)``, when given, hears every epoch (as `train`'s callback does)."""
         import optuna
 
-        def objective(trial, params: dict) -> tuple[float, int]:
+        def objective(trial, params: dict, progress=None) -> tuple[float, int]:
             config = ncf.NCFConfig.from_json({**params, "model": model, "seed": seed, "epochs": cls.TRIAL_EPOCHS,
                                               "patience": cls.TRIAL_PATIENCE, "refit": "none"})
 
             def report(epoch: int, figures: dict) -> None:
+                if progress is not None:
+                    progress(epoch, figures)
                 stage = figures.get("stage", model)
                 if "val_hr" not in figures or epoch < 2:  # a first epoch says little
                     return

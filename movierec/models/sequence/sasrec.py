@@ -316,15 +316,17 @@ class SASRecRecommender:
 
     @classmethod
     def tuning_objective(cls, model: str, split: Split, catalog: Catalog, device, seed: int):
-        """For `tune`: (trial, settings) -> (best validation HR@10, its epoch), no refit; trials lagging the
-        ones before them at the same epoch are pruned."""
+        """For `tune`: (trial, settings, progress) -> (best validation HR@10, its epoch), no refit; trials lagging
+        the ones before them at the same epoch are pruned. ``progress(epoch, figures)`` hears every epoch."""
         import optuna
 
-        def objective(trial, params: dict) -> tuple[float, int]:
+        def objective(trial, params: dict, progress=None) -> tuple[float, int]:
             config = SASRecConfig.from_json({**params, "seed": seed, "epochs": cls.TRIAL_EPOCHS,
                                              "patience": cls.TRIAL_PATIENCE, "refit": "none"})
 
             def report(epoch: int, figures: dict) -> None:
+                if progress is not None:
+                    progress(epoch, figures)
                 if "val_hr" not in figures or figures["val_hr"] is None or epoch < 3:
                     return
                 trial.set_user_attr("epochs", epoch)

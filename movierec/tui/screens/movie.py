@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from movierec.console import clean
-from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, stars_text, title_text
+from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, spoken_title, stars_text, title_text
 
 COLUMNS = (Col("title", 20, grow=3), Col("year", 4), Col("genres", 16, grow=2, hide=1, lines=2), Col("match", 5),
            Col("yours", 5))
@@ -81,7 +81,7 @@ class MovieScreen(ModalScreen):
         info = app.engine.film(self.index)
         mine = app.rated_stars().get(self.index)
         text = Text()
-        text.append(clean(info["title"]) + "\n", style="bold")
+        text.append(clean(spoken_title(info["title"])) + "\n", style="bold")
         text.append(clean(", ".join(info["genres"])) + "\n")
         text.append(f"mean {info['mean_rating']:.2f} from {plural(info['ratings'], 'rating')}")
         if info["tags"]:

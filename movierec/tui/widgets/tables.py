@@ -16,6 +16,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from movierec.data.catalog import spoken_title
+
 from movierec.console import WATCH_MARK, clean, plural  # noqa: F401 (WATCH_MARK, plural: the screens import them from here)
 
 #: shift+1..5 on a US keyboard: half a star less than the digit.
@@ -53,8 +55,9 @@ def yours_text(stars: float | None, dismissed: bool = False) -> Text:
 
 
 def title_text(title: str, listed: bool = False, style: str = "") -> Text:
-    """A film's title, after the watchlist mark when it is on your watchlist."""
-    text = safe(title, style)
+    """A film's title as the reasons and the CLI say it ("The Shining (1980)", not MovieLens's "Shining, The
+    (1980)": ``spoken_title``), after the watchlist mark when it is on your watchlist."""
+    text = safe(spoken_title(title), style)
     if listed:
         text = Text.assemble((WATCH_MARK + " ", "bold magenta"), text)
     return text
