@@ -345,9 +345,9 @@ class Engine:
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
         """(settings, path) saved by ``tune`` for this dataset and model, or None."""
-        from movierec import tuning
+        from movierec.store import tuned
 
-        return tuning.load(self.dataset.fingerprint, model)
+        return tuned.load(self.dataset.fingerprint, model)
 
     def _config(self, model: str, **overrides):
         """A model's settings: the given ones, else tuned ones (said in a note), else its defaults."""
@@ -1085,12 +1085,12 @@ class Engine:
 
     def tune(self, model: str, trials: int = 20, timeout: float | None = None, seed: int = 0, on_trial=None,
              on_epoch=None):
-        """Hyperparameter search on the validation holdout (see ``movierec.tuning``); the best settings
+        """Hyperparameter search on the validation holdout (see ``movierec.evaluation.tuning``); the best settings
         are saved for this dataset and model, and later ``train``/``evaluate`` use them."""
-        from movierec import tuning
+        from movierec.evaluation import tuning
 
         self._noted = {n for n in self._noted if not n.startswith(f"tuned-{model}-")}
-        return tuning.run(self, model, trials, timeout, seed, on_trial, on_epoch)
+        return tuning.run(self.dataset, self.split, self.device, model, trials, timeout, seed, on_trial, on_epoch)
 
     def tied_users(self) -> int:
         """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""
