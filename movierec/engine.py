@@ -40,6 +40,17 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = registry.DEFAULT
 
 
+@dataclass(frozen=True)
+class FilmSearch:
+    """Engine.search_films: film rows (catalogue fields, "index", "ratings", "mean_rating", "score": the title
+    match, None without text) and ``note``, the sentence shown instead of close matches ("" when they are
+    close; Catalog.lookup); ``hidden``: close matches the filters hide."""
+
+    rows: list[dict]
+    note: str = ""
+    hidden: int = 0
+
+
 @dataclass
 class TrainInfo:
     model: str
@@ -149,12 +160,6 @@ class Engine:
     def find_title(self, title: str) -> int:
         return self.dataset.catalog.find(title).index
 
-    def search(self, text: str, limit: int = 20) -> list[dict]:
-        cat = self.dataset.catalog
-        return [{**cat.describe(m.index), "index": m.index, "ratings": int(cat.n_ratings[m.index]),
-                 "mean_rating": round(float(cat.mean_rating[m.index]), 2), "match": round(m.score, 1)}
-                for m in cat.search(text, limit=limit)]
-
     def index_of(self, movie_id: int) -> int | None:
         """The index of a movie id of this dataset's own id space (a profile entry: ``entry_index``)."""
         idx = int(self.dataset.item_ids.index([movie_id], missing="negative")[0])
@@ -230,18 +235,28 @@ class Engine:
         return {**cat.describe(index), "index": index, "ratings": int(cat.n_ratings[index]),
                 "mean_rating": float(cat.mean_rating[index]), "tags": tags}
 
-    def search_films(self, text: str, genre: str | None = None, years: str = "", limit: int = 50) -> list[dict]:
-        """Search as you type: matching titles (or, with no text, the most rated), filtered by genre and years."""
+    def search_films(self, text: str, genres: list[str] | None = None, years: str | tuple | None = None,
+                     limit: int = 50) -> FilmSearch:
+        """The title search the CLI and the TUI show: the films the genre (any of ``genres``) and year filters
+        allow (``years``: "1990-99" or (1990, 1999)), ranked by the query, or with no text the most rated of
+        them; and the one sentence to show instead when none matches closely (Catalog.lookup)."""
         cat = self.dataset.catalog
-        span = parse_years(years)
-        allowed = genre_filter(cat, [genre] if genre else None, span)
+        span = parse_years(years) if isinstance(years, str) else years
+        filtered = bool(genres) or span is not None
+        allowed = genre_filter(cat, genres, span) if filtered else None
+        score: dict[int, float] = {}
+        note, hidden = "", 0
         if text.strip():
-            hits = [m.index for m in cat.search(text, limit=limit * 4, min_score=55.0)]
+            found = cat.lookup(text, limit=limit, among=allowed)
+            score, note, hidden = {m.index: m.score for m in found.matches}, found.note, found.hidden
+            hits = list(score)
         else:
-            hits = [int(i) for i in np.argsort(-cat.n_ratings, kind="stable")[: limit * 20]]
-        rows = [i for i in hits if allowed[i]][:limit]
-        return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i]),
-                 "mean_rating": float(cat.mean_rating[i])} for i in rows]
+            pool = np.flatnonzero(allowed) if allowed is not None else np.arange(len(cat))
+            hits = pool[np.argsort(-cat.n_ratings[pool], kind="stable")[:limit]].tolist()
+            note = "" if hits else "no film passes these filters" if filtered else "no film in this dataset"
+        return FilmSearch([{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i]),
+                            "mean_rating": float(cat.mean_rating[i]), "score": score.get(i)} for i in hits],
+                          note, hidden)
 
     # -- a person's history: import and watchlist ------------------------------------------------
     def import_history(self, path, name: str | None = None, default_name: str = "default", candidates: bool = True):

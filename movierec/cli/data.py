@@ -114,17 +114,30 @@ def data_fetch(name: str, as_json: bool) -> None:
 @click.argument("text")
 @dataset_option
 @click.option("--n", "limit", type=click.IntRange(1, 500), default=10, show_default=True, help="How many titles.")
+@click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
+@click.option("--from-year", type=int, default=None)
+@click.option("--to-year", type=int, default=None)
 @json_option
 @click.pass_context
-def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, as_json: bool) -> None:
-    """Search titles (forgives typos, accents and articles)."""
+def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, genres: tuple[str, ...],
+               from_year: int | None, to_year: int | None, as_json: bool) -> None:
+    """Search titles (forgives typos, accents and articles); the filters apply first, then the query ranks."""
+    from movierec.cli.people import _check_filters
+
+    _check_filters(ctx, genres, from_year, to_year)
     engine = _engine(ctx, dataset, quiet=True)
-    rows = [{k: v for k, v in row.items() if k != "index"} for row in engine.search(text, limit)]
+    years = (from_year, to_year) if from_year is not None or to_year is not None else None
+    # The TUI's search: when nothing matches closely, the same sentence ("did you mean", or what the filters hide).
+    found = engine.search_films(text, list(genres) or None, years, limit)
+    if found.note:
+        raise MovieRecError(found.note)
+    rows = [{**{k: v for k, v in row.items() if k not in ("index", "score")},
+             "mean_rating": round(row["mean_rating"], 2),
+             "match": None if row["score"] is None else round(row["score"], 1)}  # no text: the most rated
+            for row in found.rows]
     if as_json:
         print_json(rows)
         return
-    if not rows:
-        raise MovieRecError(f"no title matches {text!r}; try fewer or other words")
     from rich.table import Table
 
     table = Table()

@@ -91,6 +91,33 @@ class TitleMatch:
     score: float
 
 
+#: A match at least this good names a film (a title as written, one being typed, one with a typo); below it,
+#: a guess. The one line between "here are the films" and "did you mean" (find, and the CLI and TUI search).
+CLOSE = 85.0
+#: How far a guess may be from the query and still be named in "did you mean".
+NEAR = 50.0
+
+
+@dataclass(frozen=True)
+class TitleSearch:
+    """What a search found among the films the filters allow, and what to say about it.
+
+    ``note`` is "" when ``matches`` are close; else the one sentence the CLI and the TUI show: "no film
+    matches 'x' closely; did you mean: A; B" (``matches`` are then those films), or, when filters hide every
+    close match, "no match with these filters; N without them" (``hidden`` = N, no matches)."""
+
+    matches: list[TitleMatch]
+    note: str = ""
+    hidden: int = 0
+
+
+def not_close(query: str, near: list[TitleMatch], hint: str = "try fewer or other words") -> str:
+    """The sentence for a query no film matches closely, naming the ``near`` guesses (at most 5)."""
+    if not near:
+        return f"no film matches {query!r}; {hint}"
+    return f"no film matches {query!r} closely; did you mean: {'; '.join(m.title for m in near[:5])}"
+
+
 @dataclass
 class Catalog:
     item_ids: Vocabulary
@@ -190,9 +217,10 @@ class Catalog:
                 for form in dict.fromkeys((alt_norm, alt_bare, number_form(alt_bare))):
                     if form and i not in exact.get(form, ()):
                         exact.setdefault(form, []).append(i)
-        # Titles sorted, twice (as written and in number form), for "the titles this query begins".
+        # Titles sorted, three times (without their article, in number form, with their article), for "the
+        # titles this query begins"; the last for a query that is an article alone ("the": "Shining, The").
         ordered = []
-        for forms in (bare, keys):
+        for forms in (bare, keys, norm):
             order = np.array(sorted(range(len(forms)), key=forms.__getitem__), dtype=np.int64)
             ordered.append(([forms[i] for i in order], order))
         self._bare, self._keys, self._exact, self._sorted = bare, keys, exact, ordered
@@ -206,15 +234,18 @@ class Catalog:
         as well as another one goes first only when it is much more rated (~6x for an exact title's 3)."""
         return 4.0 * float(np.log10(1 + self._popularity(i)))
 
-    def _begins(self, prefixes: list[str], width: int) -> dict[int, float]:
-        """The ``width`` most rated titles that begin with one of ``prefixes`` (binary search, no scan),
-        each with its score: 97 where the query ends with a word of the title, 94 inside a word."""
+    def _begins(self, prefixes: list[str], width: int, among: np.ndarray | None = None) -> dict[int, float]:
+        """The ``width`` most rated titles (of those ``among`` allows) that begin with one of ``prefixes``
+        (binary search, no scan), each with its score: 97 where the query ends with a word of the title, 94
+        inside a word."""
         found: dict[int, float] = {}
         assert self._sorted is not None
         for prefix, (forms, order) in zip(prefixes, self._sorted):
             lo = bisect.bisect_left(forms, prefix)
             hi = bisect.bisect_left(forms, prefix + "\U0010ffff", lo)
             span = np.arange(lo, hi)
+            if among is not None:
+                span = span[among[order[span]]]
             if span.size > width:
                 popularity = self.n_ratings[order[span]] if self.n_ratings is not None else np.zeros(span.size)
                 span = span[np.argpartition(-popularity, width)[:width]]
@@ -236,8 +267,10 @@ class Catalog:
                               for i in self._exact.get(form, []) if year is None or int(self.years[i]) == year)
         return list(found), year
 
-    def search(self, query: str, limit: int = 20, min_score: float = 60.0) -> list[TitleMatch]:
-        """Titles for a free-text query, best first.
+    def search(self, query: str, limit: int = 20, min_score: float = 60.0,
+               among: np.ndarray | None = None) -> list[TitleMatch]:
+        """Titles for a free-text query, best first; only films ``among`` allows (a boolean mask: the filters),
+        which are applied first, so a filter never drops a match for more rated films it leaves out.
 
         First the titles the query names: exact titles (score 100) and titles it begins (97 at a word's
         end: "lord of the rings"; 94 inside a word: "godfa"), the much more rated first (a small popularity prior); then fuzzy matches
@@ -257,22 +290,24 @@ class Catalog:
         results: dict[int, TitleMatch] = {}
         exact, _ = self._exact_indices(query)
         for i in exact:
-            results[i] = TitleMatch(i, self.titles[i], True, 100.0)
+            if among is None or among[i]:
+                results[i] = TitleMatch(i, self.titles[i], True, 100.0)
         width = max(limit * 3, 30)
 
         def wanted(i: int) -> bool:
             return i not in results and (year is None or int(self.years[i]) == year)
 
-        for i, score in self._begins([bare, key], width).items():
+        for i, score in self._begins([bare, key, text], width, among).items():
             if wanted(i):
                 results[i] = TitleMatch(i, self.titles[i], False, score)
         named = set(results)
-        # Candidates from two cheap scorers over the whole catalogue (WRatio over 87k titles costs
+        # Candidates from two cheap scorers over the catalogue (WRatio over 87k titles costs
         # ~60 ms a keystroke, these ~20 ms): partial_ratio finds a title being typed ("godfa"),
         # QRatio a whole title with typos ("toy stroy"). Only the candidates get the full WRatio.
-        candidates = {i for _, _, i in process.extract(key, self._keys, scorer=fuzz.partial_ratio, limit=width,
+        keys = self._keys if among is None else {i: self._keys[i] for i in np.flatnonzero(among).tolist()}
+        candidates = {i for _, _, i in process.extract(key, keys, scorer=fuzz.partial_ratio, limit=width,
                                                        score_cutoff=min_score)}
-        candidates |= {i for _, _, i in process.extract(key, self._keys, scorer=fuzz.QRatio, limit=width,
+        candidates |= {i for _, _, i in process.extract(key, keys, scorer=fuzz.QRatio, limit=width,
                                                         score_cutoff=min_score)}
         for i in candidates:
             if not wanted(i):
@@ -288,6 +323,21 @@ class Catalog:
         ranked = sorted(results.values(), key=lambda m: (m.index not in named, -(m.score + self._prior(m.index)),
                                                          -self._popularity(m.index)))
         return ranked[:limit]
+
+    def lookup(self, query: str, limit: int = 20, among: np.ndarray | None = None) -> TitleSearch:
+        """A search as a person reads it, the one the CLI and the TUI show: the matches among the films
+        ``among`` allows (the filters, applied first) when one of them is close (``CLOSE``); else nothing
+        but a sentence: how many close matches the filters hide, or "did you mean" and the near guesses."""
+        matches = self.search(query, limit=limit, min_score=55.0, among=among)
+        if any(m.score >= CLOSE for m in matches):
+            return TitleSearch(matches)
+        if among is not None and not among.all():
+            hidden = sum(m.score >= CLOSE for m in self.search(query, limit=limit, min_score=CLOSE))
+            if hidden:
+                more = "+" if hidden == limit else ""
+                return TitleSearch([], f"no match with these filters; {hidden}{more} without them", hidden)
+        near = self.search(query, limit=5, min_score=NEAR, among=among)
+        return TitleSearch(near, not_close(query, near))
 
     def find(self, query: str) -> TitleMatch:
         """One film for a title: ``id:MOVIE_ID``, exact (with or without year, most-rated among different
@@ -315,14 +365,11 @@ class Catalog:
                 raise TitleError(f"{query!r} names {len(twins)} films titled {self.titles[best]}: {films}; "
                                  f"give the one you mean as \"id:{first}\" in place of the title")
             return TitleMatch(best, self.titles[best], True, 100.0)
-        matches = self.search(query, limit=5, min_score=50.0)
-        good = [m for m in matches if m.score >= 85.0]
+        matches = self.search(query, limit=5, min_score=NEAR)
+        good = [m for m in matches if m.score >= CLOSE]
         if len(good) > 1 and good[0].score - good[1].score < 2.0:
             names = "; ".join(m.title for m in good[:5])
             raise TitleError(f"{query!r} is ambiguous; say which: {names}")
         if good:
             return good[0]
-        if not matches:
-            raise TitleError(f"no film matches {query!r}; try fewer words or `movierec --headless search TEXT`")
-        names = "; ".join(m.title for m in matches[:5])
-        raise TitleError(f"no film matches {query!r} closely; did you mean: {names}")
+        raise TitleError(not_close(query, matches, "try fewer words or `movierec --headless search TEXT`"))

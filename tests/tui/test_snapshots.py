@@ -56,6 +56,8 @@ SCREENS = {
     "onboarding": (False, ()),
     "picks": (True, ()),
     "search": (True, ("slash", *"toy stroy")),
+    # The filters' line and what they hide (issue 24, item 13): Spirited Away is of 2001.
+    "search-filters": (True, ("slash", "tab", "tab", *"1970-89", "slash", *"spirited")),
     "ratings": (True, ("r",)),
     "finetune": (True, ("t",)),
     "movie": (True, ("slash", *"alien", "enter", "enter")),

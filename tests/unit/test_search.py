@@ -152,3 +152,144 @@ def test_an_alternative_title_names_its_film_exactly():
         assert found[0].index == film and found[0].exact, (query, found)
     assert cat.find("Se7en").index == 0 and cat.find("Se7en").exact
     assert not any(m.exact for m in cat.search("Se7en 2001", limit=3))  # the year still counts
+
+
+# -- filters first, then the title ranking; one decision about "close" (issue 24, items 11-13) ------------
+
+HORROR_70S_80S = ["Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"]
+
+
+def _filtered_catalog() -> Catalog:
+    """300 much rated "X, The" dramas and, rated far less, four horror films of 1970-89 named "The ...", a
+    horror film of 2002 and "Spirited Away": a top-N title match filtered afterwards finds no horror film."""
+    films = [(f"Drama {k}, The ({1950 + k % 60})", "Drama", 1950 + k % 60, 1000 + k) for k in range(300)]
+    films += [(t, "Horror", int(t[-5:-1]), 20 + k) for k, t in enumerate(HORROR_70S_80S)]
+    films += [("Ring, The (2002)", "Horror", 2002, 90), ("Spirited Away (2001)", "Animation", 2001, 87),
+              ("Qwerty Street (1999)", "Comedy", 1999, 3)]
+    from movierec.data.movielens import GENRES
+
+    n = len(films)
+    genres = np.zeros((n, len(GENRES)), np.uint8)
+    for i, (_, genre, _, _) in enumerate(films):
+        genres[i, GENRES.index(genre)] = 1
+    return Catalog(Vocabulary(np.arange(n)), [f[0] for f in films], np.array([f[2] for f in films], np.int32),
+                   genres, n_ratings=np.array([f[3] for f in films], np.int32))
+
+
+def _among(cat: Catalog, genre: str, lo: int, hi: int) -> np.ndarray:
+    from movierec.recommend import genre_filter
+
+    return genre_filter(cat, [genre], (lo, hi))
+
+
+def test_filters_apply_before_the_title_ranking_so_no_match_they_allow_is_lost():
+    """`the`, Horror, 1970-89 listed 8 unrelated films and none of The Shining, The Exorcist, The Thing, The
+    Fly: the filters were applied to the top 200 title matches, all of them more rated dramas."""
+    cat = _filtered_catalog()
+    among = _among(cat, "Horror", 1970, 1989)
+    found = cat.search("the", limit=10, among=among)
+    assert sorted(m.title for m in found) == sorted(HORROR_70S_80S)
+    assert all(among[m.index] for m in cat.search("shinning", limit=10, among=among))  # fuzzy matches too
+    assert all(among[m.index] for m in cat.search("ring", limit=10, among=among))  # Ring, The is of 2002
+
+
+def test_a_lone_article_lists_the_titles_that_begin_with_it():
+    """"the" named no film whose title is "The ..." (MovieLens writes "Shining, The"): only "There's..."."""
+    cat = _filtered_catalog()
+    found = [m.title for m in cat.search("the", limit=5)]
+    assert len(found) == 5 and all(", The (" in t for t in found), found
+
+
+def test_a_query_nothing_matches_closely_says_so_with_the_sentence_find_raises():
+    """`qwerty` listed unrelated films in the TUI as if they matched; the CLI said "no film matches 'qwerty'
+    closely; did you mean ...". One decision (Catalog.lookup), one sentence, for both."""
+    from movierec.errors import TitleError
+
+    cat = _filtered_catalog()
+    found = cat.lookup("xqwzrtv")
+    assert found.note.startswith("no film matches 'xqwzrtv' closely; did you mean: "), found.note
+    with pytest.raises(TitleError) as raised:
+        cat.find("xqwzrtv")
+    assert str(raised.value) == found.note
+    assert found.matches and all(m.title in found.note for m in found.matches)  # the films it names, no others
+    close = cat.lookup("spirited")
+    assert close.note == "" and close.matches[0].title == "Spirited Away (2001)"
+    assert cat.lookup("zzzzzzzzzzzzzzzzzzzz").note.startswith("no film matches 'zzzzzzzzzzzzzzzzzzzz'")
+
+
+def test_filters_that_hide_every_close_match_say_how_many_there_are_without_them():
+    """`spirited` with Horror on listed horror films only, no Spirited Away, and nothing said so."""
+    cat = _filtered_catalog()
+    found = cat.lookup("spirited", among=_among(cat, "Horror", 1900, 2100))
+    assert found.note == "no match with these filters; 1 without them" and found.matches == []
+    assert found.hidden == 1
+    assert cat.lookup("the", among=_among(cat, "Horror", 1970, 1989)).note == ""
+
+
+# -- the one search function the CLI and the TUI share (Engine.search_films), on a generated release ----
+
+
+@pytest.fixture
+def the_release(tmp_path, synth):
+    """36 dramas "Drama k, The (2000)" and four horror films of 1970-89 named "The ...": as ml-latest-small's
+    `the`, Horror, 1970-89."""
+    from tests import factories
+
+    for k, (mid, _, _) in enumerate(synth.movies):
+        title, genres = (HORROR_70S_80S[k], ["Horror"]) if k < 4 else (f"Drama {k}, The (2000)", ["Drama"])
+        synth.movies[k] = (mid, title, genres)
+    synth.movies[5] = (synth.movies[5][0], "Spirited Away (2001)", ["Animation"])
+    return factories.write_latest(tmp_path / "the-release", synth)
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+
+    return CliRunner().invoke(cli, ["--headless", *args])
+
+
+def test_the_engine_search_filters_first_and_says_what_the_filters_hide(the_release):
+    from movierec.engine import Engine
+
+    engine = Engine(str(the_release), "cpu")
+    found = engine.search_films("the", ["Horror"], (1970, 1989), limit=3)
+    assert found.note == "" and len(found.rows) == 3
+    assert {r["title"] for r in found.rows} <= set(HORROR_70S_80S)
+    hidden = engine.search_films("spirited", ["Horror"], None)
+    assert (hidden.rows, hidden.note) == ([], "no match with these filters; 1 without them")
+    nonsense = engine.search_films("thong")
+    assert nonsense.note == "no film matches 'thong' closely; did you mean: Thing, The (1982); Shining, The (1980)"
+    assert [r["title"] for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
+    assert engine.search_films("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
+    assert engine.search_films("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
+    assert engine.search_films("", ["Horror"], (2050, 2060)).note == "no film passes these filters"
+
+
+def test_the_cli_search_filters_first_and_says_no_film_matches_closely(the_release):
+    result = _cli("search", "the", "--genre", "Horror", "--from-year", "1970", "--to-year", "1989", "--n", "3",
+                  "--dataset", str(the_release), "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert {r["title"] for r in json.loads(result.output)} <= set(HORROR_70S_80S)
+    for args in (["thong"], ["thong", "--json"]):  # rate, watch... say it too (Catalog.find): one sentence
+        result = _cli("search", *args, "--dataset", str(the_release))
+        assert result.exit_code == 1 and result.output == ("error: no film matches 'thong' closely; did you mean: "
+                                                           "Thing, The (1982); Shining, The (1980)\n"), result.output
+    assert _cli("rate", "thong", "4", "--dataset", str(the_release)).output == result.output
+    result = _cli("search", "spirited", "--genre", "horror", "--dataset", str(the_release))
+    assert (result.exit_code, result.output.strip()) == (1, "error: no match with these filters; 1 without them")
+    assert _cli("search", "spirited", "--genre", "Nope", "--dataset", str(the_release)).exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_horror_films_of_1970_89_named_the_on_ml_latest_small():
+    """The run that found it: `the`, Horror, 1970-89 gave 8 films, none of these four."""
+    from movierec.engine import Engine
+
+    found = Engine(None, "cpu").search_films("the", ["Horror"], (1970, 1989), limit=50)
+    titles_ = {r["title"] for r in found.rows}
+    assert {"Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"} <= titles_
+    assert len(found.rows) == 50 and found.note == ""

@@ -1,8 +1,13 @@
 """Search as you type, with genre and year filters; rate from the table; Enter opens the film.
 
 Keys: `/` (from anywhere) focuses the box; Down or Enter moves to the results; Escape walks back
-(results -> box -> the screen search was opened from). While the box has focus every printable key
-is text, never a command.
+(results -> box -> the screen search was opened from); ctrl+r clears the filters. While the box has
+focus every printable key is text, never a command.
+
+The filters apply first, then the query ranks (Engine.search_films, the CLI's search too). Active
+filters are named on a line of their own; when nothing matches closely, a line says so in the CLI's
+words (what the filters hide, or "did you mean"). The titles show as soon as they are found; the
+match column follows (its first computation, a fold-in and a calibration, takes seconds).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.data.movielens import GENRES
+from movierec.errors import MovieRecError
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
 
@@ -70,8 +76,30 @@ class ResultsTable(FilmTable):
     BINDINGS = [Binding("escape", "screen.focus_box", "search box", show=False, priority=True)]
 
 
+def filters_line(genre: str | None, years: str) -> str:
+    """The line naming the active filters ("" when none is): they stay on from one search to the next."""
+    from movierec.recommend import parse_years
+
+    try:
+        span = parse_years(years)  # "1970-89" reads 1970-1989: say so
+    except MovieRecError:  # the search itself says what is wrong with it
+        span = None
+    if span is None:
+        shown = years.strip()
+    elif span[0] == span[1]:
+        shown = str(span[0])
+    elif span[1] is None:
+        shown = f"from {span[0]}"
+    elif span[0] is None:
+        shown = f"up to {span[1]}"
+    else:
+        shown = f"{span[0]}-{span[1]}"
+    named = [f for f in (genre, shown) if f]
+    return f"filters on: {' · '.join(named)} (ctrl+r clears them)" if named else ""
+
+
 class SearchScreen(MainScreen):
-    BINDINGS = [Binding("escape", "back", "back")]
+    BINDINGS = [Binding("escape", "back", "back"), Binding("ctrl+r", "clear_filters", "clear filters", show=False)]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
@@ -79,11 +107,15 @@ class SearchScreen(MainScreen):
             yield SearchBox(placeholder="Search titles (typos and accents are fine)", id="query")
             yield Select([(g, g) for g in GENRES[:-1]], prompt="any genre", id="genre")
             yield YearsInput(placeholder="years 1990-99", id="years", restrict=r"[0-9\- ]*", max_length=11)
+        yield Static(id="search-filters", markup=False)
+        yield Static(id="search-note", markup=False)
         yield ResultsTable(id="results")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self.query_one(FilmTable).set_columns(*COLUMNS)
+        self.query_one("#search-filters").display = False
+        self.query_one("#search-note").display = False
         self.focus_box()
 
     def focus_box(self) -> None:
@@ -95,6 +127,12 @@ class SearchScreen(MainScreen):
 
     def action_focus_box(self) -> None:
         self.focus_box()
+
+    def action_clear_filters(self) -> None:
+        """ctrl+r: no genre, no years; the query stays (and is searched again)."""
+        self.query_one("#genre", Select).clear()
+        self.query_one("#years", Input).value = ""
+        self.run_search()
 
     def action_back(self) -> None:
         if self.focused is not None and self.focused.id in ("results", "genre", "years"):
@@ -126,31 +164,72 @@ class SearchScreen(MainScreen):
     @on(Input.Changed)
     @on(Select.Changed)
     def run_search(self) -> None:
-        text = self.query_one("#query", Input).value
-        genre = self.query_one("#genre", Select).value
-        years = self.query_one("#years", Input).value
-        self.search(text, None if genre == Select.NULL else str(genre), years)
+        text, genre, years = self._query()
+        filters = self.query_one("#search-filters", Static)
+        line = filters_line(genre, years)
+        filters.update(line)
+        filters.display = bool(line)
+        self.search(text, genre, years)
 
     def __init__(self) -> None:
         super().__init__()
         self._shown_for: tuple | None = None
+        self._shown_rows: list[dict] = []
         self._focus_results_when_shown = False
+        self._match_request: tuple | None = None  # (query, rows) whose match column is wanted next
+        self._matching = False  # a match worker runs: it takes the latest request when it is done
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
-        rows = self.app.engine.search_films(text, genre, years, limit=50)
-        if get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
-            return
-        # Each result's match for you, in this worker (the profile's scores: a fold-in when not at hand).
-        matches = self.app.matches([row["index"] for row in rows], compute=True)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, rows, (text, genre, years), matches)
+        found = self.app.engine.search_films(text, [genre] if genre else None, years, limit=50)
+        if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
+            self.app.call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
-    def show(self, rows: list[dict], query: tuple = (), matches: list | None = None) -> None:
-        """The results; the cursor stays where it was when only your ratings changed, else goes to the top."""
-        same, self._shown_for = query == self._shown_for, query
+    def _want_matches(self, query: tuple, rows: list[dict]) -> None:
+        """Compute the match column of these results in the background: one worker at a time, on the latest
+        results (the keystrokes typed meanwhile do not each start a fold-in)."""
+        self._match_request = (query, rows)
+        if not self._matching:
+            self._matching = True
+            self.compute_matches()
+
+    def _next_match_request(self) -> tuple | None:
+        request, self._match_request = self._match_request, None
+        self._matching = request is not None
+        return request
+
+    @work(thread=True, exit_on_error=False, group="search-matches")
+    def compute_matches(self) -> None:
+        """Each result's match for you (the profile's scores: a fold-in and the mode's calibration when not at
+        hand, seconds the first time), for the latest results, until no newer ones wait."""
+        try:
+            while (request := self.app.call_from_thread(self._next_match_request)) is not None:
+                if get_current_worker().is_cancelled:  # the screen went (a dataset switch, the app closing)
+                    self._matching = False
+                    return
+                query, rows = request
+                matches = self.app.matches([row["index"] for row in rows], compute=True)
+                self.app.call_from_thread(self._show_matches, query, rows, matches)
+        except BaseException:
+            self.app.call_from_thread(setattr, self, "_matching", False)  # a later search may start one again
+            raise
+
+    def _show_matches(self, query: tuple, rows: list[dict], matches: list) -> None:
+        if self.is_attached and query == self._shown_for and rows is self._shown_rows:  # still on screen
+            self.show(rows, query, matches)
+
+    def show(self, rows: list[dict], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
+        """The results; the cursor stays where it was when only your ratings changed, else goes to the top.
+        Without ``matches``, the match cells at hand now, and the rest computed in the background."""
+        same, self._shown_for, self._shown_rows = query == self._shown_for, query, rows
+        if note is not None:
+            line = self.query_one("#search-note", Static)
+            line.update(note)
+            line.display = bool(note)
         yours, titles = self.app.yours(), self.app.titles()
-        matches = matches if matches is not None else self.app.matches([row["index"] for row in rows])
+        if matches is None:
+            matches = self.app.matches([row["index"] for row in rows])
+            self._want_matches(query, rows)
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
                                  safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
@@ -164,7 +243,7 @@ class SearchScreen(MainScreen):
     @on(Worker.StateChanged)
     def search_failed(self, event: Worker.StateChanged) -> None:
         """A search that fails (years the box cannot read) shows its error; keys held for its results go on."""
-        if event.state == WorkerState.ERROR and self._focus_results_when_shown:
+        if event.state == WorkerState.ERROR and event.worker.group == "search" and self._focus_results_when_shown:
             self._focus_results_when_shown = False
             self.set_focus(self.query_one(FilmTable))
             self.app.release_keys()
