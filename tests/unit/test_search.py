@@ -177,7 +177,7 @@ def _filtered_catalog() -> Catalog:
 
 
 def _among(cat: Catalog, genre: str, lo: int, hi: int) -> np.ndarray:
-    from movierec.recommend import genre_filter
+    from movierec.picks.scoring import genre_filter
 
     return genre_filter(cat, [genre], (lo, hi))
 
