@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movierec.data import registry as data_registry
-from movierec.data.catalog import spoken_title
+from movierec.data.titles import spoken_title
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from movierec.data.catalog import Catalog, spoken_title
+from movierec.data.catalog import Catalog
+from movierec.data.titles import spoken_title
 from movierec.data.movielens import GENRES
 from movierec.metrics import genre_jaccard_diversity
 

@@ -15,7 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from movierec.data.catalog import Catalog, spoken_title
+from movierec.data.catalog import Catalog
+from movierec.data.titles import spoken_title
 from movierec.data.movielens import GENRES, genre_index
 from movierec.errors import MovieRecError
 from movierec.picks.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons

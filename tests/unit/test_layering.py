@@ -146,7 +146,6 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="one circle left: data.catalog <-> data.titles (issue 25)")
 def test_no_module_imports_itself_in_a_circle():
     """Zero import circles, type-only imports included (a circle through TYPE_CHECKING is still a design knot)."""
     import grimp

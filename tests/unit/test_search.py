@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movierec.data.catalog import Catalog, number_form
+from movierec.data.catalog import Catalog
+from movierec.data.titles import number_form
 from movierec.data.ids import Vocabulary
 
 FILMS = [  # title, number of ratings (ml-latest-small's, rounded)
