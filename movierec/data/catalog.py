@@ -46,10 +46,11 @@ class TitleSearch:
 
 
 def not_close(query: str, near: list[TitleMatch], hint: str = "try fewer or other words") -> str:
-    """The sentence for a query no film matches closely, naming the ``near`` guesses (at most 5)."""
+    """The sentence for a query no film matches closely, naming the ``near`` guesses (at most 5) as every other
+    sentence names a film (``spoken_title``: "The Thing (1982)", not "Thing, The (1982)")."""
     if not near:
         return f"no film matches {query!r}; {hint}"
-    return f"no film matches {query!r} closely; did you mean: {'; '.join(m.title for m in near[:5])}"
+    return f"no film matches {query!r} closely; did you mean: {'; '.join(spoken_title(m.title) for m in near[:5])}"
 
 
 @dataclass

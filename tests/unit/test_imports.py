@@ -380,13 +380,13 @@ def test_movierec_json_still_imports_without_a_dataset(tmp_path):
 
 
 def test_watch_unwatch_and_watchlist(release):
-    assert "Added Matrix, The (1999)" in run(release, "watch", "The Matrix", "-p", "me").output
+    assert "Added The Matrix (1999)" in run(release, "watch", "The Matrix", "-p", "me").output
     assert "Already there" in run(release, "watch", "matrix", "-p", "me").output
     assert run(release, "watch", "Seven", "-p", "me").exit_code == 0
     listed = json.loads(run(release, "watchlist", "-p", "me", "--json").output)
     assert [(f["movie_id"], f["title"]) for f in listed["watchlist"]] == [
         (47, "Seven (a.k.a. Se7en) (1995)"), (2571, "Matrix, The (1999)")]  # newest first
-    assert "Took Matrix, The (1999) off" in run(release, "unwatch", "The Matrix", "-p", "me").output
+    assert "Took The Matrix (1999) off" in run(release, "unwatch", "The Matrix", "-p", "me").output
     assert "is not on the watchlist" in one_error_line(run(release, "unwatch", "The Matrix", "-p", "me"))
     run(release, "rate", "Seven", "4", "-p", "me")  # seen it: off the watchlist
     profile = ProfileStore().load("me")

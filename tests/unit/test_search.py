@@ -261,7 +261,7 @@ def test_the_engine_search_filters_first_and_says_what_the_filters_hide(the_rele
     hidden = engine.search_films("spirited", ["Horror"], None)
     assert (hidden.rows, hidden.note) == ([], "no match with these filters; 1 without them")
     nonsense = engine.search_films("thong")
-    assert nonsense.note == "no film matches 'thong' closely; did you mean: Thing, The (1982); Shining, The (1980)"
+    assert nonsense.note == "no film matches 'thong' closely; did you mean: The Thing (1982); The Shining (1980)"
     assert [r["title"] for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
     assert engine.search_films("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
     assert engine.search_films("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
@@ -278,7 +278,7 @@ def test_the_cli_search_filters_first_and_says_no_film_matches_closely(the_relea
     for args in (["thong"], ["thong", "--json"]):  # rate, watch... say it too (Catalog.find): one sentence
         result = _cli("search", *args, "--dataset", str(the_release))
         assert result.exit_code == 1 and result.output == ("error: no film matches 'thong' closely; did you mean: "
-                                                           "Thing, The (1982); Shining, The (1980)\n"), result.output
+                                                           "The Thing (1982); The Shining (1980)\n"), result.output
     assert _cli("rate", "thong", "4", "--dataset", str(the_release)).output == result.output
     result = _cli("search", "spirited", "--genre", "horror", "--dataset", str(the_release))
     assert (result.exit_code, result.output.strip()) == (1, "error: no match with these filters; 1 without them")
