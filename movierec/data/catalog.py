@@ -10,7 +10,7 @@ import numpy as np
 
 from movierec.data.ids import Vocabulary
 from movierec.data.movielens import GENRES, parse_year
-from movierec.data.titles import bare, normalize_title, number_form, split_title
+from movierec.data.titles import bare, normalize_title, number_form, spoken_title, split_title
 from movierec.errors import TitleError
 
 _ID_FORM = re.compile(r"\s*id:\s*(\d{1,20})\s*", re.IGNORECASE)  # "id:34048": a film by its movie id
