@@ -7,6 +7,7 @@ once (``auto`` = cuda, then mps, then cpu) and keeps one dataset and split.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,7 +70,20 @@ class TrainInfo:
         return {k: ((round(v, 6) if v == v else None) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
+class UIThreadError(RuntimeError):
+    """Model work (loading, training, folding in, scoring) asked for on the thread a UI marked as its own
+    (``Engine.ui_thread``): every key would wait until it is done. A bug in the caller, never a user's error."""
+
+
 class Engine:
+    #: The TUI's own thread (its event loop), set by the app: model work there raises UIThreadError instead of
+    #: freezing every key behind it; only cheap reads (search, films, profile mapping, cached matches) answer there.
+    ui_thread: int | None = None
+
+    def _model_work(self, what: str) -> None:
+        if self.ui_thread is not None and threading.get_ident() == self.ui_thread:
+            raise UIThreadError(f"{what} asked for on the UI thread; run it in a worker")
+
     def __init__(self, dataset: str | None = None, device: str | None = "auto", on_note=None) -> None:
         self.dataset_ref = dataset
         self.notes: list[str] = []  # things set right on the way (a bad checkpoint moved aside), for the caller to show
@@ -420,6 +434,7 @@ class Engine:
         path = checkpoints.path_for(self.dataset.fingerprint, model)
         if not path.exists():
             return None
+        self._model_work(f"loading {model}")
         try:
             ckpt = checkpoints.load(path)
             self.check_checkpoint(ckpt.meta, path)
@@ -458,6 +473,7 @@ class Engine:
         model chooses something on validation (EASE's L2), on the split, refitting themselves after.
         ``overrides``: settings of the model's config (others are ignored: ``epochs`` means nothing to EASE).
         """
+        self._model_work(f"training {model}")
         spec = registry.get(model)
         config = self._config(model, **overrides)
         if not spec.checkpointed:
@@ -674,6 +690,7 @@ class Engine:
                 callback=None, should_stop=None, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, list[float]]:
         """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per
         profile). ``weights``: one per rated film (``recency``): liked films rated lately pull harder."""
+        self._model_work("a fold-in")
         w = np.ones(items.size, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
         rec = self.foldin_model()
         key = (self._profile_key(items, stars, skip, w, seed), self._kept.get(registry.for_mode("ncf").name))
@@ -724,6 +741,7 @@ class Engine:
         calibration (``match_map``), its predicted match; ``calibrate=False``: only a saved one, no
         computing it now (a screen that shows its first lists before that).
         """
+        self._model_work("picks")
         if mode not in registry.modes():
             raise MovieRecError(f"unknown mode {mode!r}; use {', '.join(registry.modes())}")
         cat = self.dataset.catalog
@@ -869,16 +887,17 @@ class Engine:
         # A film you rated or dismissed has your stars or mark instead: a match is a guess about the others.
         return [float(v) if np.isfinite(v) and open_ else None for v, open_ in zip(m(pct), candidates[wanted])]
 
-    def _match_source(self, mode: str) -> tuple[Recommender | None, dict] | None:
+    def _match_source(self, mode: str, load: bool = True) -> tuple[Recommender | None, dict] | None:
         """(the mode's model, what the calibration depends on), or None when the model is not there
-        (never trained here: a mode without a model shows no match rather than a made-up one)."""
+        (never trained here: a mode without a model shows no match rather than a made-up one; ``load=False``:
+        not in memory, as the UI thread asks, which never loads a checkpoint)."""
         ds = self.dataset
         key = {"mode": mode, "fingerprint": ds.fingerprint, "format": calibration.FORMAT,
                "edges": list(calibration.EDGES), "prior": calibration.PRIOR, "users": self.MATCH_USERS}
         if mode == "content":
             return None, key
         served = "ncf" if mode == "hybrid" else mode
-        if not self.has_model(served):
+        if not self.has_model(served) or (not load and registry.for_mode(served).name not in self._models):
             return None
         rec = self.mode_model(served, train=False)
         if rec is None:
@@ -900,7 +919,7 @@ class Engine:
         from movierec import files
         from movierec.atomic import atomic_write_json
 
-        source = self._match_source(mode)
+        source = self._match_source(mode, load=compute)
         if source is None:
             return None
         rec, key = source
@@ -945,6 +964,7 @@ class Engine:
         """
         from movierec.models.recent import PROFILE_BLEND, PROFILE_TAU, recency_weights
 
+        self._model_work("a match calibration")
         ds, sp = self.dataset, self.split
         test_users = sp.test_users.astype(np.int64)
         test_items = sp.test_items.astype(np.int64)

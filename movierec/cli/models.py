@@ -171,11 +171,14 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
         return
     models = list(registry.names()) if model_name == "all" else [model_name]
     users, skipped = engine.protocol_users()
-    if not as_json:
+    if not as_json:  # one line per distinct plan: ease, ease-recent and ease-sasrec share one solve (models/solves.py)
+        plans: dict[str, list[str]] = {}
         for name in models:
             plan = engine.plan(name, l2=l2)
             if plan:
-                stderr().print(plan, highlight=False)
+                plans.setdefault(plan, []).append(name)
+        for plan, names in plans.items():
+            stderr().print(plan + (f"; shared by {', '.join(names)}" if len(names) > 1 else ""), highlight=False)
     with _TrainProgress(not as_json, epochs or engine.default_epochs) as progress:
         reports = engine.evaluate(models, k=k, negatives=negatives, seed=seed, full=full, callback=progress,
                                   retrain=retrain, epochs=epochs, diversity=regulariser, l2=l2)

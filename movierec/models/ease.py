@@ -4,13 +4,16 @@ B = I - P / diag(P) with P = (X^T X + lambda I)^-1 and diag(B) = 0, scores X_u B
 The dense item-item inverse costs O(I^3) time and ~2 I^2 float32s of memory
 (27k items: ~6 GB and minutes on a laptop CPU), so only items with at least one
 training interaction enter it, ``plan()`` says how much memory and time a fit
-will take before it starts (time from this machine's measured matmul rate), and
+will take before it starts (time from this machine's measured kernel rates), and
 a fit whose memory estimate is over ``max_memory_gb`` is refused with a message.
 X^T X is accumulated from sparse user blocks (nnz x I work, not users x I^2).
+With fewer users than half the items (ml-latest-small: 610 users, 9.7k items) B is
+solved through the users' side instead (Woodbury: a U x U solve and a sparse product,
+no I^3 work; ``_dual_weights``): the L2 grid and the refit then cost seconds.
 
 With ``l2=None`` the L2 weight is chosen on the validation holdout (each user's
 second-latest rating against 99 sampled negatives, HR@10, then NDCG@10) from
-``L2_GRID``, sharing one Gram matrix, and the final model is fitted on train +
+``L2_GRID``, sharing one Gram matrix (or X X^T), and the final model is fitted on train +
 validation with it; a given ``l2`` fits the split it is handed.
 """
 
@@ -47,34 +50,82 @@ class EASEConfig(Settings):
         return {"l2": trial.suggest_float("l2", 1.0, 5000.0, log=True)}
 
 
-def ease_memory_gb(n_items: int, choosing: bool = False) -> float:
-    """Peak: the Gram matrix and its Cholesky factor side by side, plus 10% for the rest (choosing
-    L2 on validation keeps one more copy of the Gram matrix)."""
+def ease_memory_gb(n_items: int, choosing: bool = False, n_users: int | None = None) -> float:
+    """Peak, primal: the Gram matrix and its Cholesky factor side by side, plus 10% for the rest (choosing
+    L2 on validation keeps one more copy of the Gram matrix). Dual (``n_users`` rows, fewer than half the
+    items): B alone plus 10%, and the rows' n_users x n_items float64 solve, twice."""
+    if n_users is not None and uses_dual(n_items, n_users):
+        return (1.1 * n_items * n_items * 4 + 2 * n_users * n_items * 8) / 2**30
     return (3.2 if choosing else 2.2) * n_items * n_items * 4 / 2**30
 
 
-_RATE: list[float] = []
+def uses_dual(n_items: int, n_users: int) -> bool:
+    """Whether B is solved through the users' side (Woodbury): P = (I - X^T (X X^T + L2 I)^-1 X) / L2 needs a
+    users x users factorisation and a sparse product (nnz x items work) instead of an items x items inverse
+    (items^3). Taken with fewer users than half the items (ml-latest-small: 610 users, 9.7k items)."""
+    return 0 < n_users * 2 <= n_items
+
+
+_RATES: dict[str, float] = {}
+
+
+def _timed(work, repeat: int = 3) -> float:
+    """The fastest of ``repeat`` runs of ``work()`` after a warm-up, in seconds (the fastest: a busy machine's
+    pauses are not the kernel's speed)."""
+    import time
+
+    work()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return max(best, 1e-9)
+
+
+def rates() -> dict[str, float]:
+    """This machine's speeds for the kernels a fit runs, on torch's threads, measured once (~0.1 s):
+    ``gemm`` float32 matmul FLOP/s (1024^3), ``factor`` Cholesky + inverse FLOP/s (a 1024 system, counted as
+    n^3 flops), ``sparse`` sparse x dense multiply-adds/s (1% dense), ``bytes`` bytes/s of an in-place pass."""
+    if not _RATES:
+        gen = torch.Generator().manual_seed(0)
+        a = torch.randn(1024, 1024, generator=gen)
+        _RATES["gemm"] = 2 * 1024**3 / _timed(lambda: a @ a, 2)
+        spd = a @ a.T + 1024 * torch.eye(1024)
+        _RATES["factor"] = 1024**3 / _timed(lambda: torch.cholesky_inverse(torch.linalg.cholesky(spd)), 2)
+        rows = torch.randint(0, 4096, (20_000,), generator=gen)
+        cols = torch.randint(0, 512, (20_000,), generator=gen)
+        sp = torch.sparse_coo_tensor(torch.stack([rows, cols]), torch.ones(20_000), (4096, 512),
+                                     check_invariants=False).coalesce()
+        dense = torch.randn(512, 2048, generator=gen)
+        _RATES["sparse"] = sp._nnz() * 2048 / _timed(lambda: torch.sparse.mm(sp, dense), 2)
+        big = torch.ones(4096, 4096)
+        _RATES["bytes"] = 2 * big.numel() * 4 / _timed(lambda: big.mul_(1.0), 2)
+    return _RATES
 
 
 def matmul_rate() -> float:
-    """This machine's float32 matmul rate in FLOP/s (a 1024^3 product, measured once, ~20 ms)."""
-    if not _RATE:
-        import time
-
-        a = torch.randn(1024, 1024)
-        a @ a
-        start = time.perf_counter()
-        for _ in range(3):
-            a @ a
-        _RATE.append(3 * 2 * 1024**3 / max(time.perf_counter() - start, 1e-9))
-    return _RATE[0]
+    """This machine's float32 matmul rate in FLOP/s (a 1024^3 product, measured once)."""
+    return rates()["gemm"]
 
 
-def ease_seconds(n_items: int, nnz: int) -> float:
-    """Cholesky (n^3/3) + its inverse (~n^3) + the sparse Gram (2 nnz n), at the measured rate
-    (factorisations reach about half of a plain matmul's rate)."""
-    flops = (1 / 3 + 1) * n_items**3 * 2 + 2.0 * nnz * n_items
-    return flops / matmul_rate()
+def ease_seconds(n_items: int, nnz: int, n_users: int | None = None, grid: int = 0) -> float:
+    """A fit's time at this machine's measured rates (``rates()``), with ``grid`` L2 values scored on validation
+    before the final solve. Items' side (primal): per solve the sparse Gram (nnz x items multiply-adds), the
+    Cholesky factor and inverse (items^3 at the factorisation rate) and 3 passes over the items x items matrix;
+    each grid value also scores the validation users through B (nnz x items). Users' side (dual): per system
+    X X^T (2 users^2 items flops); per L2 value a users x users inverse and X^T K^-1 (nnz x users, float64 at
+    half the rate); the final solve's B one sparse product (nnz x items) and ~4 passes over it."""
+    rate = rates()
+    n = n_items
+    if n_users is not None and uses_dual(n, n_users):
+        r = n_users
+        systems = 2 if grid else 1
+        per_l2 = r**3 / rate["factor"] + 2 * nnz * r / rate["sparse"]
+        return (systems * 2 * r * r * n / rate["gemm"] + (grid + 1) * per_l2
+                + nnz * n / rate["sparse"] + 4 * n * n * 4 / rate["bytes"])
+    solve = nnz * n / rate["sparse"] + n**3 / rate["factor"] + 3 * n * n * 4 / rate["bytes"]
+    return (grid + 1) * solve + grid * nnz * n / rate["sparse"]
 
 
 def matrix_key(split: Split) -> str:
@@ -86,6 +137,64 @@ def matrix_key(split: Split) -> str:
     digest.update(np.ascontiguousarray(split.train_users, dtype=np.int64).tobytes())
     digest.update(np.ascontiguousarray(split.train_items, dtype=np.int64).tobytes())
     return digest.hexdigest()
+
+
+def _dual_side(x_t: torch.Tensor, kernel: torch.Tensor, l2: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """A^T = X^T (X X^T + L2 I)^-1 (items x users) and diag(H) = diag(X^T A), both float64."""
+    n = x_t.shape[0]
+    system = kernel.clone()
+    system.diagonal().add_(l2)
+    inverse = torch.cholesky_inverse(torch.linalg.cholesky(system))  # (users, users) float64
+    del system
+    x64 = x_t.double()
+    a_t = torch.sparse.mm(x64, inverse)
+    where = x64.indices()
+    h_diag = torch.zeros(n, dtype=torch.float64).index_add_(0, where[0], a_t[where[0], where[1]])
+    return a_t, h_diag
+
+
+def _dual_scores(system: dict, l2: float, users: np.ndarray, items: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """EASE's scores of candidate ``items`` (U, C; -1 padding) for users of the training matrix, without B.
+
+    For a row x of X, x H = x - L2 a (H = X^T K^-1 X and X X^T = K - L2 I), so its score of film c, the sum
+    over i != c of x_i B_ic, is x_c - L2 a_c / (1 - H_cc): users x candidates work. Films outside the model
+    score -1e9, as ``score_all`` gives them."""
+    a_t, h_diag = _dual_side(system["x_t"], kernel=system["kernel"], l2=l2)
+    n = a_t.shape[0]
+    column = np.full(int(max(items.max(initial=0), active.max(initial=0))) + 2, -1, dtype=np.int64)
+    column[active] = np.arange(active.size)
+    cand = column[items]
+    ok = cand >= 0
+    rows = system["row_of"][np.asarray(users)][:, None].repeat(items.shape[1], axis=1)
+    seen = rows >= 0
+    use = ok & seen
+    col = np.where(use, cand, 0)
+    row = np.where(use, rows, 0)
+    a = a_t[torch.from_numpy(col), torch.from_numpy(row)].numpy()
+    h = h_diag.numpy()[col]
+    pairs = system["pairs"]
+    key = row * n + col
+    at = np.minimum(np.searchsorted(pairs, key), pairs.size - 1)
+    rated = pairs[at] == key if pairs.size else np.zeros(key.shape, dtype=bool)
+    out = np.where(use, rated - l2 * a / (1.0 - h), 0.0).astype(np.float32)
+    out[~ok] = -1e9
+    return out
+
+
+def _dual_weights(x_t: torch.Tensor, kernel: torch.Tensor, l2: float) -> torch.Tensor:
+    """B through the users' side. With H = X^T (X X^T + L2 I)^-1 X, P = (X^T X + L2 I)^-1 = (I - H) / L2
+    (Woodbury), so B = I - P / diag(P) is H_ij / (1 - H_jj) off the diagonal and 0 on it. The users x users
+    solve and diag(H) are float64 (1 - H_jj is small for popular films, so it is not taken from a float32 H);
+    H itself is one sparse float32 product (nnz x items multiply-adds). Scores agree with a float64 direct
+    solve more closely than a float32 Cholesky inverse of X^T X does (tests/unit/test_ease_solve.py)."""
+    a_t, h_diag = _dual_side(x_t, kernel, l2)  # X^T K^-1: (items, users)
+    a = a_t.T.to(torch.float32).contiguous()
+    del a_t
+    b = torch.sparse.mm(x_t, a)  # H: (items, items)
+    del a
+    b.div_((1.0 - h_diag).to(torch.float32)[None, :])
+    b.diagonal().zero_()
+    return b
 
 
 class EASE(DenseScorer):
@@ -122,12 +231,20 @@ class EASE(DenseScorer):
 
     def plan(self, split: Split, n: int | None = None) -> dict:
         """What a fit will take: items in the inverse (``n``, counted here unless given), memory (GB),
-        time (s, estimated), and whether it fits."""
+        time (s, estimated from this machine's measured kernel rates: one solve per L2 of the grid on train
+        and one on train + validation), and whether it fits."""
         n = int(np.unique(split.train_items).size) if n is None else n
-        gb = ease_memory_gb(n, self.l2 is None)
-        fits = 1 + len(L2_GRID) if self.l2 is None and split.valid_users.size else 1
-        return {"items": n, "memory_gb": gb, "seconds": fits * ease_seconds(n, int(split.train_items.size)),
+        users = int(np.unique(split.train_users).size)
+        gb = ease_memory_gb(n, self.l2 is None, users)
+        grid = len(L2_GRID) if self.l2 is None and split.valid_users.size else 0
+        seconds = ease_seconds(n, int(split.train_items.size), users, grid)
+        return {"items": n, "users": users, "dual": uses_dual(n, users), "memory_gb": gb, "seconds": seconds,
                 "limit_gb": self.max_memory_gb, "fits": gb <= self.max_memory_gb}
+
+    def _fits(self, split: Split, n: int) -> bool:
+        """The plan's memory check alone (no time estimate: that measures this machine's speeds first)."""
+        users = int(np.unique(split.train_users).size)
+        return ease_memory_gb(n, self.l2 is None, users) <= self.max_memory_gb
 
     def describe_plan(self, split: Split) -> str:
         plan = self.plan(split)
@@ -146,12 +263,12 @@ class EASE(DenseScorer):
         self.n_items = split.n_items
         self.active = np.unique(split.train_items).astype(np.int64)
         n = self.active.size
-        if not self.plan(split, n)["fits"]:
+        if not self._fits(split, n):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
         l2 = self.l2 if self.l2 is not None else self.chosen["l2"]  # type: ignore[index]
-        self._weights_for(matrix_key(split), l2, lambda: self._gram(split, n))
+        self._weights_for(matrix_key(split), l2, lambda: self._system(split, n, owned=True))
 
     def _choose_l2(self, split: Split, grid: tuple[float, ...] = L2_GRID, seed: int = 0) -> None:
         """The grid's best L2 on the validation holdout (HR@10, then NDCG@10); the first when there is none."""
@@ -171,7 +288,7 @@ class EASE(DenseScorer):
 
         self.n_items = split.n_items
         self.active = np.unique(split.train_items).astype(np.int64)
-        if not self.plan(split, self.active.size)["fits"]:
+        if not self._fits(split, self.active.size):
             raise MovieRecError(f"{self.describe_plan(split)}: over the memory limit, so it was skipped; "
                                 "use a smaller dataset or another model")
         self.history = UserItems.from_split(split)
@@ -180,41 +297,77 @@ class EASE(DenseScorer):
         candidates = np.concatenate([split.valid_items[:, None], neg], axis=1)
         valid = candidates >= 0
         valid[:, 0] = False
-        return {"gram": self._gram(split, self.active.size), "key": matrix_key(split), "users": users,
+        return {"system": self._system(split, self.active.size), "key": matrix_key(split), "users": users,
                 "candidates": candidates, "valid": valid}
 
     def validation_figures(self, held: dict, l2: float) -> dict:
         """Validation HR@10 and NDCG@10 of the model fitted on training with this L2."""
         from movierec import metrics
 
-        self._weights_for(held["key"], l2, lambda: held["gram"].clone())
-        scores = self.score(held["users"], held["candidates"])
+        memo = solves.active()
+        if "kernel" in held["system"] and (memo is None or memo.get(("ease", held["key"], float(l2))) is None):
+            # the users' side scores its own rows without B: no items x items work per L2
+            scores = _dual_scores(held["system"], l2, held["users"], held["candidates"], self.active)
+        else:
+            self._weights_for(held["key"], l2, lambda: held["system"])
+            scores = self.score(held["users"], held["candidates"])
         rank = metrics.ranks(scores, scores[:, 0], held["valid"])
         return {"l2": l2, "val_hr": metrics.hit_rate(rank, 10), "val_ndcg": metrics.ndcg(rank, 10)}
 
-    def _weights_for(self, key: str, l2: float, gram) -> None:
+    def _weights_for(self, key: str, l2: float, system) -> None:
         """B for the training matrix with digest ``key`` and this L2: the active memo's (the engine's, shared by
-        ease, ease-recent and ease-sasrec; models/solves.py), else solved from ``gram()`` and stored there."""
+        ease, ease-recent and ease-sasrec; models/solves.py), else solved from ``system()`` and stored there."""
         memo = solves.active()
         found = memo.get(("ease", key, float(l2))) if memo is not None else None
         if found is not None:
             self.weights = found
             return
-        self._solve(gram(), l2)
+        self._solve(system(), l2)
         if memo is not None:
             assert self.weights is not None
             memo.put(("ease", key, float(l2)), self.weights, self.weights.numel() * self.weights.element_size())
 
-    def _solve(self, gram: torch.Tensor, l2: float) -> None:
-        """B from the Gram matrix (consumed) and an L2 weight."""
+    def _solve(self, system: dict, l2: float) -> None:
+        """B from a ``_system`` and an L2 weight (a system marked ``owned`` is consumed)."""
+        if "kernel" in system:
+            self.weights = _dual_weights(system["x_t"], system["kernel"], l2)
+            return
+        gram = system.pop("gram") if system.get("owned") else system["gram"].clone()
         gram.diagonal().add_(l2)
         factor = torch.linalg.cholesky(gram)
         del gram
         p = torch.cholesky_inverse(factor)
         del factor
+        if not p.is_contiguous() and p.T.is_contiguous():
+            p = p.T  # LAPACK's column-major result; P is symmetric (filled from one triangle): row-major rows of P
         p.div_(-p.diagonal().clone()[None, :])  # B = -P / diag(P), column by column, in place
         p.diagonal().zero_()
         self.weights = p
+
+    def _system(self, split: Split, n: int, owned: bool = False) -> dict:
+        """What B is solved from for any L2, for the training matrix X (users x the ``n`` active items, 0/1):
+        with fewer users than half the items (``uses_dual``), X^T as a sparse matrix and X X^T in float64
+        (``x_t``, ``kernel``); else the Gram matrix X^T X (``gram``; ``owned``: the one solve may consume it)."""
+        assert self.history is not None
+        column = np.full(split.n_items, -1, dtype=np.int64)
+        column[self.active] = np.arange(n)
+        rows = np.repeat(np.arange(split.n_users), np.diff(self.history.indptr))
+        cols = column[self.history.items]
+        keep = cols >= 0
+        pairs = np.unique(rows[keep] * n + cols[keep])  # 0/1: a film rated twice by one user counts once
+        users = np.unique(pairs // n)
+        rows, cols = np.searchsorted(users, pairs // n), pairs % n
+        if not uses_dual(n, users.size):
+            return {"gram": self._gram(split, n), "owned": owned}
+        x_t = torch.sparse_coo_tensor(torch.from_numpy(np.stack([cols, rows])), torch.ones(cols.size),
+                                      (n, users.size), check_invariants=False).coalesce()
+        x = torch.zeros((users.size, n), dtype=torch.float32)
+        x[torch.from_numpy(rows), torch.from_numpy(cols)] = 1.0
+        kernel = (x @ x.T).double()  # X X^T: users x users, counts (exact in float32 below 2^24)
+        del x
+        row_of = np.full(split.n_users, -1, dtype=np.int64)
+        row_of[users] = np.arange(users.size)
+        return {"x_t": x_t, "kernel": kernel, "row_of": row_of, "pairs": rows * n + cols}
 
     def _gram(self, split: Split, n: int) -> torch.Tensor:
         """X^T X over the active items, from blocks of users: a sparse (items x users) block times its dense rows."""
@@ -228,6 +381,9 @@ class EASE(DenseScorer):
             lo, hi = self.history.indptr[start], self.history.indptr[users[-1] + 1]
             rows = np.repeat(np.arange(users.size), np.diff(self.history.indptr[start:users[-1] + 2]))
             cols = column[self.history.items[lo:hi]]
+            keep = cols >= 0
+            pairs = np.unique(rows[keep] * n + cols[keep])  # 0/1: a film rated twice by one user counts once
+            rows, cols = pairs // n, pairs % n
             if cols.size == 0:
                 continue
             dense = torch.zeros((users.size, n), dtype=torch.float32)
@@ -236,6 +392,7 @@ class EASE(DenseScorer):
                                                (n, users.size), check_invariants=False)
             gram.addmm_(sparse_t, dense)
         return gram
+
 
     def fixed(self) -> "EASE":
         """A fresh, unfitted EASE with this one's L2 (the chosen one, once chosen): fits exactly as chosen."""
@@ -305,8 +462,11 @@ class EASE(DenseScorer):
         assert self.weights is not None
         if items is None:
             out = np.full((len(users), self.n_items), -1e9, dtype=np.float32)
-            x = np.ascontiguousarray(weights[:, self.active], dtype=np.float32)
-            out[:, self.active] = (torch.from_numpy(x) @ self.weights).numpy()
+            x = torch.from_numpy(np.ascontiguousarray(weights[:, self.active], dtype=np.float32))
+            if x.numel() and torch.count_nonzero(x) * 20 < x.numel():  # histories are sparse: nnz x items work
+                out[:, self.active] = torch.sparse.mm(x.to_sparse(), self.weights).numpy()
+            else:
+                out[:, self.active] = (x @ self.weights).numpy()
             return out
         items = np.asarray(items)
         column = np.full(self.n_items + 1, -1, dtype=np.int64)  # the last slot: padding (-1) maps there

@@ -436,6 +436,16 @@ class ProfileStore:
         with self._locked(name) as path:
             return self._read(name, path)
 
+    def create(self, name: str) -> tuple[Profile, bool]:
+        """Profile ``name``, its file written now (atomically, under its lock) when there is none: a profile made
+        and given no rating yet is there after a restart. (profile, True when it was created here)."""
+        with self._locked(name) as path:
+            if path.exists():
+                return self._read(name, path), False
+            profile = Profile(name)
+            atomic_write_json(path, profile.to_json())
+            return profile, True
+
     def update(self, name: str, change: Callable[[Profile], object]) -> Profile:
         """Read, change and write the profile under its lock; nothing is lost to a concurrent writer."""
         with self._locked(name) as path:

@@ -37,6 +37,8 @@ from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_ti
 
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
+#: What a screen key or command says while the catalogue loads (it is not dropped without a word).
+LOADING = "still loading the catalogue; try again in a moment"
 ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
                "`movierec --headless data import PATH`")
 
@@ -99,6 +101,12 @@ class MovieRecApp(App):
         self._finetune_timer = None
         self._foldin_wanted = False  # ratings changed since the last fine-tune started
         self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
+        # The running (or last) fine-tune's progress: what the Fine-tune screen draws (foldin_view says its state).
+        self.foldin_losses: list[float] = []
+        self.foldin_steps: tuple[int, int] | None = None  # (first step shown, latest step) of foldin_losses
+        self.foldin_total = 0
+        self._foldin_runs = 0  # fine-tunes started (each one's messages carry its number)
+        self.foldin_active: int | None = None  # the number of the fine-tune running now
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
@@ -148,6 +156,7 @@ class MovieRecApp(App):
             return Profile(self.profile_name)
 
     def _loaded(self, engine, profile, has_model: bool) -> None:
+        engine.ui_thread = threading.get_ident()  # model work asked for here raises: keys never wait behind it
         self.engine = engine
         self.profile = profile
         self.ready = True
@@ -177,6 +186,8 @@ class MovieRecApp(App):
         self._refresh_status()
         self.scores_changed()
         self.start_learned()
+        if self._foldin_wanted:  # ratings made (or a fine-tune asked for) while the model was not there
+            self.start_foldin(announce=False)
 
     def scores_changed(self) -> None:
         """The model's scores for this profile changed: every screen of the current mode's stack re-reads
@@ -253,7 +264,10 @@ class MovieRecApp(App):
 
     # -- navigation -------------------------------------------------------------------------
     def _go(self, mode: str) -> None:
-        if not self.ready or self.quitting:
+        if self.quitting:
+            return
+        if not self.ready:  # a screen key or command while loading: refused with a sentence, never dropped
+            self.notify(LOADING, timeout=3, markup=False)
             return
         while isinstance(self.screen, (MovieScreen, HelpScreen)):
             self.pop_screen()
@@ -297,13 +311,22 @@ class MovieRecApp(App):
         if isinstance(screen, SearchScreen) and screen.query("#query"):
             screen.focus_box()  # gives it the held keys; a screen opening for the first time does on mount
 
-    def hold_keys(self) -> None:
-        """Hold the keys typed from now on until :meth:`release_keys` (or 5 s, whatever happens)."""
+    #: Seconds after which held keys go where they would have gone anyway (the search box), whatever happens.
+    HOLD_SECONDS = 5.0
+
+    def hold_keys(self) -> int:
+        """Hold the keys typed from now on until :meth:`release_keys` (or ``HOLD_SECONDS``, whatever happens);
+        the hold's number, for :meth:`holding`."""
         if self._held_keys is None:
             self._held_keys = []
             self._hold_count += 1
             count = self._hold_count
-            self.set_timer(5.0, lambda: self.release_keys() if count == self._hold_count else None)
+            self.set_timer(self.HOLD_SECONDS, lambda: self.release_keys() if count == self._hold_count else None)
+        return self._hold_count
+
+    def holding(self, hold: int) -> bool:
+        """Hold number ``hold`` still holds keys (its timer has not given them to the box yet)."""
+        return self._held_keys is not None and hold == self._hold_count
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -533,8 +556,8 @@ class MovieRecApp(App):
                 self.notify(f"profile {name!r} is open already ({plural(len(self.profile.ratings), 'rating')})",
                             markup=False, timeout=4)
             return False
-        try:
-            profile = self.store.load(name)
+        try:  # a new one is written now: with no rating yet it is still there after a restart
+            profile = self.store.create(name)[0] if create else self.store.load(name)
         except MovieRecError as exc:  # damaged: moved aside, its valid entries kept (as at start-up)
             self.notify(str(exc), severity="warning", timeout=12, markup=False)
             try:
@@ -566,13 +589,29 @@ class MovieRecApp(App):
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-        self.train_state = {"running": True, "stage": "model", "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
+        self.train_state = {"running": True, "model": self.engine.mode_model_name("ncf"), "stage": "model", "epoch": 0,
+                            "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train(force)
 
+    def training_now(self) -> str | None:
+        """The model the "train" worker group is training now (one at a time), or None."""
+        return self.train_state.get("model") if self.train_state.get("running") else None
+
     def action_retrain(self) -> None:
-        if self.ready and not self.train_state.get("running"):
-            self.start_training(force=True)
+        """The palette's "Retrain model": runs, or says why not (it did nothing while another model trained)."""
+        if not self.ready:
+            self.notify(LOADING, timeout=3, markup=False)
+            return
+        name = self.engine.mode_model_name("ncf")
+        training = self.training_now()
+        if training is not None:
+            self.notify(f"{training} is training now; retrain {name} when it is done (one training at a time)",
+                        timeout=6, markup=False)
+            return
+        self.notify(f"retraining {name}; the status line shows its progress, your picks stay meanwhile",
+                    timeout=4, markup=False)
+        self.start_training(force=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
     def train(self, force: bool) -> None:
@@ -599,17 +638,21 @@ class MovieRecApp(App):
 
     @on(TrainProgress)
     def train_progress(self, event: TrainProgress) -> None:
-        self.train_state = {"running": True, "stage": event.stage, "epoch": event.epoch, "total": event.total,
-                            "loss": event.loss, "val_hr": event.val_hr}
+        self.train_state = {"running": True, "model": self.train_state.get("model"), "stage": event.stage,
+                            "epoch": event.epoch, "total": event.total, "loss": event.loss, "val_hr": event.val_hr}
         self._refresh_status()
 
     def start_mode_training(self, mode: str) -> None:
         """Train the model a picks mode needs (e.g. the sequence model), then show its picks."""
-        if self.train_state.get("running"):
-            self.notify("a model is training already; try again when it is done", timeout=4)
+        training = self.training_now()
+        if training is not None:
+            self.notify(f"{training} is training now; try again when it is done (one training at a time)",
+                        timeout=4, markup=False)
             return
-        total = self.train_overrides.get("epochs", self.engine.epochs_of(self.engine.mode_model_name(mode)))
-        self.train_state = {"running": True, "stage": mode, "epoch": 0, "total": total, "loss": 0.0, "val_hr": None}
+        name = self.engine.mode_model_name(mode)
+        total = self.train_overrides.get("epochs", self.engine.epochs_of(name))
+        self.train_state = {"running": True, "model": name, "stage": mode, "epoch": 0, "total": total, "loss": 0.0,
+                            "val_hr": None}
         self._refresh_status()
         self.train_mode(mode, total)
 
@@ -641,9 +684,11 @@ class MovieRecApp(App):
             self.scores_changed()
             return
         if event.ok:
+            self._foldin_wanted = True  # your ratings, fine-tuned on the new model (by _model_loaded)
             self._model_loaded()
             self.notify("model trained; your picks are fine-tuned on it", timeout=4)
-            self.start_foldin(announce=False)
+        else:
+            self._refresh_foldin()  # a fine-tune waiting for this model says so
 
     def set_mode(self, mode: str) -> None:
         """Picks from ``mode`` from now on; the status line says what that mode does with your ratings
@@ -671,17 +716,64 @@ class MovieRecApp(App):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.refresh_status()
+        self._refresh_foldin()  # a training started or ended: what a fine-tune waits for
 
     # -- fold-in ----------------------------------------------------------------------------
+    def foldin_blocked(self) -> str | None:
+        """Why a fine-tune cannot start now, or None. Only the fold-in model itself stands in its way (loading, or
+        being trained): training another model (SASRec) blocks nothing (it blocked fine-tuning for minutes)."""
+        name = self.engine.mode_model_name("ncf") if self.ready else "the model"
+        if self.training_now() == name:
+            return f"{name} is training; fine-tuning starts when it is done"
+        if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed
+            return f"{name} is not there (see the error above); 'Retrain model' (ctrl+p) trains it"
+        if not self.model_ready:
+            return f"{name} is still loading; fine-tuning starts when it is ready"
+        return None
+
     def start_foldin(self, announce: bool) -> None:
+        """Fine-tune the current ratings now, or when the fold-in model is there (queued, and the Fine-tune screen
+        says why); ``announce``: asked for by the person, who is told why it waits when not on that screen."""
         if not self.ready:
             return
-        if self.train_state.get("running") or not self.model_ready:
-            if announce:
-                self.notify("the model is still loading or training; fine-tuning starts when it is ready", timeout=4)
+        blocked = self.foldin_blocked()
+        if blocked is not None:
+            self._foldin_wanted = True  # started by _model_loaded
+            if announce and not isinstance(self.screen, FineTuneScreen):
+                self.notify(blocked, timeout=4, markup=False)
+            self._refresh_foldin()
             return
         self._foldin_wanted = False
-        self.foldin()
+        self.foldin_losses, self.foldin_steps, self.foldin_total = [], None, self.engine.foldin_steps
+        self._foldin_runs += 1
+        self.foldin_active = self._foldin_runs
+        self.foldin(self._foldin_runs)
+        self._refresh_foldin()
+
+    def foldin_view(self) -> tuple[str, str]:
+        """The fine-tune's one state and the sentence that says it, from the app's own state only:
+        running, waiting (for the fold-in model), due (ratings made; it starts after a pause), cancelled,
+        nothing (nothing rated), done, or idle (none yet)."""
+        if self.foldin_running():
+            if self.foldin_steps is None:
+                return "running", "fitting: starting..."
+            return "running", f"fitting: step {self.foldin_steps[1]}/{self.foldin_total}..."
+        blocked = self.foldin_blocked() if self.ready else LOADING
+        if self._foldin_wanted:
+            return ("waiting", blocked) if blocked else ("due", "your latest ratings are fine-tuned in a moment")
+        last = self.last_foldin
+        if last is None:
+            return ("waiting", blocked) if blocked else ("idle", "not fine-tuned yet; press f to fine-tune")
+        if last.cancelled:
+            return "cancelled", "cancelled; your ratings are saved"
+        if not last.fitted:
+            return "nothing", "nothing rated yet: nothing to fine-tune; rate a few films first"
+        return "done", f"done in {last.seconds:.2f} s on {last.device}; press p for your picks"
+
+    def _refresh_foldin(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, FineTuneScreen):
+                screen.show_state()
 
     def _group_workers(self, group: str) -> list[Worker]:
         """This group's workers that are pending or running (the app's own state: nothing to keep in step)."""
@@ -691,7 +783,9 @@ class MovieRecApp(App):
         return bool(self._group_workers(group))
 
     def foldin_running(self) -> bool:
-        return self._group_busy("foldin")
+        """A fine-tune is running: set when one starts, cleared by its own FoldInDone (not by the worker's state,
+        which changes after that message, so a screen drawn between the two said "fitting" for good)."""
+        return self.foldin_active is not None
 
     def cancel_foldin(self) -> bool:
         running = self._group_workers("foldin")
@@ -700,38 +794,44 @@ class MovieRecApp(App):
         return bool(running)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="foldin")
-    def foldin(self) -> None:
+    def foldin(self, run: int = 0) -> None:
         worker = get_current_worker()
         engine = self.engine
         steps = engine.foldin_steps
 
         def progress(step: int, loss: float) -> None:
-            self.post_message(FoldInProgress(step, steps, loss))
+            self.post_message(FoldInProgress(step, steps, loss, run))
 
         seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
         if seconds is None:  # nothing rated: nothing to fit
-            self.post_message(FoldInDone(0.0, engine.device_name, fitted=False))
+            self.post_message(FoldInDone(0.0, engine.device_name, fitted=False, run=run))
             return
         if worker.is_cancelled:
-            self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True))
+            self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True, run=run))
             return
-        self.post_message(FoldInDone(seconds, engine.device_name))
+        self.post_message(FoldInDone(seconds, engine.device_name, run=run))
 
     @on(FoldInProgress)
     def foldin_progress(self, event: FoldInProgress) -> None:
-        if isinstance(self.screen, FineTuneScreen):
-            self.screen.progress(event)
+        if event.run != self.foldin_active:  # a late one from a fine-tune cancelled since
+            return
+        self.foldin_losses.append(event.loss)
+        first = self.foldin_steps[0] if self.foldin_steps else event.step
+        self.foldin_steps, self.foldin_total = (first, event.step), event.total
+        self._refresh_foldin()
 
     @on(FoldInDone)
     def foldin_done(self, event: FoldInDone) -> None:
+        if event.run != self.foldin_active:  # one superseded by a later fine-tune (that one's result counts)
+            return
+        self.foldin_active = None
         self.last_foldin = event
         if not event.cancelled:
             if self.engine.mode_folds_in(self.mode):  # else the line keeps saying what the mode does
                 self.status_text = self._foldin_text(event)
                 self._refresh_status()
             self.scores_changed()  # the fine-tuned scores now
-        if isinstance(self.screen, FineTuneScreen):
-            self.screen.done(event)
+        self._refresh_foldin()
 
     # -- errors and datasets ----------------------------------------------------------------
     @on(Worker.StateChanged)
@@ -742,6 +842,9 @@ class MovieRecApp(App):
         if event.worker.group == "learned":
             self.learned_state = None
             self._refresh_status()
+        if event.worker.group == "foldin":
+            self.foldin_active = None
+            self._refresh_foldin()
         if event.worker.group == "train":
             self.train_state = {"running": False}
             self.status_text = "training failed"

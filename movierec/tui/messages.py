@@ -23,17 +23,19 @@ class TrainDone(Message):
 
 
 class FoldInProgress(Message):
-    def __init__(self, step: int, total: int, loss: float) -> None:
+    """``run``: which fine-tune (the app counts them), so a late message of a superseded one is told apart."""
+
+    def __init__(self, step: int, total: int, loss: float, run: int = 0) -> None:
         super().__init__()
-        self.step, self.total, self.loss = step, total, loss
+        self.step, self.total, self.loss, self.run = step, total, loss, run
 
 
 class FoldInDone(Message):
     """A fine-tune ended; ``fitted`` False: the profile had nothing to fit (nothing rated), nothing was tuned."""
 
-    def __init__(self, seconds: float, device: str, cancelled: bool = False, fitted: bool = True) -> None:
+    def __init__(self, seconds: float, device: str, cancelled: bool = False, fitted: bool = True, run: int = 0) -> None:
         super().__init__()
-        self.seconds, self.device, self.cancelled, self.fitted = seconds, device, cancelled, fitted
+        self.seconds, self.device, self.cancelled, self.fitted, self.run = seconds, device, cancelled, fitted, run
 
 
 class LearnedProgress(Message):

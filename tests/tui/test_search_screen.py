@@ -126,3 +126,46 @@ async def test_filters_show_apply_first_and_say_what_they_hide(trained, app_fact
         assert screen.query_one("#genre", Select).value == Select.NULL
         assert screen.query_one("#years", Input).value == ""
         assert _titles(table)[0].startswith("Spirited Away") and screen.query_one("#query", Input).value == "spirited"
+
+
+async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_focus(trained, app_factory,
+                                                                                   monkeypatch):
+    """Enter in the box waits for the results of what it says (keys typed meanwhile are held for them). When
+    they took longer than the hold (5 s: the keys then go to the box), the results still took the focus when
+    they came, minutes later under load, and the next key acted on a row the person never saw highlighted
+    (issue 24 item 6: a 'w' meant for the box). Here the search of 'aliens' waits until the test lets it go."""
+    from movierec.engine import Engine
+    from movierec.tui.app import MovieRecApp
+
+    _rate_some()
+    gate = threading.Event()
+    searching = threading.Event()
+    search_films = Engine.search_films
+
+    def slow_search(self, text, *args, **kwargs):
+        if text == "aliens":
+            searching.set()
+            gate.wait(300)  # longer than wait_for's bound; the finally below lets it go
+        return search_films(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "search_films", slow_search)
+    monkeypatch.setattr(MovieRecApp, "HOLD_SECONDS", 0.3, raising=False)
+    app = app_factory()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("slash", *"alien")
+            table = app.screen.query_one(FilmTable)
+            await wait_for(pilot, lambda: table.film_rows and _titles(table)[0] == "Alien (1979)", "alien's results")
+            await pilot.press("s", "enter")  # 'aliens' is being searched: Enter waits for its results
+            await wait_for(pilot, searching.is_set, "the search of 'aliens'")
+            await wait_for(pilot, lambda: app._held_keys is None, "the key hold to time out")
+            assert app.focused.id == "query"
+            gate.set()
+            await wait_for(pilot, lambda: app.screen._shown_for == ("aliens", None, ""), "aliens' results shown")
+            await settle(app, pilot)
+            assert app.focused.id == "query", "results shown after the hold timed out took the focus"
+            await pilot.press("w")
+            assert app.screen.query_one("#query", Input).value == "aliensw"
+    finally:
+        gate.set()

@@ -99,3 +99,14 @@ def test_profile_json_schema_is_validated():
         Profile.from_json({"format": "movierec-profile", "version": 1, "ratings": [{"movie_id": 1, "stars": 9}]})
     p = Profile.from_json({"format": "movierec-profile", "version": 1, "ratings": [{"movie_id": 1, "stars": 4}]})
     assert p.ratings[1].stars == 4.0
+
+
+def test_create_writes_an_empty_profile_at_once_and_keeps_an_existing_one(home):
+    """Issue 24 item 5: a profile made and given no rating has its file (it was written with the first rating)."""
+    store = ProfileStore()
+    profile, made = store.create("partner")
+    assert made and not profile.ratings and store.names() == ["partner"]
+    assert store.load("partner").name == "partner" and not list(store.folder.glob("*.tmp*"))
+    store.rate("partner", 1, 4.0)
+    again, made = store.create("partner")
+    assert not made and len(again.ratings) == 1 and len(store.load("partner").ratings) == 1

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
-from movierec.tui.messages import FoldInDone, FoldInProgress
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.chart import LossChart, smooth
+
+
+LOSS_LABEL = "loss per step (grey dots: each step; bright line: smoothed)"
 
 
 class FineTuneScreen(MainScreen):
@@ -25,9 +26,10 @@ class FineTuneScreen(MainScreen):
             yield Static("Your ratings train your own user vectors; the trained model stays frozen.", markup=False)
             yield Static("", id="mode-note", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="foldin-bar")
-            yield Static("loss per step (grey dots: each step; bright line: smoothed)", id="loss-label", markup=False)
-            yield LossChart(id="loss")
+            # The state's sentence beside its bar: below the chart it fell off 80x24 when the mode note showed.
             yield Static("", id="result", markup=False)
+            yield Static(LOSS_LABEL, id="loss-label", markup=False)
+            yield LossChart(id="loss")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -35,7 +37,8 @@ class FineTuneScreen(MainScreen):
         self.action_start()
 
     def refresh_data(self) -> None:
-        """The device and the last fine-tune's result: they may have come while this screen was out of view."""
+        """The device, what the mode does with a fine-tune, and the fine-tune's state: they may have changed while
+        this screen was out of view."""
         app = self.app
         device = app.engine.device_name if app.model_ready else "chosen once the model has loaded"
         self.query_one("#device", Static).update(f"device: {device}")
@@ -49,44 +52,45 @@ class FineTuneScreen(MainScreen):
         box = self.query_one("#mode-note", Static)
         box.update(note)
         box.display = bool(note)  # no blank line when there is nothing to say (80x24 has no line to spare)
-        last = app.last_foldin
-        if last is not None and not app.foldin_running():
-            self.done(last)
+        self.show_state()
+
+    @property
+    def losses(self) -> list[float]:
+        """The running (or last) fine-tune's losses (the app keeps them)."""
+        return self.app.foldin_losses
+
+    def show_state(self) -> None:
+        """Everything this screen says about the fine-tune, from one state (``app.foldin_view``): the sentence,
+        the bar and the chart never disagree (a full bar, "waiting for the first step", an old result and
+        "the model is still loading or training" showed at once)."""
+        app = self.app
+        state, sentence = app.foldin_view()
+        self.query_one("#result", Static).update(sentence)
+        bar = self.query_one("#foldin-bar", ProgressBar)
+        chart = self.query_one(LossChart)
+        label = self.query_one("#loss-label", Static)
+        shown = state in ("running", "done")
+        losses = app.foldin_losses if shown else []
+        if state == "running":
+            bar.update(total=app.foldin_total or 1, progress=app.foldin_steps[1] if app.foldin_steps else 0)
+        else:
+            bar.update(total=1, progress=1 if state == "done" else 0)
+        chart.empty_text = "waiting for the first step..." if state == "running" else ""
+        chart.set_values(losses, app.foldin_steps if losses else None)
+        if losses and app.foldin_steps:
+            label.update(f"step {app.foldin_steps[1]}/{app.foldin_total} · loss {losses[-1]:.4f} · smoothed "
+                         f"{smooth(losses)[-1]:.4f}  (grey dots: each step; bright line: smoothed)")
+        else:
+            label.update(LOSS_LABEL)
+
+    def refresh_status(self) -> None:
+        super().refresh_status()
+        self.show_state()  # a training started or ended: what a fine-tune waits for
 
     def action_start(self) -> None:
-        self.losses: list[float] = []
-        self.first_step = 0  # the step of the first loss shown (the loss comes every 10 steps)
-        self.query_one(LossChart).set_values([])
-        self.query_one("#result", Static).update("fitting...")
         self.app.start_foldin(announce=True)
+        self.show_state()
 
     def action_cancel(self) -> None:
-        if self.app.cancel_foldin():
-            self.query_one("#result", Static).update("cancelled; your ratings are saved")
-        else:
+        if not self.app.cancel_foldin():
             self.app.action_show_picks()
-
-    @on(FoldInProgress)
-    def progress(self, event: FoldInProgress) -> None:
-        self.losses.append(event.loss)
-        if len(self.losses) == 1:
-            self.first_step = event.step
-        bar = self.query_one("#foldin-bar", ProgressBar)
-        bar.update(total=event.total, progress=event.step)
-        self.query_one(LossChart).set_values(self.losses, (self.first_step, event.step))
-        self.query_one("#loss-label", Static).update(
-            f"step {event.step}/{event.total} · loss {event.loss:.4f} · smoothed {smooth(self.losses)[-1]:.4f}  "
-            "(grey dots: each step; bright line: smoothed)")
-
-    @on(FoldInDone)
-    def done(self, event: FoldInDone) -> None:
-        if event.cancelled:
-            self.query_one("#result", Static).update("cancelled; your ratings are saved")
-            return
-        if not event.fitted:
-            self.query_one("#result", Static).update("nothing rated yet: nothing to fine-tune; rate a few films first")
-            return
-        bar = self.query_one("#foldin-bar", ProgressBar)
-        bar.update(total=1, progress=1)
-        self.query_one("#result", Static).update(
-            f"done in {event.seconds:.2f} s on {event.device}; press p for your picks")

@@ -8,12 +8,12 @@ as `recommend --json`'s "reason".
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
@@ -57,6 +57,8 @@ class PicksScreen(MainScreen):
         yield from self.compose_footer()
 
     has_lists = False  # set once lists are on screen: later recomputations replace them in one go
+    _asked = 0  # lists asked for (each compute); _shown: the number of the last one on screen
+    _shown = 0
 
     def refresh_matches(self) -> None:
         self.refresh_data()  # ranked by the model
@@ -65,31 +67,48 @@ class PicksScreen(MainScreen):
         self.status_line()  # the model or mode may have changed while this screen was out of view
         self.compute()
 
+    def computing(self) -> bool:
+        """Lists are being computed that will replace (or fill) the ones on screen."""
+        return self._shown < self._asked
+
     def status_line(self, mix: dict | None = None) -> None:
         app = self.app
         mode = app.mode if app.model_ready else "content (model loading)"
         # The genre only when one is chosen: with a three-part mix the line fits 80 columns.
         text = f"diversity {app.diversity:.1f} · model {mode}" + (f" · genre {app.genre}" if app.genre else "")
-        if mix:
+        if self.computing():  # the lists below are the previous ones (`m` left them for seconds with no sign)
+            served = app.mode if app.model_ready else "content"
+            source = served if served in ("hybrid", "content") else app.engine.mode_model_name(served)
+            text += f" · computing picks from {source}..."
+        elif mix:
             text += " · mix " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
         self.query_one("#picks-status", Static).update(text)
+        self.query_one("#lists", VerticalScroll).set_class(self.computing() and self.has_lists, "-stale")
+
+    def compute(self) -> None:
+        """New lists for the current profile, mode, diversity and genre; until they are on screen the status line
+        says they are being computed and the lists shown are dimmed."""
+        self._asked += 1
+        self.status_line()
+        self._compute(self._asked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picks")
-    def compute(self) -> None:
+    def _compute(self, asked: int) -> None:
         app = self.app
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
         mode = app.mode if app.model_ready else "content"
         def first(lists: list[dict]) -> None:  # the first lists on screen at once, the others follow
             if not worker.is_cancelled and not self.has_lists:
-                app.call_from_thread(self.show, lists)
+                app.call_from_thread(self.show, lists, asked)
 
         lists = app.engine.browse(app.profile, diversity=app.diversity, mode=mode, genre=app.genre,
                                   should_stop=lambda: worker.is_cancelled, first=first)
         if not worker.is_cancelled:
-            app.call_from_thread(self.show, lists)
+            app.call_from_thread(self.show, lists, asked)
 
-    async def show(self, lists: list[dict]) -> None:
+    async def show(self, lists: list[dict], asked: int = 0) -> None:
+        self._shown = max(self._shown, asked)
         container = self.query_one("#lists", VerticalScroll)
         focused = self.focused.id if isinstance(self.focused, FilmTable) else None
         cursor = self.focused.cursor_row if isinstance(self.focused, FilmTable) else 0
@@ -197,6 +216,13 @@ class PicksScreen(MainScreen):
         app.genre = options[(current + 1) % len(options)]
         self.status_line()
         self.compute()
+
+    @on(Worker.StateChanged)
+    def picks_failed(self, event: Worker.StateChanged) -> None:
+        """Lists that failed are not coming: the status line stops saying they are computed (the app says why)."""
+        if event.state == WorkerState.ERROR and event.worker.group == "picks":
+            self._shown = self._asked
+            self.status_line()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:

@@ -146,8 +146,7 @@ class SearchScreen(MainScreen):
         if self._shown_for == self._query():
             self.set_focus(self.query_one(FilmTable))
         else:
-            self._focus_results_when_shown = True
-            self.app.hold_keys()
+            self._focus_results_when_shown = self.app.hold_keys()
             self.run_search()
 
     def _query(self) -> tuple:
@@ -175,7 +174,10 @@ class SearchScreen(MainScreen):
         super().__init__()
         self._shown_for: tuple | None = None
         self._shown_rows: list[dict] = []
-        self._focus_results_when_shown = False
+        # The key hold (its number) whose keys go to the results once they are shown; None: no such wish. Once
+        # the hold has timed out its keys went to the box, and the results no longer take the focus: a key
+        # typed after that would act on a row (rate it) the person never saw highlighted.
+        self._focus_results_when_shown: int | None = None
         self._match_request: tuple | None = None  # (query, rows) whose match column is wanted next
         self._matching = False  # a match worker runs: it takes the latest request when it is done
 
@@ -235,16 +237,20 @@ class SearchScreen(MainScreen):
                                  safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
                                  match, yours(row["index"])])
             for row, match in zip(rows, matches)], keep_cursor=same)
-        if self._focus_results_when_shown and query == self._query():
-            self._focus_results_when_shown = False
-            self.set_focus(self.query_one(FilmTable))
-            self.app.release_keys()
+        if self._focus_results_when_shown is not None and query == self._query():
+            self._focus_on_results()
 
     @on(Worker.StateChanged)
     def search_failed(self, event: Worker.StateChanged) -> None:
         """A search that fails (years the box cannot read) shows its error; keys held for its results go on."""
-        if event.state == WorkerState.ERROR and event.worker.group == "search" and self._focus_results_when_shown:
-            self._focus_results_when_shown = False
+        if event.state == WorkerState.ERROR and event.worker.group == "search" and \
+                self._focus_results_when_shown is not None:
+            self._focus_on_results()
+
+    def _focus_on_results(self) -> None:
+        """The results are shown (or their search failed): the held keys go to them, if still held."""
+        hold, self._focus_results_when_shown = self._focus_results_when_shown, None
+        if hold is not None and self.app.holding(hold):
             self.set_focus(self.query_one(FilmTable))
             self.app.release_keys()
 

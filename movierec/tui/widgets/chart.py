@@ -26,8 +26,9 @@ def smooth(values: list[float], weight: float = 0.8) -> list[float]:
 
 
 class ChartRender:
-    def __init__(self, values: list[float], width: int, height: int, steps: tuple[int, int] | None = None) -> None:
-        self.values, self.width, self.height = values, width, height
+    def __init__(self, values: list[float], width: int, height: int, steps: tuple[int, int] | None = None,
+                 empty: str = "waiting for the first step...") -> None:
+        self.values, self.width, self.height, self.empty = values, width, height, empty
         self.steps = steps  # the steps of the first and last value (default: 1 and len(values))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -38,7 +39,7 @@ class ChartRender:
             for _ in range(rows):
                 yield Segment(" " * width)
                 yield Segment.line()
-            yield Segment("waiting for the first step...".ljust(width), dim)
+            yield Segment(self.empty.ljust(width), dim)
             yield Segment.line()
             return
         lo, hi = min(values), max(values)
@@ -88,6 +89,8 @@ class LossChart(Widget):
     """Loss per step: raw steps as grey dots, the smoothed curve bright, the loss range on the left."""
 
     DEFAULT_CSS = "LossChart { height: 8; width: 1fr; }"
+    #: What the chart says with no step yet (the Fine-tune screen sets it from the fine-tune's state).
+    empty_text = "waiting for the first step..."
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -101,4 +104,4 @@ class LossChart(Widget):
         self.refresh()
 
     def render(self) -> ChartRender:
-        return ChartRender(self.values, self.size.width, self.size.height, self.steps)
+        return ChartRender(self.values, self.size.width, self.size.height, self.steps, self.empty_text)
