@@ -118,7 +118,7 @@ def main() -> None:
 
 
 def loo(engine, seeds: list[int]) -> None:
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
 
     rows: dict[str, list[float]] = {}

@@ -4,7 +4,7 @@
         [--weights DIR] [--save-weights DIR] [--check-users 2000] [--models gmf,mlp,neumf]
 
 How fast the full protocol runs for NCF models depends on the trained weights (the exact
-pruned search of movierec/evaluation/pruned.py scores only the pairs its bounds cannot
+pruned search of movierec/models/ncf/pruned.py scores only the pairs its bounds cannot
 rule out), so the models are trained first, as ``movierec train`` does (validation HR@10 after each
 epoch, early stopping, best epoch kept, NeuMF from pretrained GMF and MLP with
 ``--pretrain``), for at most ``--epochs`` epochs with the automatic batch size and
@@ -49,7 +49,7 @@ def main() -> None:
     from movierec import device as devices
     from movierec.data.registry import load_dataset
     from movierec.data.splits import leave_one_out
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf.modules import NCFConfig, build
     from movierec.models.ncf.recommender import NeuralRecommender

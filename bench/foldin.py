@@ -44,7 +44,7 @@ def main() -> None:
 
     from movierec.data.splits import Split
     from movierec.engine import Engine
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
     from movierec.models.ncf import NCFConfig

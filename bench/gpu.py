@@ -55,7 +55,7 @@ def main() -> None:
     from movierec import device as devices
     from movierec.data.registry import load_dataset
     from movierec.data.splits import leave_one_out
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf.modules import NCFConfig, build
     from movierec.models.ncf.recommender import NeuralRecommender

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from movierec import calibration
+from movierec.picks import calibration
 from movierec.engine import Engine
 
 

@@ -51,7 +51,7 @@ def main() -> None:
     import torch
 
     from movierec.engine import Engine
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf import NCFConfig
     from movierec.models.ncf.recommender import NeuralRecommender

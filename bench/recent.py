@@ -47,7 +47,7 @@ def build(name: str):
 
 def profiles(ds, seeds: list[int], size: int) -> None:
     from movierec.data.splits import leave_one_out, sample_negatives
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.models.content import ContentBased
     from movierec.models.ease import EASE
     from movierec.models.recent import BLEND_GRID, TAU_GRID, recency_ranks, recency_weights

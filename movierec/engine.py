@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movierec.data import registry as data_registry
-from movierec.data.catalog import spoken_title
+from movierec.data.titles import spoken_title
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out
 from movierec.errors import CheckpointError, MovieRecError
@@ -24,11 +24,11 @@ from movierec.models import registry, solves
 from movierec.models.base import Callback, FoldsIn, Planned, ReadsSequence, Recommender, ReportsChoice
 from movierec.models.content import ContentBased
 from movierec.data.movielens import GENRES
-from movierec import calibration
-from movierec.recommend import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, blend_new_films,
+from movierec.picks import calibration
+from movierec.picks.scoring import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored, blend_new_films,
                                 cold_start_list, finish, genre_filter, new_film_reasons, parse_years, personal_scores,
                                 personal_scores_rows, popular_scores)
-from movierec.rerank import DEFAULT_POOL
+from movierec.picks.rerank import DEFAULT_POOL
 from movierec.store import checkpoints
 from movierec.store.profiles import Profile, Rating
 
@@ -374,9 +374,9 @@ class Engine:
     # -- models: one path for every model of the registry ------------------------------------
     def tuned(self, model: str) -> tuple[dict, str] | None:
         """(settings, path) saved by ``tune`` for this dataset and model, or None."""
-        from movierec import tuning
+        from movierec.store import tuned
 
-        return tuning.load(self.dataset.fingerprint, model)
+        return tuned.load(self.dataset.fingerprint, model)
 
     def _config(self, model: str, **overrides):
         """A model's settings: the given ones, else tuned ones (said in a note), else its defaults."""
@@ -917,7 +917,7 @@ class Engine:
         import json
 
         from movierec import files
-        from movierec.store.atomic import atomic_write_json
+        from movierec.atomic import atomic_write_json
 
         source = self._match_source(mode, load=compute)
         if source is None:
@@ -1120,12 +1120,12 @@ class Engine:
 
     def tune(self, model: str, trials: int = 20, timeout: float | None = None, seed: int = 0, on_trial=None,
              on_epoch=None):
-        """Hyperparameter search on the validation holdout (see ``movierec.tuning``); the best settings
+        """Hyperparameter search on the validation holdout (see ``movierec.evaluation.tuning``); the best settings
         are saved for this dataset and model, and later ``train``/``evaluate`` use them."""
-        from movierec import tuning
+        from movierec.evaluation import tuning
 
         self._noted = {n for n in self._noted if not n.startswith(f"tuned-{model}-")}
-        return tuning.run(self, model, trials, timeout, seed, on_trial, on_epoch)
+        return tuning.run(self.dataset, self.split, self.device, model, trials, timeout, seed, on_trial, on_epoch)
 
     def tied_users(self) -> int:
         """Evaluated users with more than one rating at their latest timestamp (held out at random among them)."""

@@ -42,10 +42,32 @@ def latest_release(tmp_path: Path, synth: factories.Synthetic) -> Path:
 LEARNED_EPOCHS = 3
 
 
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run shares (the run's base temp folder, above each worker's own);
+    without xdist, this process's own base temp folder (its parent holds other runs' folders)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides) -> Path:
-    """A cache folder holding ``model`` trained on the bundled ml-latest-small, for a session fixture:
-    trained in a home of its own; each test copies the folder into its own MOVIEREC_HOME (``home``)."""
-    folder = tmp_path_factory.mktemp(f"trained-{model}")
+    """A cache folder holding ``model`` trained on the bundled ml-latest-small, for a session fixture: trained
+    once for the whole run, all xdist workers together (the first takes a file lock and trains, the others
+    wait for it and reuse the folder), in a home of its own; each test copies the folder into its own
+    MOVIEREC_HOME (``home``)."""
+    from filelock import FileLock
+
+    key = "-".join([model, *(f"{k}{v}" for k, v in sorted(overrides.items()))])
+    folder = _shared_root(tmp_path_factory) / f"trained-{key}"
+    with FileLock(str(folder) + ".lock"):
+        if not (folder / "READY").is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that failed half-way left it
+            folder.mkdir(parents=True)
+            _train(folder, model, overrides)
+            (folder / "READY").write_text("trained\n")
+    return folder / "cache"
+
+
+def _train(folder: Path, model: str, overrides: dict) -> None:
     old = os.environ.get("MOVIEREC_HOME")
     os.environ["MOVIEREC_HOME"] = str(folder)
     try:
@@ -67,7 +89,6 @@ def train_once(tmp_path_factory: pytest.TempPathFactory, model: str, **overrides
             os.environ.pop("MOVIEREC_HOME", None)
         else:
             os.environ["MOVIEREC_HOME"] = old
-    return folder / "cache"
 
 
 @pytest.fixture(scope="session")

@@ -106,7 +106,7 @@ def shown(title: str) -> str:
     """A catalogue title as every table and sentence of the CLI and the TUI shows it, the article in front:
     "Shining, The (1980)" -> "The Shining (1980)", the form the picks' reasons use (a film was spelled both
     ways on one screen). --json keeps the catalogue's own form in its "title" fields."""
-    from movierec.data.catalog import spoken_title
+    from movierec.data.titles import spoken_title
 
     return spoken_title(title)
 

@@ -311,7 +311,7 @@ def tune_cmd(ctx, dataset, model_name, trials, timeout, seed, device, as_json):
     \b
     Example: movierec --headless tune --model neumf --trials 20
     """
-    from movierec import tuning
+    from movierec.evaluation import tuning
 
     if model_name not in tuning.MODELS:
         raise MovieRecError(f"--model {model_name!r} cannot be tuned; choose one of {', '.join(tuning.MODELS)}"

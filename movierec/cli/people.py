@@ -331,7 +331,7 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_year, to_year, mode, dataset, device,
                   as_json):
     """Your diversified top picks, each with a reason."""
-    from movierec.recommend import DEFAULT_DIVERSITY
+    from movierec.picks.scoring import DEFAULT_DIVERSITY
     from movierec.store.profiles import ProfileStore
 
     _check_filters(ctx, genres, from_year, to_year)  # before any work: loading data, training a model

@@ -5,83 +5,17 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from movierec.data.ids import Vocabulary
-from movierec.data.movielens import GENRES, parse_year, strip_year
+from movierec.data.movielens import GENRES, parse_year
+from movierec.data.titles import bare, normalize_title, number_form, spoken_title, split_title
 from movierec.errors import TitleError
 
 _ID_FORM = re.compile(r"\s*id:\s*(\d{1,20})\s*", re.IGNORECASE)  # "id:34048": a film by its movie id
-_ARTICLES = ("the", "a", "an", "les", "la", "le", "l'", "il", "el", "los", "las", "der", "die", "das", "den", "det")
-_TRAILING_ARTICLE = re.compile(r"^(.*?),\s*(" + "|".join(re.escape(a) for a in _ARTICLES) + r")\s*$", re.IGNORECASE)
-_AKA = re.compile(r"\s*\(a\.k\.a\..*?\)|\s*\([^()]*\)\s*$")
-_NON_WORD = re.compile(r"[^\w\s]+")
-_SPACES = re.compile(r"\s+")
 _QUERY_YEAR = re.compile(r"\s*\(?(\d{4})\)?\s*$")
-
-
-def normalize_title(text: str) -> str:
-    """Lowercase, no accents, no punctuation, trailing article moved to the front.
-
-    "Matrix, The (1999)" -> "the matrix"; "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)" -> "amelie".
-    """
-    text = strip_year(text)
-    # "Amelie (Fabuleux destin..., Le)": keep the first (English) title.
-    while True:
-        stripped = _AKA.sub("", text).strip()
-        if stripped == text or not stripped:
-            break
-        text = stripped
-    match = _TRAILING_ARTICLE.match(text)
-    if match:
-        text = f"{match.group(2)} {match.group(1)}"
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _NON_WORD.sub(" ", text.lower())
-    return _SPACES.sub(" ", text).strip()
-
-
-_SPOKEN_ARTICLE = re.compile(r"^(.+?), (" + "|".join(re.escape(a) for a in _ARTICLES) + r")((?: \(.*)?)$", re.IGNORECASE)
-
-
-def spoken_title(title: str) -> str:
-    """A catalogue title as a sentence says it: the article MovieLens moves to the end put back in front.
-
-    "Shining, The (1980)" -> "The Shining (1980)"; "City of Lost Children, The (Cité des enfants perdus,
-    La) (1995)" -> "The City of Lost Children (Cité des enfants perdus, La) (1995)"; "Avventura, L' (1960)"
-    -> "L'Avventura (1960)". Other titles are returned as they are.
-    """
-    match = _SPOKEN_ARTICLE.match(title)
-    if not match:
-        return title
-    main, article, rest = match.groups()
-    return f"{article}{'' if article.endswith(chr(39)) else ' '}{main}{rest}"
-
-
-def _without_article(text: str) -> str:
-    head, _, rest = text.partition(" ")
-    return rest if head in _ARTICLES and rest else text
-
-
-_ROMAN = {r: n for n, r in enumerate("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split(), 1)}
-#: Words that only introduce a sequel's number: "Part II", "Episode IV", "Vol. 2", "Chapter 3".
-_SEQUEL = {"part", "episode", "chapter", "vol", "volume", "pt"}
-
-
-def number_form(text: str) -> str:
-    """A normalised title with its sequel numbers as digits and no "part"/"episode" before them.
-
-    "godfather part ii" -> "godfather 2"; "star wars episode iv a new hope" -> "star wars 4 a new hope".
-    The same on titles and queries, so "godfather 2", "godfather ii" and "godfather part 2" all name
-    Part II. A first word stays a word ("i robot", "v for vendetta": "I" and "V" there are letters).
-    """
-    words = text.split()
-    out = [str(_ROMAN[w]) if k and w in _ROMAN else w for k, w in enumerate(words)]
-    kept = [w for k, w in enumerate(out) if not (w in _SEQUEL and k + 1 < len(out) and out[k + 1].isdigit())]
-    return " ".join(kept)
 
 
 @dataclass
@@ -215,31 +149,29 @@ class Catalog:
 
     def _build_index(self) -> None:
         norm = [normalize_title(t) for t in self.titles]
-        bare = [_without_article(t) for t in norm]
-        keys = [number_form(t) for t in bare]
+        bares = [bare(t) for t in norm]
+        keys = [number_form(t) for t in bares]
         exact: dict[str, list[int]] = {}
-        for i, forms in enumerate(zip(norm, bare, keys)):
+        for i, forms in enumerate(zip(norm, bares, keys)):
             for form in dict.fromkeys(forms):
                 exact.setdefault(form, []).append(i)
         # A title's alternatives name it exactly too: "Se7en" in "Seven (a.k.a. Se7en) (1995)".
-        from movierec.data.titles import split_title
-
         for i, title in enumerate(self.titles):
             if "(" not in title[:-6]:
                 continue
             for alt in split_title(title)[1]:
                 alt_norm = normalize_title(alt)
-                alt_bare = _without_article(alt_norm)
+                alt_bare = bare(alt_norm)
                 for form in dict.fromkeys((alt_norm, alt_bare, number_form(alt_bare))):
                     if form and i not in exact.get(form, ()):
                         exact.setdefault(form, []).append(i)
         # Titles sorted, three times (without their article, in number form, with their article), for "the
         # titles this query begins"; the last for a query that is an article alone ("the": "Shining, The").
         ordered = []
-        for forms in (bare, keys, norm):
+        for forms in (bares, keys, norm):
             order = np.array(sorted(range(len(forms)), key=forms.__getitem__), dtype=np.int64)
             ordered.append(([forms[i] for i in order], order))
-        self._bare, self._keys, self._exact, self._sorted = bare, keys, exact, ordered
+        self._bare, self._keys, self._exact, self._sorted = bares, keys, exact, ordered
         self._norm = norm
 
     def _popularity(self, i: int) -> int:
@@ -278,8 +210,8 @@ class Catalog:
         year_match = _QUERY_YEAR.search(query)
         year = int(year_match.group(1)) if year_match and len(query.strip()) > 5 else None
         text = normalize_title(query[: year_match.start()] if year else query)
-        bare = _without_article(text)
-        found = dict.fromkeys(i for form in dict.fromkeys((text, bare, number_form(bare)))
+        plain = bare(text)
+        found = dict.fromkeys(i for form in dict.fromkeys((text, plain, number_form(plain)))
                               for i in self._exact.get(form, []) if year is None or int(self.years[i]) == year)
         return list(found), year
 
@@ -301,8 +233,8 @@ class Catalog:
         text = normalize_title(query[: year_match.start()] if year else query)
         if not text:
             return []
-        bare = _without_article(text)
-        key = number_form(bare)
+        plain = bare(text)
+        key = number_form(plain)
         results: dict[int, TitleMatch] = {}
         exact, _ = self._exact_indices(query)
         for i in exact:
@@ -313,7 +245,7 @@ class Catalog:
         def wanted(i: int) -> bool:
             return i not in results and (year is None or int(self.years[i]) == year)
 
-        for i, score in self._begins([bare, key, text], width, among).items():
+        for i, score in self._begins([plain, key, text], width, among).items():
             if wanted(i):
                 results[i] = TitleMatch(i, self.titles[i], False, score)
         named = set(results)

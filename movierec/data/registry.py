@@ -19,7 +19,7 @@ from movierec.data.movielens import load_release
 from movierec.data.source import ReleaseFiles
 from movierec.errors import DataError
 from movierec.files import check_regular_path, lexists, open_regular, user_path
-from movierec.store.atomic import atomic_write_json
+from movierec.atomic import atomic_write_json
 
 BUNDLED = "ml-latest-small"
 DEFAULT_DATASET = BUNDLED

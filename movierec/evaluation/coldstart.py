@@ -23,7 +23,7 @@ from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.data.splits import Split, leave_one_out, sample_negatives
 from movierec.errors import MovieRecError
-from movierec.evaluation import metrics
+from movierec import metrics
 
 MIN_RATINGS = 5
 

@@ -19,8 +19,8 @@ import numpy as np
 from movierec.data.catalog import Catalog
 from movierec.device import tf32
 from movierec.data.splits import Split, sample_negatives
-from movierec import rerank
-from movierec.evaluation import metrics
+from movierec.picks import rerank
+from movierec import metrics
 from movierec.models.base import HasBounds, Recommender, ScoresOnDevice, UserItems
 
 
@@ -76,7 +76,7 @@ class Protocol:
             return None
         bounds = model.score_bounds()
         popularity = np.bincount(self.split.train_items, minlength=self.split.n_items)
-        from movierec.evaluation import pruned  # torch: imported when a search runs, not with the engine
+        from movierec.models.ncf import pruned  # torch: imported when a search runs, not with the engine
 
         return bounds, pruned.ItemGroups.build(bounds, popularity)
 
@@ -144,7 +144,7 @@ class Protocol:
             return metrics.ranks(scores, scores[:, 0], valid)
         search = search or self._search(model)
         if search is not None:
-            from movierec.evaluation import pruned
+            from movierec.models.ncf import pruned
 
             return pruned.full_ranks(*search, self.users, self.split.test_items, self._known_on, self.k)
         if isinstance(model, ScoresOnDevice):
@@ -165,7 +165,7 @@ class Protocol:
         users = self.users[self.list_sample]
         search = search or self._search(model)
         if search is not None:
-            from movierec.evaluation import pruned
+            from movierec.models.ncf import pruned
 
             return pruned.top_k(*search, users, self._known_on, self.k)
         lists = np.empty((users.size, self.k), dtype=np.int64)

@@ -104,7 +104,7 @@ class ReadsSequence(Protocol):
 
 @runtime_checkable
 class HasBounds(Protocol):
-    """Exact scores and upper bounds over item groups, for the pruned full-catalogue ranking (evaluation/pruned.py)."""
+    """Exact scores and upper bounds over item groups, for the pruned full-catalogue ranking (models/ncf/pruned.py)."""
 
     def score_bounds(self) -> Any: ...
 
@@ -174,29 +174,3 @@ class DenseScorer:
             block = items[start:start + step]
             out[start:start + step] = np.take_along_axis(full, np.maximum(block, 0), axis=1)
         return out
-
-
-def typed_config(cls, data: object, label: str):
-    """A settings dataclass from JSON (a checkpoint, a tune file): unknown keys ignored, each known one
-    of its default's type (an int where a float belongs is taken), then ``problem()`` (None: in range);
-    anything else raises MovieRecError naming ``label`` and the key."""
-    from dataclasses import fields
-
-    if not isinstance(data, dict):
-        raise MovieRecError(f"{label} config is not a JSON object")
-    known = {f.name: f for f in fields(cls)}
-    values = {}
-    for key, value in data.items():
-        if key not in known:
-            continue
-        kind = type(getattr(cls, key)) if hasattr(cls, key) else known[key].type
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if type(value) is not kind:
-            raise MovieRecError(f"{label} config: {key} {str(value)[:30]!r} is not a {kind.__name__}")
-        values[key] = value
-    config = cls(**values)
-    problem = config.problem()
-    if problem:
-        raise MovieRecError(f"{label} config: {problem}")
-    return config

@@ -20,14 +20,15 @@ prototype of this blend chose w 0.3 on validation; its test HR@10 was 0.782 agai
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
-from movierec.errors import MovieRecError
 from movierec.models.base import Callback, UserItems
+from movierec.models.settings import Settings
 
 #: SASRec's shares tried on validation (0: ease-recent alone, tried first, wins ties).
 WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
@@ -38,44 +39,29 @@ _MASKED = -1e9
 
 
 @dataclass
-class BlendConfig:
+class BlendConfig(Settings):
     """``weight`` is SASRec's share (None: chosen on validation); ``l2`` is EASE's (None: chosen on
     validation); ``epochs``/``patience`` are SASRec's (at most; early stopping on validation chooses
     fewer); ``seed`` seeds both parts' randomness. Tuned settings of ``ease`` (its L2) and ``sasrec``
     (its epochs) are read too (the registry's ``settings_from``); SASRec's other settings are its
     defaults."""
 
+    LABEL: ClassVar[str] = "ease-sasrec"
     weight: float | None = None
     l2: float | None = None
     epochs: int = 200
     patience: int = 14
     seed: int = 0
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "BlendConfig":
-        if not isinstance(data, dict):
-            raise MovieRecError("ease-sasrec config is not a JSON object")
-        values: dict = {}
-        weight = data.get("weight")
-        if weight is not None:
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
-                raise MovieRecError(f"ease-sasrec: weight {str(weight)[:20]!r} is not from 0 to 1")
-            values["weight"] = float(weight)
-        l2 = data.get("l2")
-        if l2 is not None:
-            if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0.0 < l2 < float("inf"):
-                raise MovieRecError(f"ease-sasrec: l2 {str(l2)[:20]!r} is not a positive number")
-            values["l2"] = float(l2)
+    def problem(self) -> str | None:
+        if self.weight is not None and not 0.0 <= self.weight <= 1.0:
+            return f"weight {self.weight} is not from 0 to 1"
+        if self.l2 is not None and self.l2 <= 0:
+            return f"l2 {self.l2} is not a positive number"
         for key, low in (("epochs", 1), ("patience", 1), ("seed", 0)):
-            if key in data:
-                value = data[key]
-                if isinstance(value, bool) or not isinstance(value, int) or not low <= value < 2**63:
-                    raise MovieRecError(f"ease-sasrec: {key} {str(value)[:20]!r} is not a whole number from {low}")
-                values[key] = value
-        return cls(**values)
+            if getattr(self, key) < low:
+                return f"{key} {getattr(self, key)} is not a whole number from {low}"
+        return None
 
 
 def standardise(scores: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -150,7 +136,7 @@ class EASESASRec:
     def _choose(self, ease, sasrec, split: Split) -> float:
         """SASRec's share with the best validation HR@10 (then NDCG@10), scored by parts fitted on training."""
         from movierec.data.splits import sample_negatives
-        from movierec.evaluation import metrics
+        from movierec import metrics
         from movierec.models.sequence.sasrec import build_sequences
 
         users = split.valid_users.astype(np.int64)

@@ -35,7 +35,8 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -44,7 +45,8 @@ from torch import nn
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
-from movierec.models.base import Callback, FitResult, diverged, typed_config
+from movierec.models.base import Callback, FitResult, diverged
+from movierec.models.settings import Settings
 from movierec.models.content import _normalise_rows, tag_tfidf
 
 _WORD = re.compile(r"[a-z]{3,}")
@@ -60,7 +62,8 @@ DECADES = 14
 
 
 @dataclass
-class DeepContentConfig:
+class DeepContentConfig(Settings):
+    LABEL: ClassVar[str] = "deepcontent"
     factors: int = 64  # dimensions of the collaborative space (truncated SVD)
     hidden: int = 256  # the deep path's hidden width
     dropout: float = 0.5  # on the features, in training
@@ -74,14 +77,6 @@ class DeepContentConfig:
     valid_share: float = 0.1  # of the films with ratings, held out for early stopping
     blend: float = 10.0  # ratings at which a film's own vector and its feature prediction weigh the same
     seed: int = 0
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "DeepContentConfig":
-        """From JSON (a checkpoint, a tune file): unknown keys ignored, each known one checked."""
-        return typed_config(cls, data, "deepcontent")
 
     def problem(self) -> str | None:
         ints = {"factors": (1, 4096), "hidden": (1, 1 << 16), "epochs": (1, 1_000_000), "batch_size": (1, 1 << 24),
@@ -360,7 +355,7 @@ class DeepContent:
         """A function from film vectors (n_items, factors) to cold-start HR@k on the held-out films, as if nobody
         had rated them: each user who rated one (one a user, seeded) is scored, from their vector without that
         film's part, on it against up to 99 other held-out films they did not rate. None: nobody to test."""
-        from movierec.evaluation.metrics import hit_rate, ranks
+        from movierec.metrics import hit_rate, ranks
 
         mask = np.isin(films, valid)
         users, films = users[mask], films[mask]

@@ -20,6 +20,7 @@ validation with it; a given ``l2`` fits the split it is handed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -29,24 +30,19 @@ from movierec.data.splits import Split
 from movierec.errors import MovieRecError
 from movierec.models import solves
 from movierec.models.base import Callback, DenseScorer, UserItems
+from movierec.models.settings import Settings
 
 #: L2 weights tried on the validation holdout when none is given (log-spaced around Steck's values).
 L2_GRID = (50.0, 200.0, 800.0)
 
 
 @dataclass
-class EASEConfig:
+class EASEConfig(Settings):
+    LABEL: ClassVar[str] = "ease"
     l2: float | None = None  # None: chosen on validation from L2_GRID
 
-    def to_json(self) -> dict:
-        return {"l2": self.l2}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "EASEConfig":
-        l2 = data.get("l2")
-        if l2 is not None and (isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 < l2 < float("inf")):
-            raise MovieRecError(f"EASE's l2 {str(l2)[:20]!r} is not a positive number")
-        return cls(None if l2 is None else float(l2))
+    def problem(self) -> str | None:
+        return None if self.l2 is None or self.l2 > 0 else f"l2 {self.l2} is not a positive number"
 
     @staticmethod
     def suggest(trial, model: str = "ease") -> dict:
@@ -306,7 +302,7 @@ class EASE(DenseScorer):
 
     def validation_figures(self, held: dict, l2: float) -> dict:
         """Validation HR@10 and NDCG@10 of the model fitted on training with this L2."""
-        from movierec.evaluation import metrics
+        from movierec import metrics
 
         memo = solves.active()
         if "kernel" in held["system"] and (memo is None or memo.get(("ease", held["key"], float(l2))) is None):

@@ -22,13 +22,14 @@ copy fitted on training with those settings (``base.fixed()``). Test items are n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
-from movierec.errors import MovieRecError
 from movierec.models.base import Callback, Recommender, UserItems
+from movierec.models.settings import Settings
 
 #: Decays tried on validation, in ratings (the k-th latest rating weighs exp(-k / tau)).
 TAU_GRID = (2.5, 5.0, 10.0, 20.0, 40.0)
@@ -148,7 +149,7 @@ class Recent:
     def _choose(self, probe, split: Split) -> tuple[float, float]:
         """The grid's best (tau, blend) on the validation holdout, scored by ``probe`` (fitted on training)."""
         from movierec.data.splits import sample_negatives
-        from movierec.evaluation import metrics
+        from movierec import metrics
 
         taus = self.taus if self.tau is None else (self.tau,)
         blends = self.blends if self.blend is None else (self.blend,)
@@ -225,28 +226,23 @@ class Recent:
 
 
 @dataclass
-class RecentConfig:
+class RecentConfig(Settings):
     """Settings of a ``-recent`` variant: ``tau``/``blend`` None are chosen on validation; ``l2`` is the
     base EASE's (None: chosen on validation; content has none)."""
 
+    LABEL: ClassVar[str] = "-recent"
     tau: float | None = None
     blend: float | None = None
     l2: float | None = None
 
-    def to_json(self) -> dict:
-        return {"tau": self.tau, "blend": self.blend, "l2": self.l2}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "RecentConfig":
-        values = {}
-        for key in ("tau", "blend", "l2"):
-            value = data.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not 0 <= value < float("inf") or (key != "blend" and value == 0)
-                                      or (key == "blend" and value > 1)):
-                raise MovieRecError(f"{key} {str(value)[:20]!r} is out of range for a -recent model")
-            values[key] = None if value is None else float(value)
-        return cls(**values)
+    def problem(self) -> str | None:
+        for key in ("tau", "l2"):
+            value = getattr(self, key)
+            if value is not None and value <= 0:
+                return f"{key} {value} is not a positive number"
+        if self.blend is not None and not 0.0 <= self.blend <= 1.0:
+            return f"blend {self.blend} is not from 0 to 1"
+        return None
 
 
 class EASERecent(Recent):

@@ -36,7 +36,7 @@ import numpy as np
 
 from movierec import paths
 from movierec.errors import CheckpointError
-from movierec.store.atomic import atomic_write_bytes
+from movierec.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not to locate one
     import torch

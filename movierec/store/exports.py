@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from movierec.data.movielens import parse_year
 from movierec.data.titles import display_title
-from movierec.store.atomic import atomic_write_bytes
+from movierec.atomic import atomic_write_bytes
 from movierec.store.csvfiles import csv_bytes
 from movierec.store.profiles import Profile, check_export_target
 

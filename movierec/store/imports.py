@@ -361,7 +361,7 @@ def plan(export: Export, catalog: Catalog | None, dataset: str = "", fuzzy: bool
                            "have none), so IMDb ratings cannot be matched exactly; import them with a dataset that has "
                            "links: --dataset ml-latest-small (bundled), or ml-25m / ml-32m "
                            f"(`movierec --headless data fetch ml-25m`); {_HINT}")
-    from movierec.data.titles import TitleIndex
+    from movierec.data.matching import TitleIndex
 
     index = TitleIndex(catalog)
     result = Plan(export, Profile("(import)"))

@@ -59,7 +59,7 @@ from filelock import FileLock, Timeout
 from movierec import paths
 from movierec.errors import ProfileError
 from movierec.files import kind_of, read_regular
-from movierec.store.atomic import atomic_write_json
+from movierec.atomic import atomic_write_json
 
 FORMAT = "movierec-profile"
 VERSION = 2  # 2: entries of an id space other than "movielens" (a file with none is still written as 1)

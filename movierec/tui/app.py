@@ -84,7 +84,7 @@ class MovieRecApp(App):
     def __init__(self, dataset: str | None = None, profile: str | None = None, device: str = "auto",
                  train_overrides: dict | None = None, engine=None) -> None:
         super().__init__()
-        from movierec.recommend import DEFAULT_DIVERSITY
+        from movierec.picks.scoring import DEFAULT_DIVERSITY
         from movierec.store.profiles import DEFAULT_PROFILE, Profile, ProfileStore
 
         self.dataset_ref = dataset

@@ -38,10 +38,6 @@ class FoldInDone(Message):
         self.seconds, self.device, self.cancelled, self.fitted, self.run = seconds, device, cancelled, fitted, run
 
 
-class ProfileChanged(Message):
-    """A rating was added, changed or removed: lists that show ratings refresh."""
-
-
 class LearnedProgress(Message):
     """The background deepcontent training (films with few ratings) moved on; floods are merged."""
 

@@ -53,7 +53,7 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind,
     NeuMF: the default one the session trained once (tests/conftest.py); MLP: 6 epochs here."""
     import numpy as np
 
-    from movierec.evaluation import metrics
+    from movierec import metrics
     from movierec.evaluation.protocol import Protocol
     from movierec.models.ncf import NCFConfig
     from movierec.models.ncf.recommender import NeuralRecommender

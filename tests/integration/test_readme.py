@@ -43,16 +43,17 @@ def test_the_readme_examples_block_is_found_and_covers_the_commands():
 
 
 def _tuned_settings_on_a_budget() -> None:
-    from movierec import paths, tuning
+    from movierec import paths
+    from movierec.store import tuned
     from movierec.data import registry
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
 
     fingerprint = registry.load_dataset(None).fingerprint
     for model, settings in (("gmf", {"epochs": 1}), ("mlp", {"epochs": 1}), ("neumf", {"epochs": 1}),
                             ("sasrec", {"epochs": 1}), ("ease", {"l2": 200.0})):
         path = paths.tuned_path(fingerprint, model)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, json.dumps({"format": tuning.FORMAT, "version": 1, "fingerprint": fingerprint,
+        atomic_write_bytes(path, json.dumps({"format": tuned.FORMAT, "version": 1, "fingerprint": fingerprint,
                                              "model": model, "settings": settings}).encode())
 
 

@@ -63,13 +63,14 @@ def _no_early_stop(release: Path) -> None:
     starved test process could read the first epoch line only after the child had finished."""
     import json
 
-    from movierec import paths, tuning
+    from movierec import paths
+    from movierec.store import tuned
     from movierec.data import registry
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
 
     fingerprint = registry.load_dataset(str(release)).fingerprint
     atomic_write_bytes(paths.tuned_path(fingerprint, "gmf"), json.dumps(
-        {"format": tuning.FORMAT, "version": 1, "fingerprint": fingerprint, "model": "gmf",
+        {"format": tuned.FORMAT, "version": 1, "fingerprint": fingerprint, "model": "gmf",
          "settings": {"patience": 1000}}).encode())
 
 

@@ -9,7 +9,7 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Label
 
-from movierec.data.catalog import spoken_title
+from movierec.data.titles import spoken_title
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen

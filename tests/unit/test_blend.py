@@ -80,9 +80,10 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
     """The registry's settings_from: EASE's tuned L2 and SASRec's tuned epochs reach the blend's config."""
     import json
 
-    from movierec import paths, tuning
+    from movierec import paths
+    from movierec.store import tuned
     from movierec.engine import Engine
-    from movierec.store.atomic import atomic_write_bytes
+    from movierec.atomic import atomic_write_bytes
     from tests.unit.test_recent import drift as drift_release
 
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
@@ -91,7 +92,7 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
     for model, settings in (("ease", {"l2": 123.0}), ("sasrec", {"epochs": 3, "lr": 0.5})):
         path = paths.tuned_path(engine.dataset.fingerprint, model)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, json.dumps({"format": tuning.FORMAT, "version": 1, "model": model,
+        atomic_write_bytes(path, json.dumps({"format": tuned.FORMAT, "version": 1, "model": model,
                                              "fingerprint": engine.dataset.fingerprint,
                                              "settings": settings}).encode())
     notes = []

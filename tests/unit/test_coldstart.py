@@ -267,7 +267,7 @@ def test_a_bad_deepcontent_checkpoint_is_set_aside_and_trained_again_in_the_same
 
 
 def test_a_pick_from_the_learned_space_says_new_only_when_nobody_rated_it(dataset):
-    from movierec.recommend import Pick, new_film_reasons
+    from movierec.picks.scoring import Pick, new_film_reasons
 
     cat = dataset.catalog
     unrated = int(np.flatnonzero(cat.n_ratings == 0)[0])

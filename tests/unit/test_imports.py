@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from movierec.cli import cli
 from movierec.data import registry
-from movierec.data.titles import TitleIndex, display_title, split_title
+from movierec.data.matching import TitleIndex
+from movierec.data.titles import display_title, split_title
 from movierec.store import csvfiles, imports
 from movierec.store.profiles import Profile, ProfileStore, Rating
 

@@ -56,7 +56,7 @@ def test_tui_never_imports_torch():
 # Import contracts (issue 14): torch costs about 1 s to import, so nothing on the way to a headless
 # command or the TUI's first screen may import it; data never reaches up into models.
 TORCH_FREE = ["movierec.engine", "movierec.data", "movierec.data.registry", "movierec.data.dataset", "movierec.store",
-              "movierec.store.profiles", "movierec.store.checkpoints", "movierec.recommend", "movierec.rerank",
+              "movierec.store.profiles", "movierec.store.checkpoints", "movierec.picks.scoring", "movierec.picks.rerank",
               "movierec.device", "movierec.evaluation.protocol", "movierec.cli", "movierec.tui.app"]
 DATA = sorted(m for m in CORE if m == "movierec.data" or m.startswith("movierec.data."))
 
@@ -83,3 +83,73 @@ def test_starting_the_tui_checks_the_device_without_torch(tmp_path):
 
     with pytest.raises(MovieRecError, match="unknown device"):
         device.check("tpu")
+
+
+# The layers as contracts a tool checks (issue 25): pyproject.toml's [tool.importlinter] holds them, and
+# `lint-imports` (import-linter, in the test extra) runs here with nothing ignored.
+ROOT = PACKAGE.parent
+
+
+@pytest.mark.skipif(not (ROOT / "pyproject.toml").is_file(), reason="needs the source tree's pyproject.toml")
+def test_import_contracts_are_kept():
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "ignore_imports" not in (ROOT / "pyproject.toml").read_text(), "a contract ignores an import"
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import graph's strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_itself_in_a_circle():
+    """Zero import circles, type-only imports included (a circle through TYPE_CHECKING is still a design knot)."""
+    import grimp
+
+    graph = grimp.build_graph("movierec", exclude_type_checking_imports=False)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert _cycles(edges) == []

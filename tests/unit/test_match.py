@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from movierec import calibration
+from movierec.picks import calibration
 from movierec.cli import cli
 from movierec.engine import Engine
 from tests import factories
@@ -149,7 +149,7 @@ def test_other_film_lists_get_the_match_the_picks_give(tastes_engine):
 @pytest.mark.parametrize("mode", ["content", "hybrid", "ncf"])
 def test_the_calibration_scores_a_profile_as_recommend_does(tastes_engine, mode):
     """personal_scores_rows (many dataset users at once) gives the scores personal_scores gives one profile."""
-    from movierec.recommend import personal_scores, personal_scores_rows, popular_scores
+    from movierec.picks.scoring import personal_scores, personal_scores_rows, popular_scores
 
     engine = tastes_engine
     cat = engine.dataset.catalog

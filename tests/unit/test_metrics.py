@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from movierec.evaluation import metrics
+from movierec import metrics
 
 
 def test_known_answers():

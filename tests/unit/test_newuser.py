@@ -13,8 +13,8 @@ from movierec.cli import cli
 from movierec.engine import Engine
 from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
 from movierec.models.ncf.modules import GMF, NeuMF
-from movierec.recommend import cold_start_list
-from movierec.rerank import list_diversity, mmr, mmr_batch
+from movierec.picks.scoring import cold_start_list
+from movierec.picks.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating
 from tests.unit.test_models import checkerboard
 
@@ -181,6 +181,6 @@ def test_score_vectors_match_module_scores(model_cls):
                                         ("1990-1999", (1990, 1999)), ("1990-", (1990, None)), ("-1980", (None, 1980)),
                                         ("1995", (1995, 1995)), ("", None)])
 def test_year_ranges_read_as_the_year_box_suggests(text, span):
-    from movierec.recommend import parse_years
+    from movierec.picks.scoring import parse_years
 
     assert parse_years(text) == span

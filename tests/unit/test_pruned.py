@@ -10,7 +10,8 @@ import torch
 
 from movierec.data import registry
 from movierec.data.splits import leave_one_out
-from movierec.evaluation import metrics, pruned
+from movierec import metrics
+from movierec.models.ncf import pruned
 from movierec.evaluation.protocol import Protocol
 from movierec.models.ncf.bounds import ScoreBounds
 from movierec.models.ncf.modules import NCFConfig, build

@@ -7,7 +7,7 @@ import numpy as np
 from movierec.data.catalog import Catalog
 from movierec.data.ids import Vocabulary
 from movierec.data.movielens import GENRES
-from movierec.rerank import reasons
+from movierec.picks.rerank import reasons
 from movierec.tui.widgets.tables import plural
 
 
@@ -43,7 +43,7 @@ def test_plurals():
 
 
 def test_reasons_say_a_title_as_a_sentence_would_with_its_article_in_front():
-    from movierec.data.catalog import spoken_title
+    from movierec.data.titles import spoken_title
 
     assert spoken_title("Shining, The (1980)") == "The Shining (1980)"
     assert spoken_title("Avventura, L' (1960)") == "L'Avventura (1960)"

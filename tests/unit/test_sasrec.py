@@ -11,7 +11,7 @@ import torch
 
 from movierec.data.splits import leave_one_out
 from movierec.errors import MovieRecError
-from movierec.evaluation.metrics import hit_rate
+from movierec.metrics import hit_rate
 from movierec.evaluation.protocol import Protocol
 from movierec.models.sequence.sasrec import (SASRecConfig, SASRecRecommender, build_module, build_sequences)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movierec.data.catalog import Catalog, number_form
+from movierec.data.catalog import Catalog
+from movierec.data.titles import number_form
 from movierec.data.ids import Vocabulary
 
 FILMS = [  # title, number of ratings (ml-latest-small's, rounded)
@@ -177,7 +178,7 @@ def _filtered_catalog() -> Catalog:
 
 
 def _among(cat: Catalog, genre: str, lo: int, hi: int) -> np.ndarray:
-    from movierec.recommend import genre_filter
+    from movierec.picks.scoring import genre_filter
 
     return genre_filter(cat, [genre], (lo, hi))
 

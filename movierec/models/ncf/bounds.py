@@ -69,10 +69,6 @@ class ScoreBounds:
         self.device = out.bias.device
         self.n_items = (self.gmf_item if self.gmf_item is not None else self.mlp_item).shape[0]
 
-    @property
-    def has_tower(self) -> bool:
-        return self.item_half is not None
-
     def grouping_space(self) -> torch.Tensor:
         """The item coordinates whose spread within a group decides how tight its bounds are.
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import ClassVar
+
+from movierec.models.settings import Settings
+
+MODELS = ("gmf", "mlp", "neumf")
+REFITS = ("scratch", "continue", "none")
 
 
 @dataclass
-class NCFConfig:
+class NCFConfig(Settings):
+    LABEL: ClassVar[str] = "ncf"
     model: str = "neumf"  # gmf | mlp | neumf
     factors: int = 32  # GMF embedding size (the "predictive factors"; 32 measured best on ml-latest-small)
     mlp_embedding: int = 16  # MLP user and item embedding size
@@ -48,19 +54,27 @@ class NCFConfig:
             batch = 1 << max(0, (samples // steps).bit_length() - 1)
             batch = min(max(batch, 4096), ceiling)
         lr = self.lr if self.lr > 0 else min(2e-3 * (batch / 4096) ** 0.5, 8e-3)
-        return NCFConfig.from_json({**self.to_json(), "batch_size": batch, "lr": lr})
+        return self.replace(batch_size=batch, lr=lr)
 
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["layers"] = list(self.layers)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "NCFConfig":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "layers" in known:
-            known["layers"] = tuple(int(x) for x in known["layers"])
-        return cls(**known)
+    def problem(self) -> str | None:
+        if self.model not in MODELS:
+            return f"model {self.model[:20]!r} is not one of {', '.join(MODELS)}"
+        if self.refit not in REFITS:
+            return f"refit {self.refit[:20]!r} is not one of {', '.join(REFITS)}"
+        for key in ("factors", "mlp_embedding", "epochs", "patience", "chunk_positives"):
+            if getattr(self, key) < 1:
+                return f"{key} {getattr(self, key)} is not a positive whole number"
+        if not self.layers or min(self.layers) < 1:
+            return f"layers {list(self.layers)} are not positive widths"
+        for key in ("batch_size", "negatives", "seed"):
+            if getattr(self, key) < 0:
+                return f"{key} {getattr(self, key)} is negative"
+        for key in ("lr", "diversity", "weight_decay", "embedding_l2"):
+            if getattr(self, key) < 0:
+                return f"{key} {getattr(self, key)} is negative"
+        if not 0.0 <= self.ema < 1.0:
+            return f"ema {self.ema} is not in [0, 1)"
+        return None
 
     #: Fields that say how a model was trained, not what it is: a checkpoint that differs only in them is reused.
     RUNTIME_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_positives", "amp")

@@ -140,7 +140,7 @@ class NeuralRecommender:
         return score_candidates(self.module, users, items, self.device)
 
     def score_bounds(self) -> ScoreBounds:
-        """Exact scores and upper bounds for the pruned full-catalogue ranking (evaluation/pruned.py)."""
+        """Exact scores and upper bounds for the pruned full-catalogue ranking (models/ncf/pruned.py)."""
         assert self.module is not None
         self.module.eval()
         return ScoreBounds(self.module)

@@ -23,7 +23,7 @@ from torch import nn
 from movierec.data.splits import Split, sample_negatives
 from movierec import device as devices
 from movierec.errors import MovieRecError
-from movierec.evaluation.metrics import hit_rate, ranks
+from movierec.metrics import hit_rate, ranks
 from movierec.models.ncf import modules as ncf
 from movierec.models.base import Callback, FitResult, diverged
 

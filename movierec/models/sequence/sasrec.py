@@ -40,7 +40,8 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -50,8 +51,9 @@ from torch import nn
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
-from movierec.evaluation.metrics import hit_rate, ranks
-from movierec.models.base import Callback, FitResult, diverged, typed_config
+from movierec.metrics import hit_rate, ranks
+from movierec.models.base import Callback, FitResult, diverged
+from movierec.models.settings import Settings
 
 LOSSES = ("bce", "ce", "sampled-ce")
 WINDOWS = ("latest", "all")
@@ -60,7 +62,8 @@ HISTORY = "history."
 
 
 @dataclass
-class SASRecConfig:
+class SASRecConfig(Settings):
+    LABEL: ClassVar[str] = "sasrec"
     hidden: int = 64  # item and position embedding size, and every block's width
     blocks: int = 1  # 2: +0.02 validation HR@10 (with sampled softmax) at twice the time an epoch
     heads: int = 1
@@ -80,15 +83,6 @@ class SASRecConfig:
     windows: str = "all"  # all | latest (``training_windows``)
     # "scratch": refit on train + validation for the chosen epochs; "none": keep the validated model (NCF's words)
     refit: str = "scratch"
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SASRecConfig":
-        """A config from JSON (a checkpoint on disk, a tune file): unknown keys ignored, every known one
-        checked for its type and range; a bad one raises MovieRecError naming it."""
-        return typed_config(cls, data, "sasrec")
 
     def problem(self) -> str | None:
         """What is out of range in this config (None: nothing)."""

@@ -79,7 +79,7 @@ class ResultsTable(FilmTable):
 
 def filters_line(genre: str | None, years: str) -> str:
     """The line naming the active filters ("" when none is): they stay on from one search to the next."""
-    from movierec.recommend import parse_years
+    from movierec.picks.scoring import parse_years
 
     try:
         span = parse_years(years)  # "1970-89" reads 1970-1989: say so

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from movierec.data.catalog import spoken_title
+from movierec.data.titles import spoken_title
 
 from movierec.console import WATCH_MARK, clean, plural  # noqa: F401 (WATCH_MARK, plural: the screens import them from here)
 

@@ -15,10 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from movierec.data.catalog import Catalog, spoken_title
+from movierec.data.catalog import Catalog
+from movierec.data.titles import spoken_title
 from movierec.data.movielens import GENRES, genre_index
 from movierec.errors import MovieRecError
-from movierec.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
+from movierec.picks.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
 
 HALF_NCF_POSITIVES = 5
 NEUTRAL = 2.5  # stars that say nothing in a content profile (content.NEUTRAL_STARS)

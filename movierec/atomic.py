@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from movierec.errors import MovieRecError
 
@@ -64,9 +64,3 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-def atomic_write_with(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) -> None:
-    """Let ``writer`` fill the file (np.save, torch.save...), then publish it atomically."""
-    with atomic_open(path) as handle:
-        writer(handle)

@@ -8,31 +8,31 @@ epoch of every stage (NeuMF's pretraining stages too, each at its own steps)
 and a median pruner stops those that lag the trials before them at the same
 stage and epoch, so a bad NeuMF setting is dropped before its costly stages. Epochs are chosen by early stopping, as in
 ``train``. After every trial that beats the best so far, the best settings are
-written (atomically) to ``paths.tuned_path(fingerprint, model)``, so an
-interrupted run keeps them; ``train`` and ``eval`` read them and say so.
+written (``movierec.store.tuned``), so an interrupted run keeps them; ``train``
+and ``eval`` read them and say so. It takes plain values (a dataset, its split,
+a device), not the engine that calls it.
 
 Optuna is an optional extra (``pip install 'movierec[tune]'``): it brings
 SQLAlchemy, Alembic and more, for a command most users of the app never run.
-This module imports it only inside ``run``; ``load`` needs nothing of it.
+This module imports it only inside ``run``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from movierec import files, paths
-from movierec.models import registry
+from movierec import paths
 from movierec.errors import MovieRecError
-from movierec.store.atomic import atomic_write_json
+from movierec.models import registry
+from movierec.store import tuned
 
 if TYPE_CHECKING:
-    from movierec.engine import Engine
+    from movierec.data.dataset import Dataset
+    from movierec.data.splits import Split
 
 MODELS = registry.names(ability="tune")
-FORMAT = "movierec-tuned"
 
 
 @dataclass
@@ -62,36 +62,6 @@ class TuneResult:
     seconds: float = 0.0
 
 
-def load(fingerprint: str, model: str) -> tuple[dict, str] | None:
-    """(settings, path) of the tuned settings for a dataset and model, None when there are none."""
-    path = paths.tuned_path(fingerprint, model)
-    if not path.exists():
-        return None
-    hint = f"delete it or rerun `movierec --headless tune --model {model}`"
-    raw = files.read_regular(path, max_bytes=1 << 20, what="a tuned-settings file", hint=hint)  # no FIFO hangs
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint or not isinstance(data["settings"], dict):
-            raise ValueError("not tuned settings for this dataset")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise MovieRecError(f"{path} is not valid tuned settings ({exc}); delete it or rerun "
-                            f"`movierec --headless tune --model {model}`") from None
-    return _renamed(model, data["settings"]), str(path)
-
-
-#: Settings saved under an older name: (old, new). NCF's per-example embedding L2 was "l2" until 2026-11-30
-#: (renamed because EASE's --l2 also set it); a file tuned before then keeps its value under the new name.
-RENAMED = (("l2", "embedding_l2"),)
-
-
-def _renamed(model: str, settings: dict) -> dict:
-    fields = getattr(registry.get(model).config_class(), "__dataclass_fields__", {})
-    for old, new in RENAMED:
-        if old in settings and old not in fields and new in fields and new not in settings:
-            settings = {**{k: v for k, v in settings.items() if k != old}, new: settings[old]}
-    return settings
-
-
 def require() -> None:
     """Optuna is installed, or a MovieRecError that says how to install it: `tune` checks this before it prints
     or loads anything (it said "tuning neumf ... 20 trials" and loaded the dataset first)."""
@@ -101,10 +71,11 @@ def require() -> None:
         raise MovieRecError("tuning needs Optuna, an optional extra: pip install 'movierec[tune]'") from None
 
 
-def run(engine: Engine, model: str, trials: int, timeout: float | None = None, seed: int = 0,
+def run(ds: Dataset, split: Split, device, model: str, trials: int, timeout: float | None = None, seed: int = 0,
         on_trial: Callable[[TrialInfo, TrialInfo | None], None] | None = None,
         on_epoch: Callable[[int, int, dict], None] | None = None) -> TuneResult:
-    """Search ``trials`` settings (or until ``timeout`` seconds) for ``model`` on ``engine``'s dataset.
+    """Search ``trials`` settings (or until ``timeout`` seconds) for ``model`` on dataset ``ds`` (``split`` its
+    leave-one-out split, ``device`` where trials train).
 
     ``on_trial(trial, best)`` is called after every trial, ``on_epoch(trial number, epoch, figures)`` after
     every epoch inside a trial of a model that trains in epochs (``train``'s progress figures). A
@@ -120,12 +91,10 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
     require()
     import optuna
 
-    split = engine.split
     if split.valid_users.size == 0:
-        raise MovieRecError(f"no user of {engine.dataset.name} has 3 or more ratings, so there is no validation "
+        raise MovieRecError(f"no user of {ds.name} has 3 or more ratings, so there is no validation "
                             "holdout to tune on; use a larger dataset")
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # its own "trial failed" warnings would repeat ours
-    ds = engine.dataset
     path = paths.tuned_path(ds.fingerprint, model)
     result = TuneResult(model, path=str(path))
     start = time.perf_counter()
@@ -134,7 +103,7 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
     # the pruner and to ``progress`` where it trains in epochs).
     spec = registry.get(model)
     suggest = spec.config_class().suggest
-    objective = spec.model_class().tuning_objective(model, split, ds.catalog, engine.device, seed)
+    objective = spec.model_class().tuning_objective(model, split, ds.catalog, device, seed)
 
     def tracked(trial) -> float:
         t0 = time.perf_counter()
@@ -161,7 +130,7 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
             if info.state == "complete" and info.value is not None and (
                     result.best is None or info.value > (result.best.value or 0.0)):
                 result.best = info
-                _save(path, engine, model, info, len(result.trials))
+                tuned.save(ds.fingerprint, ds.name, model, info.params, info.value, info.number, len(result.trials))
             if on_trial is not None:
                 on_trial(info, result.best)
 
@@ -174,12 +143,3 @@ def run(engine: Engine, model: str, trials: int, timeout: float | None = None, s
         result.interrupted = True
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _save(path, engine: Engine, model: str, best: TrialInfo, done: int) -> None:
-    ds = engine.dataset
-    atomic_write_json(path, {
-        "format": FORMAT, "version": 1, "dataset": ds.name, "fingerprint": ds.fingerprint, "model": model,
-        "settings": best.params, "val_hr": best.value, "trial": best.number, "trials_run": done,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })

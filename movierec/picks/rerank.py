@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from movierec.data.catalog import Catalog, spoken_title
+from movierec.data.catalog import Catalog
+from movierec.data.titles import spoken_title
 from movierec.data.movielens import GENRES
-from movierec.evaluation.metrics import genre_jaccard_diversity
+from movierec.metrics import genre_jaccard_diversity
 
 DEFAULT_POOL = 200
 
