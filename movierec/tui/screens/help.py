@@ -27,7 +27,9 @@ SECTIONS = [
         ("shift+1-5", "half a star less (0.5 ... 4.5)"),
         ("n  /  x", "not interested (n again: undo)  /  remove your rating or mark"),
         ("w", "add to your watchlist, or take off (◆ marks its films in every list; rating one takes it off)"),
-        ("Enter", "open the film: details, your rating, more like this"),
+        ("Home  /  End", "first  /  last film"),
+        ("PgUp  /  PgDn", "a page up  /  down"),
+        ("Enter", "open the film: details, your rating, more like this (Esc: back to the film you came from)"),
         ("match column", "share rated 4+ of films ranked like this for people here; blank: no model yet, "
                          "or a film you rated"),
     ]),
@@ -40,6 +42,7 @@ SECTIONS = [
     ("Search", [
         ("typing", "searches as you type; keys are text while the box has focus"),
         ("Down / Enter", "to the results"),
+        ("ctrl+r", "clear the genre and year filters (a line names them while they are on)"),
         ("Esc", "results -> box -> back where you came from"),
     ]),
     ("Watchlist", [
