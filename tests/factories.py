@@ -138,3 +138,18 @@ def decade_taste(n_users: int = 120, n_items: int = 160, per_user: int = 20, own
         for j, m in enumerate(rng.permutation(picks)):
             ratings.append((u + 1, int(m) + 1, float(rng.integers(7, 11)) / 2, 1_000_000 + u * 1000 + j))
     return Synthetic(ratings, movies, [])
+
+
+#: A profile's ratings on the bundled ml-latest-small (Toy Story, The Matrix, The Godfather, Finding Nemo,
+#: Amadeus): what the TUI tests rate before they open the app.
+RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
+
+
+def rate_some(ratings: tuple[tuple[int, float], ...] = RATED, profile: str = "default") -> bytes:
+    """Rate ``ratings`` (movie id, stars) in ``profile`` of the current MOVIEREC_HOME; the profile file's bytes."""
+    from movierec.store.profiles import ProfileStore
+
+    store = ProfileStore()
+    for movie_id, stars in ratings:
+        store.rate(profile, movie_id, stars)
+    return store.path(profile).read_bytes()

@@ -22,19 +22,12 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import rate_some
 from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
 WORDS = ("shining", "notting hill", "quit", "q", "toy stroy")
-RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
-
-
-def _rate_some() -> bytes:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
-    return store.path("default").read_bytes()
 
 
 def _stack(app) -> list[str]:
@@ -46,7 +39,7 @@ async def _type(pilot, text: str) -> None:
 
 
 async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_focus(trained, app_factory):
-    before = _rate_some()
+    before = rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -81,7 +74,7 @@ async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_f
 
 
 async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -107,7 +100,7 @@ async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, a
 
 
 async def test_every_printable_character_in_every_text_box_changes_nothing_else(trained, app_factory):
-    before = _rate_some()
+    before = rate_some()
     app = app_factory()
     characters = [c for c in string.printable if c not in "\t\n\r\x0b\x0c"]
     assert len(characters) == 95
@@ -154,7 +147,7 @@ async def test_every_printable_character_in_every_text_box_changes_nothing_else(
 
 
 async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -177,7 +170,7 @@ async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(t
 async def test_footer_fits_80_columns_and_your_stars_show_in_every_film_list(trained, app_factory):
     from textual.widgets import Footer
 
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -215,7 +208,7 @@ def _uncut(table: FilmTable) -> None:
 
 
 async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -356,7 +349,7 @@ def test_help_wraps_between_phrases_at_80_columns():
 
 async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, app_factory, monkeypatch):
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

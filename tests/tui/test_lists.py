@@ -13,17 +13,10 @@ from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle, wait_for
 
 pytestmark = pytest.mark.slow
-
-RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
-
-
-def _rate_some() -> None:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
 
 
 def _burst(app, keys) -> None:
@@ -56,7 +49,7 @@ def _movie_id(app, index: int) -> int:
 
 async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory):
     """Issue 24.1: `p`, Down x9, Up x3, Home, Down, `5` rated the 8th pick (Home did nothing)."""
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -88,7 +81,7 @@ async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory):
 
 async def test_home_and_end_on_every_film_list(trained, app_factory):
     """Issue 24.1: every film list (search results, ratings, watchlist, well-known films, more like this)."""
-    _rate_some()
+    rate_some()
     store = ProfileStore()
     for movie_id in (3114, 1258, 1214, 4973, 2019):
         store.watch("default", movie_id)
@@ -118,7 +111,7 @@ async def test_home_and_end_on_every_film_list(trained, app_factory):
 
 async def test_enter_and_escape_at_once_on_a_film_list(trained, app_factory):
     """Issue 24.2: `p`, then Enter Escape x3 sent at once ended the app: NoMatches 'FilmTable' on MovieScreen."""
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -163,7 +156,7 @@ async def _open(app, pilot, where: str) -> None:
 async def test_bursts_of_random_keys_against_every_screen(trained, app_factory):
     """Issue 24.2: keys delivered at once (a fast typist, tmux send-keys, a key held down) against every screen
     end no screen with an exception; the app then quits with status 0. Seeded: a failure replays."""
-    _rate_some()
+    rate_some()
     draw = random.Random(24)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -182,7 +175,7 @@ async def test_bursts_of_random_keys_against_every_screen(trained, app_factory):
 async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(trained, app_factory):
     """Issue 24.14: Esc from a film opened through "More like this" skipped back past the film it came from,
     and the Footer under the film window listed the picks' keys (+/- diversity, m model, g genre)."""
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -218,7 +211,7 @@ async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_fac
     in every list (here: my ratings, re-sorted by a new rating)."""
     from movierec.tui.screens.ratings import RatingsScreen
 
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -258,7 +251,7 @@ async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_fac
 async def test_the_top_picks_show_without_scrolling_and_the_page_has_one_scrollbar(trained, app_factory, size):
     """Issue 24.9: 5-6 of the 10 top picks showed at 120x40 (3-4 at 80x24): each list scrolled inside the
     scrolling page (two scrollbars). Lists are as tall as their rows; the page alone scrolls."""
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
@@ -302,7 +295,7 @@ async def test_a_slow_screen_says_at_once_that_its_key_was_taken(trained, app_fa
 
     from movierec.tui.screens.onboarding import OnboardingScreen
 
-    _rate_some()
+    rate_some()
     app = app_factory()
     seen: list[tuple[list[str], list[str]]] = []  # when the new screen is built: notifications shown, told
     built = CommandPalette.compose if key == "ctrl+p" else OnboardingScreen.compose

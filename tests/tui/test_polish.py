@@ -15,18 +15,12 @@ from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
-RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
 SHREK = 4306  # Adventure, Animation, Children, Comedy, Fantasy, Romance: six genres
-
-
-def _rate_some() -> None:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
 
 
 def _status(screen) -> str:
@@ -34,7 +28,7 @@ def _status(screen) -> str:
 
 
 async def test_picks_open_on_the_first_list_title_with_its_first_row_focused(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -52,7 +46,7 @@ async def test_picks_open_on_the_first_list_title_with_its_first_row_focused(tra
 
 
 async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -87,7 +81,7 @@ async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows
 
 
 async def test_a_screen_out_of_view_shows_the_current_status_when_it_comes_back(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -110,7 +104,7 @@ async def test_a_screen_out_of_view_shows_the_current_status_when_it_comes_back(
 async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_factory, monkeypatch):
     from movierec.engine import Engine
 
-    _rate_some()
+    rate_some()
     release = threading.Event()
     load = Engine.foldin_model
 
@@ -141,7 +135,7 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
 
 
 async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, app_factory):
-    _rate_some()
+    rate_some()
     store = ProfileStore()
     store.not_interested("default", SHREK, "Shrek (2001)")
     app = app_factory()
@@ -180,7 +174,7 @@ async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, a
 
 
 async def test_o_opens_well_known_films_from_my_ratings_and_s_sorts(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -225,7 +219,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
     """Issue 15: the model cycle reaches the sequence mode; its model is trained once (with progress), the
     picks then come from it with reasons naming recent films, a "Next after" list appears, and the
     fine-tune screen says a sequence model needs no gradient step."""
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

@@ -8,20 +8,14 @@ import threading
 import pytest
 from textual.widgets import Input, Select, Static
 
-from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import rate_some
 from tests.tui.conftest import settle, wait_for
 
 pytestmark = pytest.mark.slow
 
 RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0))
-
-
-def _rate_some() -> None:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
 
 
 def _titles(table: FilmTable) -> list[str]:
@@ -42,7 +36,7 @@ async def test_the_first_keystrokes_list_films_while_the_match_column_is_still_c
     Here the match computation waits until the test lets it go: the films are listed meanwhile."""
     from movierec.engine import Engine
 
-    _rate_some()
+    rate_some(RATED)
     gate = threading.Event()
     computing = threading.Event()
     film_matches = Engine.film_matches
@@ -137,7 +131,7 @@ async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_fo
     from movierec.engine import Engine
     from movierec.tui.app import MovieRecApp
 
-    _rate_some()
+    rate_some(RATED)
     gate = threading.Event()
     searching = threading.Event()
     search_films = Engine.search_films

@@ -14,19 +14,13 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.tables import WATCH_MARK, FilmTable
+from tests.factories import rate_some
 from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.slow
 
-RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
 SHINING, ALIEN, AMELIE, SEVEN_SAMURAI = 1258, 1214, 4973, 2019
 ELSEWHERE = 99_999_999  # a film of a newer release (imported from Letterboxd)
-
-
-def _rate_some() -> None:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
 
 
 def _said(app) -> list[str]:
@@ -38,7 +32,7 @@ def _titles(table: FilmTable) -> list[str]:
 
 
 async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -100,7 +94,7 @@ async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trai
 
 
 async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory):
-    _rate_some()
+    rate_some()
     store = ProfileStore()
     store.watch("default", ELSEWHERE, "Anora (2024)")
     for movie_id in (SHINING, ALIEN, AMELIE, SEVEN_SAMURAI, 1):  # Toy Story (1): rated, listed to see again
@@ -165,7 +159,7 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
 
 
 async def test_an_empty_watchlist_says_how_to_fill_it_and_l_is_text_in_a_box(trained, app_factory):
-    _rate_some()
+    rate_some()
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

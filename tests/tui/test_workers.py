@@ -9,24 +9,17 @@ from __future__ import annotations
 import threading
 
 import pytest
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
+from tests.factories import rate_some
 from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
-
-RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
-
-
-def _rate_some() -> None:
-    store = ProfileStore()
-    for movie_id, stars in RATED:
-        store.rate("default", movie_id, stars)
 
 
 def _hold_mode_training(monkeypatch, release: threading.Event, started: threading.Event) -> None:
@@ -55,7 +48,7 @@ def _commands(app) -> dict:
 
 async def test_retrain_while_another_model_trains_says_so(trained, app_factory, monkeypatch):
     """Item 3: "Retrain model" from the palette while SASRec trains did nothing and said nothing."""
-    _rate_some()
+    rate_some()
     release, started = threading.Event(), threading.Event()
     _hold_mode_training(monkeypatch, release, started)
     checkpoint = next(trained.rglob("neumf.pt"))
@@ -84,7 +77,7 @@ async def test_every_command_runs_or_says_why_not(trained, app_factory, monkeypa
     either does what it says (the screen changes) or leaves a notification: none is dropped without a word."""
     from movierec.tui.app import MovieRecApp
 
-    _rate_some()
+    rate_some()
     loading = threading.Event()
     real_read = MovieRecApp._read_profile
 
@@ -134,7 +127,7 @@ async def test_a_fine_tune_runs_while_another_model_trains(trained, app_factory,
     """Item 4: while SASRec trained, a rating's fine-tune of the loaded NeuMF waited for it (minutes), and the
     Fine-tune screen showed a full bar, "waiting for the first step...", an old result and "still loading or
     training" at once."""
-    _rate_some()
+    rate_some()
     release, started = threading.Event(), threading.Event()
     _hold_mode_training(monkeypatch, release, started)
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 0.01)
@@ -171,7 +164,7 @@ async def test_the_finetune_screen_says_one_thing_while_the_model_it_fits_is_ret
     nothing else (no old "done in", an empty bar, no "waiting for the first step"); it runs once NeuMF is back."""
     from movierec.engine import Engine
 
-    _rate_some()
+    rate_some()
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)
     release, started = threading.Event(), threading.Event()
     real_train = Engine.train
@@ -247,7 +240,7 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
     what is typed reaches the search box and its results come: the UI thread never waits for model work."""
     from movierec.engine import Engine
 
-    _rate_some()
+    rate_some()
     next(trained.rglob("deepcontent.pt")).unlink()
     release, started = threading.Event(), threading.Event()
     real = Engine.learned_model
@@ -311,7 +304,7 @@ async def test_m_shows_that_the_picks_are_recomputed(trained, app_factory, monke
     sign of work. Now a line says the picks are being computed until they are on screen."""
     from movierec.engine import Engine
 
-    _rate_some()
+    rate_some()
     release, held_mode = threading.Event(), []
     real = Engine.browse
 
