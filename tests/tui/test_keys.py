@@ -13,6 +13,7 @@ import pytest
 from textual.command import CommandInput, CommandPalette
 from textual.widgets import Input
 
+from movierec.data.titles import spoken_title
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -222,7 +223,9 @@ async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(
         expected = await asyncio.to_thread(app.engine.recommend, app.profile, diversity=app.diversity, mode=app.mode)
         top = screen.query_one("#list-0", FilmTable)
         assert [top.cell_text(r, "why") for r in range(top.row_count)] == [p.reason for p in expected.picks]
-        assert [top.cell_text(r, "title") for r in range(top.row_count)] == [p.title for p in expected.picks]
+        # The titles in the one form every screen and sentence uses (JSON keeps the catalogue's form).
+        assert [top.cell_text(r, "title") for r in range(top.row_count)] == [spoken_title(p.title)
+                                                                             for p in expected.picks]
         # Each pick's match is the one `recommend` gives (a whole percent), and every pick has one.
         assert [top.cell_text(r, "match") for r in range(top.row_count)] == [
             f"{round(100 * p.match)}%" for p in expected.picks]

@@ -6,6 +6,7 @@ Every hold here is a threading.Event the test releases (also when it fails): not
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import pytest
@@ -113,7 +114,9 @@ async def test_every_command_runs_or_says_why_not(trained, app_factory, monkeypa
                              "Save screenshot", "Show keys and help panel", "Hide keys and help panel"):
                     continue  # Textual's own
                 before, told = (app.current_mode, type(app.screen)), len(app.told)
-                callback()
+                result = callback()
+                if inspect.isawaitable(result):  # the screen actions are coroutines (they build the screen first)
+                    await result
                 for _ in range(3):
                     await pilot.pause()
                 after = (app.current_mode, type(app.screen))
