@@ -335,7 +335,10 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
     from movierec.store.profiles import ProfileStore
 
     _check_filters(ctx, genres, from_year, to_year)  # before any work: loading data, training a model
-    _split_rate_pairs(rate_pairs)  # a malformed --rate fails before the device line
+    try:  # a malformed --rate (a title without stars, 7, nan, inf stars) is a usage error, before the device line
+        _split_rate_pairs(rate_pairs)
+    except MovieRecError as exc:
+        raise click.UsageError(str(exc), ctx) from None
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
     served = "ncf" if mode == "hybrid" else mode  # the model this mode needs (the hybrid's: the fold-in one)

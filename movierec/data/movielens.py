@@ -17,8 +17,10 @@ The result is a :class:`RawRelease` of pandas frames with fixed column names;
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import time
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -30,6 +32,9 @@ from movierec.data.source import LAYOUT_FILES, ReleaseFiles
 if TYPE_CHECKING:  # pandas is imported only when a release is parsed: a cached load (and the TUI) skip it
     import pandas as pd
 from movierec.errors import DataError
+
+#: How far past now a time may be and still be today somewhere on Earth (UTC+14).
+FUTURE_SLACK = 14 * 3600
 
 #: The fixed genre vocabulary (the ml-latest one; older releases map onto it).
 GENRES: tuple[str, ...] = (
@@ -242,6 +247,18 @@ def _check_ratings(files: ReleaseFiles, name: str, ratings: pd.DataFrame, header
             row = int(np.flatnonzero(v < 0)[0])
             raise DataError(f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: negative "
                             f"{col} id {int(v[row])}; fix or delete that line")
+    # A rating dated after today (anywhere on Earth: UTC+14) would be every split's "latest" for good, as a
+    # profile import's would (store/profiles.check_not_future); refused the same way, naming the line.
+    t = ratings["timestamp"].to_numpy()
+    future = t > time.time() + FUTURE_SLACK
+    if future.any():
+        row = int(np.flatnonzero(future)[0])
+        try:
+            shown = dt.datetime.fromtimestamp(int(t[row]), dt.timezone.utc).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            shown = f"{int(t[row])} s after 1970"
+        raise DataError(f"{files.describe(name)} line {_line_of(files, name, row, header_lines)}: its time "
+                        f"({shown}) is after today; fix or delete that line")
     return ratings
 
 

@@ -163,6 +163,12 @@ def parse_years(text: str) -> tuple[int | None, int | None] | None:
         end += start - start % 100  # 1990-99: the end year in the start's century
         if end < start:
             end += 100  # 1995-05: 2005
+    if start is None and end is None:  # "-": a dash alone names no year (the filter line said "None")
+        raise MovieRecError(f"years {text!r} name no year; write 1990-1999, 1990-99, 1990-, -1980 or 1995")
+    if any(y is not None and not 1000 <= y <= 9999 for y in (start, end)):
+        raise MovieRecError(f"years {text!r}: a year has four digits, e.g. 1990-1999")
+    if start is not None and end is not None and start > end:  # as the CLI says for --from-year > --to-year
+        raise MovieRecError(f"years {text!r}: {start} is after {end} (swap them)")
     return start, end
 
 

@@ -77,8 +77,12 @@ def test_recommend_checks_its_options_before_any_work(monkeypatch, args, expect)
     ("Alien=lots", "'lots' is not a rating"),
     ("Alien", "is not TITLE=STARS"),
     ("=4", "is not TITLE=STARS"),
+    ("Alien=nan", "'nan' is not a rating"),
+    ("Alien=inf", "'inf' is not a rating"),
+    ("Alien=-inf", "'-inf' is not a rating"),
 ])
 def test_a_malformed_rate_fails_before_the_dataset_or_device(monkeypatch, pair, expect):
+    """A usage error (exit 2), as every other option that is not a value it can take (issue 24 item 21)."""
     import movierec.engine
 
     def no_engine(*a, **k):
@@ -86,6 +90,6 @@ def test_a_malformed_rate_fails_before_the_dataset_or_device(monkeypatch, pair, 
 
     monkeypatch.setattr(movierec.engine, "Engine", no_engine)
     result = CliRunner().invoke(cli, ["--headless", "recommend", "--rate", "Toy Story=5", "--rate", pair])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
     assert lines == [lines[0]] and lines[0].startswith("error: ") and expect in lines[0], result.stderr

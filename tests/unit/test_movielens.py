@@ -122,6 +122,8 @@ LAYOUT_RATINGS = [("latest", "ratings.csv", ",", 1), ("dat", "ratings.dat", "::"
     (1, "99999999999999999999", "bad item value '99999999999999999999'"),  # over int64: was "could not be parsed"
     (1, "3.5", "bad item value '3.5'"),
     (3, "inf", "bad timestamp value 'inf'"),  # numpy warned "invalid value encountered in cast" first
+    (3, "32503680000", "its time (3000-01-01) is after today"),  # every split's "latest" for good: refused
+    (3, "253402214400", "its time (9999-12-31) is after today"),
 ])
 def test_a_bad_rating_names_the_files_own_line_in_plain_words(tmp_path, synth, layout, name, sep, header, field,
                                                                 value, message):

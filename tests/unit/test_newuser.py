@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -184,3 +185,17 @@ def test_year_ranges_read_as_the_year_box_suggests(text, span):
     from movierec.picks.scoring import parse_years
 
     assert parse_years(text) == span
+
+
+@pytest.mark.parametrize("text, words", [("-", "name no year"), ("  -  ", "name no year"),
+                                         ("1990-1980", "1990 is after 1980 (swap them)"),
+                                         ("0-0", "a year has four digits"), ("95", "a year has four digits"),
+                                         ("abc", "should look like")])
+def test_year_ranges_that_name_no_years_are_refused_in_words(text, words):
+    """The TUI's year box said 'filters on: None' for '-', 'filters on: 0' for '0-0', and for '1990-1980' 'no match
+    with these filters; 8 without them' where the CLI says 'swap them' (fresh-eyes report)."""
+    from movierec.errors import MovieRecError
+    from movierec.picks.scoring import parse_years
+
+    with pytest.raises(MovieRecError, match=re.escape(words)):
+        parse_years(text)
