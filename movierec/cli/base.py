@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import sys
 import traceback
 
 import click
@@ -78,6 +80,16 @@ class _Group(click.Group):
             ctx.exit(130)
         except MemoryError:
             click.echo("error: out of memory; use a smaller dataset or close other programs", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # the reader of the output went away (`| head`): quietly, status 1 as rich's tables
+            _stdout_to_devnull()  # and Python's own advice give it (the output was not all delivered)
+            ctx.exit(1)
+        except OSError as exc:  # the output itself could not be written (`> /dev/full`, a disk that filled up)
+            if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+                raise
+            _stdout_to_devnull()
+            click.echo(f"error: could not write {exc.filename or 'the output'}: {exc.strerror or exc}; free some "
+                       "space or write elsewhere", err=True)
             ctx.exit(1)
         except Exception as exc:  # a bug: say so in one line, keep the traceback for those who ask
             if os.environ.get("MOVIEREC_DEBUG"):
@@ -292,7 +304,31 @@ def _film_and_profile(ctx: click.Context, dataset: str | None, title: str,
     return movie_id, matched, _profile_name(ctx, profile_name), engine.entry_args(index)
 
 
+def _stdout_to_devnull() -> None:
+    """Nothing more goes to a standard output that cannot take it (Python's flush at exit would fail again)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="movierec")
+    """Console-script entry point. What is still buffered for standard output is written here, not in Python's
+    exit: a reader that went away (`| head`) ends the command quietly with status 1, a full disk in one error
+    line (the flush at exit printed "Exception ignored ... BrokenPipeError" and exited 120)."""
+    try:
+        cli.main(prog_name="movierec")
+    except SystemExit as done:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            raise SystemExit(1) from None
+        except OSError as exc:
+            _stdout_to_devnull()
+            click.echo(f"error: could not write the output: {exc.strerror or exc}; free some space or write "
+                       "elsewhere", err=True)
+            raise SystemExit(1) from None
+        raise
 

@@ -314,3 +314,33 @@ def test_an_encrypted_zip_member_is_named_not_damaged(tmp_path):
     result = CliRunner().invoke(cli, ["--headless", "data", "import", str(archive)])
     assert result.exit_code == 1
     assert "damaged" not in _one_error_line(result, "encrypted", "password")  # it was called damaged
+
+
+def _cli_to(stdout: int, args: list[str], home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MOVIEREC_HOME": str(home)}
+    try:
+        return subprocess.run([sys.executable, "-m", "movierec", *args], env=env, stdout=stdout, stderr=subprocess.PIPE,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"movierec {' '.join(args)} still running after 120 s (a hang)")
+
+
+@pytest.mark.parametrize("args", [["--headless", "search", "the", "--n", "100"],
+                                  ["--headless", "search", "the", "--n", "100", "--json"]])
+def test_output_to_a_reader_that_went_away_or_a_full_disk_is_never_an_internal_error(tmp_path, args):
+    """`movierec ... | head -3` ended one way for tables (rich: quiet, status 1) and another for JSON (Python's flush
+    at exit: "Exception ignored ... BrokenPipeError", status 120), and `> /dev/full` said "internal error ...
+    please report it" with exit 70 (fresh-eyes report). Now: a reader gone is status 1 with nothing said, as rich
+    and Python's documentation do it; a full disk one error line."""
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before a byte is written: every write is a broken pipe
+    try:
+        gone = _cli_to(write, args, tmp_path / "home")
+    finally:
+        os.close(write)
+    assert gone.returncode == 1 and gone.stderr == "", gone.stderr
+    with open("/dev/full", "w") as full:
+        result = _cli_to(full.fileno(), args, tmp_path / "home")
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: could not write") and "internal error" not in lines[0], lines[0]
