@@ -109,6 +109,12 @@ class TitleIndex:
         named = self._named(name)
         years = self.catalog.years
         if not year:
+            # A film the catalogue dates nowhere either (MovieLens has a few: "Plain Yearless", as movierec's own
+            # Letterboxd export writes it with an empty year) is named by its full title alone, when only one
+            # such film has it; any other name without a year is no match, never a guess.
+            undated = [i for i, strength in named.items() if strength == 4 and not int(years[i])]
+            if len(undated) == 1:
+                return TitleResult(undated[0], "", [], strength=4)
             return TitleResult(None, "no year", self._closest(name, year, named, fuzzy))
         scored = []
         for i, strength in named.items():

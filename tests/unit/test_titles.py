@@ -43,3 +43,18 @@ def test_the_title_module_is_a_leaf_of_the_data_package():
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not any(m.startswith(("movierec.data.catalog", "movierec.data.matching", "movierec.data.search"))
                    for m in imported), imported
+
+
+def test_a_film_the_catalogue_dates_nowhere_is_named_by_its_full_title_alone():
+    """movierec's own Letterboxd export writes such a film with an empty year; its re-import said "no year" with the
+    very film as first candidate (fresh-eyes report). Only the full title names it, only when one undated film has
+    it; a dated film is never matched without a year."""
+    films = ["Plain Yearless", "Twin Undated", "Twin Undated", "Toy Story (1995)"]
+    n = len(films)
+    catalog = Catalog(Vocabulary(np.arange(n)), films, np.array([0, 0, 0, 1995], np.int32),
+                      np.zeros((n, 20), np.uint8), n_ratings=np.array([5, 5, 5, 50], np.int32))
+    index = TitleIndex(catalog)
+    assert index.match("Plain Yearless", None).index == 0
+    assert index.match("Plain", None).index is None  # a part of the title is no name
+    assert index.match("Twin Undated", None).index is None  # two undated films of that title: never a guess
+    assert index.match("Toy Story", None).why == "no year"
