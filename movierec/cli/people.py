@@ -231,6 +231,22 @@ def profile_export(ctx, path, export_name, to, profile_name, dataset):
     store = ProfileStore()
     if not store.path(name).exists():
         raise MovieRecError(f"no profile {name!r}; see movierec --headless profile list")
+    if path == "-":  # standard output, as `-` means to every command-line tool (was a file named "-")
+        import json
+        import sys
+
+        if to == "movierec":
+            data = (json.dumps(store.load(name).to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        else:
+            from movierec.store.exports import letterboxd_csv
+
+            data = letterboxd_csv(store.load(name), _engine(ctx, dataset, quiet=True).dataset.catalog)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    folder = Path(path).parent
+    if not folder.is_dir():  # a mistyped folder was created silently (fresh-eyes report)
+        raise MovieRecError(f"folder {folder} does not exist; create it first, or export to a folder that does")
     if to == "movierec":
         store.export(name, Path(path))
         stdout().print(safe(f"exported profile {name!r} to {path}"), soft_wrap=True)

@@ -705,3 +705,17 @@ def test_today_anywhere_on_earth_is_not_the_future():
     assert imports.check_not_future(day("2026-12-09"), now, "x") == day("2026-12-09")
     with pytest.raises(imports.ProfileError, match="x: 2026-12-10 is after today"):
         imports.check_not_future(day("2026-12-10"), now, "x")
+
+
+def test_export_to_a_missing_folder_is_refused_and_dash_is_standard_output(release, tmp_path):
+    """A mistyped folder was created silently, and `-` wrote a file named '-' (fresh-eyes report)."""
+    assert run(release, "rate", "The Matrix", "4", "-p", "me").exit_code == 0
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    for to in ("letterboxd", "movierec"):
+        result = run(release, "profile", "export", str(missing), "--name", "me", "--to", to)
+        assert result.exit_code == 1 and "does not exist" in one_error_line(result)
+        assert not missing.parent.exists()
+    out = run(release, "profile", "export", "-", "--name", "me", "--to", "letterboxd")
+    assert out.exit_code == 0 and out.output.splitlines()[1].startswith("The Matrix,1999,4,"), out.output
+    assert json.loads(run(release, "profile", "export", "-", "--name", "me").output)["format"] == "movierec-profile"
+    assert not Path("-").exists()
