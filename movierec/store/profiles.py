@@ -235,7 +235,8 @@ def check_name(name: object) -> str:
     or a ProfileError that says what a name may hold.
 
     Letters and digits of any script (with their combining marks), spaces, '.', '_' and '-', the first a
-    letter or digit (so never '.', '..' nor a hidden file), at most 64 characters (160 bytes of UTF-8). Never
+    letter or digit (so never '.', '..' nor a hidden file), the last no space or '.' (Windows drops those, so
+    'a ' and 'a' would be one file there), at most 64 characters (160 bytes of UTF-8). Never
     a path separator, a control or format character (a bidi override such as U+202E, a zero-width space)
     or another kind of space. A name typed decomposed ("e" and U+0301) is the profile of its composed form
     ("é"): one file, whatever the keyboard sent."""
@@ -244,13 +245,14 @@ def check_name(name: object) -> str:
     def kind(ch: str) -> str:
         return unicodedata.category(ch)[0]  # L letter, N number, M mark, P punctuation, C control, Z space...
 
-    if (0 < len(text) <= MAX_NAME and kind(text[0]) in "LN"
+    if (0 < len(text) <= MAX_NAME and kind(text[0]) in "LN" and text[-1] not in " ."  # Windows drops them: 'a '
             and all(kind(ch) in "LNM" or ch in _NAME_MARKS for ch in text)
             and len(text.encode("utf-8")) <= MAX_NAME_BYTES):
         return text
     shown = repr(name) if isinstance(name, str) else type(name).__name__
     raise ProfileError(f"{shown[:80]} is not a valid profile name; use letters (any alphabet), digits, spaces, "
-                       f"'.', '_' or '-', starting with a letter or digit, at most {MAX_NAME} characters")
+                       f"'.', '_' or '-', starting with a letter or digit and not ending in a space or '.', at most {MAX_NAME} "
+                       "characters")
 
 
 def _valid_name(name: object) -> bool:

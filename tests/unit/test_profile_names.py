@@ -19,7 +19,7 @@ GOOD = ["é", "Zoë", "日本", "Ωmega", "default", "my partner", "a.b_c-d", "�
         "\U00020000" * 40]
 BAD = ["", "a/b", "a\\b", ".", "..", "../evil", ".hidden", "-x", " x", "\x00", "a\x00b", "a\nb", "me\n",
        "\u202eevil", "ab\u202ec", "a\u200bb", "a\u00a0b", "a\tb", "x" * (MAX_NAME + 1), "😀" * 41,
-       "\U00020000" * 41, "a:b", "a*b",
+       "\U00020000" * 41, "a:b", "a*b", "a ", "me.", "x  ",
        "\udcff"]
 
 
