@@ -188,8 +188,8 @@ def _stream(url: str, resp, out, pace: _Pace, md5, cap: int, total: int | None, 
         if not chunk:
             break
         if received + len(chunk) > cap:
-            said = " than it declared" if total is not None else " (no length declared)"
-            raise _over_cap(url, cap, "sent more" + said)
+            said = "sent more than it declared" if total is not None else "declared no length and sent"
+            raise _over_cap(url, cap, said)
         out.write(chunk)
         md5.update(chunk)
         received += len(chunk)

@@ -269,7 +269,7 @@ def test_a_stream_without_a_length_is_stopped_at_the_cap_and_leaves_nothing(serv
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
-    assert f"sent more (no length declared): more than the {cap:,}-byte cap" in lines[0], lines[0]
+    assert f"declared no length and sent: more than the {cap:,}-byte cap" in lines[0], lines[0]
     assert fetch.MAX_BYTES_ENV in lines[0]
     _no_leftovers(home)
 
