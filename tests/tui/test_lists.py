@@ -319,3 +319,20 @@ async def test_a_slow_screen_says_at_once_that_its_key_was_taken(trained, app_fa
         assert any(m.startswith("opening ") for m in told), told
         assert any(m.startswith("opening ") for m in shown), "the sign was not shown before the screen was built"
         assert isinstance(app.screen, CommandPalette if key == "ctrl+p" else OnboardingScreen)
+
+
+async def test_the_help_window_shows_its_own_keys(trained, app_factory):
+    """The footer under the help window listed the picks' keys (1-5 rate, m model, ...), which do nothing there
+    (fresh-eyes report; the film window's was fixed for issue 24.14)."""
+    from movierec.tui.screens.help import HelpScreen
+
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = app.export_screenshot()
+        assert "diversity" not in shown and "m&#160;model" not in shown and "not&#160;interested" not in shown
+        assert "close" in shown

@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from movierec.tui.widgets.footer import FittingFooter
+
 #: (where, [(keys, what)]): the same keys as README.md's table.
 SECTIONS = [
     ("Anywhere", [
@@ -88,3 +90,6 @@ class HelpScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(help_table())
+        # Its own keys under it: the Footer below belonged to the screen under the window (the picks' keys,
+        # which do nothing here; fresh-eyes report), as the film window does.
+        yield FittingFooter(compact=True, show_command_palette=False)
