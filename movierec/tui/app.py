@@ -31,7 +31,7 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchBox, SearchScreen, YearsInput, type_text
+from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
@@ -285,9 +285,8 @@ class MovieRecApp(App):
         if isinstance(focused, Input) and not isinstance(focused, YearsInput):
             # Textual gives "slash" no character, so Inputs do not keep this priority binding away
             # from themselves: in a text box (this one, the palette's, the profile name) "/" is text.
-            # Typed in the box's own queue, after the keys typed before it that are still on their way
-            # there (typed at once, "../evil" became "/..evil").
-            focused.call_later(type_text, focused, "/")
+            # Typed at once, as every key in a text box is (edit_now): in the order typed.
+            type_text(focused, "/")
             return
         # From this key on, keys are held and given to the search box once it has focus, in order.
         # The screen switches only after the keys typed *before* `/` are handled where they were
@@ -338,7 +337,7 @@ class MovieRecApp(App):
                 self._held_keys.append(event)
                 return
             box = self.focused
-            if isinstance(box, SearchBox) and box.types(event):
+            if isinstance(box, Input) and await edit_now(box, event):
                 return
         await super().on_event(event)
 

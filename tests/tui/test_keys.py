@@ -412,3 +412,38 @@ async def test_a_key_typed_right_after_q_does_not_open_a_screen_on_the_way_out(t
             app.post_message(events.Key(key, char))  # at once, as a terminal delivers fast typing
         await pilot.pause()
     assert app.return_code in (0, None)
+
+
+async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_factory):
+    """Fresh-eyes report: in a text box, letters were typed at once but Backspace, Home, End and the arrows
+    waited in the queues they bubble through to the app, so letters typed after them overtook them ("abc Home X"
+    showed abcX; 40 Backspaces then new letters deleted the new letters). Keys sent at once, as tmux does."""
+    from tests.tui.test_lists import _burst
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+
+        async def burst(box: Input, keys: list[str], expected: str) -> None:
+            _burst(app, keys)
+            await settle(app, pilot)
+            assert app.focused is box and box.value == expected, (keys, box.value)
+
+        query = app.screen.query_one("#query", Input)
+        await burst(query, [*"abc", "home", "X"], "Xabc")
+        await burst(query, ["end", "backspace", "backspace", *"yz"], "Xayz")
+        await burst(query, ["end", *["backspace"] * 4, *"tox", "left", "delete", "left", "slash"], "t/o")
+        query.value = "abcdefghijklmnopqrstuvwxyz0123456789"
+        query.cursor_position = len(query.value)
+        await burst(query, [*["backspace"] * 40, *"abcdefghijklmnop"], "abcdefghijklmnop")
+        years = app.screen.query_one("#years", Input)
+        years.focus()
+        await burst(years, [*"1972", "backspace", "backspace", *"80"], "1980")
+        # My ratings, c: the new-profile box.
+        await app.action_show_ratings()
+        await settle(app, pilot)
+        await pilot.press("c")
+        name = app.screen.query_one("#new-profile", Input)
+        await burst(name, [*"Élodieqntow", *["backspace"] * 5, "X"], "ÉlodieX")

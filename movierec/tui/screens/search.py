@@ -45,15 +45,25 @@ class SearchBox(Input):
         # typed. focus_box() selects the old query at once instead.
         super().__init__(select_on_focus=False, **kwargs)
 
-    def types(self, event: events.Key) -> bool:
-        """Type a printable key now, as the app reads it (not later from this widget's queue), so the
-        box's value is current when a priority Enter right behind it asks for the results."""
-        if not event.is_printable or event.key in {b.key for b in self._bindings.key_to_bindings.get(event.key, [])
-                                                    if b.priority}:
-            return False
+
+async def edit_now(box: Input, event: events.Key) -> bool:
+    """Apply a key to the focused text box as the app reads it, not later: a printable key is typed, and an
+    editing key (Backspace, Delete, Home, End, the arrows, ctrl+w/u/k...) runs the box's own binding. Both in
+    the order typed (an editing key used to bubble through every queue up to the app first, so letters typed
+    after it overtook it: "abc Home X" gave abcX), and the value is current when a priority Enter right
+    behind asks for the results. Keys with a priority binding (Enter in the search bar, `/`...) are left to
+    those. False when the key is not the box's."""
+    chain = box.screen._binding_chain  # Textual's own list: printable keys the box takes are filtered out
+    if any(binding.priority for _, bindings in chain for binding in bindings.key_to_bindings.get(event.key, ())):
+        return False
+    if event.is_printable:
         assert event.character is not None
-        type_text(self, event.character)
+        type_text(box, event.character)
         return True
+    for binding in box._bindings.key_to_bindings.get(event.key, ()):
+        if await box.app.run_action(binding.action, box):
+            return True
+    return False
 
 
 def type_text(box: Input, text: str) -> None:
