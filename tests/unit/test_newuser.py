@@ -132,7 +132,7 @@ def test_recommend_cli_json(board_engine):
     bad = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", ds_path, "--rate", "Nothing Like It=5"])
     assert bad.exit_code == 1 and bad.output.strip().splitlines()[-1].startswith("error: ")
     bad = CliRunner().invoke(cli, ["--headless", "recommend", "--dataset", ds_path, "--rate", "Film 0 (2000)"])
-    assert bad.exit_code == 1 and "TITLE=STARS" in bad.output
+    assert bad.exit_code == 2 and "TITLE=STARS" in bad.output  # a usage error, as every malformed option
 
 
 def test_rate_cli_round_trip(latest_release, home):
