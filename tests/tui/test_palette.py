@@ -47,7 +47,9 @@ PALETTE_KEYS = ("ctrl+p", "ctrl+p", "enter", "enter", "escape", "pagedown", "pag
                 "end", *"wpr/?tm1", "ctrl+r")
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="left: a palette popped by a mode switch before it mounted "
+# Not strict: whether a burst pops the palette before it mounts depends on the machine's timing, so a pass is no
+# error; any other exception (ScreenStackError, DuplicateIds, KeyError: fixed) still fails the test.
+@pytest.mark.xfail(strict=False, raises=IndexError, reason="left: a palette popped by a mode switch before it mounted "
                    "still runs Textual's mount (screen_stack[-2] on the new mode's one-screen stack)")
 async def test_bursts_with_the_palette_across_screens(trained, app_factory):
     """Bursts of ctrl+p, Enter, Escape, PageDown and screen keys on every screen: no palette mounted on a
