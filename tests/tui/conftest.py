@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.keys import _character_to_key
 
 from movierec.tui.app import make_app
 from tests.conftest import copy_cache, train_once
@@ -91,3 +93,68 @@ async def settle(app, pilot, rounds: int = 3) -> None:
         quiet = quiet + 1 if not any(w.state in busy for w in app.workers) else 0
         if quiet >= rounds:
             break
+
+
+# -- keys delivered at once (issue 24: bursts a terminal or tmux delivers), shared by the key and list tests ---------
+
+def burst(app, keys) -> None:
+    """Keys delivered at once, as a terminal delivers fast typing or tmux send-keys (nothing waits between)."""
+    for key in keys:
+        if len(key) == 1:
+            name, char = (key if key.isalnum() else _character_to_key(key)), key
+        else:
+            name, char = key, {"slash": "/", "question_mark": "?", "plus": "+", "minus": "-", "space": " ",
+                               "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
+        app.post_message(events.Key(name, char))
+
+
+async def quit_app(app, pilot) -> None:
+    """Back out of the windows a burst left open (Escape, bounded), then q: the app ends with status 0."""
+    from textual.screen import ModalScreen
+
+    for _ in range(50):
+        if not isinstance(app.screen, ModalScreen) or not app.is_running:
+            break
+        await pilot.press("escape")
+        await settle(app, pilot)
+    await pilot.press("q")
+    await pilot.pause()
+
+
+FUZZ_SCREENS = ("onboarding", "picks", "search", "ratings", "finetune", "watchlist", "movie", "help")
+
+
+async def open_screen(app, pilot, where: str) -> None:
+    """From wherever a burst left the app: out of its windows, then to ``where`` (as its key would)."""
+    from textual.screen import ModalScreen
+    from textual.widgets import Input
+
+    from movierec.tui.screens.help import HelpScreen
+
+    for _ in range(20):
+        if isinstance(app.screen, ModalScreen):
+            await pilot.press("escape")
+        elif isinstance(app.focused, Input):  # a search box or the new profile's name: Escape leaves it
+            app.screen.set_focus(None)
+        else:
+            break
+        await settle(app, pilot)
+    if where == "movie":
+        app.open_movie(app.engine.index_of(2571))
+    elif where == "help":
+        app.push_screen(HelpScreen())
+    else:
+        app._go(where)
+    await settle(app, pilot)
+
+
+async def fuzz_bursts(app, pilot, draw, keys: tuple[str, ...], rounds: int, per_burst: int) -> None:
+    """``rounds`` times over every screen (FUZZ_SCREENS): open it, deliver ``per_burst`` keys drawn from ``keys`` at
+    once, let the app settle; it must still run (the failing burst is named: seeded, it replays)."""
+    for round_ in range(rounds):
+        for where in FUZZ_SCREENS:
+            await open_screen(app, pilot, where)
+            drawn = [draw.choice(keys) for _ in range(per_burst)]
+            burst(app, drawn)
+            await settle(app, pilot)
+            assert app.is_running, f"round {round_}, {where}: {drawn}"

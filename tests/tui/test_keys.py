@@ -418,7 +418,7 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_fac
     """Fresh-eyes report: in a text box, letters were typed at once but Backspace, Home, End and the arrows
     waited in the queues they bubble through to the app, so letters typed after them overtook them ("abc Home X"
     showed abcX; 40 Backspaces then new letters deleted the new letters). Keys sent at once, as tmux does."""
-    from tests.tui.test_lists import _burst
+    from tests.tui.conftest import burst as deliver
 
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -427,7 +427,7 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_fac
         await settle(app, pilot)
 
         async def burst(box: Input, keys: list[str], expected: str) -> None:
-            _burst(app, keys)
+            deliver(app, keys)
             await settle(app, pilot)
             assert app.focused is box and box.value == expected, (keys, box.value)
 

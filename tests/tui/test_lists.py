@@ -6,41 +6,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from textual import events
-from textual.keys import _character_to_key
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.widgets.tables import FilmTable
 from tests.factories import RATED, rate_some
-from tests.tui.conftest import settle, wait_for
+from tests.tui.conftest import burst, fuzz_bursts, quit_app, settle, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def _burst(app, keys) -> None:
-    """Keys delivered at once, as a terminal delivers fast typing or tmux send-keys (nothing waits between)."""
-    for key in keys:
-        if len(key) == 1:
-            name, char = (key if key.isalnum() else _character_to_key(key)), key
-        else:
-            name, char = key, {"slash": "/", "question_mark": "?", "plus": "+", "minus": "-", "space": " ",
-                               "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
-        app.post_message(events.Key(name, char))
-
-
-async def _quit(app, pilot) -> None:
-    """Back out of the windows a burst left open (Escape, bounded), then q: the app ends with status 0."""
-    from textual.screen import ModalScreen
-
-    for _ in range(50):
-        if not isinstance(app.screen, ModalScreen) or not app.is_running:
-            break
-        await pilot.press("escape")
-        await settle(app, pilot)
-    await pilot.press("q")
-    await pilot.pause()
 
 
 def _movie_id(app, index: int) -> int:
@@ -118,10 +92,10 @@ async def test_enter_and_escape_at_once_on_a_film_list(trained, app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        _burst(app, ["p", *["enter", "escape"] * 3])
+        burst(app, ["p", *["enter", "escape"] * 3])
         await settle(app, pilot)
         assert app.is_running
-        await _quit(app, pilot)
+        await quit_app(app, pilot)
     assert app.return_code == 0
 
 
@@ -129,49 +103,15 @@ async def test_enter_and_escape_at_once_on_a_film_list(trained, app_factory):
 #: ends the run, nor ctrl+p: the palette is opened in the tests of its own).
 FUZZ_KEYS = (*"rptolsfcgnxwm12345!@#$%", "question_mark", "plus", "minus", "slash", "enter", "escape", "tab", "up",
              "down", "home", "end", "pageup", "pagedown", "a", "e", "space", "backspace", "delete")
-FUZZ_SCREENS = ("onboarding", "picks", "search", "ratings", "finetune", "watchlist", "movie", "help")
-
-
-async def _open(app, pilot, where: str) -> None:
-    """From wherever a burst left the app: out of its windows, then to ``where`` (as its key would)."""
-    from textual.screen import ModalScreen
-    from textual.widgets import Input
-
-    from movierec.tui.screens.help import HelpScreen
-
-    for _ in range(20):
-        if isinstance(app.screen, ModalScreen):
-            await pilot.press("escape")
-        elif isinstance(app.focused, Input):  # a search box or the new profile's name: Escape leaves it
-            app.screen.set_focus(None)
-        else:
-            break
-        await settle(app, pilot)
-    if where == "movie":
-        app.open_movie(app.engine.index_of(2571))
-    elif where == "help":
-        app.push_screen(HelpScreen())
-    else:
-        app._go(where)
-    await settle(app, pilot)
-
-
 async def test_bursts_of_random_keys_against_every_screen(trained, app_factory):
     """Issue 24.2: keys delivered at once (a fast typist, tmux send-keys, a key held down) against every screen
     end no screen with an exception; the app then quits with status 0. Seeded: a failure replays."""
     rate_some()
-    draw = random.Random(24)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        for round_ in range(2):
-            for where in FUZZ_SCREENS:
-                await _open(app, pilot, where)
-                keys = [draw.choice(FUZZ_KEYS) for _ in range(25)]
-                _burst(app, keys)
-                await settle(app, pilot)
-                assert app.is_running, f"round {round_}, {where}: {keys}"
-        await _quit(app, pilot)
+        await fuzz_bursts(app, pilot, random.Random(24), FUZZ_KEYS, rounds=2, per_burst=25)
+        await quit_app(app, pilot)
     assert app.return_code == 0
 
 
