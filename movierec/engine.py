@@ -399,7 +399,7 @@ class Engine:
         return spec.make_config(values)
 
     @staticmethod
-    def _mismatch(meta: dict, config) -> str | None:
+    def _mismatch(meta: checkpoints.CheckpointMeta, config) -> str | None:
         """What differs between a checkpoint's config and the wanted one ("epochs 1, wanted 30"), or None."""
         wanted = config.to_json()
         stored = meta.config.to_json()
