@@ -399,10 +399,10 @@ class Engine:
         return spec.make_config(values)
 
     @staticmethod
-    def _mismatch(meta: dict, config) -> str | None:
+    def _mismatch(meta: checkpoints.CheckpointMeta, config) -> str | None:
         """What differs between a checkpoint's config and the wanted one ("epochs 1, wanted 30"), or None."""
         wanted = config.to_json()
-        stored = meta.get("config", {})
+        stored = meta.config.to_json()
         runtime = getattr(type(config), "RUNTIME_FIELDS", ())
         # A setting added after the checkpoint was written: it was trained as that setting's default does.
         defaults = type(config)().to_json()
@@ -438,13 +438,12 @@ class Engine:
         try:
             ckpt = checkpoints.load(path)
             self.check_checkpoint(ckpt.meta, path)
-            if ckpt.meta.get("model") != model:  # another model's file under this name
-                raise CheckpointError(f"{path} holds a {str(ckpt.meta.get('model'))[:20]!r} model, not {model}")
+            if ckpt.meta.model != model:  # another model's file under this name
+                raise CheckpointError(f"{path} holds a {ckpt.meta.model[:20]!r} model, not {model}")
             if config is not None and self._mismatch(ckpt.meta, config) is not None:
                 return None
             try:
-                stored = spec.make_config(ckpt.meta["config"])
-                rec = spec.model_class().restore(stored, ckpt.state, ckpt.meta, self.device)
+                rec = spec.model_class().restore(ckpt.meta.config, ckpt.state, ckpt.meta.to_json(), self.device)
             except MovieRecError as exc:  # its settings or its weights (CheckpointError is one)
                 raise CheckpointError(f"{path}: {exc}") from None
         except CheckpointError as exc:
@@ -455,13 +454,13 @@ class Engine:
         rec.meta = ckpt.meta  # type: ignore[attr-defined]
         return rec
 
-    def check_checkpoint(self, meta: dict, path) -> None:
+    def check_checkpoint(self, meta: checkpoints.CheckpointMeta, path) -> None:
         ds = self.dataset
-        if meta.get("fingerprint") != ds.fingerprint:
+        if meta.fingerprint != ds.fingerprint:
             raise CheckpointError(
-                f"{path} was trained on dataset {meta.get('dataset')!r} ({str(meta.get('fingerprint'))[:12]}), "
+                f"{path} was trained on dataset {meta.dataset!r} ({meta.fingerprint[:12]}), "
                 f"not on {ds.name!r} ({ds.fingerprint[:12]})")
-        if meta.get("n_users") != ds.n_users or meta.get("n_items") != ds.n_items:
+        if meta.n_users != ds.n_users or meta.n_items != ds.n_items:
             raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}")
 
     def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
@@ -492,13 +491,11 @@ class Engine:
                 why = f"retraining {model}: the saved model was trained with other settings ({differs})"
                 if differs is None:
                     self._keep(model, existing)
-                    created = str(meta.get("created", ""))
-                    fit = float(meta.get("fit_seconds", 0.0))
+                    created, fit = meta.created, meta.fit_seconds
                     note = (f"reusing the saved {model} model ({path}), trained {created or 'earlier'}; "
                             f"its fit time ({fit:.1f} s) is from then")
                     self._note(note)
-                    return existing, TrainInfo(model, str(path), int(meta.get("epochs", 0)),
-                                               int(meta.get("best_epoch", 0)), float(meta.get("val_hr", float("nan"))),
+                    return existing, TrainInfo(model, str(path), meta.epochs, meta.best_epoch, meta.val_hr,
                                                fit, True, self.device_name, note, created)
         if why:
             self._note(why)
@@ -510,24 +507,23 @@ class Engine:
         if should_stop is not None and should_stop():
             raise KeyboardInterrupt
         ds = self.dataset
-        meta = {"model": model, "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
-                "n_users": ds.n_users, "n_items": ds.n_items, "epochs": len(result.history),
-                "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
-                "device": self.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "stage_epochs": result.stage_epochs, "refit": result.refit}
-        if getattr(result, "config", None) is not None and hasattr(result.config, "batch_size"):
-            meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}  # what auto became
         from movierec import distributed
 
         group = distributed.active()
-        if group is not None:
-            meta["ranks"] = group.world
+        trained = result.config if hasattr(getattr(result, "config", None), "batch_size") else None  # what auto became
+        meta = checkpoints.CheckpointMeta(
+            model=model, config=config, dataset=ds.name, fingerprint=ds.fingerprint, n_users=ds.n_users,
+            n_items=ds.n_items, epochs=len(result.history), best_epoch=result.best_epoch, val_hr=result.best_val_hr,
+            fit_seconds=result.seconds, device=self.device_name, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            stage_epochs=dict(result.stage_epochs), refit=result.refit,
+            trained_with=checkpoints.TrainedWith(trained.batch_size, trained.lr) if trained is not None else None,
+            ranks=group.world if group is not None else None)
         if group is None or group.is_main:  # under torchrun every rank holds the same weights; one writes them
             checkpoints.save(path, rec.checkpoint_state(), meta, ds.user_ids.array, ds.item_ids.array)
         rec.meta = meta  # type: ignore[attr-defined]
         self._keep(model, rec)
         return rec, TrainInfo(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
-                              result.seconds, False, self.device_name, why or "", meta["created"])
+                              result.seconds, False, self.device_name, why or "", meta.created)
 
     def _fit_now(self, spec, config, callback, should_stop) -> tuple[Recommender, TrainInfo]:
         """A model that is not saved: fitted here, on train + validation unless it chooses on validation."""
@@ -902,9 +898,9 @@ class Engine:
         rec = self.mode_model(served, train=False)
         if rec is None:
             return None
-        meta = getattr(rec, "meta", {}) or {}
-        return rec, {**key, "model": registry.for_mode(served).name, "model_created": str(meta.get("created", "")),
-                     "model_fit_seconds": meta.get("fit_seconds")}
+        meta = getattr(rec, "meta", None)  # a checkpointed model's CheckpointMeta
+        return rec, {**key, "model": registry.for_mode(served).name, "model_created": meta.created if meta else "",
+                     "model_fit_seconds": meta.fit_seconds if meta else None}
 
     def match_path(self, mode: str):
         return checkpoints.model_dir(self.dataset.fingerprint) / f"match-{mode}.json"
