@@ -11,7 +11,7 @@ from tests import factories
 
 @pytest.fixture(autouse=True, scope="session")
 def torch_threads() -> None:
-    """Torch work in the test process uses the app's thread policy (movierec.device.cpu_threads: 1 on a
+    """Torch work in the test process uses the app's thread policy (movierec.device.cpu_threads: 1 on a busy
     2-core machine), also in tests that build models without an Engine: two threads stall each other
     when the machine is busy (test_models_real.py's 6-epoch MLP test: 294 s with 2 threads, 25 s with 1)."""
     from movierec import device
