@@ -104,3 +104,15 @@ def test_dense_adam_on_the_cpu_is_fused_and_steps_as_the_plain_one(tmp_path):
         t.train_epoch()
     for pa, pb in zip(fused.model.parameters(), plain.model.parameters()):
         torch.testing.assert_close(pa, pb, rtol=1e-4, atol=1e-5)
+
+
+def test_compiled_training_steps_as_the_eager_one(tmp_path):
+    """``compile`` (torch.compile of the model, for long CPU runs) changes how a step runs, not what it
+    computes: the same epoch's loss and weights as eager training, to float rounding."""
+    split = _split(tmp_path)
+    compiled, eager = _trainer(split, compile=True), _trainer(split)
+    assert compiled.net is not compiled.model and eager.net is eager.model
+    a, b = compiled.train_epoch(), eager.train_epoch()
+    assert abs(a["loss"] - b["loss"]) < 1e-4 and a["samples"] == b["samples"]
+    for pa, pb in zip(compiled.model.parameters(), eager.model.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=1e-3, atol=1e-4)

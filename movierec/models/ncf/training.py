@@ -140,6 +140,8 @@ class Trainer:
 
             ids = [device.index] if device.type == "cuda" else None
             self.net = DistributedDataParallel(model, device_ids=ids)
+        if config.compile:
+            self.net = torch.compile(self.net)  # compiled at the first step; the model's weights are shared
         self.diversity: DiversityTerm | None = None
         if config.diversity > 0 and genres is not None:
             g = torch.from_numpy(genres.astype(np.float32))
