@@ -14,7 +14,8 @@ torch.profiler's table of the first variant's operators.
 
 Variants: ``base`` (Trainer's dense Adam, float32), ``fused`` (Adam(fused=True): one pass over each
 table per step), ``amp`` (bf16 autocast), ``sparse`` (sparse gradients and SparseAdam), ``compile``
-(torch.compile of the model).
+(torch.compile of the model); a ``-outplace`` suffix (``fused-outplace``) runs the variant with the tower's ReLUs
+not in place, as before issue 27.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def make(variant: str, args, batches):
     torch.manual_seed(0)
     config = ncf.NCFConfig(model="neumf", pretrain=False)
     model = ncf.build(config, args.users, args.items)
+    if variant.endswith("-outplace"):  # the tower's ReLUs as they were before issue 27 (not in place)
+        for m in model.modules():
+            if isinstance(m, torch.nn.ReLU):
+                m.inplace = False
+        variant = variant.removesuffix("-outplace")
     sparse = variant == "sparse"
     embeddings = [m for m in model.modules() if isinstance(m, ncf.Embedding)]
     for m in embeddings:
