@@ -11,11 +11,15 @@ from tests import factories
 
 @pytest.fixture(autouse=True, scope="session")
 def torch_threads() -> None:
-    """Torch work in the test process uses the app's thread policy (movierec.device.cpu_threads: 1 on a
+    """Torch work in the test process uses the app's thread policy (movierec.device.cpu_threads: 1 on a busy
     2-core machine), also in tests that build models without an Engine: two threads stall each other
     when the machine is busy (test_models_real.py's 6-epoch MLP test: 294 s with 2 threads, 25 s with 1)."""
     from movierec import device
 
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if workers > 1 and not os.environ.get("MOVIEREC_THREADS") and not os.environ.get("OMP_NUM_THREADS"):
+        # The load read at start cannot see the other workers yet: the cores are split between them.
+        os.environ["MOVIEREC_THREADS"] = str(max(1, device.physical_cores() // workers))
     device.apply_threads()
 
 

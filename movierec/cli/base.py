@@ -193,7 +193,9 @@ def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet
     engine = Engine(_dataset_arg(ctx, dataset), device,
                     on_note=lambda text: stderr().print(safe(f"note: {text}"), soft_wrap=True))
     if not quiet:
-        stderr().print(f"device: {engine.device_name}")
+        from movierec import device as devices
+
+        stderr().print(f"device: {devices.describe(engine.device, why=True)}")  # the thread choice and why, once
     return engine
 
 

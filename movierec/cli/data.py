@@ -167,7 +167,9 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     if learned and engine.learned_model() is None:  # none saved, or a bad one set aside (with a note)
         engine.dataset.catalog.find(title)  # an unknown title fails before any training
         if not as_json:
-            stderr().print(f"device: {engine.device_name}")
+            from movierec import device as devices
+
+            stderr().print(f"device: {devices.describe(engine.device, why=True)}")
         _train_learned(engine, not as_json)  # as `recommend` does; a failure is a note, then the error below
     film, rows = engine.similar(title, limit, learned=learned)
     if as_json:
