@@ -17,13 +17,13 @@ from movierec.models.ncf.modules import GMF, NeuMF
 from movierec.picks.scoring import cold_start_list
 from movierec.picks.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating
-from tests.unit.test_models import checkerboard
+from tests.factories import checkerboard
 
 
 @pytest.fixture
 def board_engine(tmp_path):
     engine = Engine(str(checkerboard(tmp_path)), "cpu")
-    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: test_honest.py
+    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: tests/models/test_final_fit.py
     return engine
 
 

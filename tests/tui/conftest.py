@@ -1,54 +1,26 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual import events
 from textual.keys import _character_to_key
 
-from movierec.tui.app import make_app
-from tests.conftest import copy_cache, train_once
 
-FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/unit/test_honest.py
-
-
-@pytest.fixture(scope="session")
-def trained_cache(tmp_path_factory) -> Path:
-    """The small, fast model, trained once; each test copies the cache into its own MOVIEREC_HOME."""
-    return train_once(tmp_path_factory, "neumf", **FAST)
+def said_by(app) -> list[str]:
+    """Every notification the app showed (app_factory keeps them in ``app.told``), oldest first."""
+    return [n.message for n in app.told]
 
 
-@pytest.fixture
-def trained(home, trained_cache) -> Path:
-    return copy_cache(trained_cache, home)
+def status_line(screen) -> str:
+    """The text of a screen's status line."""
+    from textual.widgets import Label
+
+    return str(screen.query_one("#status-text", Label).render())
 
 
-@pytest.fixture
-def app_factory(monkeypatch):
-    """The app as the CLI builds it, on the CPU with the fast model. Every notification it shows is kept in
-    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter). Read that, not
-    the live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach
-    its assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
-    from types import SimpleNamespace
+def count_line(screen) -> str:
+    """The text of a list screen's count line (e.g. "4 ratings")."""
+    from textual.widgets import Label
 
-    from textual.app import App
-
-    notify = App.notify
-
-    def notify_and_record(self, message, *args, **kwargs):
-        told = getattr(self, "told", None)
-        if told is not None:
-            told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
-        return notify(self, message, *args, **kwargs)
-
-    monkeypatch.setattr(App, "notify", notify_and_record)
-
-    def build(**kwargs):
-        app = make_app(device="cpu", train_overrides=FAST, **kwargs)
-        app.told = []
-        return app
-
-    return build
+    return str(screen.query_one("#count", Label).render())
 
 
 async def wait_ready(app, pilot) -> None:
