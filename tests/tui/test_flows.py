@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pytest
+from textual.widgets import Label
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.finetune import FineTuneScreen
@@ -12,6 +13,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import RATED, SHREK, rate_some
 from tests.tui.conftest import settle, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -320,3 +322,42 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
     assert ended.wait(timeout=120), "the training thread did not stop after quit"
     assert [type(o) for o in outcome] == [KeyboardInterrupt], outcome
     assert not learned.exists() and not list(learned.parent.glob("*.tmp*"))
+
+
+async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, app_factory):
+    rate_some()
+    store = ProfileStore()
+    store.not_interested("default", SHREK, "Shrek (2001)")
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(FilmTable)
+        titles = [table.cell_text(r, "title") for r in range(table.row_count)]
+        assert "Shrek (2001)" in titles
+        row = titles.index("Shrek (2001)")
+        assert table.cell_text(row, "yours") == "✗ no"
+        assert "1 not interested" in str(screen.query_one("#count", Label).render())
+        shown = {b.key: b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}
+        assert shown.get("x") == "remove" and shown.get("s") == "sort", shown
+        table.move_cursor(row=row)
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert SHREK not in ProfileStore().load("default").not_interested
+        titles = [table.cell_text(r, "title") for r in range(table.row_count)]
+        assert "Shrek (2001)" not in titles and len(titles) == len(RATED)
+        # `n` on a film already marked undoes the mark, too (a toggle, wherever the film is listed).
+        await pilot.press("slash", *"shrek", "enter")
+        await settle(app, pilot)
+        results = app.screen.query_one(FilmTable)
+        assert app.screen.focused is results and results.current_index() == app.engine.index_of(SHREK)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert SHREK in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == "✗ no"
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert SHREK not in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == ""

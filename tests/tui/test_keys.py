@@ -447,3 +447,76 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_fac
         await pilot.press("c")
         name = app.screen.query_one("#new-profile", Input)
         await burst(name, [*"Élodieqntow", *["backspace"] * 5, "X"], "ÉlodieX")
+
+
+def test_one_word_for_the_watchlist_and_help_explains_the_match_in_the_app():
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+    from movierec.tui.screens.movie import MovieScreen
+
+    for cls in (FilmTable, MovieScreen, MovieRecApp):
+        for binding in cls.BINDINGS:
+            if binding.action in ("toggle_watch", "show_watchlist"):
+                assert "watchlist" in binding.description and "later" not in binding.description, binding
+    sections = dict(SECTIONS)
+    assert {"l", "w", "1-5", "Enter"} <= {key for key, _ in sections["Watchlist"]}
+    match = dict(sections["On a film list"])["match column"]
+    assert "README" not in match and "4+" in match
+
+
+async def test_a_slash_typed_quickly_in_a_text_box_lands_in_order(trained, app_factory):
+    from textual import events
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("c")
+        box = app.screen.query_one("#new-profile", Input)
+        assert app.focused is box
+        for key, char in (("full_stop", "."), ("full_stop", "."), ("slash", None), ("e", "e")):
+            app.post_message(events.Key(key, char))  # all at once, as a terminal delivers a paste or fast typing
+        await pilot.pause(0.2)
+        assert box.value == "../e"
+
+
+async def test_o_opens_well_known_films_from_my_ratings_and_s_sorts(trained, app_factory):
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        ratings = app.screen
+        assert ratings.sort == "newest"
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert ratings.sort == "stars"
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+
+
+def test_keys_help_says_work_anywhere_do_the_same_on_every_main_screen():
+    """Help and README say `o` (and r, p, t, /, ?, q) work anywhere: no screen or film list binds them to
+    something else (My ratings sorted with `o`)."""
+    from textual.binding import Binding
+
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+
+    names = {"/": "slash", "?": "question_mark"}
+    anywhere = {names.get(k, k) for keys, _ in dict(SECTIONS)["Anywhere"] for k in keys.split("  /  ")
+                if k != "ctrl+p"}
+    app_actions = {k: b.action for b in MovieRecApp.BINDINGS for k in b.key.split(",")}
+    assert anywhere <= set(app_actions), anywhere - set(app_actions)
+    classes = [*MovieRecApp.MODES.values(), FilmTable]
+    classes += [c for screen in MovieRecApp.MODES.values() for c in vars(__import__(screen.__module__, fromlist=["_"])).values()
+                if isinstance(c, type) and issubclass(c, FilmTable)]
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                if key in anywhere:
+                    assert binding.action in (f"app.{app_actions[key]}", app_actions[key]), (cls.__name__, key, binding)

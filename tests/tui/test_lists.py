@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from textual.containers import VerticalScroll
+from textual.widgets import Label
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.factories import RATED, rate_some
+from tests.factories import RATED, SHREK, rate_some
 from tests.tui.conftest import burst, fuzz_bursts, quit_app, settle, wait_for
 
 pytestmark = pytest.mark.slow
@@ -276,3 +278,74 @@ async def test_the_help_window_shows_its_own_keys(trained, app_factory):
         shown = app.export_screenshot()
         assert "diversity" not in shown and "m&#160;model" not in shown and "not&#160;interested" not in shown
         assert "close" in shown
+
+
+async def test_every_picks_list_uses_the_same_column_widths(trained, app_factory):
+    from movierec.tui.screens.picks import PicksScreen as Picks
+
+    rate_some()  # RATED: four films and Amadeus (1197, 3.5)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, Picks)
+        tables = list(app.screen.query(FilmTable))
+        assert len(tables) >= 3
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in tables}
+        assert len(widths) == 1, widths
+        await pilot.press("w")  # a watchlist mark widens a title: the lists still share their widths
+        await settle(app, pilot)
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in app.screen.query(FilmTable)}
+        assert len(widths) == 1, widths
+
+
+async def test_picks_open_on_the_first_list_title_with_its_first_row_focused(trained, app_factory):
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        lists = screen.query_one("#lists", VerticalScroll)
+        assert lists.scroll_y == 0
+        title = screen.query(".list-title").first(Label)
+        assert str(title.render()) == "Top picks for you"
+        assert "Top&#160;picks&#160;for&#160;you" in app.export_screenshot()  # on screen, not scrolled away
+        first = screen.query_one("#list-0", FilmTable)
+        assert screen.focused is first and first.cursor_row == 0
+
+
+async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows(trained, app_factory):
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for table in app.screen.query(FilmTable):  # picks: no row is cut by the bottom of its list
+            heights = [row.height for row in table.ordered_rows]
+            inside = table.size.height - table.header_height
+            shown = 0
+            for height in heights:
+                if shown + height > inside:
+                    break
+                shown += height
+            assert shown == inside or shown == sum(heights), (table.id, heights, table.size.height)
+        await pilot.press("slash", *"shrek")
+        await settle(app, pilot)
+        for size in ((120, 40), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await settle(app, pilot)
+            results = app.screen.query_one(FilmTable)
+            labels = [c.label.plain for c in results.columns.values()]
+            assert "genres" in labels
+            col = labels.index("genres")
+            width = list(results.columns.values())[col].width
+            for key in results.rows:
+                cell = results.get_row(key)[col]
+                lines = cell.wrap(app.console, width)
+                assert results.rows[key].height >= len(lines)  # what is shown is shown whole
+                full = ", ".join(app.engine.film(int(key.value))["genres"])
+                if cell.plain != full:  # a shortened genre list says so
+                    assert cell.plain.endswith("…") and len(lines) <= 2, (cell.plain, full)
+            shrek = results.get_row(str(app.engine.index_of(SHREK)))[col].plain
+            assert shrek.endswith("…") if size == (80, 24) else shrek.count(",") == 5, shrek

@@ -163,3 +163,31 @@ async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_fo
             assert app.screen.query_one("#query", Input).value == "aliensw"
     finally:
         gate.set()
+
+
+async def test_an_open_search_recomputes_its_match_column_when_the_models_scores_change(trained, app_factory):
+    """deepcontent (or a fine-tune, or a model) finishing while search results are open: their match cells
+    follow the new scores at once, and the cursor stays on its row (fresh-eyes report, stop 21)."""
+    from movierec.tui.messages import LearnedDone
+    from movierec.tui.screens.search import SearchScreen
+
+    rate_some(RATED[:4])
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("/", *"star")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        table = app.screen.query_one(FilmTable)
+        assert table.row_count > 5
+        before = [table.cell_text(r, "match") for r in range(table.row_count)]
+        assert "42%" not in before
+        await pilot.press("down", "down", "down")
+        row = table.cursor_row
+        assert row > 0
+        # The engine's scores change: from now on every film matches you 42%.
+        app.engine.film_matches = lambda profile, indices, mode, compute=False: [0.42] * len(indices)
+        app.post_message(LearnedDone(True, app.engine, trained=True))
+        await settle(app, pilot)
+        assert [table.cell_text(r, "match") for r in range(table.row_count)] == ["42%"] * table.row_count
+        assert table.cursor_row == row and isinstance(app.screen, SearchScreen)

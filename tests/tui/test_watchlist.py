@@ -14,7 +14,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.tables import WATCH_MARK, FilmTable
-from tests.factories import rate_some
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.slow
@@ -171,3 +171,25 @@ async def test_an_empty_watchlist_says_how_to_fill_it_and_l_is_text_in_a_box(tra
         await settle(app, pilot)
         assert isinstance(app.screen, WatchlistScreen)
         assert "Your watchlist is empty: w on any film list" in str(app.screen.query_one("#watchlist-status").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_an_empty_watchlist_keeps_the_status_line_at_the_bottom(trained, app_factory, size):
+    from movierec.tui.screens.watchlist import WatchlistScreen
+    from movierec.tui.widgets.status import ModelStatus
+
+    rate_some(RATED[:4])
+    ProfileStore().watch("default", 1258, "The Shining")
+    app = app_factory()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WatchlistScreen)
+        bottom = app.size.height - 2  # the Footer's line is the last
+        assert app.screen.query_one(ModelStatus).region.y == bottom
+        await pilot.press("w")  # the only film off the list: empty
+        await settle(app, pilot)
+        assert not app.profile.watchlist and not app.screen.query_one(FilmTable).display
+        assert "empty" in str(app.screen.query_one("#watchlist-status").render())
+        assert app.screen.query_one(ModelStatus).region.y == bottom
