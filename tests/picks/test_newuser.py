@@ -17,13 +17,31 @@ from movierec.models.ncf.modules import GMF, NeuMF
 from movierec.picks.scoring import cold_start_list
 from movierec.picks.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating
+from tests.conftest import copy_cache
 from tests.factories import checkerboard
 
 
+BOARD_NEUMF = dict(epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: tests/models/test_final_fit.py
+
+
+@pytest.fixture(scope="module")
+def board_cache(tmp_path_factory):
+    """The checkerboard and its NeuMF, trained once for this module (it was trained again for each of 9 tests:
+    about 10 s each on a busy 2-core machine); each test reuses the saved model from a copy of this cache."""
+    folder = tmp_path_factory.mktemp("board")
+    release = checkerboard(folder)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOVIEREC_HOME", str(folder / "home"))
+        Engine(str(release), "cpu").train("neumf", **BOARD_NEUMF)
+    return release, folder / "home" / "cache"
+
+
 @pytest.fixture
-def board_engine(tmp_path):
-    engine = Engine(str(checkerboard(tmp_path)), "cpu")
-    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: tests/models/test_final_fit.py
+def board_engine(board_cache, home):
+    release, cache = board_cache
+    copy_cache(cache, home)
+    engine = Engine(str(release), "cpu")
+    assert engine.train("neumf", **BOARD_NEUMF)[1].reused  # the module's model, loaded, not trained again
     return engine
 
 
