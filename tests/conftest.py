@@ -109,6 +109,28 @@ def copy_cache(cache: Path, home: Path) -> Path:
     return home
 
 
+def train_for_module(folder: Path, release: Path, model: str, **settings) -> Path:
+    """``model`` trained on ``release`` in a home of its own below ``folder``, for a module-scoped fixture; the
+    cache folder that each test copies into its own home (``engine_reusing``)."""
+    from movierec.engine import Engine
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOVIEREC_HOME", str(folder / "home"))
+        Engine(str(release), "cpu").train(model, **settings)
+    return folder / "home" / "cache"
+
+
+def engine_reusing(cache: Path, home: Path, release: Path, model: str, **settings):
+    """An Engine on ``release`` holding the model ``train_for_module`` saved in ``cache``, loaded from a copy in
+    ``home``; it fails if the engine would train it again instead (a drift in the settings)."""
+    from movierec.engine import Engine
+
+    copy_cache(cache, home)
+    engine = Engine(str(release), "cpu")
+    assert engine.train(model, **settings)[1].reused, f"{model} was trained again, not reused"
+    return engine
+
+
 # -- the TUI's fixtures (tests/tui and the TUI fuzzing in tests/faults) -------------------------------------
 
 FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/models/test_final_fit.py

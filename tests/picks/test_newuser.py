@@ -11,13 +11,12 @@ import torch
 from click.testing import CliRunner
 
 from movierec.cli import cli
-from movierec.engine import Engine
 from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
 from movierec.models.ncf.modules import GMF, NeuMF
 from movierec.picks.scoring import cold_start_list
 from movierec.picks.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating
-from tests.conftest import copy_cache
+from tests.conftest import engine_reusing, train_for_module
 from tests.factories import checkerboard
 
 
@@ -30,19 +29,13 @@ def board_cache(tmp_path_factory):
     about 10 s each on a busy 2-core machine); each test reuses the saved model from a copy of this cache."""
     folder = tmp_path_factory.mktemp("board")
     release = checkerboard(folder)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOVIEREC_HOME", str(folder / "home"))
-        Engine(str(release), "cpu").train("neumf", **BOARD_NEUMF)
-    return release, folder / "home" / "cache"
+    return release, train_for_module(folder, release, "neumf", **BOARD_NEUMF)
 
 
 @pytest.fixture
 def board_engine(board_cache, home):
     release, cache = board_cache
-    copy_cache(cache, home)
-    engine = Engine(str(release), "cpu")
-    assert engine.train("neumf", **BOARD_NEUMF)[1].reused  # the module's model, loaded, not trained again
-    return engine
+    return engine_reusing(cache, home, release, "neumf", **BOARD_NEUMF)
 
 
 def test_fold_in_leaves_the_model_frozen_and_is_deterministic():
