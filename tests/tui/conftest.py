@@ -1,7 +1,29 @@
 from __future__ import annotations
 
+import contextlib
+
+import pytest
 from textual import events
 from textual.keys import _character_to_key
+
+
+@pytest.fixture
+def start_app(app_factory):
+    """How most TUI tests begin: ``async with start_app(rated=RATED) as (app, pilot):`` rates ``rated`` (movie id,
+    stars) in the default profile when given, builds the app as the CLI does (``app_factory(**kwargs)``), runs it
+    at ``size`` (120x40 unless named) and waits until it has loaded and its workers are done (``settle``)."""
+    from tests.factories import rate_some
+
+    @contextlib.asynccontextmanager
+    async def start(rated=None, size=(120, 40), **kwargs):
+        if rated is not None:
+            rate_some(rated)
+        app = app_factory(**kwargs)
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            yield app, pilot
+
+    return start
 
 
 def said_by(app) -> list[str]:

@@ -51,10 +51,8 @@ async def test_onboarding_rate_five_finetune_then_picks(home, app_factory):
     assert {r.stars for r in ProfileStore().load("default").ratings.values()} == {5.0, 4.0, 3.5}
 
 
-async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(trained, start_app):
+    async with start_app() as (app, pilot):
         await pilot.press("slash")
         await pilot.press(*"godfater")
         await settle(app, pilot)
@@ -76,13 +74,11 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert app.screen.query_one(FilmTable).row_count == 0
 
 
-async def test_diversity_keys_change_the_list(trained, app_factory):
+async def test_diversity_keys_change_the_list(trained, start_app):
     store = ProfileStore()
     for title_id in (1, 3114, 2355, 4886, 6377):  # Toy Story, Toy Story 2, A Bug's Life, Monsters Inc., Nemo
         store.rate("default", title_id, 5.0)
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert isinstance(app.screen, PicksScreen)
         before = [int(r.value) for r in app.screen.query_one("#list-0", FilmTable).rows]
         for _ in range(6):
@@ -143,18 +139,14 @@ async def test_quit_during_training_exits_cleanly_and_keeps_ratings(home, app_fa
     assert len(ProfileStore().load("default").ratings) == 1
 
 
-async def test_command_palette_has_a_command_per_screen(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_command_palette_has_a_command_per_screen(trained, start_app):
+    async with start_app() as (app, pilot):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Search", "My ratings", "Picks", "Fine-tune", "Retrain model", "Export profile", "Theme"} <= titles
 
 
-async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_markup_in_data_is_shown_as_text(trained, start_app, monkeypatch):
+    async with start_app() as (app, pilot):
         app.engine.dataset.catalog.titles[0] = "[bold red]Evil[/] \x1b[2J \u202eEvil\u202c (1995)"
         app.open_movie(0)
         await settle(app, pilot)
@@ -168,13 +160,11 @@ async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch
         assert not any(ch in m for m in told for ch in "\x1b\u202e\u202c"), told
 
 
-async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app_factory):
+async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, start_app):
     folder = trained / "data" / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "default.json").write_text('{"format": "movierec-profile", "version": 1, "ratings": [{"movie_id"')
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         aside = [p for p in folder.iterdir() if ".damaged-" in p.name]
         assert len(aside) == 1
         told = [n.message for n in app.told]
@@ -187,12 +177,10 @@ async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app
     assert aside[0].read_text().startswith('{"format"')  # the damaged copy is kept as it was
 
 
-async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(trained, app_factory):
+async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(trained, start_app):
     checkpoint = next(trained.rglob("neumf.pt"))
     checkpoint.write_bytes(b"\x00" * 64)  # a cache gone bad: it must not stop the app
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert app.return_code is None and app.model_ready
         told = [n.message for n in app.told]
         assert any("moved to" in m and "neumf model will be trained" in m for m in told), told
@@ -253,7 +241,7 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
     assert learned.stat().st_size > 64 and len(list(learned.parent.glob("deepcontent.damaged-*"))) == 1
 
 
-async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, app_factory, tmp_path):
+async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, start_app, tmp_path):
     """The palette's "Switch dataset": the app loads the other dataset, trains its model, and every screen
     (the current one too) shows the new catalogue; nothing reaches for the old engine half-way."""
     from click.testing import CliRunner
@@ -266,9 +254,7 @@ async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, a
     added = CliRunner().invoke(cli, ["--headless", "data", "import", str(folder), "--name", "tk"])
     assert added.exit_code == 0, added.output
     ProfileStore().rate("default", 1, 5.0)
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         assert isinstance(app.screen, PicksScreen) and app.engine.dataset.name == "ml-latest-small"
         await pilot.press("/")  # a screen of its own open when the switch comes
         await settle(app, pilot)
@@ -324,13 +310,11 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
     assert not learned.exists() and not list(learned.parent.glob("*.tmp*"))
 
 
-async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, app_factory):
+async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, start_app):
     rate_some()
     store = ProfileStore()
     store.not_interested("default", SHREK, "Shrek (2001)")
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         screen = app.screen

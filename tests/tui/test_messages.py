@@ -26,13 +26,11 @@ def _cells(screen) -> list[str]:
             for cell in table.get_row_at(row)]
 
 
-async def test_the_picks_spell_a_film_as_their_reasons_do(trained, app_factory):
+async def test_the_picks_spell_a_film_as_their_reasons_do(trained, start_app):
     store = ProfileStore()
     for movie_id, stars in ((1, 3.0), (2571, 4.0), (1258, 5.0), (1200, 5.0), (1214, 4.5)):
         store.rate("default", movie_id, stars)  # Toy Story, The Matrix, The Shining, Aliens, Alien
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         cells = _cells(app.screen)
         titles = [str(label.render()) for label in app.screen.query(".list-title")]
         assert "Because you rated The Shining (1980)" in titles
@@ -67,10 +65,8 @@ async def test_the_export_toast_cuts_the_path_between_folders(trained, app_facto
         assert all(len(line) <= width for line in lines), (width, lines)  # no line wraps (mid-name)
 
 
-async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, app_factory, home):
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, start_app, home):
+    async with start_app(size=(80, 24)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, RatingsScreen)
@@ -92,12 +88,10 @@ async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_t
 
 
 async def test_a_refused_profile_name_keeps_the_open_profile_and_an_existing_name_says_it_switched(
-        trained, app_factory):
+        trained, start_app):
     rate_some(RATED[:4])
     rate_some(((1, 3.0),), "other")
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, RatingsScreen) and count_line(app.screen).startswith("4 ratings")

@@ -80,11 +80,9 @@ async def test_well_known_films_show_at_once_and_one_worker_computes_their_match
         gate.set()
 
 
-async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(trained, app_factory, monkeypatch):
+async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(trained, start_app, monkeypatch):
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 0.05)
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert isinstance(app.screen, OnboardingScreen)
         table = app.screen.query_one(FilmTable)
         assert not any(table.cell_text(r, "match") for r in range(table.row_count))  # nothing rated: no match

@@ -19,7 +19,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.factories import rate_some
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle, status_line, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -213,12 +213,10 @@ async def test_the_finetune_screen_says_one_thing_while_the_model_it_fits_is_ret
         assert _result(app.screen).startswith("done in")
 
 
-async def test_a_new_profile_without_ratings_survives_a_restart(home, app_factory):
+async def test_a_new_profile_without_ratings_survives_a_restart(home, start_app):
     """Item 5: `c`, a name, Enter: the profile's file is written at once (it was written with the first rating,
     so a profile given none was gone after a restart)."""
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, RatingsScreen)
@@ -229,9 +227,7 @@ async def test_a_new_profile_without_ratings_survives_a_restart(home, app_factor
         await pilot.press("q")
     assert "partner" in ProfileStore().names()
     assert ProfileStore().path("partner").read_text(encoding="utf-8").strip().startswith("{")
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         from textual.widgets import Select
@@ -339,10 +335,8 @@ async def test_m_shows_that_the_picks_are_recomputed(trained, app_factory, monke
         assert "computing" not in text and "model content" in text, text
 
 
-async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fine_tuned(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fine_tuned(trained, start_app):
+    async with start_app(size=(80, 24)) as (app, pilot):
         app.start_foldin(announce=False)  # what a first start does once the model is there
         await settle(app, pilot)
         assert app.last_foldin is not None and not app.last_foldin.fitted
@@ -351,7 +345,7 @@ async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fi
         assert app.status_text == "model ready"
 
 
-async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_own_epochs(trained, app_factory):
+async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_own_epochs(trained, start_app):
     from movierec.tui.messages import TrainProgress
     from movierec.tui.widgets.status import stage_total
 
@@ -359,9 +353,7 @@ async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_
     assert stage_total("gmf on train+validation", {"epochs": 7}, 200) == 7
     assert stage_total("gmf", {}, 200) == 200
     assert stage_total("gmf", {"epochs": 40}, 200) == 40  # the stage's own plan (tuned settings) wins
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
 
         def said() -> str:
             return str(app.screen.query_one("#status-text", Label).render())
@@ -377,11 +369,8 @@ async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_
         assert said().startswith("training GMF on train+validation: epoch 3/12")
 
 
-async def test_a_screen_out_of_view_shows_the_current_status_when_it_comes_back(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_a_screen_out_of_view_shows_the_current_status_when_it_comes_back(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         ratings = app.screen
@@ -432,14 +421,11 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
 
 
 async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_fine_tune_says_no_step(
-        trained, app_factory):
+        trained, start_app):
     """Issue 15: the model cycle reaches the sequence mode; its model is trained once (with progress), the
     picks then come from it with reasons naming recent films, a "Next after" list appears, and the
     fine-tune screen says a sequence model needs no gradient step."""
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED) as (app, pilot):
         assert app.model_ready and not app.engine.has_model("sequence")
         started = lambda: any("training sasrec for mode sequence" in n.message for n in app.told)
         for _ in range(len(app.engine.modes())):
