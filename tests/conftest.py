@@ -42,6 +42,12 @@ def latest_release(tmp_path: Path, synth: factories.Synthetic) -> Path:
     return factories.write_latest(tmp_path / "ml-test", synth)
 
 
+@pytest.fixture
+def clusters(tmp_path: Path) -> Path:
+    """A release of taste groups (factories.clusters: 60 users, 40 films) a model learns in seconds."""
+    return factories.write_latest(tmp_path / "clusters", factories.clusters(n_users=60, n_items=40, per_user=10))
+
+
 #: deepcontent's epochs in the trained fixtures (a few seconds; its quality is tests/integration's business).
 LEARNED_EPOCHS = 3
 
@@ -105,3 +111,71 @@ def neumf_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def copy_cache(cache: Path, home: Path) -> Path:
     shutil.copytree(cache, home / "cache", dirs_exist_ok=True)
     return home
+
+
+def train_for_module(folder: Path, release: Path, model: str, **settings) -> Path:
+    """``model`` trained on ``release`` in a home of its own below ``folder``, for a module-scoped fixture; the
+    cache folder that each test copies into its own home (``engine_reusing``)."""
+    from movierec.engine import Engine
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOVIEREC_HOME", str(folder / "home"))
+        Engine(str(release), "cpu").train(model, **settings)
+    return folder / "home" / "cache"
+
+
+def engine_reusing(cache: Path, home: Path, release: Path, model: str, **settings):
+    """An Engine on ``release`` holding the model ``train_for_module`` saved in ``cache``, loaded from a copy in
+    ``home``; it fails if the engine would train it again instead (a drift in the settings)."""
+    from movierec.engine import Engine
+
+    copy_cache(cache, home)
+    engine = Engine(str(release), "cpu")
+    assert engine.train(model, **settings)[1].reused, f"{model} was trained again, not reused"
+    return engine
+
+
+# -- the TUI's fixtures (tests/tui and the TUI fuzzing in tests/faults) -------------------------------------
+
+FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/models/test_final_fit.py
+
+
+@pytest.fixture(scope="session")
+def trained_cache(tmp_path_factory) -> Path:
+    """The small, fast model, trained once; each test copies the cache into its own MOVIEREC_HOME."""
+    return train_once(tmp_path_factory, "neumf", **FAST)
+
+
+@pytest.fixture
+def trained(home, trained_cache) -> Path:
+    return copy_cache(trained_cache, home)
+
+
+@pytest.fixture
+def app_factory(monkeypatch):
+    """The app as the CLI builds it, on the CPU with the fast model. Every notification it shows is kept in
+    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter). Read that, not
+    the live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach
+    its assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
+    from types import SimpleNamespace
+
+    from textual.app import App
+
+    notify = App.notify
+
+    def notify_and_record(self, message, *args, **kwargs):
+        told = getattr(self, "told", None)
+        if told is not None:
+            told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
+        return notify(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify_and_record)
+
+    from movierec.tui.app import make_app
+
+    def build(**kwargs):
+        app = make_app(device="cpu", train_overrides=FAST, **kwargs)
+        app.told = []
+        return app
+
+    return build

@@ -3,7 +3,7 @@ tuning and checkpoint checks all read this table; none of them names a model.
 
 Adding a model is one module (its Recommender class, with ``create(config, device)``, and, when it
 has settings, a config dataclass with ``to_json``/``from_json``) plus one line in ``SPECS``. A
-contract test (tests/unit/test_registry.py) runs every entry: it fits on checkerboard data, its
+contract test (tests/models/test_registry.py) runs every entry: it fits on checkerboard data, its
 scores have the right shape, the same seed gives the same scores, a checkpointed model survives a
 save/load round trip, and every declared ability is really there.
 

@@ -14,7 +14,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.tables import WATCH_MARK, FilmTable
-from tests.factories import rate_some
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.slow
@@ -31,11 +31,8 @@ def _titles(table: FilmTable) -> list[str]:
     return [table.cell_text(r, "title") for r in range(table.row_count)]
 
 
-async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
         # Search results: w adds the highlighted film, says so, writes it, marks it.
         await pilot.press("slash", *"shining", "enter")
         await settle(app, pilot)
@@ -93,15 +90,13 @@ async def test_w_adds_marks_and_removes_on_any_list_and_a_pick_stays_a_pick(trai
         assert ProfileStore().load("default").on_watchlist(other) != was
 
 
-async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory):
+async def test_the_watchlist_screen_ranks_rates_and_removes(trained, start_app):
     rate_some()
     store = ProfileStore()
     store.watch("default", ELSEWHERE, "Anora (2024)")
     for movie_id in (SHINING, ALIEN, AMELIE, SEVEN_SAMURAI, 1):  # Toy Story (1): rated, listed to see again
         store.watch("default", movie_id)
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         footer = app.screen.query_one(Footer)
         assert footer.virtual_size.width <= footer.size.width
         await pilot.press("l")
@@ -158,11 +153,8 @@ async def test_the_watchlist_screen_ranks_rates_and_removes(trained, app_factory
         assert "Watchlist" in {c.title for c in app.get_system_commands(app.screen)}
 
 
-async def test_an_empty_watchlist_says_how_to_fill_it_and_l_is_text_in_a_box(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+async def test_an_empty_watchlist_says_how_to_fill_it_and_l_is_text_in_a_box(trained, start_app):
+    async with start_app(rated=RATED, size=(80, 24)) as (app, pilot):
         await pilot.press("slash", *"wall-e")
         await settle(app, pilot)
         assert isinstance(app.screen, SearchScreen) and app.screen.query_one("#query").value == "wall-e"
@@ -171,3 +163,25 @@ async def test_an_empty_watchlist_says_how_to_fill_it_and_l_is_text_in_a_box(tra
         await settle(app, pilot)
         assert isinstance(app.screen, WatchlistScreen)
         assert "Your watchlist is empty: w on any film list" in str(app.screen.query_one("#watchlist-status").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_an_empty_watchlist_keeps_the_status_line_at_the_bottom(trained, app_factory, size):
+    from movierec.tui.screens.watchlist import WatchlistScreen
+    from movierec.tui.widgets.status import ModelStatus
+
+    rate_some(RATED[:4])
+    ProfileStore().watch("default", 1258, "The Shining")
+    app = app_factory()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WatchlistScreen)
+        bottom = app.size.height - 2  # the Footer's line is the last
+        assert app.screen.query_one(ModelStatus).region.y == bottom
+        await pilot.press("w")  # the only film off the list: empty
+        await settle(app, pilot)
+        assert not app.profile.watchlist and not app.screen.query_one(FilmTable).display
+        assert "empty" in str(app.screen.query_one("#watchlist-status").render())
+        assert app.screen.query_one(ModelStatus).region.y == bottom

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -13,31 +11,7 @@ from movierec.data.splits import leave_one_out
 from movierec.models.content import ContentBased
 from movierec.models.ease import EASE
 from movierec.models.recent import BLEND_GRID, TAU_GRID, Recent, _weighted_rows, recency_ranks, recency_weights
-from tests import factories
-
-BLOCK = 20  # films per taste cluster: A = 0..19 (Comedy), B = 20..39 (Horror)
-
-
-def drift(tmp_path: Path, n_users: int = 60, seed: int = 0) -> Path:
-    """A planted recency rule: a third of the users only ever rate cluster A, a third only B, and a
-    third (users 2, 5, 8, ...) rated 6 A films long ago, then 6 B films, their latest (the
-    validation and test items are B, so 6 A and 4 B films stay in training)."""
-    rng = np.random.default_rng(seed)
-    data = factories.Synthetic([], [], [])
-    for m in range(2 * BLOCK):
-        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m < BLOCK else ["Horror"]))
-    for u in range(n_users):
-        kind = u % 3
-        if kind == 0:
-            items = rng.choice(BLOCK, 10, replace=False)
-        elif kind == 1:
-            items = BLOCK + rng.choice(BLOCK, 10, replace=False)
-        else:
-            items = np.concatenate([rng.choice(BLOCK, 6, replace=False), BLOCK + rng.choice(BLOCK, 6, replace=False)])
-        for t, m in enumerate(items):
-            data.ratings.append((u + 1, int(m) + 1, 4.5, 1_000_000 + 100 * t))
-    return factories.write_latest(tmp_path / "drift", data)
-
+from tests.factories import DRIFT_BLOCK as BLOCK, counting_solves as _counting_solves, drift
 
 @pytest.fixture
 def drifting(tmp_path):
@@ -192,19 +166,6 @@ def test_fold_in_with_recency_weights_moves_the_user_toward_recent_positives():
     assert np.allclose(same, plain, atol=1e-5)  # rescaled to mean 1: equal weights change nothing
     with pytest.raises(ValueError):
         fold_in(model, positives, np.array([9]), 30, config, positive_weights=np.ones(5))
-
-
-def _counting_solves(monkeypatch) -> list[float]:
-    """EASE's solves (the L2 of each), recorded as they happen."""
-    seen: list[float] = []
-    solve = EASE._solve
-
-    def counted(self, gram, l2):
-        seen.append(l2)
-        return solve(self, gram, l2)
-
-    monkeypatch.setattr(EASE, "_solve", counted)
-    return seen
 
 
 def test_ease_recent_reuses_the_solve_of_plain_ease_and_scores_the_same(drifting, monkeypatch):

@@ -60,7 +60,7 @@ def test_every_n_option_is_range_checked_alike(command, n):
     """`search --n 0` said "no title matches" and `--n -5` printed rows; now --n is checked as everywhere else."""
     result = CliRunner().invoke(cli, ["--headless", *command, "--n", n])
     assert result.exit_code == 2, result.output
-    lines = result.output.splitlines()  # one line (tests/unit/test_cli_errors.py), no Usage/Try lines
+    lines = result.output.splitlines()  # one line (tests/cli/test_cli_errors.py), no Usage/Try lines
     assert len(lines) == 1 and lines[0].startswith("error: invalid value for '--n'") and "range" in lines[0], lines
 
 

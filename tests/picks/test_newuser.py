@@ -11,20 +11,31 @@ import torch
 from click.testing import CliRunner
 
 from movierec.cli import cli
-from movierec.engine import Engine
 from movierec.models.ncf.foldin import FoldInConfig, fold_in, score_items
 from movierec.models.ncf.modules import GMF, NeuMF
 from movierec.picks.scoring import cold_start_list
 from movierec.picks.rerank import list_diversity, mmr, mmr_batch
 from movierec.store.profiles import Profile, Rating
-from tests.unit.test_models import checkerboard
+from tests.conftest import engine_reusing, train_for_module
+from tests.factories import checkerboard
+
+
+BOARD_NEUMF = dict(epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: tests/models/test_final_fit.py
+
+
+@pytest.fixture(scope="module")
+def board_cache(tmp_path_factory):
+    """The checkerboard and its NeuMF, trained once for this module (it was trained again for each of 9 tests:
+    about 10 s each on a busy 2-core machine); each test reuses the saved model from a copy of this cache."""
+    folder = tmp_path_factory.mktemp("board")
+    release = checkerboard(folder)
+    return release, train_for_module(folder, release, "neumf", **BOARD_NEUMF)
 
 
 @pytest.fixture
-def board_engine(tmp_path):
-    engine = Engine(str(checkerboard(tmp_path)), "cpu")
-    engine.train("neumf", epochs=40, batch_size=64, lr=0.01, patience=40, refit="none")  # refit: test_honest.py
-    return engine
+def board_engine(board_cache, home):
+    release, cache = board_cache
+    return engine_reusing(cache, home, release, "neumf", **BOARD_NEUMF)
 
 
 def test_fold_in_leaves_the_model_frozen_and_is_deterministic():

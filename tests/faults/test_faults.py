@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,13 +47,23 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def trained(tmp_path, home):
-    """A release big enough that an epoch at batch 32 takes seconds, and a first checkpoint of it."""
-    release = factories.write_latest(tmp_path / "big", factories.clusters(n_users=600, n_items=300, per_user=40))
-    first = _cli([*TRAIN, "--dataset", str(release), "--epochs", "2"], home)
+@pytest.fixture(scope="module")
+def first_training(tmp_path_factory):
+    """A release big enough that an epoch at batch 32 takes seconds, and the home where `train` saved a first
+    checkpoint of it: trained once for the module (it was trained for each of 3 tests), copied by ``trained``."""
+    folder = tmp_path_factory.mktemp("faults")
+    release = factories.write_latest(folder / "big", factories.clusters(n_users=600, n_items=300, per_user=40))
+    first = _cli([*TRAIN, "--dataset", str(release), "--epochs", "2"], folder / "home")
     out, err = first.communicate(timeout=240)
     assert first.returncode == 0, err
+    return release, folder / "home"
+
+
+@pytest.fixture
+def trained(first_training, home):
+    """The release and the first checkpoint in this test's own home (a copy), with its digest."""
+    release, first_home = first_training
+    shutil.copytree(first_home, home, dirs_exist_ok=True)
     checkpoint = next(home.rglob("gmf.pt"))
     return release, checkpoint, _digest(checkpoint)
 

@@ -9,46 +9,7 @@ import pytest
 from movierec.data.catalog import Catalog
 from movierec.data.titles import number_form
 from movierec.data.ids import Vocabulary
-
-FILMS = [  # title, number of ratings (ml-latest-small's, rounded)
-    ("Lord of the Rings, The (1978)", 15),
-    ("Lord of the Rings: The Fellowship of the Ring, The (2001)", 198),
-    ("Lord of the Rings: The Two Towers, The (2002)", 188),
-    ("Lord of the Rings: The Return of the King, The (2003)", 185),
-    ("Lord of the Flies (1963)", 13),
-    ("Ring, The (2002)", 90),
-    ("Lord of War (2005)", 40),
-    ("Godfather, The (1972)", 192),
-    ("Godfather: Part II, The (1974)", 129),
-    ("Godfather: Part III, The (1990)", 45),
-    ("Tokyo Godfathers (2003)", 5),
-    ("Goodfellas (1990)", 126),
-    ("Go (1999)", 39),
-    ("Toy Story (1995)", 215),
-    ("Toy Story 2 (1999)", 97),
-    ("Toy Story 3 (2010)", 55),
-    ("Rocky (1976)", 64),
-    ("Rocky II (1979)", 26),
-    ("Rocky III (1982)", 24),
-    ("Rocky V (1990)", 17),
-    ("Star Wars: Episode IV - A New Hope (1977)", 251),
-    ("Star Wars: Episode V - The Empire Strikes Back (1980)", 211),
-    ("Star Wars: Episode I - The Phantom Menace (1999)", 140),
-    ("Rogue One: A Star Wars Story (2016)", 27),
-    ("Matrix, The (1999)", 278),
-    ("Matrix Reloaded, The (2003)", 96),
-    ("Animatrix, The (2003)", 20),
-    ("I, Robot (2004)", 40),
-    ("Inception (2010)", 143),
-    ("V for Vendetta (2006)", 100),
-    ("Vertigo (1958)", 80),
-    ("Kill Bill: Vol. 2 (2004)", 110),
-    ("Kill Bill: Vol. 1 (2003)", 131),
-    ("Malcolm X (1992)", 20),
-    ("Alien (1979)", 146),
-    ("Aliens (1986)", 126),
-]
-
+from tests.factories import SEARCH_FILMS as FILMS
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:

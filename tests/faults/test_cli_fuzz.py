@@ -91,7 +91,7 @@ def test_random_command_lines_end_cleanly(sandbox, data, profile):
     text = result.output
     assert result.exit_code in (0, 1, 2), (line, result.exit_code, text)
     assert "Traceback" not in text and "internal error" not in text, (line, text)
-    if result.exit_code in (1, 2):  # ours and click's usage errors alike: one line (tests/unit/test_cli_errors.py)
+    if result.exit_code in (1, 2):  # ours and click's usage errors alike: one line (tests/cli/test_cli_errors.py)
         errors = [x for x in text.splitlines() if x.startswith("error:")]
         assert len(errors) == 1 and "Usage:" not in text, (line, text)
     assert set(os.listdir(root.parent)) == before  # nothing written beside the sandbox (every path given is inside)

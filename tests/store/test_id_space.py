@@ -20,30 +20,7 @@ from movierec.engine import Engine
 from movierec.errors import ProfileError
 from movierec.store import profiles
 from movierec.store.profiles import Profile, ProfileStore
-from tests.factories import Synthetic, write_100k, write_dat, write_latest
-
-# title -> (movie id in the latest release, item id in the ml-100k one); None: that release lacks it.
-FILMS = {
-    "Toy Story (1995)": (1, 2),
-    "Jumanji (1995)": (2, 3),
-    "Heat (1995)": (3, 1),
-    "Matrix, The (1999)": (4, 5),
-    "Alien (1979)": (5, 4),
-    "Only In Latest (2001)": (6, None),
-    "Only In 100k (1996)": (None, 6),
-    "Twin (1990)": (7, 7),  # ml-100k has two films of this title and year: never matched
-    "Twin! (1990)": (None, 8),
-    "Casino (1995)": (8, 9),
-    "Seven (1995)": (9, 10),
-}
-
-
-def _release(which: int) -> Synthetic:
-    movies = [(ids[which], title, ["Drama"]) for title, ids in FILMS.items() if ids[which] is not None]
-    ratings = [(u, mid, float(1 + (u * 7 + mid * 3) % 5), 1_000_000 + u * 100 + k)
-               for u in range(1, 13) for k, (mid, _, _) in enumerate(movies)]
-    return Synthetic(ratings, movies, [])
-
+from tests.factories import SPACE_FILMS as FILMS, space_release as _release, write_100k, write_dat, write_latest
 
 @pytest.fixture
 def latest(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from movierec.data import catalog as catalog_module
 from movierec.data.catalog import Catalog
 from movierec.data.ids import Vocabulary
-from tests.unit.test_search import FILMS
+from tests.factories import SEARCH_FILMS as FILMS
 
 THREADS = 6
 BOUND = 60.0  # seconds: only a broken test waits this long

@@ -25,18 +25,7 @@ from movierec.models.ncf.modules import GMF, MLP, NCFConfig, NeuMF
 from movierec.models.ncf.recommender import NeuralRecommender
 from movierec.store import checkpoints
 from tests import factories
-
-
-def checkerboard(tmp_path: Path, n_users: int = 24, n_items: int = 24) -> Path:
-    """Even users rate every even film, odd users every odd film; genres follow the parity."""
-    data = factories.Synthetic([], [], [])
-    for m in range(n_items):
-        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m % 2 == 0 else ["Horror"]))
-    for u in range(n_users):
-        items = [m for m in range(n_items) if m % 2 == u % 2]
-        for t, m in enumerate(np.random.default_rng(u).permutation(items)):
-            data.ratings.append((u + 1, int(m) + 1, 4.0 + (t % 2) * 0.5, 1000 + t))
-    return factories.write_latest(tmp_path / "checker", data)
+from tests.factories import checkerboard
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def board(tmp_path):
     return ds, leave_one_out(ds)
 
 
-SMALL = dict(epochs=60, batch_size=64, lr=0.01, patience=60, refit="none")  # refit: tests/unit/test_honest.py
+SMALL = dict(epochs=60, batch_size=64, lr=0.01, patience=60, refit="none")  # refit: tests/models/test_final_fit.py
 
 
 @pytest.mark.parametrize("make", [
@@ -188,7 +177,7 @@ def test_full_protocol_on_device_equals_the_numpy_path(latest_release):
     engine = Engine(str(latest_release), "cpu")
     rec = NeuralRecommender(NCFConfig(model="neumf", pretrain=False, epochs=3, batch_size=64), "cpu")
     rec.fit(engine.split, engine.dataset.catalog)
-    protocol = Protocol(engine.split, full=True, exhaustive=True)  # pruned search: tests/unit/test_pruned.py
+    protocol = Protocol(engine.split, full=True, exhaustive=True)  # pruned search: tests/models/test_pruned.py
 
     class NumpyOnly:  # the same model without its device-side scorer
         name = "neumf"

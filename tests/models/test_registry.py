@@ -17,7 +17,7 @@ from movierec.errors import MovieRecError
 from movierec.evaluation.protocol import Protocol
 from movierec.models import registry
 from movierec.models.base import Checkpointed, FoldsIn, HasBounds, ReadsSequence, Recommender
-from tests.unit.test_models import checkerboard
+from tests.factories import checkerboard
 
 #: Quick settings for any config that has these fields (others ignore them): a checkerboard is learnt
 #: in a few dozen small epochs.

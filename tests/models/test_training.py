@@ -1,4 +1,5 @@
-"""The epoch loop: shards for distributed ranks, mixed precision, compact storage, reproducibility."""
+"""The epoch loop: shards for distributed ranks, mixed precision, compact storage, reproducibility; diverged training
+is refused (issue 13) and the embedding L2 holds in the rows a batch uses."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import torch
 from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.models.ncf.modules import NCFConfig, build
-from movierec.models.ncf.training import Trainer
+from movierec.models.ncf.training import Trainer, fit_ncf
 from tests import factories
+from tests.factories import headless as _run, one_error_line as _one_error_line
 
 
 def _split(tmp_path):
@@ -116,3 +118,26 @@ def test_compiled_training_steps_as_the_eager_one(tmp_path):
     assert abs(a["loss"] - b["loss"]) < 1e-4 and a["samples"] == b["samples"]
     for pa, pb in zip(compiled.model.parameters(), eager.model.parameters()):
         torch.testing.assert_close(pa, pb, rtol=1e-3, atol=1e-4)
+
+
+def test_diverged_training_stops_with_one_line_and_saves_nothing(clusters, home):
+    result = _run("train", "--dataset", str(clusters), "--model", "gmf", "--lr", "1e30", "--epochs", "5")
+    assert result.exit_code != 0
+    line = _one_error_line(result)
+    assert "training diverged at epoch" in line and "try a lower --lr" in line
+    assert not list(home.rglob("*.pt"))
+
+
+def test_l2_holds_in_the_embedding_rows_a_batch_uses(clusters):
+    """NCFConfig.embedding_l2 (per-example L2 on the embedding rows used): the same seed and epochs give smaller rows
+    the larger it is; 0 trains exactly as before (the same weights as a config that never had it)."""
+    split = leave_one_out(registry.load_dataset(str(clusters)))
+    cpu = torch.device("cpu")
+
+    def rows(l2: float) -> float:
+        config = NCFConfig(model="gmf", epochs=3, batch_size=64, lr=0.01, embedding_l2=l2)
+        model = fit_ncf(config, split.with_validation(), cpu, epochs_by_stage={"gmf": 3}).model
+        return float(model.user.weight.detach().pow(2).sum() + model.item.weight.detach().pow(2).sum())
+
+    plain, some, more = rows(0.0), rows(1e-2), rows(1e-1)
+    assert plain > some > more

@@ -12,6 +12,7 @@ from movierec.cli import cli
 from movierec.engine import Engine
 from movierec.store.profiles import Profile, Rating
 from tests import factories
+from tests.conftest import engine_reusing, train_for_module
 
 COMEDIES, HORRORS = range(0, 20), range(20, 40)
 QUICK = dict(epochs=20, patience=20, batch_size=8)  # tiny data: small batches, enough steps an epoch
@@ -32,11 +33,18 @@ def drifting(tmp_path):
     return factories.write_latest(tmp_path / "drift", factories.Synthetic(ratings, movies, []))
 
 
+@pytest.fixture(scope="module")
+def drifting_sasrec(tmp_path_factory):
+    """The drifting release and its SASRec, trained once for this module (it was trained for each of 5 tests)."""
+    folder = tmp_path_factory.mktemp("drifting")
+    release = drifting(folder)
+    return release, train_for_module(folder, release, "sasrec", seed=0, **QUICK)
+
+
 @pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(drifting(tmp_path)), "cpu")
-    engine.train("sasrec", seed=0, **QUICK)
-    return engine
+def engine(drifting_sasrec, home):
+    release, cache = drifting_sasrec
+    return engine_reusing(cache, home, release, "sasrec", seed=0, **QUICK)
 
 
 def _profile(engine, comedies, horrors) -> Profile:

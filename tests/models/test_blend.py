@@ -11,7 +11,7 @@ from movierec.data import registry
 from movierec.data.splits import leave_one_out
 from movierec.errors import MovieRecError
 from movierec.models.blend import WEIGHTS, BlendConfig, EASESASRec, standardise
-from tests.unit.test_recent import drift
+from tests.factories import drift
 
 
 def test_standardise_uses_only_unrated_recommendable_films():
@@ -84,7 +84,7 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
     from movierec.store import tuned
     from movierec.engine import Engine
     from movierec.atomic import atomic_write_bytes
-    from tests.unit.test_recent import drift as drift_release
+    from tests.factories import drift as drift_release
 
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
     release = drift_release(tmp_path)
@@ -109,7 +109,7 @@ def test_an_engine_eval_of_the_ease_models_solves_each_system_once(tmp_path, mon
     engine's memo, two solves in all (six without it), and the same figures as an engine whose memo is off."""
     from movierec.engine import Engine
     from movierec.models import solves
-    from tests.unit.test_recent import _counting_solves, drift as drift_release
+    from tests.factories import counting_solves as _counting_solves, drift as drift_release
 
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
     release = drift_release(tmp_path)

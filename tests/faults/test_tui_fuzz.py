@@ -13,7 +13,7 @@ import random
 import pytest
 
 from movierec.store.profiles import ProfileStore
-from tests.tui.conftest import app_factory, settle, trained, trained_cache  # noqa: F401 - fixtures
+from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ TOTAL_KEYS = int(os.environ.get("MOVIEREC_FUZZ_KEYS", "600"))  # 1,200 until the
 CLICK_EVERY = 8  # one random click after every 8 keys
 
 
-async def test_random_keys_and_clicks_raise_nothing_and_keep_the_profile_valid(trained, app_factory, tmp_path,  # noqa: F811
+async def test_random_keys_and_clicks_raise_nothing_and_keep_the_profile_valid(trained, app_factory, tmp_path,
                                                                            monkeypatch):
     monkeypatch.chdir(tmp_path)  # anything a random command writes (a screenshot) lands here
     rng = random.Random(1234)
