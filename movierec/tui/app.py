@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from movierec.console import clean
 from movierec.errors import MovieRecError
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
+from movierec.tui.palette import Palette
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -273,8 +274,8 @@ class MovieRecApp(App):
         if not self.ready:  # a screen key or command while loading: refused with a sentence, never dropped
             self.notify(LOADING, timeout=3, markup=False)
             return
-        while isinstance(self.screen, (MovieScreen, HelpScreen)):
-            self.pop_screen()
+        while isinstance(self.screen, (MovieScreen, HelpScreen, CommandPalette)):  # none left on another mode's
+            self.pop_screen()  # stack (a palette there mounted on a one-screen stack, and a second one clashed)
         if mode != self.current_mode:
             self.previous_mode = self.current_mode
         self.switch_mode(mode)
@@ -410,7 +411,13 @@ class MovieRecApp(App):
         """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
         if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
             return
-        self._with_sign("opening the command palette...", super().action_command_palette)
+        asked_on = self.screen
+
+        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
+            if self.screen is asked_on and not self.quitting:
+                self.push_screen(Palette(id="--command-palette"))
+
+        self._with_sign("opening the command palette...", push)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
