@@ -22,15 +22,17 @@ async def _nothing() -> None:
 class Palette(CommandPalette):
     """:class:`CommandPalette` that ignores what reaches it once it is closed or no longer on top."""
 
-    _closed = False
+    # Not ``_closed``: that is Textual's flag for a message pump that has stopped (set, the palette refused every
+    # message, its close included, and removing it waited forever).
+    _dismissed = False
 
     def on_top(self) -> bool:
-        return not self._closed and self.is_attached and self.app.screen is self
+        return not self._dismissed and self.is_attached and self.app.screen is self
 
     def dismiss(self, result=None) -> AwaitComplete:
         if not self.on_top():  # dismissed already, or popped by a screen switch: nothing of it to pop
             return AwaitComplete(_nothing())
-        self._closed = True
+        self._dismissed = True
         return super().dismiss(result)
 
     async def _on_message(self, message: Message) -> None:

@@ -33,6 +33,26 @@ def _listed(app, command: str) -> bool:
     return str(options.get_option_at_index(options.highlighted).prompt).lower().startswith(command)
 
 
+async def test_a_closed_palette_ends_its_message_loop():
+    """Escape closes the palette for good: its message loop ends, so removing it (and quitting) completes. The
+    palette's own "closed" flag was named ``_closed``, Textual's flag for a message pump that has stopped:
+    dismissing it made the pump refuse every message, its close included, and removing the screen waited
+    forever (the hang of test_every_printable_character_in_every_text_box_changes_nothing_else; a failure here
+    is a hang, ended by the suite's timeout)."""
+    from textual.app import App
+
+    from movierec.tui.palette import Palette
+
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        palette = Palette(id="--command-palette")
+        app.push_screen(palette)
+        await wait_for(pilot, lambda: palette.is_mounted and app.screen is palette, "the palette opening")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not palette.is_running, "the closed palette's message loop ending")
+        assert app.screen is not palette
+
+
 @pytest.mark.parametrize("typed", ["watch", "my ratings"])
 async def test_double_enter_after_a_palette_command(trained, app_factory, typed):
     """ctrl+p, a command's name and Enter Enter in one burst: the first Enter runs the command (a mode switch),
