@@ -116,6 +116,7 @@ class MovieRecApp(App):
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
         self._hold_count = 0  # a hold's timer releases that hold only, never a later one
+        self.palette_opening = False  # ctrl+p: keys are held for the palette until it has focus
         self.ready = False
         self.quitting = False  # `q` was pressed: no more actions (check_action)
         self.model_ready = False  # a trained model is loaded (torch imported)
@@ -325,7 +326,8 @@ class MovieRecApp(App):
             self._held_keys = []
             self._hold_count += 1
             count = self._hold_count
-            self.set_timer(self.HOLD_SECONDS, lambda: self.release_keys() if count == self._hold_count else None)
+            self.set_timer(self.HOLD_SECONDS,
+                           lambda: self.release_keys(force=True) if count == self._hold_count else None)
         return self._hold_count
 
     def holding(self, hold: int) -> bool:
@@ -342,9 +344,13 @@ class MovieRecApp(App):
                 return
         await super().on_event(event)
 
-    def release_keys(self) -> None:
-        """The search box has focus: the keys held since `/` go to it, in order."""
-        if self._held_keys is not None:
+    def release_keys(self, force: bool = False) -> None:
+        """The search box has focus: the keys held since `/` go to it, in order. Not while a palette is opening
+        (keys typed after ctrl+p are its text: it releases them, Palette.take_keys), unless ``force`` (the hold's
+        timer, whatever happens)."""
+        if force:
+            self.palette_opening = False
+        if self._held_keys is not None and not self.palette_opening:
             self.call_next(self._release_keys)
 
     async def _release_keys(self) -> None:
@@ -412,10 +418,14 @@ class MovieRecApp(App):
         if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
             return
         asked_on = self.screen
+        self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
 
         def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
             if self.screen is asked_on and not self.quitting:
                 self.push_screen(Palette(id="--command-palette"))
+            else:
+                self.palette_opening = False
+                self.release_keys()
 
         self._with_sign("opening the command palette...", push)
 
