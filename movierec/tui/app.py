@@ -32,7 +32,7 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, type_text
+from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, focus_now, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
@@ -338,6 +338,8 @@ class MovieRecApp(App):
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._held_keys is not None:
                 self._held_keys.append(event)
+                return
+            if focus_now(self.screen, event):  # before the keys behind it are typed (at once) into a box
                 return
             box = self.focused
             if isinstance(box, Input) and await edit_now(box, event):

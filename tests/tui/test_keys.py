@@ -447,3 +447,27 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_fac
         await pilot.press("c")
         name = app.screen.query_one("#new-profile", Input)
         await burst(name, [*"Élodieqntow", *["backspace"] * 5, "X"], "ÉlodieX")
+
+
+async def test_keys_typed_right_after_tab_go_to_the_box_tab_moved_to(trained, app_factory):
+    """Tab and then text in one burst: the text was typed at once into the box that had focus (edit_now), while
+    Tab moved the focus only once it had bubbled through every queue up to the screen's binding, so '1972' meant
+    for the year box landed in the query. Tab and shift+tab now move the focus as the app reads them."""
+    from tests.tui.conftest import burst
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        query = app.screen.query_one("#query", Input)
+        years = app.screen.query_one("#years", Input)
+        assert app.focused is query
+        burst(app, ["tab", "tab", *"1972"])  # past the genre list to the year box
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("", "1972")
+        assert app.focused is years
+        burst(app, ["shift+tab", "shift+tab", *"alien"])
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("alien", "1972")
+        assert app.focused is query
