@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from movierec.console import clean
 from movierec.errors import MovieRecError
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
+from movierec.tui.palette import Palette
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -31,7 +32,7 @@ from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
-from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, type_text
+from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, focus_now, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
@@ -115,6 +116,7 @@ class MovieRecApp(App):
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
         self._hold_count = 0  # a hold's timer releases that hold only, never a later one
+        self.palette_opening = False  # ctrl+p: keys are held for the palette until it has focus
         self.ready = False
         self.quitting = False  # `q` was pressed: no more actions (check_action)
         self.model_ready = False  # a trained model is loaded (torch imported)
@@ -273,8 +275,8 @@ class MovieRecApp(App):
         if not self.ready:  # a screen key or command while loading: refused with a sentence, never dropped
             self.notify(LOADING, timeout=3, markup=False)
             return
-        while isinstance(self.screen, (MovieScreen, HelpScreen)):
-            self.pop_screen()
+        while isinstance(self.screen, (MovieScreen, HelpScreen, CommandPalette)):  # none left on another mode's
+            self.pop_screen()  # stack (a palette there mounted on a one-screen stack, and a second one clashed)
         if mode != self.current_mode:
             self.previous_mode = self.current_mode
         self.switch_mode(mode)
@@ -324,7 +326,8 @@ class MovieRecApp(App):
             self._held_keys = []
             self._hold_count += 1
             count = self._hold_count
-            self.set_timer(self.HOLD_SECONDS, lambda: self.release_keys() if count == self._hold_count else None)
+            self.set_timer(self.HOLD_SECONDS,
+                           lambda: self.release_keys(force=True) if count == self._hold_count else None)
         return self._hold_count
 
     def holding(self, hold: int) -> bool:
@@ -336,14 +339,20 @@ class MovieRecApp(App):
             if self._held_keys is not None:
                 self._held_keys.append(event)
                 return
+            if focus_now(self.screen, event):  # before the keys behind it are typed (at once) into a box
+                return
             box = self.focused
             if isinstance(box, Input) and await edit_now(box, event):
                 return
         await super().on_event(event)
 
-    def release_keys(self) -> None:
-        """The search box has focus: the keys held since `/` go to it, in order."""
-        if self._held_keys is not None:
+    def release_keys(self, force: bool = False) -> None:
+        """The search box has focus: the keys held since `/` go to it, in order. Not while a palette is opening
+        (keys typed after ctrl+p are its text: it releases them, Palette.take_keys), unless ``force`` (the hold's
+        timer, whatever happens)."""
+        if force:
+            self.palette_opening = False
+        if self._held_keys is not None and not self.palette_opening:
             self.call_next(self._release_keys)
 
     async def _release_keys(self) -> None:
@@ -410,7 +419,17 @@ class MovieRecApp(App):
         """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
         if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
             return
-        self._with_sign("opening the command palette...", super().action_command_palette)
+        asked_on = self.screen
+        self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
+
+        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
+            if self.screen is asked_on and not self.quitting:
+                self.push_screen(Palette(id="--command-palette"))
+            else:
+                self.palette_opening = False
+                self.release_keys()
+
+        self._with_sign("opening the command palette...", push)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

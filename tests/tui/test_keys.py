@@ -488,3 +488,27 @@ def test_keys_help_says_work_anywhere_do_the_same_on_every_main_screen():
             for key in binding.key.split(","):
                 if key in anywhere:
                     assert binding.action in (f"app.{app_actions[key]}", app_actions[key]), (cls.__name__, key, binding)
+
+
+async def test_keys_typed_right_after_tab_go_to_the_box_tab_moved_to(trained, app_factory):
+    """Tab and then text in one burst: the text was typed at once into the box that had focus (edit_now), while
+    Tab moved the focus only once it had bubbled through every queue up to the screen's binding, so '1972' meant
+    for the year box landed in the query. Tab and shift+tab now move the focus as the app reads them."""
+    from tests.tui.conftest import burst
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        query = app.screen.query_one("#query", Input)
+        years = app.screen.query_one("#years", Input)
+        assert app.focused is query
+        burst(app, ["tab", "tab", *"1972"])  # past the genre list to the year box
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("", "1972")
+        assert app.focused is years
+        burst(app, ["shift+tab", "shift+tab", *"alien"])
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("alien", "1972")
+        assert app.focused is query

@@ -66,6 +66,29 @@ async def edit_now(box: Input, event: events.Key) -> bool:
     return False
 
 
+#: Tab and shift+tab where nothing binds them but the screen (Textual's own focus moves).
+FOCUS_MOVES = {"tab": "app.focus_next", "shift+tab": "app.focus_previous"}
+
+
+def focus_now(screen, event: events.Key) -> bool:
+    """Move the focus for Tab or shift+tab as the app reads the key, not later: the screen's binding ran only
+    once the key had bubbled through every queue up to it, and the text typed right behind it was typed at
+    once (edit_now) into the box Tab was leaving. False when the key is not a focus move, or something else
+    binds it (left to that binding)."""
+    move = FOCUS_MOVES.get(event.key)
+    if move is None:
+        return False
+    chain = screen._binding_chain  # from the focused widget up to the app: the first binding is the one that runs
+    found = [binding for _, bindings in chain for binding in bindings.key_to_bindings.get(event.key, ())]
+    if not found or any(binding.priority for binding in found) or found[0].action != move:
+        return False
+    if event.key == "tab":
+        screen.focus_next()
+    else:
+        screen.focus_previous()
+    return True
+
+
 def type_text(box: Input, text: str) -> None:
     """What Input does with a printable key: insert at the cursor, or replace the selection."""
     selection = box.selection
