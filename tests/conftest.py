@@ -76,7 +76,7 @@ def _train(folder: Path, model: str, overrides: dict) -> None:
         engine = Engine(None, "cpu")
         engine.train(model, **overrides)
         if model == "neumf":  # the hybrid picks' films with few ratings: what recommend and the TUI train next
-            engine.learned_model(train=True, epochs=LEARNED_EPOCHS)
+            engine.train_learned(epochs=LEARNED_EPOCHS)
         # The predicted match's calibrations for the modes this model serves (and content), computed once
         # here (a few seconds each) rather than in every test that copies the folder.
         from movierec.models import registry

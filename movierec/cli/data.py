@@ -128,7 +128,7 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, g
     engine = _engine(ctx, dataset, quiet=True)
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     # The TUI's search: when nothing matches closely, the same sentence ("did you mean", or what the filters hide).
-    found = engine.search_films(text, list(genres) or None, years, limit)
+    found = engine.search(text, list(genres) or None, years, limit)
     if found.note:
         raise MovieRecError(found.note)
     rows = [{**{k: v for k, v in row.items() if k not in ("index", "score")},
@@ -164,12 +164,14 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     """More like this: films closest to TITLE by genres, tags and the tag genome (or, with --learned, in the
     space deepcontent maps film features into)."""
     engine = _engine(ctx, dataset, quiet=True)
-    if learned and engine.learned_model() is None:  # none saved, or a bad one set aside (with a note)
+    if learned and engine.get("deepcontent") is None:  # none saved, or a bad one set aside (with a note)
         engine.dataset.catalog.find(title)  # an unknown title fails before any training
         if not as_json:
             stderr().print(f"device: {engine.device_name}")
         _train_learned(engine, not as_json)  # as `recommend` does; a failure is a note, then the error below
-    film, rows = engine.similar(title, limit, learned=learned)
+    film, found = engine.similar(title, limit, learned=learned)
+    rows = [{**{k: v for k, v in row.items() if k != "index"}, "similarity": round(row["similarity"], 4)}
+            for row in found]
     if as_json:
         print_json({"query": title, "movie": film, "space": "learned" if learned else "content", "similar": rows})
         return

@@ -362,7 +362,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         try:  # trained once, with progress, before the picks (a sequence mode trains only its own model)
             name = engine.mode_model_name(served)
             with _TrainProgress(not as_json, engine.epochs_of(name)) as progress:
-                engine.mode_model(served, callback=progress)
+                engine.get(served, train=True, callback=progress)
         except MovieRecError:
             if mode != "hybrid":
                 raise
@@ -386,7 +386,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         raise MovieRecError(result.note or "nothing to recommend")
     if result.note:
         stderr().print(f"note: {clean(result.note)}", highlight=False)
-    for line in engine.match_calibrated:
+    for line in engine.notes.calibrated:
         stderr().print(f"note: {clean(line)}", highlight=False, soft_wrap=True)
     from rich.table import Table
 

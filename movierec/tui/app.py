@@ -142,7 +142,7 @@ class MovieRecApp(App):
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
             self.first_screen_shown.wait(timeout=3.0)
-            if engine.foldin_model(train=False) is not None:
+            if engine.get("ncf") is not None:
                 self.call_from_thread(self._model_loaded)
             else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
                 self.call_from_thread(self._model_set_aside, list(engine.notes))
@@ -218,7 +218,7 @@ class MovieRecApp(App):
         # After the first picks are on screen: they need the CPU more than this does.
         self.first_screen_shown.wait(timeout=3.0)
         told = len(engine.notes)
-        if engine.learned_model() is not None:  # saved and sound: the picks read it already
+        if engine.get("deepcontent") is not None:  # saved and sound: the picks read it already
             self.post_message(LearnedDone(True, engine, trained=False))
             return
         for text in engine.notes[told:]:  # a damaged one was moved aside: say so
@@ -229,7 +229,7 @@ class MovieRecApp(App):
 
         self.post_message(LearnedProgress(0, total))
         try:
-            model = engine.learned_model(train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
+            model = engine.train_learned(callback=progress, should_stop=lambda: worker.is_cancelled,
                                          **self.train_overrides)
         except KeyboardInterrupt:
             self.post_message(LearnedDone(False, engine))
@@ -672,7 +672,7 @@ class MovieRecApp(App):
             elif not self.engine.has_model():
                 self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled,
                                   **self.train_overrides)
-            self.engine.foldin_model()
+            self.engine.get("ncf", train=True)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled"))
             return
@@ -708,8 +708,8 @@ class MovieRecApp(App):
                                             figures.get("val_hr")))
 
         try:
-            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,
-                                   **self.train_overrides)
+            self.engine.get(mode, train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
+                            **self.train_overrides)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled", mode))
             return
@@ -844,7 +844,7 @@ class MovieRecApp(App):
         def progress(step: int, loss: float) -> None:
             self.post_message(FoldInProgress(step, steps, loss, run))
 
-        seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
+        seconds = engine.fold_in(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
         if seconds is None:  # nothing rated: nothing to fit
             self.post_message(FoldInDone(0.0, engine.device_name, fitted=False, run=run))
             return

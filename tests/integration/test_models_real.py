@@ -61,7 +61,7 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind,
     engine = Engine(None, "cpu")
     if kind == "neumf":
         copy_cache(request.getfixturevalue("neumf_cache"), home)
-        rec = engine.foldin_model(train=False)
+        rec = engine.get("ncf")
         assert rec is not None
     else:
         rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")

@@ -17,7 +17,7 @@ def engine(tmp_path_factory, neumf_cache):
     os.environ["MOVIEREC_HOME"] = str(copy_cache(neumf_cache, tmp_path_factory.mktemp("home")))
     try:
         e = Engine(None, "cpu")
-        assert e.foldin_model(train=False) is not None  # the session's NeuMF, loaded, not trained again
+        assert e.get("ncf") is not None  # the session's NeuMF, loaded, not trained again
     finally:
         if old is None:
             os.environ.pop("MOVIEREC_HOME", None)

@@ -106,13 +106,14 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
 
     rate_some()
     release = threading.Event()
-    load = Engine.foldin_model
+    load = Engine.get
 
-    def slow_load(self, *args, **kwargs):
-        release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
-        return load(self, *args, **kwargs)
+    def slow_load(self, ref, *args, **kwargs):
+        if ref == "ncf":  # the fold-in model's load
+            release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
+        return load(self, ref, *args, **kwargs)
 
-    monkeypatch.setattr(Engine, "foldin_model", slow_load)
+    monkeypatch.setattr(Engine, "get", slow_load)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         try:

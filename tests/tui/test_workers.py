@@ -27,16 +27,16 @@ def _hold_mode_training(monkeypatch, release: threading.Event, started: threadin
     """The sequence model's training (SASRec, minutes for real) held until ``release``; then it ends cancelled."""
     from movierec.engine import Engine
 
-    real = Engine.mode_model
+    real = Engine.get
 
-    def held(self, mode="ncf", callback=None, should_stop=None, train=True, **overrides):
-        if not train or mode != "sequence":
-            return real(self, mode, callback, should_stop, train, **overrides)
+    def held(self, ref, train=False, callback=None, should_stop=None, **overrides):
+        if not train or ref != "sequence":
+            return real(self, ref, train, callback, should_stop, **overrides)
         started.set()
         release.wait(timeout=600)
         raise KeyboardInterrupt  # as a cancelled training ends
 
-    monkeypatch.setattr(Engine, "mode_model", held)
+    monkeypatch.setattr(Engine, "get", held)
 
 
 def _result(screen) -> str:
@@ -246,21 +246,18 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
     rate_some()
     next(trained.rglob("deepcontent.pt")).unlink()
     release, started = threading.Event(), threading.Event()
-    real = Engine.learned_model
+    real = Engine.train_learned
 
-    def held(self, train=False, callback=None, should_stop=None, **overrides):
-        if not train:
-            return real(self, train, callback, should_stop, **overrides)
-
+    def held(self, callback=None, should_stop=None, **overrides):
         def progress(epoch, figures):
             if callback is not None:
                 callback(epoch, figures)
             started.set()
             release.wait(timeout=600)  # inside the training, after its first epoch
 
-        return real(self, True, progress, should_stop, **overrides)
+        return real(self, progress, should_stop, **overrides)
 
-    monkeypatch.setattr(Engine, "learned_model", held)
+    monkeypatch.setattr(Engine, "train_learned", held)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         try:
@@ -293,7 +290,7 @@ def test_model_work_on_the_ui_thread_is_refused(home):
         engine.train("pop")
     with pytest.raises(UIThreadError):
         engine.recommend(Profile("x"), mode="content")
-    assert engine.search_films("alien")  # search stays on the UI thread's side: cheap
+    assert engine.search("alien")  # search stays on the UI thread's side: cheap
     assert engine.film_matches(Profile("x"), [0, 1]) == [None, None]
     out: list = []
     worker = threading.Thread(target=lambda: out.append(engine.recommend(Profile("x"), mode="content")))

@@ -132,4 +132,4 @@ def test_browse_never_trains_a_sequence_model_whose_checkpoint_is_bad(engine):
     lists = fresh.browse(_profile(fresh, [0, 1, 2], [20]))
     assert [b for b in lists if b["kind"] == "next"] == []
     assert not path.exists() and any("moved to" in n for n in fresh.notes)
-    assert "sasrec" not in fresh._models  # nothing was trained
+    assert "sasrec" not in fresh.shelf._models  # nothing was trained

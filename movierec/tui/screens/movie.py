@@ -108,7 +108,7 @@ class MovieScreen(ModalScreen):
                       "w watchlist", style="dim")
         self.query_one(FilmRater).update(rating)
         yours, titles = app.yours(), app.titles()
-        rows = [row for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15]
+        rows = [row for row in app.engine.similar(self.index, 16)[1] if row["index"] != self.index][:15]
         matches = app.matches([row["index"] for row in rows])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
             (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),

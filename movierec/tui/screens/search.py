@@ -4,7 +4,7 @@ Keys: `/` (from anywhere) focuses the box; Down or Enter moves to the results; E
 (results -> box -> the screen search was opened from); ctrl+r clears the filters. While the box has
 focus every printable key is text, never a command.
 
-The filters apply first, then the query ranks (Engine.search_films, the CLI's search too). Active
+The filters apply first, then the query ranks (Engine.search, the CLI's search too). Active
 filters are named on a line of their own; when nothing matches closely, a line says so in the CLI's
 words (what the filters hide, or "did you mean"). The titles show as soon as they are found; the
 match column follows (its first computation, a fold-in and a calibration, takes seconds).
@@ -193,7 +193,7 @@ class SearchScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
-        found = self.app.engine.search_films(text, [genre] if genre else None, years, limit=50)
+        found = self.app.engine.search(text, [genre] if genre else None, years, limit=50)
         if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
             self.app.call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
