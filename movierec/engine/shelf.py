@@ -67,8 +67,8 @@ class ModelShelf:
         """Whether the model ``ref`` names is in memory (the UI thread's question: nothing is loaded)."""
         return resolve(ref) in self._models
 
-    def has(self, ref: str) -> bool:
-        """Whether the model ``ref`` names is loaded or saved (no training needed to use it)."""
+    def has(self, ref: str = modes.FOLD_IN) -> bool:
+        """Whether the model ``ref`` names (by default the fold-in one) is loaded or saved (no training needed)."""
         name = resolve(ref)
         return name in self._models or checkpoints.path_for(self.context.dataset.fingerprint, name).exists()
 
