@@ -3,7 +3,7 @@
 
 from movierec.engine.context import UIThreadError
 from movierec.engine.facade import Engine
-from movierec.engine.rows import FilmSearch, TrainSummary
+from movierec.engine.rows import FilmRow, FilmSearch, PickList, TrainSummary
 from movierec.engine.shelf import DEFAULT_MODEL
 
-__all__ = ["DEFAULT_MODEL", "Engine", "FilmSearch", "TrainSummary", "UIThreadError"]
+__all__ = ["DEFAULT_MODEL", "Engine", "FilmRow", "FilmSearch", "PickList", "TrainSummary", "UIThreadError"]

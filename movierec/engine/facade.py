@@ -18,7 +18,7 @@ from movierec.engine.films import Films
 from movierec.engine.matches import Matches
 from movierec.engine.picks import Picks
 from movierec.engine.profile_view import ProfileView
-from movierec.engine.rows import FilmSearch
+from movierec.engine.rows import FilmRow, FilmSearch, PickList
 from movierec.engine.shelf import DEFAULT_MODEL, LEARNED, ModelShelf
 
 
@@ -151,11 +151,11 @@ class Engine:
                                     exclude, within, calibrate)
 
     def browse(self, profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid", genre: str | None = None,
-               n: int = 10, should_stop=None, because: int = 3, first=None) -> list[dict]:
+               n: int = 10, should_stop=None, because: int = 3, first=None) -> list[PickList]:
         """The lists of the picks screen (``Picks.browse``)."""
         return self.picks.browse(profile, diversity, mode, genre, n, should_stop, because, first)
 
-    def watchlist(self, profile, mode: str = "hybrid", should_stop=None) -> list[dict]:
+    def watchlist(self, profile, mode: str = "hybrid", should_stop=None) -> list[FilmRow]:
         """The profile's watchlist, the film that fits it best first (``Picks.watchlist``)."""
         return self.picks.watchlist(profile, mode, should_stop)
 

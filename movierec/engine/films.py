@@ -10,7 +10,7 @@ from movierec.errors import MovieRecError
 from movierec.models.content import ContentBased
 from movierec.picks.scoring import cold_start_list, genre_filter, parse_years
 from movierec.engine.context import Context
-from movierec.engine.rows import FilmSearch
+from movierec.engine.rows import FilmRow, FilmSearch
 
 if TYPE_CHECKING:
     from movierec.engine.shelf import ModelShelf
@@ -36,11 +36,12 @@ class Films:
     def find_title(self, title: str) -> int:
         return self.context.dataset.catalog.find(title).index
 
-    def film(self, index: int) -> dict:
+    def film(self, index: int) -> FilmRow:
+        """One film with its ratings, mean rating and tags (the film screen)."""
         cat = self.context.dataset.catalog
         tags = [t for t in (cat.tags[index].split("|") if cat.tags and cat.tags[index] else []) if t]
-        return {**cat.describe(index), "index": index, "ratings": int(cat.n_ratings[index]),
-                "mean_rating": float(cat.mean_rating[index]), "tags": tags}
+        return FilmRow.of(cat, index, ratings=int(cat.n_ratings[index]), mean_rating=float(cat.mean_rating[index]),
+                          tags=tags)
 
     def search(self, text: str, genres: list[str] | None = None, years: str | tuple | None = None,
                limit: int = 50) -> FilmSearch:
@@ -61,14 +62,14 @@ class Films:
             pool = np.flatnonzero(allowed) if allowed is not None else np.arange(len(cat))
             hits = pool[np.argsort(-cat.n_ratings[pool], kind="stable")[:limit]].tolist()
             note = "" if hits else "no film passes these filters" if filtered else "no film in this dataset"
-        return FilmSearch([{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i]),
-                            "mean_rating": float(cat.mean_rating[i]), "score": score.get(i)} for i in hits],
-                          note, hidden)
+        return FilmSearch([FilmRow.of(cat, i, ratings=int(cat.n_ratings[i]), mean_rating=float(cat.mean_rating[i]),
+                                      score=score.get(i)) for i in hits], note, hidden)
 
-    def similar(self, film: str | int, n: int = 20, learned: bool = False) -> tuple[dict, list[dict]]:
+    def similar(self, film: str | int, n: int = 20, learned: bool = False) -> tuple[FilmRow, list[FilmRow]]:
         """The film (a title, matched as `rate` matches it, or an index) and its more-like-this list: genre/tag
         cosine, or with ``learned`` the cosine of deepcontent's film vectors (what people who rate films the
-        way you do would put near it). Rows carry "index" and "similarity"."""
+        way you do would put near it). The film's row says whether the title named it ``exact``ly; the list's
+        rows carry their ``similarity``."""
         cat = self.context.dataset.catalog
         if isinstance(film, str):
             match = cat.find(film)
@@ -83,10 +84,9 @@ class Films:
             found = model.similar(index, n)
         else:
             found = self.content.similar(index, n)
-        rows = [{**cat.describe(i), "index": i, "similarity": s} for i, s in found]
-        return {**cat.describe(index), "exact": exact}, rows
+        return FilmRow.of(cat, index, exact=exact), [FilmRow.of(cat, i, similarity=s) for i, s in found]
 
-    def cold_start(self, n: int = 40) -> list[dict]:
+    def cold_start(self, n: int = 40) -> list[FilmRow]:
         """Well-known films across genres and decades for a first rating session."""
         cat = self.context.dataset.catalog
-        return [{**cat.describe(i), "index": i, "ratings": int(cat.n_ratings[i])} for i in cold_start_list(cat, n)]
+        return [FilmRow.of(cat, i, ratings=int(cat.n_ratings[i])) for i in cold_start_list(cat, n)]

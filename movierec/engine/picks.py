@@ -3,7 +3,7 @@ picks screen, the watchlist ranked, and the predicted match of any films (search
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from movierec.engine.context import Context
 from movierec.engine.films import Films
 from movierec.engine.matches import Matches
 from movierec.engine.profile_view import ProfileView
+from movierec.engine.rows import FilmRow, PickList
 from movierec.engine.shelf import LEARNED, ModelShelf
 
 
@@ -274,11 +275,11 @@ class Picks:
     # -- the lists of the picks screen, the watchlist ----------------------------------------------------
     def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
                genre: str | None = None, n: int = 10, should_stop=None, because: int = 3,
-               first=None) -> list[dict]:
+               first=None) -> list[PickList]:
         """The lists of the picks screen: top picks; "Because you rated X" for your latest high rating;
         "Next after X" (your latest film) when a sequence model is trained; "<genre> for you" for every
         genre you rated highly, the one you like most first; "Because you rated X" for your next
-        ``because`` - 1 latest high ratings. Each list is {"kind", "about", "picks", "mix"}.
+        ``because`` - 1 latest high ratings, each a PickList.
 
         ``first``: called with the first two lists as soon as they are ready (a screen shows them
         while the others are computed); their picks' match comes with the later lists when the mode's
@@ -289,12 +290,12 @@ class Picks:
                              calibrate=early)
         if should_stop is not None and should_stop():
             return []
-        lists = [{"kind": "top", "about": genre, "picks": top.picks, "mix": top.mix}]
+        lists = [PickList("top", genre, top.picks, top.mix)]
         shown = {p.index for p in top.picks}  # each later list shows films the ones above did not
 
         def add(kind: str, about: str, result: Recommendations) -> None:
             if result.picks:
-                lists.append({"kind": kind, "about": about, "picks": result.picks, "mix": result.mix})
+                lists.append(PickList(kind, about, result.picks, result.mix))
                 shown.update(p.index for p in result.picks)
 
         titles = self.context.dataset.catalog.titles
@@ -306,7 +307,7 @@ class Picks:
                 self.recommend(profile, n=n, diversity=diversity, genres=genres, mode=mode, anchor=anchor,
                                exclude=shown, calibrate=early))
         if first is not None:
-            first([dict(block) for block in lists])
+            first(list(lists))
         if genre is None and mode != "content":
             self._next_after(profile, add, n, diversity, shown, should_stop)
         if genre is None:
@@ -321,7 +322,7 @@ class Picks:
                                exclude=shown))
         if should_stop is not None and should_stop():
             return []
-        self.matches.attach([p for block in lists for p in block["picks"]])  # the first lists' too
+        self.matches.attach([p for block in lists for p in block.picks])  # the first lists' too
         return lists
 
     def _next_after(self, profile: Profile, add, n: int, diversity: float, shown: set[int], should_stop) -> None:
@@ -341,7 +342,7 @@ class Picks:
         except MovieRecError as exc:  # a damaged checkpoint was moved aside (see notes): no such list
             self.context.note(f"no 'Next after' list: {exc}")
 
-    def watchlist_films(self, profile: Profile) -> list[dict]:
+    def watchlist_films(self, profile: Profile) -> list[FilmRow]:
         """The profile's watchlist as film rows (newest first); a film this dataset lacks has index None (its
         stored title, and "ref": the entry's ``Rating.ref``, what the TUI names it by)."""
         cat = self.context.dataset.catalog
@@ -351,28 +352,27 @@ class Picks:
             index = here.get(id(entry))
             if index is None and self.view.entry_index(entry) is not None:
                 continue  # a film listed on two releases: once, as its newer entry
-            base = cat.describe(index) if index is not None else {"movie_id": entry.movie_id, "title": entry.title,
-                                                                  "year": None, "genres": []}
-            rows.append({**base, "index": index, "added": entry.time, "ref": entry.ref})
+            rows.append(FilmRow.of(cat, index, added=entry.time, ref=entry.ref) if index is not None else
+                        FilmRow(None, entry.movie_id, entry.title, None, [], added=entry.time, ref=entry.ref))
         return rows
 
-    def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[dict]:
+    def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[FilmRow]:
         """The profile's watchlist, the film that fits it best first: the rows of ``watchlist_films``, each
         with "score" (the personal score of ``mode`` that picks are ranked by; None where there is none),
         "reason" (as a pick's) and "match" (the predicted match, None where there is none). Films you rated
         or dismissed, which picks leave out, follow unscored, then the films this dataset lacks (index None),
         newest first. Raises what ``recommend`` raises (a sequence mode with no film liked yet)."""
         rows = self.watchlist_films(profile)
-        here = [r for r in rows if r["index"] is not None]
+        here = [r for r in rows if r.index is not None]
         picks = []
         if here:
             picks = self.recommend(profile, n=len(here), diversity=0.0, mode=mode, should_stop=should_stop,
-                                   within=np.array([r["index"] for r in here], dtype=np.int64)).picks
-        by_index = {r["index"]: r for r in here}
-        scored = [{**by_index[p.index], "score": p.score, "reason": p.reason, "match": p.match} for p in picks]
+                                   within=np.array([r.index for r in here], dtype=np.int64)).picks
+        by_index = {r.index: r for r in here}
+        scored = [replace(by_index[p.index], score=p.score, reason=p.reason, match=p.match) for p in picks]
         # Sorted by the predicted match where there is one (it reads each film's rank among all your unrated
         # films; the list's own scores are standardised over the watchlist alone), the score breaking ties.
-        scored.sort(key=lambda r: -r["match"] if r["match"] is not None else 1.0)  # stable: score order within
+        scored.sort(key=lambda r: -r.match if r.match is not None else 1.0)  # stable: score order within
         chosen = {p.index for p in picks}
-        rest = sorted((r for r in rows if r["index"] not in chosen), key=lambda r: r["index"] is None)  # stable
-        return [*scored, *({**r, "score": None, "reason": "", "match": None} for r in rest)]
+        rest = sorted((r for r in rows if r.index not in chosen), key=lambda r: r.index is None)  # stable
+        return [*scored, *rest]

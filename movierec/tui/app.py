@@ -496,15 +496,15 @@ class MovieRecApp(App):
         try:
             if event.stars is None:
                 undo = event.index in self.dismissed()
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
-                said = spoken_title(film["title"])
+                said = spoken_title(film.title)
                 self.notify(f"interested again: {said}" if undo else f"removed {said}",
                             markup=False, timeout=2)
             else:
-                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
+                self.profile = self.store.rate(self.profile_name, film.movie_id, event.stars, film.title, **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
-                self.notify(f"{spoken_title(film['title'])}: {plural(event.stars, 'star')}{seen}", markup=False,
+                self.notify(f"{spoken_title(film.title)}: {plural(event.stars, 'star')}{seen}", markup=False,
                             timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
@@ -519,14 +519,14 @@ class MovieRecApp(App):
         where = self.engine.entry_args(event.index)
         try:
             if undo:
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
             else:
-                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"], **where)
+                self.profile = self.store.not_interested(self.profile_name, film.movie_id, film.title, **where)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film['title'])}", markup=False,
+        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film.title)}", markup=False,
                     timeout=2)
         self.profile_changed()
 
@@ -537,7 +537,7 @@ class MovieRecApp(App):
             return
         if event.index is not None:
             film = self.engine.film(event.index)
-            movie_id, title, listed = film["movie_id"], film["title"], event.index in self.watchlisted()
+            movie_id, title, listed = film.movie_id, film.title, event.index in self.watchlisted()
             where = self.engine.entry_args(event.index)
         else:  # a watchlist film this release lacks, named by its entry's ref
             entry = next((e for e in self.profile.watchlist.values() if e.ref == event.ref), None)

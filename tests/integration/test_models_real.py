@@ -24,10 +24,10 @@ def test_neumf_on_ml_latest_small_beats_the_floor(home, neumf_cache):
 def test_similar_to_toy_story_is_animation_for_children():
     engine = Engine(None, "cpu")
     film, rows = engine.similar("Toy Story", 10)
-    assert film["title"] == "Toy Story (1995)" and film["exact"]
-    titles = [r["title"] for r in rows]
+    assert film.title == "Toy Story (1995)" and film.exact
+    titles = [r.title for r in rows]
     assert "Toy Story 2 (1999)" in titles
-    kids = sum(1 for r in rows if {"Animation", "Children"} & set(r["genres"]))
+    kids = sum(1 for r in rows if {"Animation", "Children"} & set(r.genres))
     assert kids >= 9
 
 

@@ -59,7 +59,7 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert isinstance(app.screen, SearchScreen)
         table = app.screen.query_one(FilmTable)
         first = app.engine.film(table.current_index())
-        assert first["title"] == "Godfather, The (1972)"
+        assert first.title == "Godfather, The (1972)"
         table.focus()
         await pilot.press("4")
         await settle(app, pilot)
@@ -68,7 +68,7 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert isinstance(app.screen, RatingsScreen)
         rows = app.screen.query_one(FilmTable)
         assert rows.row_count == 1
-        assert app.engine.film(rows.current_index())["title"] == "Godfather, The (1972)"
+        assert app.engine.film(rows.current_index()).title == "Godfather, The (1972)"
         await pilot.press("x")
         await settle(app, pilot)
         assert app.screen.query_one(FilmTable).row_count == 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def _movie_id(app, index: int) -> int:
-    return app.engine.film(index)["movie_id"]
+    return app.engine.film(index).movie_id
 
 
 async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory, monkeypatch):
@@ -164,15 +165,15 @@ async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_fac
         table = screen.focused
         assert table.id == "list-1" and table.cursor_row == 3
         film = table.current_key()
-        lists = [dict(block) for block in screen.lists]
-        picks = list(lists[1]["picks"])
+        lists = list(screen.lists)
+        picks = list(lists[1].picks)
         picks.insert(6, picks.pop(3))
-        lists[1]["picks"] = picks
+        lists[1] = replace(lists[1], picks=picks)
         await screen.show(lists)  # as the worker's call does when the model has loaded
         await pilot.pause()
         table = screen.focused
         assert table.id == "list-1" and table.current_key() == film and table.cursor_row == 6
-        lists[1]["picks"] = [p for p in picks if str(p.index) != film]
+        lists[1] = replace(lists[1], picks=[p for p in picks if str(p.index) != film])
         await screen.show(lists)
         await pilot.pause()
         table = screen.focused

@@ -73,7 +73,7 @@ async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows
                 cell = results.get_row(key)[col]
                 lines = cell.wrap(app.console, width)
                 assert results.rows[key].height >= len(lines)  # what is shown is shown whole
-                full = ", ".join(app.engine.film(int(key.value))["genres"])
+                full = ", ".join(app.engine.film(int(key.value)).genres)
                 if cell.plain != full:  # a shortened genre list says so
                     assert cell.plain.endswith("…") and len(lines) <= 2, (cell.plain, full)
             shrek = results.get_row(str(app.engine.index_of(SHREK)))[col].plain
@@ -246,7 +246,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
         assert isinstance(screen, PicksScreen)
         titles = [str(label.render()) for label in screen.query(".list-title").results(Label)]
         latest = max(ProfileStore().load("default").ratings.values(), key=lambda r: (r.time, r.movie_id))
-        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id))['title'])}" in titles
+        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id)).title)}" in titles
         first = screen.query_one("#list-0", FilmTable)
         reasons = [str(first.get_row_at(r)[-1]) for r in range(first.row_count)]
         assert reasons and all("after your recent" in r for r in reasons), reasons

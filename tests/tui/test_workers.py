@@ -270,7 +270,7 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
             await wait_for(pilot, lambda: box.value == "alien", "the typed query in the box")
             await wait_for(pilot, lambda: screen._shown_for is not None and screen._shown_for[0] == "alien",
                            "the results of the typed query")
-            assert any("Alien" in app.engine.film(int(row.value))["title"]
+            assert any("Alien" in app.engine.film(int(row.value)).title
                        for row in screen.query_one("#results").rows)
             assert not release.is_set() and app.learned_state is not None  # still training
         finally:

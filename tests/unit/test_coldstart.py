@@ -153,7 +153,7 @@ def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(plant
     assert None not in percentiles and percentiles == sorted(percentiles, reverse=True)
     # More like this in the learned space: films of its decade first.
     film, rows = engine.similar(cat.titles[never], 10, learned=True)
-    assert sum(1 for r in rows if 1950 <= r["year"] < 1960) >= 8
+    assert sum(1 for r in rows if 1950 <= r.year < 1960) >= 8
 
 
 def test_a_damaged_deepcontent_checkpoint_is_set_aside_not_used(planted, home):

@@ -257,12 +257,12 @@ def test_the_engine_search_filters_first_and_says_what_the_filters_hide(the_rele
     engine = Engine(str(the_release), "cpu")
     found = engine.search("the", ["Horror"], (1970, 1989), limit=3)
     assert found.note == "" and len(found.rows) == 3
-    assert {r["title"] for r in found.rows} <= set(HORROR_70S_80S)
+    assert {r.title for r in found.rows} <= set(HORROR_70S_80S)
     hidden = engine.search("spirited", ["Horror"], None)
     assert (hidden.rows, hidden.note) == ([], "no match with these filters; 1 without them")
     nonsense = engine.search("thong")
     assert nonsense.note == "no film matches 'thong' closely; did you mean: The Thing (1982); The Shining (1980)"
-    assert [r["title"] for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
+    assert [r.title for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
     assert engine.search("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
     assert engine.search("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
     assert engine.search("", ["Horror"], (2050, 2060)).note == "no film passes these filters"
@@ -291,6 +291,6 @@ def test_the_horror_films_of_1970_89_named_the_on_ml_latest_small():
     from movierec.engine import Engine
 
     found = Engine(None, "cpu").search("the", ["Horror"], (1970, 1989), limit=50)
-    titles_ = {r["title"] for r in found.rows}
+    titles_ = {r.title for r in found.rows}
     assert {"Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"} <= titles_
     assert len(found.rows) == 50 and found.note == ""
