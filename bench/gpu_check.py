@@ -106,7 +106,7 @@ def _portable():
     rec_cpu = cpu.shelf.load_saved("neumf")
     rec_gpu = Engine(None, DEVICE).shelf.load_saved("neumf")
     assert rec_cpu is not None and rec_gpu is not None
-    assert rec_cpu.meta["device"] == gpu.device_name and rec_cpu.meta["created"] == state["rec"].meta["created"]
+    assert rec_cpu.meta.device == gpu.device_name and rec_cpu.meta.created == state["rec"].meta.created
     users = gpu.split.test_users[:64]
     with devices.tf32(True):  # what scoring with TF32 tensor cores (10-bit mantissa) would give
         tf32 = float(np.abs(rec_gpu.score_all(users) - rec_cpu.score_all(users)).max())

@@ -52,9 +52,9 @@ class Matches:
         rec = self.shelf.get(served)
         if rec is None:
             return None
-        meta = getattr(rec, "meta", {}) or {}
-        return rec, {**key, "model": modes.model_name(served), "model_created": str(meta.get("created", "")),
-                     "model_fit_seconds": meta.get("fit_seconds")}
+        meta = getattr(rec, "meta", None)  # a checkpointed model's CheckpointMeta
+        return rec, {**key, "model": modes.model_name(served), "model_created": meta.created if meta else "",
+                     "model_fit_seconds": meta.fit_seconds if meta else None}
 
     def path(self, mode: str):
         return checkpoints.model_dir(self.context.dataset.fingerprint) / f"match-{mode}.json"

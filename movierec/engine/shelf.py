@@ -18,10 +18,10 @@ DEFAULT_MODEL = registry.DEFAULT
 LEARNED = "deepcontent"
 
 
-def mismatch(meta: dict, config) -> str | None:
+def mismatch(meta: checkpoints.CheckpointMeta, config) -> str | None:
     """What differs between a checkpoint's config and the wanted one ("epochs 1, wanted 30"), or None."""
     wanted = config.to_json()
-    stored = meta.get("config", {})
+    stored = meta.config.to_json()
     runtime = getattr(type(config), "RUNTIME_FIELDS", ())
     # A setting added after the checkpoint was written: it was trained as that setting's default does.
     defaults = type(config)().to_json()
@@ -147,13 +147,13 @@ class ModelShelf:
         try:
             ckpt = checkpoints.load(path)
             self.check_checkpoint(ckpt.meta, path)
-            if ckpt.meta.get("model") != model:  # another model's file under this name
-                raise CheckpointError(f"{path} holds a {str(ckpt.meta.get('model'))[:20]!r} model, not {model}")
+            if ckpt.meta.model != model:  # another model's file under this name
+                raise CheckpointError(f"{path} holds a {ckpt.meta.model[:20]!r} model, not {model}")
             if config is not None and mismatch(ckpt.meta, config) is not None:
                 return None
             try:
-                stored = spec.make_config(ckpt.meta["config"])
-                rec = spec.model_class().restore(stored, ckpt.state, ckpt.meta, self.context.device)
+                rec = spec.model_class().restore(ckpt.meta.config, ckpt.state, ckpt.meta.to_json(),
+                                                 self.context.device)
             except MovieRecError as exc:  # its settings or its weights (CheckpointError is one)
                 raise CheckpointError(f"{path}: {exc}") from None
         except CheckpointError as exc:
@@ -164,13 +164,13 @@ class ModelShelf:
         rec.meta = ckpt.meta  # type: ignore[attr-defined]
         return rec
 
-    def check_checkpoint(self, meta: dict, path) -> None:
+    def check_checkpoint(self, meta: checkpoints.CheckpointMeta, path) -> None:
         ds = self.context.dataset
-        if meta.get("fingerprint") != ds.fingerprint:
+        if meta.fingerprint != ds.fingerprint:
             raise CheckpointError(
-                f"{path} was trained on dataset {meta.get('dataset')!r} ({str(meta.get('fingerprint'))[:12]}), "
+                f"{path} was trained on dataset {meta.dataset!r} ({meta.fingerprint[:12]}), "
                 f"not on {ds.name!r} ({ds.fingerprint[:12]})")
-        if meta.get("n_users") != ds.n_users or meta.get("n_items") != ds.n_items:
+        if meta.n_users != ds.n_users or meta.n_items != ds.n_items:
             raise CheckpointError(f"{path} has other user/item counts than {ds.name!r}")
 
     def train(self, model: str = DEFAULT_MODEL, callback: Callback | None = None, should_stop=None,
@@ -202,7 +202,7 @@ class ModelShelf:
         self.keep(model, rec)
         result = rec.result
         return rec, TrainSummary(model, str(path), len(result.history), result.best_epoch, result.best_val_hr,
-                                 result.seconds, False, self.context.device_name, why or "", meta["created"])
+                                 result.seconds, False, self.context.device_name, why or "", meta.created)
 
     def _reusable(self, model: str, config, path, force: bool):
         """((the saved model, its summary) when it was trained with these settings, else None; why it is
@@ -219,16 +219,14 @@ class ModelShelf:
         if differs is not None:
             return None, f"retraining {model}: the saved model was trained with other settings ({differs})"
         self.keep(model, existing)
-        created = str(meta.get("created", ""))
-        fit = float(meta.get("fit_seconds", 0.0))
+        created, fit = meta.created, meta.fit_seconds
         note = (f"reusing the saved {model} model ({path}), trained {created or 'earlier'}; "
                 f"its fit time ({fit:.1f} s) is from then")
         self.context.note(note)
-        return (existing, TrainSummary(model, str(path), int(meta.get("epochs", 0)), int(meta.get("best_epoch", 0)),
-                                       float(meta.get("val_hr", float("nan"))), fit, True, self.context.device_name,
-                                       note, created)), None
+        return (existing, TrainSummary(model, str(path), meta.epochs, meta.best_epoch, meta.val_hr, fit, True,
+                                       self.context.device_name, note, created)), None
 
-    def _save(self, model: str, rec: Recommender, config, path) -> dict:
+    def _save(self, model: str, rec: Recommender, config, path) -> checkpoints.CheckpointMeta:
         """Write a trained model's checkpoint (under torchrun, rank 0 only: every rank holds the same
         weights) and set its ``meta``: what it was trained on and with, and what it took."""
         from movierec import distributed
@@ -236,16 +234,16 @@ class ModelShelf:
         result = rec.result
         assert result is not None
         ds = self.context.dataset
-        meta = {"model": model, "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
-                "n_users": ds.n_users, "n_items": ds.n_items, "epochs": len(result.history),
-                "best_epoch": result.best_epoch, "val_hr": result.best_val_hr, "fit_seconds": result.seconds,
-                "device": self.context.device_name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "stage_epochs": result.stage_epochs, "refit": result.refit}
-        if getattr(result, "config", None) is not None and hasattr(result.config, "batch_size"):
-            meta["trained_with"] = {"batch_size": result.config.batch_size, "lr": result.config.lr}  # what auto became
         group = distributed.active()
-        if group is not None:
-            meta["ranks"] = group.world
+        trained = result.config if hasattr(getattr(result, "config", None), "batch_size") else None  # what auto became
+        meta = checkpoints.CheckpointMeta(
+            model=model, config=config, dataset=ds.name, fingerprint=ds.fingerprint, n_users=ds.n_users,
+            n_items=ds.n_items, epochs=len(result.history), best_epoch=result.best_epoch, val_hr=result.best_val_hr,
+            fit_seconds=result.seconds, device=self.context.device_name,
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), stage_epochs=dict(result.stage_epochs),
+            refit=result.refit,
+            trained_with=checkpoints.TrainedWith(trained.batch_size, trained.lr) if trained is not None else None,
+            ranks=group.world if group is not None else None)
         if group is None or group.is_main:
             checkpoints.save(path, rec.checkpoint_state(), meta, ds.user_ids.array, ds.item_ids.array)
         rec.meta = meta  # type: ignore[attr-defined]

@@ -50,7 +50,7 @@ def test_two_cpu_ranks_converge_like_one_process(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("MOVIEREC_HOME", str(home))
     engine = Engine(str(release), "cpu")
     rec = engine.shelf.load_saved("gmf")
-    assert rec is not None and rec.meta["ranks"] == 2
+    assert rec is not None and rec.meta.ranks == 2
     scores = rec.score_all(engine.split.test_users[:5])
     assert scores.shape == (5, engine.dataset.n_items) and torch.isfinite(torch.from_numpy(scores)).all()
 
@@ -70,7 +70,7 @@ def test_two_cpu_ranks_train_mlp_and_neumf_with_pretraining(tmp_path: Path, monk
     monkeypatch.setenv("MOVIEREC_HOME", str(home))
     engine = Engine(str(release), "cpu")
     rec = engine.shelf.load_saved(model)
-    assert rec is not None and rec.meta["ranks"] == 2 and rec.meta["config"]["pretrain"]
+    assert rec is not None and rec.meta.ranks == 2 and rec.meta.config.pretrain
     scores = rec.score_all(engine.split.test_users[:5])
     assert torch.isfinite(torch.from_numpy(scores)).all()
 

@@ -107,7 +107,7 @@ def test_interrupted_training_keeps_the_previous_checkpoint_and_retraining_works
     _, err = again.communicate(timeout=240)
     assert again.returncode == 0, err
     rec = Engine(str(release), "cpu").shelf.load_saved("gmf")
-    assert rec is not None and rec.meta["epochs"] == 1
+    assert rec is not None and rec.meta.epochs == 1
 
 
 @pytest.mark.slow

@@ -147,8 +147,8 @@ def test_a_truncated_checkpoint_is_refused(tmp_path, latest_release):
 def test_checkpoint_loads_on_cpu_whatever_device_saved_it(tmp_path):
     state = {"w": torch.ones(2, 2)}
     path = tmp_path / "m.pt"
-    meta = {"model": "gmf", "n_users": 3, "n_items": 4,
-            "config": {"model": "gmf", "factors": 2, "mlp_embedding": 2, "layers": [4]}}
+    meta = checkpoints.CheckpointMeta.read({"model": "gmf", "n_users": 3, "n_items": 4,
+                                            "config": {"model": "gmf", "factors": 2, "mlp_embedding": 2, "layers": [4]}})
     checkpoints.save(path, state, meta, np.arange(3), np.arange(4))
     ckpt = checkpoints.load(path)
     assert ckpt.state["w"].device.type == "cpu"
