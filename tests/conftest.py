@@ -82,7 +82,7 @@ def _train(folder: Path, model: str, overrides: dict) -> None:
         from movierec.models import registry
 
         for mode in ("content", *(m for m in registry.modes() if m != "content"
-                                  and registry.for_mode("ncf" if m == "hybrid" else m).name == model)):
+                                  and registry.for_mode(m).name == model)):
             engine.match_map(mode)
     finally:
         if old is None:

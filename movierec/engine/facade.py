@@ -102,6 +102,10 @@ class Engine:
     reads_sequence = staticmethod(mode_rules.reads_sequence)
     mode_folds_in = staticmethod(mode_rules.folds_in)
     mode_model_name = staticmethod(mode_rules.model_name)
+    mode_served = staticmethod(mode_rules.served)  # the mode whose model a mode needs (a blend: its first part's)
+    mode_blends = staticmethod(mode_rules.blends)
+    mode_fallback = staticmethod(mode_rules.fallback)
+    mode_trains = staticmethod(mode_rules.trains)
 
     @property
     def default_epochs(self) -> int:
@@ -144,22 +148,22 @@ class Engine:
         return self.films.search(text, genres, years, limit)
 
     def recommend(self, profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY, genres: list[str] | None = None,
-                  years=None, mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
+                  years=None, mode: str = mode_rules.DEFAULT, seed: int = 0, callback=None, should_stop=None,
                   anchor: int | None = None, exclude: set[int] | None = None, within=None, calibrate: bool = True):
         """A diversified, explained top ``n`` for a profile (``Picks.recommend`` says the options)."""
         return self.picks.recommend(profile, n, diversity, genres, years, mode, seed, callback, should_stop, anchor,
                                     exclude, within, calibrate)
 
-    def browse(self, profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid", genre: str | None = None,
-               n: int = 10, should_stop=None, because: int = 3, first=None) -> list[PickList]:
+    def browse(self, profile, diversity: float = DEFAULT_DIVERSITY, mode: str = mode_rules.DEFAULT,
+               genre: str | None = None, n: int = 10, should_stop=None, because: int = 3, first=None) -> list[PickList]:
         """The lists of the picks screen (``Picks.browse``)."""
         return self.picks.browse(profile, diversity, mode, genre, n, should_stop, because, first)
 
-    def watchlist(self, profile, mode: str = "hybrid", should_stop=None) -> list[FilmRow]:
+    def watchlist(self, profile, mode: str = mode_rules.DEFAULT, should_stop=None) -> list[FilmRow]:
         """The profile's watchlist, the film that fits it best first (``Picks.watchlist``)."""
         return self.picks.watchlist(profile, mode, should_stop)
 
-    def film_matches(self, profile, indices: list[int], mode: str = "hybrid", compute: bool = False,
+    def film_matches(self, profile, indices: list[int], mode: str = mode_rules.DEFAULT, compute: bool = False,
                      seed: int = 0) -> list[float | None]:
         """The predicted match of any films for a profile (``Picks.film_matches``)."""
         return self.picks.film_matches(profile, indices, mode, compute, seed)

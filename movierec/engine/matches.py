@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from movierec.errors import MovieRecError
-from movierec.models.base import ReadsSequence, Recommender
+from movierec.models.base import KnownProfiles, Recommender, ScoresProfile
 from movierec.picks import calibration
 from movierec.picks.scoring import DISLIKED, personal_scores_rows, popular_scores
 from movierec.store import checkpoints
@@ -44,9 +44,11 @@ class Matches:
         ds = self.context.dataset
         key = {"mode": mode, "fingerprint": ds.fingerprint, "format": calibration.FORMAT,
                "edges": list(calibration.EDGES), "prior": calibration.PRIOR, "users": self.MATCH_USERS}
-        if mode == "content":
-            return None, key
         served = modes.served(mode)
+        if mode == modes.fallback(mode):  # the blends' fallback (content): a profile of the catalogue alone
+            return None, key
+        if not modes.trains(served):  # another model prepared from the catalogue alone
+            return self.shelf.serving(served), {**key, "model": modes.model_name(served)}
         if not self.shelf.has(served) or (not load and not self.shelf.holds(served)):
             return None
         rec = self.shelf.get(served)
@@ -170,21 +172,10 @@ class Matches:
         rated = np.zeros((users.size, n), dtype=bool)
         rated[r, items] = True
         candidates = ~rated
-        if modes.folds_in(mode):
-            assert rec is not None
-            own = rec.score_all(users)
-        elif mode != "content":  # a model that reads the liked films in time order
-            assert isinstance(rec, ReadsSequence)
-            own = np.zeros((users.size, n), dtype=np.float64)
-            for k in range(users.size):
-                mine = np.flatnonzero(r == k)
-                mine = mine[np.argsort(times[mine], kind="stable")]  # oldest first
-                seq = items[mine][stars[mine] > DISLIKED]
-                if seq.size:
-                    own[k] = rec.score_sequence(seq)
-                else:  # nothing liked: the sequence mode makes no picks for such a profile
-                    candidates[k] = False
-        else:
-            own = None
+        own = None
+        if mode != modes.fallback(mode):  # the mode's model scores them as it scores a profile (ScoresProfile)
+            assert isinstance(rec, ScoresProfile)
+            own, scored = rec.score_known(KnownProfiles(users, r, items, stars, times, w, stars > DISLIKED))
+            candidates[~scored] = False  # e.g. nothing liked: a sequence mode makes no picks for such a profile
         scores = personal_scores_rows(self.films.content, popular, mode, r, items, stars, w, candidates, own)
         return calibration.percentiles(scores, candidates, held)

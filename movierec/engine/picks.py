@@ -10,7 +10,7 @@ import numpy as np
 from movierec.data.titles import spoken_title
 from movierec.errors import MovieRecError
 from movierec.models import registry
-from movierec.models.base import FoldsIn, ReadsSequence
+from movierec.models.base import FoldsIn, ProfileArrays, ScoresProfile
 from movierec.picks import calibration
 from movierec.picks.rerank import DEFAULT_POOL
 from movierec.picks.scoring import (DEFAULT_DIVERSITY, DISLIKED, HIGH, LIKED, Recommendations, anchored,
@@ -65,13 +65,15 @@ class Picks:
 
     # -- fold-in ------------------------------------------------------------------------------------
     def _fold_in(self, items: np.ndarray, stars: np.ndarray, skip: np.ndarray, seed: int = 0,
-                 callback=None, should_stop=None, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, list[float]]:
-        """Collaborative scores of every item for a profile, from the user's own fitted vectors (cached per
-        profile). ``weights``: one per rated film (``recency``): liked films rated lately pull harder."""
+                 callback=None, should_stop=None, weights: np.ndarray | None = None,
+                 mode: str = modes.FOLD_IN) -> tuple[np.ndarray, float, list[float]]:
+        """Collaborative scores of every item for a profile, from the user's own fitted vectors in the model of
+        ``mode`` (cached per profile). ``weights``: one per rated film (``recency``): liked films rated lately
+        pull harder."""
         self.context.model_work("a fold-in")
         w = np.ones(items.size, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
-        rec = self.shelf.get(modes.FOLD_IN, train=True)
-        key = (profile_key(items, stars, skip, w, seed), self.shelf.kept_version(modes.FOLD_IN))
+        rec = self.shelf.get(mode, train=True)
+        key = (profile_key(items, stars, skip, w, seed), modes.served(mode), self.shelf.kept_version(mode))
         cache = self._fold_cache
         if cache is not None and cache[0] == key:
             return cache[1], 0.0, cache[2]
@@ -100,7 +102,7 @@ class Picks:
     # -- one list -----------------------------------------------------------------------------------
     def recommend(self, profile: Profile, n: int = 10, diversity: float = DEFAULT_DIVERSITY,
                   genres: list[str] | None = None, years: tuple[int | None, int | None] | None = None,
-                  mode: str = "hybrid", seed: int = 0, callback=None, should_stop=None,
+                  mode: str = modes.DEFAULT, seed: int = 0, callback=None, should_stop=None,
                   anchor: int | None = None, exclude: set[int] | None = None,
                   within: np.ndarray | None = None, calibrate: bool = True) -> Recommendations:
         """A diversified, explained top ``n`` for a profile; ``mode``: one of ``modes()``
@@ -123,7 +125,7 @@ class Picks:
         if anchor is not None:
             scores = anchored(scores, self.films.content, self.films.content.vectors[anchor], allowed)
         picks, div, mix = self._finish(ask, scores, allowed, mix, scorers, n, diversity, learned, share)
-        served = "content" if mode == "hybrid" and not mix.get("ncf") else mode
+        served = modes.match_mode(mode, mix)
         self._percentiles(ask, picks, base, candidates, served, calibrate)
         ctx = self.context
         device = ctx.device_name if ctx.device_used else "not used (no neural model involved)"
@@ -156,27 +158,33 @@ class Picks:
         return allowed
 
     def _scorers(self, ask: _Ask, spent: list[float]) -> dict:
-        """One scorer per mode of the registry, by what its model can do: fold in (the hybrid's collaborative
-        part is the ncf mode's), or read the ratings in time order. Each runs only when asked."""
-        def collaborative() -> np.ndarray:
-            scores, spent[0], _ = self._fold_in(ask.items, ask.stars, ask.skip, ask.seed, ask.callback,
-                                                ask.should_stop, ask.weights)
-            return scores
-
-        def sequential(served: str):
+        """One scorer per one-model mode of the registry (a blend reads its parts'), each run only when asked:
+        a model that folds in fits the profile (cached per profile, its seconds in ``spent``); any other scores
+        the profile as it reads it (ScoresProfile: a sequence model, the films in time order)."""
+        def scorer(mode: str):
             def scores() -> np.ndarray:
-                if ask.in_order.size == 0:
+                if modes.folds_in(mode):
+                    scores, spent[0], _ = self._fold_in(ask.items, ask.stars, ask.skip, ask.seed, ask.callback,
+                                                        ask.should_stop, ask.weights, mode=mode)
+                    return scores
+                if modes.reads_sequence(mode) and ask.in_order.size == 0:  # before training a model for nothing
                     raise MovieRecError("sequence picks read the films you liked in the order you rated them, "
-                                        "and you have rated none above 2.5 stars yet; rate one, or use --mode hybrid")
-                rec = self.shelf.get(served, train=True, callback=ask.callback, should_stop=ask.should_stop)
-                assert isinstance(rec, ReadsSequence)
-                return rec.score_sequence(ask.in_order)
+                                        "and you have rated none above 2.5 stars yet; rate one, or use --mode "
+                                        f"{registry.modes()[0]}")
+                rec = self.shelf.serving(mode, callback=ask.callback, should_stop=ask.should_stop)
+                assert isinstance(rec, ScoresProfile)
+                return rec.score_profile(self._arrays(ask))
             return scores
 
-        scorers = {modes.FOLD_IN: collaborative}
-        for m in modes.sequence_modes():
-            scorers.setdefault(m, sequential(m))
-        return scorers
+        return {m: scorer(m) for m in registry.modes() if not modes.blends(m)}
+
+    def _arrays(self, ask: _Ask) -> ProfileArrays:
+        """The profile as a model serving a mode reads it."""
+        liked = ask.stars >= LIKED
+        negatives = np.concatenate([ask.items[ask.stars <= DISLIKED], ask.skip])
+        return ProfileArrays(ask.items, ask.stars, ask.skip, ask.weights, ask.items[liked], ask.weights[liked],
+                             negatives, ask.in_order, self.context.dataset.catalog.n_ratings, ask.seed, ask.callback,
+                             ask.should_stop)
 
     def _scores(self, ask: _Ask, allowed: np.ndarray, scorers: dict):
         """(scores, mix, note, the match's scores, its candidates, the learned model, its share): the mode's
@@ -189,12 +197,12 @@ class Picks:
         candidates[ask.items] = False
         candidates[ask.skip] = False
         base = scores
-        if not np.array_equal(candidates, allowed) and ask.mode not in scorers:  # standardised over the candidates
+        if not np.array_equal(candidates, allowed) and modes.standardised(ask.mode):  # over the candidates
             base = personal_scores(cat, content, ask.items, ask.stars, ask.skip, candidates, ask.mode, scorers, None,
                                    ask.weights)[0]
         # Films with few ratings: scored more from deepcontent's learned space, when one is saved (the picks
         # never train it by themselves: the CLI's recommend and the TUI do, once, with progress).
-        learned = (self.shelf.get(LEARNED) if ask.mode == "hybrid" and ask.items.size
+        learned = (self.shelf.get(LEARNED) if modes.blends(ask.mode) and ask.items.size
                    and LEARNED in registry.names() else None)
         share = None
         if learned is not None:
@@ -214,13 +222,13 @@ class Picks:
             mine = self.view.profile_films(ask.profile)[0].get(ask.anchor)
             own = [mine.stars] if mine is not None else []
             liked, liked_stars = np.array([ask.anchor]), np.array(own or [5.0], dtype=np.float32)
-        sequence = ask.mode in scorers and ask.mode != modes.FOLD_IN and bool(mix.get(ask.mode))
+        sequence = modes.reads_sequence(ask.mode) and bool(mix.get(ask.mode))
         # Reasons name the recent films a sequence model read last; a list anchored on one film ("Because
         # you rated X") keeps that film as its reason.
         recent = ask.in_order[::-1][:5] if sequence and ask.anchor is None else None
         picks, div = finish(scores, allowed, cat, self.films.content.vectors, n, diversity, liked, liked_stars,
                             pool=max(DEFAULT_POOL, n), similarity=cat.genres.astype(np.float32),
-                            collaborative=bool(mix.get("ncf")), recent=recent)
+                            collaborative=bool(mix.get(modes.FOLD_IN)), recent=recent)
         if learned is not None and share is not None:
             # Its part in what is shown: the mean learned share of the picks (most of a catalogue has few ratings);
             # the other parts keep their proportions in the rest.
@@ -244,7 +252,7 @@ class Picks:
                 p.match_mode = served
             self.matches.attach(picks, compute=calibrate)
 
-    def film_matches(self, profile: Profile, indices: list[int], mode: str = "hybrid", compute: bool = False,
+    def film_matches(self, profile: Profile, indices: list[int], mode: str = modes.DEFAULT, compute: bool = False,
                      seed: int = 0) -> list[float | None]:
         """The predicted match of any films for a profile (a search's results, more like this), as the
         picks give it: their percentile among the profile's unrated films under ``mode``'s scores, through
@@ -273,7 +281,7 @@ class Picks:
         return [float(v) if np.isfinite(v) and open_ else None for v, open_ in zip(m(pct), candidates[wanted])]
 
     # -- the lists of the picks screen, the watchlist ----------------------------------------------------
-    def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = "hybrid",
+    def browse(self, profile: Profile, diversity: float = DEFAULT_DIVERSITY, mode: str = modes.DEFAULT,
                genre: str | None = None, n: int = 10, should_stop=None, because: int = 3,
                first=None) -> list[PickList]:
         """The lists of the picks screen: top picks; "Because you rated X" for your latest high rating;
@@ -308,7 +316,7 @@ class Picks:
                                exclude=shown, calibrate=early))
         if first is not None:
             first(list(lists))
-        if genre is None and mode != "content":
+        if genre is None and mode != modes.fallback(mode):  # a mode with a model: its "Next after" list too
             self._next_after(profile, add, n, diversity, shown, should_stop)
         if genre is None:
             for g in self.view.favourite_genres(profile):
@@ -356,7 +364,7 @@ class Picks:
                         FilmRow(None, entry.movie_id, entry.title, None, [], added=entry.time, ref=entry.ref))
         return rows
 
-    def watchlist(self, profile: Profile, mode: str = "hybrid", should_stop=None) -> list[FilmRow]:
+    def watchlist(self, profile: Profile, mode: str = modes.DEFAULT, should_stop=None) -> list[FilmRow]:
         """The profile's watchlist, the film that fits it best first: the rows of ``watchlist_films``, each
         with "score" (the personal score of ``mode`` that picks are ranked by; None where there is none),
         "reason" (as a pick's) and "match" (the predicted match, None where there is none). Films you rated

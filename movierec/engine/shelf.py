@@ -49,6 +49,7 @@ class ModelShelf:
         self.version = 0  # bumped by each keep: part of the key of the picks' cached scores
         self._kept: dict[str, int] = {}  # name -> version when it was kept (the fold-in cache's key)
         self.solves = solves.SolveMemo()
+        self._prepared: dict[str, Recommender] = {}  # models built from the catalogue alone (never kept: no version)
 
     def keep(self, name: str, model):
         """Hold a model loaded or trained here. The latest picks' scores (which search results' matches read)
@@ -87,6 +88,23 @@ class ModelShelf:
         if not train:
             return None
         return self.train(name, callback=callback, should_stop=should_stop, **overrides)[0]
+
+    def serving(self, mode: str, callback: Callback | None = None, should_stop=None) -> Recommender:
+        """The model that scores a profile for ``mode`` (registry): one prepared from the catalogue alone, made
+        once; else the one held or saved, else trained now (``callback``: its progress) and held."""
+        spec = registry.for_mode(mode)
+        if spec.can("prepared"):
+            if spec.name not in self._prepared:
+                rec = spec.build()
+                rec.prepare(self.context.dataset.catalog)
+                self._prepared[spec.name] = rec
+            return self._prepared[spec.name]
+        held = self.holds(mode)
+        rec = self.get(mode, train=True, callback=callback, should_stop=should_stop)
+        assert rec is not None
+        if not held and not spec.checkpointed:  # fitted now, not saved: held, so it is fitted once a session
+            self.keep(spec.name, rec)
+        return rec
 
     @staticmethod
     def epochs_of(model: str) -> int:

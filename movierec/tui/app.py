@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
 from movierec.tui.screens.base import MainScreen
@@ -100,7 +101,7 @@ class MovieRecApp(App):
         self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
         self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
-        self.mode = "hybrid"
+        self.mode = mode_rules.DEFAULT
         self.genre: str | None = None
         self._finetune_timer = None
         self._foldin_wanted = False  # ratings changed since the last fine-tune started
@@ -142,7 +143,7 @@ class MovieRecApp(App):
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
             self.first_screen_shown.wait(timeout=3.0)
-            if engine.get("ncf") is not None:
+            if engine.get(mode_rules.FOLD_IN) is not None:
                 self.call_from_thread(self._model_loaded)
             else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
                 self.call_from_thread(self._model_set_aside, list(engine.notes))
@@ -473,7 +474,7 @@ class MovieRecApp(App):
         blank = [match_text(None)] * len(indices)
         if not self.ready:
             return blank
-        mode = self.mode if self.model_ready else "content"
+        mode = self.mode if self.model_ready else mode_rules.fallback(self.mode)
         try:
             values = self.engine.film_matches(self.profile, indices, mode, compute=compute)
         except MovieRecError:  # e.g. a sequence mode and no film liked yet: no match to show
@@ -631,7 +632,7 @@ class MovieRecApp(App):
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-        self.train_state = {"running": True, "model": self.engine.mode_model_name("ncf"), "stage": "model", "epoch": 0,
+        self.train_state = {"running": True, "model": self.engine.mode_model_name(mode_rules.FOLD_IN), "stage": "model", "epoch": 0,
                             "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train(force)
@@ -645,7 +646,7 @@ class MovieRecApp(App):
         if not self.ready:
             self.notify(LOADING, timeout=3, markup=False)
             return
-        name = self.engine.mode_model_name("ncf")
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN)
         training = self.training_now()
         if training is not None:
             self.notify(f"{training} is training now; retrain {name} when it is done (one training at a time)",
@@ -672,7 +673,7 @@ class MovieRecApp(App):
             elif not self.engine.has_model():
                 self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled,
                                   **self.train_overrides)
-            self.engine.get("ncf", train=True)
+            self.engine.get(mode_rules.FOLD_IN, train=True)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled"))
             return
@@ -720,7 +721,7 @@ class MovieRecApp(App):
         self.train_state = {"running": False}
         self.status_text = event.text
         self._refresh_status()
-        if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+        if event.ok and event.mode != mode_rules.FOLD_IN:  # a mode's own model (sequence): its picks now
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             self.scores_changed()
@@ -744,8 +745,10 @@ class MovieRecApp(App):
         elif self.engine.reads_sequence(mode):
             self.status_text = (f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings in time order "
                                 "(nothing to fine-tune)")
-        else:
+        elif mode == mode_rules.fallback(mode):
             self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
+        else:  # any other model that scores your ratings as they are
+            self.status_text = f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings (nothing to fine-tune)"
         self._refresh_status()
 
     @staticmethod
@@ -764,7 +767,7 @@ class MovieRecApp(App):
     def foldin_blocked(self) -> str | None:
         """Why a fine-tune cannot start now, or None. Only the fold-in model itself stands in its way (loading, or
         being trained): training another model (SASRec) blocks nothing (it blocked fine-tuning for minutes)."""
-        name = self.engine.mode_model_name("ncf") if self.ready else "the model"
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN) if self.ready else "the model"
         if self.training_now() == name:
             return f"{name} is training; fine-tuning starts when it is done"
         if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from movierec.engine import modes as mode_rules
 from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
 from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
@@ -76,12 +77,14 @@ class PicksScreen(MainScreen):
 
     def status_line(self, mix: dict | None = None) -> None:
         app = self.app
-        mode = app.mode if app.model_ready else "content (model loading)"
+        mode = app.mode if app.model_ready else f"{mode_rules.fallback(app.mode)} (model loading)"
         # The genre only when one is chosen: with a three-part mix the line fits 80 columns.
         text = f"diversity {app.diversity:.1f} · model {mode}" + (f" · genre {app.genre}" if app.genre else "")
         if self.computing():  # the lists below are the previous ones (`m` left them for seconds with no sign)
-            served = app.mode if app.model_ready else "content"
-            source = served if served in ("hybrid", "content") else app.engine.mode_model_name(served)
+            served = app.mode if app.model_ready else mode_rules.fallback(app.mode)
+            # a blend (or its fallback alone) by its mode's name, a mode of one model by the model's
+            plain = mode_rules.blends(served) or served == mode_rules.fallback(served)
+            source = served if plain else app.engine.mode_model_name(served)
             text += f" · computing picks from {source}..."
         elif mix:
             text += " · mix " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
@@ -100,7 +103,7 @@ class PicksScreen(MainScreen):
         app = self.app
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
-        mode = app.mode if app.model_ready else "content"
+        mode = app.mode if app.model_ready else mode_rules.fallback(app.mode)
         def first(lists: list[PickList]) -> None:  # the first lists on screen at once, the others follow
             if not worker.is_cancelled and not self.has_lists:
                 app.call_from_thread(self.show, lists, asked)

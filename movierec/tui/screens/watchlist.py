@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import MISSING, WATCH_MARK, Col, FilmTable, match_text, plural, safe, title_text
@@ -58,13 +59,14 @@ class WatchlistScreen(MainScreen):
     def compute(self) -> None:
         app = self.app
         worker = get_current_worker()
-        mode = app.mode if app.model_ready else "content"
+        fallback = mode_rules.fallback(app.mode)  # content: no model needed
+        mode = app.mode if app.model_ready else fallback
         note = "" if app.model_ready else " (the model is still loading)"
         try:
             rows = app.engine.watchlist(app.profile, mode=mode, should_stop=lambda: worker.is_cancelled)
         except MovieRecError as exc:  # a sequence mode with no film liked yet: content-based, and why
-            rows, note = app.engine.watchlist(app.profile, mode="content"), f" (mode {mode}: {exc})"
-            mode = "content"
+            rows, note = app.engine.watchlist(app.profile, mode=fallback), f" (mode {mode}: {exc})"
+            mode = fallback
         if not worker.is_cancelled:
             app.call_from_thread(self.show, rows, mode, note)
 
