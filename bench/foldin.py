@@ -104,7 +104,7 @@ def main() -> None:
                                            note="untrained, for bench/foldin.py speed only")
         checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), module.state_dict(), meta,
                          ds.user_ids.array, ds.item_ids.array)
-    engine.foldin_model()
+    engine.get("ncf", train=True)
     engine.content  # noqa: B018 (prepare the content vectors before timing)
     popular = np.argsort(-ds.catalog.n_ratings)[:500]
     timings = []

@@ -52,7 +52,7 @@ def worker(args: argparse.Namespace) -> None:
                                        note="untrained, for bench/threads.py only")
     checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), build(config, ds.n_users, ds.n_items).state_dict(),
                      meta, ds.user_ids.array, ds.item_ids.array)
-    engine.foldin_model()
+    engine.get("ncf", train=True)
     engine.content  # noqa: B018
     rng = np.random.default_rng(0)
     popular = np.argsort(-ds.catalog.n_ratings)[:500]

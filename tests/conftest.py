@@ -86,13 +86,13 @@ def _train(folder: Path, model: str, overrides: dict) -> None:
         engine = Engine(None, "cpu")
         engine.train(model, **overrides)
         if model == "neumf":  # the hybrid picks' films with few ratings: what recommend and the TUI train next
-            engine.learned_model(train=True, epochs=LEARNED_EPOCHS)
+            engine.train_learned(epochs=LEARNED_EPOCHS)
         # The predicted match's calibrations for the modes this model serves (and content), computed once
         # here (a few seconds each) rather than in every test that copies the folder.
         from movierec.models import registry
 
         for mode in ("content", *(m for m in registry.modes() if m != "content"
-                                  and registry.for_mode("ncf" if m == "hybrid" else m).name == model)):
+                                  and registry.for_mode(m).name == model)):
             engine.match_map(mode)
     finally:
         if old is None:

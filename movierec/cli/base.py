@@ -202,9 +202,9 @@ def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet
 def _train_learned(engine, show: bool) -> None:
     """deepcontent, trained once for this dataset when none is saved (or a bad one was set aside, with a note),
     with progress when ``show``: what `recommend` and `similar --learned` need. A failed training is a note."""
-    if engine.learned_model() is None:
+    if engine.get("deepcontent") is None:
         with _TrainProgress(show, engine.epochs_of("deepcontent")) as progress:
-            engine.learned_model(train=True, callback=progress)
+            engine.train_learned(callback=progress)
 
 
 class _TrainProgress:

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
 from movierec.tui.palette import Palette
@@ -101,7 +102,7 @@ class MovieRecApp(App):
         self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
         self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
-        self.mode = "hybrid"
+        self.mode = mode_rules.DEFAULT
         self.genre: str | None = None
         self._finetune_timer = None
         self._foldin_wanted = False  # ratings changed since the last fine-tune started
@@ -144,7 +145,7 @@ class MovieRecApp(App):
         self.call_from_thread(self._loaded, engine, profile, has_model)
         if has_model:
             self.first_screen_shown.wait(timeout=3.0)
-            if engine.foldin_model(train=False) is not None:
+            if engine.get(mode_rules.FOLD_IN) is not None:
                 self.call_from_thread(self._model_loaded)
             else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
                 self.call_from_thread(self._model_set_aside, list(engine.notes))
@@ -220,7 +221,7 @@ class MovieRecApp(App):
         # After the first picks are on screen: they need the CPU more than this does.
         self.first_screen_shown.wait(timeout=3.0)
         told = len(engine.notes)
-        if engine.learned_model() is not None:  # saved and sound: the picks read it already
+        if engine.get("deepcontent") is not None:  # saved and sound: the picks read it already
             self.post_message(LearnedDone(True, engine, trained=False))
             return
         for text in engine.notes[told:]:  # a damaged one was moved aside: say so
@@ -231,7 +232,7 @@ class MovieRecApp(App):
 
         self.post_message(LearnedProgress(0, total))
         try:
-            model = engine.learned_model(train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
+            model = engine.train_learned(callback=progress, should_stop=lambda: worker.is_cancelled,
                                          **self.train_overrides)
         except KeyboardInterrupt:
             self.post_message(LearnedDone(False, engine))
@@ -492,7 +493,7 @@ class MovieRecApp(App):
         blank = [match_text(None)] * len(indices)
         if not self.ready:
             return blank
-        mode = self.mode if self.model_ready else "content"
+        mode = self.mode if self.model_ready else mode_rules.fallback(self.mode)
         try:
             values = self.engine.film_matches(self.profile, indices, mode, compute=compute)
         except MovieRecError:  # e.g. a sequence mode and no film liked yet: no match to show
@@ -515,15 +516,15 @@ class MovieRecApp(App):
         try:
             if event.stars is None:
                 undo = event.index in self.dismissed()
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
-                said = spoken_title(film["title"])
+                said = spoken_title(film.title)
                 self.notify(f"interested again: {said}" if undo else f"removed {said}",
                             markup=False, timeout=2)
             else:
-                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
+                self.profile = self.store.rate(self.profile_name, film.movie_id, event.stars, film.title, **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
-                self.notify(f"{spoken_title(film['title'])}: {plural(event.stars, 'star')}{seen}", markup=False,
+                self.notify(f"{spoken_title(film.title)}: {plural(event.stars, 'star')}{seen}", markup=False,
                             timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
@@ -538,14 +539,14 @@ class MovieRecApp(App):
         where = self.engine.entry_args(event.index)
         try:
             if undo:
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
             else:
-                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"], **where)
+                self.profile = self.store.not_interested(self.profile_name, film.movie_id, film.title, **where)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film['title'])}", markup=False,
+        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film.title)}", markup=False,
                     timeout=2)
         self.profile_changed()
 
@@ -556,7 +557,7 @@ class MovieRecApp(App):
             return
         if event.index is not None:
             film = self.engine.film(event.index)
-            movie_id, title, listed = film["movie_id"], film["title"], event.index in self.watchlisted()
+            movie_id, title, listed = film.movie_id, film.title, event.index in self.watchlisted()
             where = self.engine.entry_args(event.index)
         else:  # a watchlist film this release lacks, named by its entry's ref
             entry = next((e for e in self.profile.watchlist.values() if e.ref == event.ref), None)
@@ -650,7 +651,7 @@ class MovieRecApp(App):
     # -- training ---------------------------------------------------------------------------
     def start_training(self, force: bool = False) -> None:
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-        self.train_state = {"running": True, "model": self.engine.mode_model_name("ncf"), "stage": "model", "epoch": 0,
+        self.train_state = {"running": True, "model": self.engine.mode_model_name(mode_rules.FOLD_IN), "stage": "model", "epoch": 0,
                             "total": total, "loss": 0.0, "val_hr": None}
         self._refresh_status()
         self.train(force)
@@ -664,7 +665,7 @@ class MovieRecApp(App):
         if not self.ready:
             self.notify(LOADING, timeout=3, markup=False)
             return
-        name = self.engine.mode_model_name("ncf")
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN)
         training = self.training_now()
         if training is not None:
             self.notify(f"{training} is training now; retrain {name} when it is done (one training at a time)",
@@ -691,7 +692,7 @@ class MovieRecApp(App):
             elif not self.engine.has_model():
                 self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled,
                                   **self.train_overrides)
-            self.engine.foldin_model()
+            self.engine.get(mode_rules.FOLD_IN, train=True)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled"))
             return
@@ -727,8 +728,8 @@ class MovieRecApp(App):
                                             figures.get("val_hr")))
 
         try:
-            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,
-                                   **self.train_overrides)
+            self.engine.get(mode, train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
+                            **self.train_overrides)
         except KeyboardInterrupt:
             self.post_message(TrainDone(False, "training cancelled", mode))
             return
@@ -739,7 +740,7 @@ class MovieRecApp(App):
         self.train_state = {"running": False}
         self.status_text = event.text
         self._refresh_status()
-        if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+        if event.ok and event.mode != mode_rules.FOLD_IN:  # a mode's own model (sequence): its picks now
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             self.scores_changed()
@@ -763,8 +764,10 @@ class MovieRecApp(App):
         elif self.engine.reads_sequence(mode):
             self.status_text = (f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings in time order "
                                 "(nothing to fine-tune)")
-        else:
+        elif mode == mode_rules.fallback(mode):
             self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
+        else:  # any other model that scores your ratings as they are
+            self.status_text = f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings (nothing to fine-tune)"
         self._refresh_status()
 
     @staticmethod
@@ -783,7 +786,7 @@ class MovieRecApp(App):
     def foldin_blocked(self) -> str | None:
         """Why a fine-tune cannot start now, or None. Only the fold-in model itself stands in its way (loading, or
         being trained): training another model (SASRec) blocks nothing (it blocked fine-tuning for minutes)."""
-        name = self.engine.mode_model_name("ncf") if self.ready else "the model"
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN) if self.ready else "the model"
         if self.training_now() == name:
             return f"{name} is training; fine-tuning starts when it is done"
         if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed
@@ -863,7 +866,7 @@ class MovieRecApp(App):
         def progress(step: int, loss: float) -> None:
             self.post_message(FoldInProgress(step, steps, loss, run))
 
-        seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
+        seconds = engine.fold_in(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
         if seconds is None:  # nothing rated: nothing to fit
             self.post_message(FoldInDone(0.0, engine.device_name, fitted=False, run=run))
             return

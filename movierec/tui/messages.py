@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from movierec.engine.modes import FOLD_IN
+
 
 class TrainProgress(Message):
     """Background training moved on; floods are merged (only the latest matters)."""
@@ -17,7 +19,7 @@ class TrainProgress(Message):
 
 
 class TrainDone(Message):
-    def __init__(self, ok: bool, text: str, mode: str = "ncf") -> None:
+    def __init__(self, ok: bool, text: str, mode: str = FOLD_IN) -> None:
         super().__init__()
         self.ok, self.text, self.mode = ok, text, mode
 

@@ -188,7 +188,7 @@ def test_filters_that_hide_every_close_match_say_how_many_there_are_without_them
     assert cat.lookup("the", among=_among(cat, "Horror", 1970, 1989)).note == ""
 
 
-# -- the one search function the CLI and the TUI share (Engine.search_films), on a generated release ----
+# -- the one search function the CLI and the TUI share (Engine.search), on a generated release ----
 
 
 @pytest.fixture
@@ -216,17 +216,17 @@ def test_the_engine_search_filters_first_and_says_what_the_filters_hide(the_rele
     from movierec.engine import Engine
 
     engine = Engine(str(the_release), "cpu")
-    found = engine.search_films("the", ["Horror"], (1970, 1989), limit=3)
+    found = engine.search("the", ["Horror"], (1970, 1989), limit=3)
     assert found.note == "" and len(found.rows) == 3
-    assert {r["title"] for r in found.rows} <= set(HORROR_70S_80S)
-    hidden = engine.search_films("spirited", ["Horror"], None)
+    assert {r.title for r in found.rows} <= set(HORROR_70S_80S)
+    hidden = engine.search("spirited", ["Horror"], None)
     assert (hidden.rows, hidden.note) == ([], "no match with these filters; 1 without them")
-    nonsense = engine.search_films("thong")
+    nonsense = engine.search("thong")
     assert nonsense.note == "no film matches 'thong' closely; did you mean: The Thing (1982); The Shining (1980)"
-    assert [r["title"] for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
-    assert engine.search_films("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
-    assert engine.search_films("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
-    assert engine.search_films("", ["Horror"], (2050, 2060)).note == "no film passes these filters"
+    assert [r.title for r in nonsense.rows] == ["Thing, The (1982)", "Shining, The (1980)"]  # the films it names
+    assert engine.search("xqwzrtv").note == "no film matches 'xqwzrtv'; try fewer or other words"
+    assert engine.search("", ["Horror"], (1970, 1989), limit=10).rows  # no text: the most rated of them
+    assert engine.search("", ["Horror"], (2050, 2060)).note == "no film passes these filters"
 
 
 def test_the_cli_search_filters_first_and_says_no_film_matches_closely(the_release):
@@ -251,7 +251,7 @@ def test_the_horror_films_of_1970_89_named_the_on_ml_latest_small():
     """The run that found it: `the`, Horror, 1970-89 gave 8 films, none of these four."""
     from movierec.engine import Engine
 
-    found = Engine(None, "cpu").search_films("the", ["Horror"], (1970, 1989), limit=50)
-    titles_ = {r["title"] for r in found.rows}
+    found = Engine(None, "cpu").search("the", ["Horror"], (1970, 1989), limit=50)
+    titles_ = {r.title for r in found.rows}
     assert {"Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"} <= titles_
     assert len(found.rows) == 50 and found.note == ""

@@ -79,9 +79,9 @@ def test_the_order_not_the_set_decides(engine):
 def test_browse_adds_next_after_the_latest_film(engine):
     profile = _profile(engine, [0, 1, 2], [20])
     lists = engine.browse(profile, mode="hybrid")
-    nexts = [b for b in lists if b["kind"] == "next"]
-    assert len(nexts) == 1 and nexts[0]["about"] == engine.dataset.catalog.titles[20]
-    shown = [p.index for b in lists for p in b["picks"]]
+    nexts = [b for b in lists if b.kind == "next"]
+    assert len(nexts) == 1 and nexts[0].about == engine.dataset.catalog.titles[20]
+    shown = [p.index for b in lists for p in b.picks]
     assert len(shown) == len(set(shown))  # each list shows films the ones above did not
 
 
@@ -122,8 +122,8 @@ def test_a_disliked_film_is_not_read_as_what_you_watch_next(engine):
     result = engine.recommend(profile, n=10, diversity=0.0, mode="sequence")
     assert all("Comedy 05" not in p.reason for p in result.picks)
     assert [p.genres[0] for p in result.picks][:5].count("Horror") >= 4  # still led by the liked horrors
-    nexts = [b for b in engine.browse(profile) if b["kind"] == "next"]
-    assert nexts and nexts[0]["about"] == engine.dataset.catalog.titles[21]
+    nexts = [b for b in engine.browse(profile) if b.kind == "next"]
+    assert nexts and nexts[0].about == engine.dataset.catalog.titles[21]
     only_dislikes = Profile("grumpy", {disliked: profile.ratings[disliked]})
     with pytest.raises(Exception, match="rated none above 2.5 stars"):
         engine.recommend(only_dislikes, mode="sequence")
@@ -138,6 +138,6 @@ def test_browse_never_trains_a_sequence_model_whose_checkpoint_is_bad(engine):
     path.write_bytes(b"not a checkpoint")
     fresh = Engine(engine.dataset_ref, "cpu")
     lists = fresh.browse(_profile(fresh, [0, 1, 2], [20]))
-    assert [b for b in lists if b["kind"] == "next"] == []
+    assert [b for b in lists if b.kind == "next"] == []
     assert not path.exists() and any("moved to" in n for n in fresh.notes)
-    assert "sasrec" not in fresh._models  # nothing was trained
+    assert "sasrec" not in fresh.shelf._models  # nothing was trained

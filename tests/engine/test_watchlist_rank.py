@@ -28,18 +28,18 @@ def test_the_watchlist_is_ranked_by_match_then_the_picks_score_films_elsewhere_l
     profile = store.load("me")
     rows = engine.watchlist(profile, mode="content")
     assert len(rows) == len(profile.watchlist) == len(ids) - 4 + 2
-    scored = [r for r in rows if r["score"] is not None]
+    scored = [r for r in rows if r.score is not None]
     assert len(scored) == len(ids) - 4  # all of them, past the 200 of a pick list's pool
     full = engine.recommend(profile, n=len(ids), diversity=0.0, mode="content")
     score = {p.index: p.score for p in full.picks}
     # The predicted match first (where there is one), the picks' score within the same match.
-    order = [(r["match"] if r["match"] is not None else -1.0, r["score"]) for r in scored]
+    order = [(r.match if r.match is not None else -1.0, r.score) for r in scored]
     assert order == sorted(order, reverse=True)
     match = {p.index: p.match for p in full.picks}
-    assert all(r["match"] == match[r["index"]] for r in scored) and any(r["match"] is not None for r in scored)
-    assert all(r["score"] == score[r["index"]] and r["reason"] for r in scored)
-    assert [(r["movie_id"], r["score"]) for r in rows[-2:]] == [(ids[0], None), (424242, None)]
-    assert rows[-1]["index"] is None and rows[-1]["title"] == "Gone From This Release (2030)"
+    assert all(r.match == match[r.index] for r in scored) and any(r.match is not None for r in scored)
+    assert all(r.score == score[r.index] and r.reason for r in scored)
+    assert [(r.movie_id, r.score) for r in rows[-2:]] == [(ids[0], None), (424242, None)]
+    assert rows[-1].index is None and rows[-1].title == "Gone From This Release (2030)"
 
 
 def test_an_empty_watchlist_and_a_mode_that_cannot_score_it(engine):
@@ -48,7 +48,7 @@ def test_an_empty_watchlist_and_a_mode_that_cannot_score_it(engine):
     movie_id = int(engine.dataset.item_ids.ids([7])[0])
     store.watch("me", movie_id)
     rows = engine.watchlist(store.load("me"), mode="hybrid")  # nothing rated: popular films first, as picks
-    assert [r["movie_id"] for r in rows] == [movie_id] and rows[0]["score"] is not None
+    assert [r.movie_id for r in rows] == [movie_id] and rows[0].score is not None
 
 
 def test_recommend_marks_the_picks_on_your_watchlist(tmp_path, home):

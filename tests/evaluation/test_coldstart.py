@@ -134,9 +134,9 @@ def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(plant
 
     engine = Engine(str(planted), "cpu")
     engine.train("neumf", seed=0, epochs=2, pretrain=False)  # the hybrid's fold-in model, quickly
-    assert engine.learned_model() is None  # none saved: the picks do not train one by themselves
+    assert engine.get("deepcontent") is None  # none saved: the picks do not train one by themselves
     engine.train("deepcontent", seed=0)
-    assert engine.learned_model() is not None
+    assert engine.get("deepcontent") is not None
     cat = engine.dataset.catalog
     never = next(i for i, t in enumerate(cat.titles) if t.startswith("Film never rated 0"))  # a 1950s film
     fifties = [i for i in range(0, 160, 4)][:8]  # films 0, 4, 8, ...: the 1950s kind
@@ -153,7 +153,7 @@ def test_picks_score_a_film_nobody_rated_from_the_learned_space_and_say_so(plant
     assert None not in percentiles and percentiles == sorted(percentiles, reverse=True)
     # More like this in the learned space: films of its decade first.
     film, rows = engine.similar(cat.titles[never], 10, learned=True)
-    assert sum(1 for r in rows if 1950 <= r["year"] < 1960) >= 8
+    assert sum(1 for r in rows if 1950 <= r.year < 1960) >= 8
 
 
 def test_a_damaged_deepcontent_checkpoint_is_set_aside_not_used(planted, home):
@@ -167,7 +167,7 @@ def test_a_damaged_deepcontent_checkpoint_is_set_aside_not_used(planted, home):
     state["space.users"] = state["space.users"][:-1]  # one user short
     checkpoints.save(path, state, ckpt.meta, ckpt.user_ids, ckpt.item_ids)
     fresh = Engine(str(planted), "cpu")
-    assert fresh.learned_model() is None  # the picks go on without it
+    assert fresh.get("deepcontent") is None  # the picks go on without it
     assert any("space.users" in note and "moved to" in note for note in fresh.notes)
     assert not path.exists()
 
@@ -299,12 +299,12 @@ def test_cached_profile_scores_follow_the_models_held(planted, home):
     films = list(range(100, 160))
     before = engine.film_matches(profile, films, compute=True)
     assert engine.film_matches(profile, films) == before  # cached: the UI thread's read gives the same
-    fold = engine._fold_cache
+    fold = engine.picks._fold_cache
     engine.train("deepcontent", seed=0, epochs=2)
     assert engine.film_matches(profile, films) == [None] * len(films)  # stale: not read any more
     after = engine.film_matches(profile, films, compute=True)
     assert after != before and engine.film_matches(profile, films) == after
-    assert engine._fold_cache is fold  # deepcontent changes no fold-in: it was not fitted again
+    assert engine.picks._fold_cache is fold  # deepcontent changes no fold-in: it was not fitted again
     engine.train("neumf", seed=1, epochs=2, pretrain=False, force=True)
     engine.film_matches(profile, films, compute=True)
-    assert engine._fold_cache is not fold  # a retrained fold-in model: the profile is folded in again
+    assert engine.picks._fold_cache is not fold  # a retrained fold-in model: the profile is folded in again

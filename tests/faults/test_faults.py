@@ -112,12 +112,12 @@ def test_interrupted_training_keeps_the_previous_checkpoint_and_retraining_works
         assert result.returncode == -signal.SIGKILL
     assert _digest(checkpoint) == before  # the previous checkpoint, byte for byte
     assert not [p for p in checkpoint.parent.iterdir() if p.name.startswith(".tmp-")]
-    assert Engine(str(release), "cpu").load_saved("gmf") is not None
+    assert Engine(str(release), "cpu").shelf.load_saved("gmf") is not None
 
     again = _cli([*TRAIN, "--dataset", str(release), "--epochs", "1", "--force"], home)
     _, err = again.communicate(timeout=240)
     assert again.returncode == 0, err
-    rec = Engine(str(release), "cpu").load_saved("gmf")
+    rec = Engine(str(release), "cpu").shelf.load_saved("gmf")
     assert rec is not None and rec.meta.epochs == 1
 
 

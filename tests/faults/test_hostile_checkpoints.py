@@ -90,7 +90,7 @@ def test_train_moves_a_bad_checkpoint_aside_and_retrains_without_force(trained, 
     assert "Trained gmf" in result.output and "internal error" not in result.output
     assert "Warning" not in result.output
     aside = list(path.parent.glob("gmf.damaged-*.pt"))
-    assert len(aside) == 1 and Engine(str(release), "cpu").load_saved("gmf") is not None
+    assert len(aside) == 1 and Engine(str(release), "cpu").shelf.load_saved("gmf") is not None
 
 
 class _Evil:

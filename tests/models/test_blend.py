@@ -97,11 +97,11 @@ def test_ease_sasrec_reads_the_tuned_settings_of_its_parts(drift_split, tmp_path
                                              "settings": settings}).encode())
     notes = []
     engine.on_note = notes.append
-    config = engine._config("ease-sasrec")
+    config = engine.shelf.config("ease-sasrec")
     assert (config.l2, config.epochs, config.weight) == (123.0, 3, None)  # lr is SASRec's alone: not a blend field
     assert any("ease-sasrec: using tuned settings" in n and "-ease" in n for n in notes)
     assert any("ease-sasrec: using tuned settings" in n and "-sasrec" in n for n in notes)
-    assert engine._config("ease-sasrec", l2=50.0).l2 == 50.0  # what is given wins
+    assert engine.shelf.config("ease-sasrec", l2=50.0).l2 == 50.0  # what is given wins
 
 
 def test_an_engine_eval_of_the_ease_models_solves_each_system_once(tmp_path, monkeypatch):
@@ -117,9 +117,9 @@ def test_an_engine_eval_of_the_ease_models_solves_each_system_once(tmp_path, mon
     seen = _counting_solves(monkeypatch)
     engine = Engine(str(release), "cpu")
     shared = engine.evaluate(models, l2=10.0, epochs=1)
-    assert seen == [10.0, 10.0] and engine.solves.misses == 2 and engine.solves.hits == 4
+    assert seen == [10.0, 10.0] and engine.shelf.solves.misses == 2 and engine.shelf.solves.hits == 4
     off = Engine(str(release), "cpu")
-    off.solves = solves.SolveMemo(max_bytes=0)  # keeps nothing
+    off.shelf.solves = solves.SolveMemo(max_bytes=0)  # keeps nothing
     alone = off.evaluate(models, l2=10.0, epochs=1)
     assert len(seen) == 2 + 6
     assert [(r.model, r.hr, r.ndcg, r.ild, r.coverage) for r in shared] == \

@@ -98,7 +98,7 @@ def test_checkpoint_from_another_dataset_is_refused(tmp_path, latest_release):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(Path(info.path).read_bytes())
     # A checkpoint is a cache: one of another dataset is moved aside, said so, and not used.
-    assert other_engine.load_saved("gmf") is None
+    assert other_engine.shelf.load_saved("gmf") is None
     assert not target.exists() and "was trained on dataset" in other_engine.notes[0]
 
 
@@ -128,7 +128,7 @@ def test_a_truncated_checkpoint_is_refused(tmp_path, latest_release):
     path = Path(info.path)
     path.write_bytes(path.read_bytes()[:100])
     engine = Engine(str(latest_release), "cpu")
-    assert engine.load_saved("gmf") is None
+    assert engine.shelf.load_saved("gmf") is None
     assert not path.exists() and "not a valid movierec checkpoint" in engine.notes[0]
     assert len(list(path.parent.glob("gmf.damaged-*.pt"))) == 1
 

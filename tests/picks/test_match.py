@@ -108,7 +108,7 @@ def test_recommend_json_carries_a_match_for_every_pick_higher_ranked_first(taste
     assert all(a >= b for a, b in zip(matches, matches[1:]))  # diversity 0: the list is in score order
     assert out["match"]["mode"] == mode and out["match"]["scale"] == "0-1"
     assert 0 < out["match"]["base_rate"] < 1
-    saved = tastes_engine.match_path(mode)
+    saved = tastes_engine.matches.path(mode)
     assert saved.exists()  # computed once, then read back
     assert calibration.MatchMap.from_json(json.loads(saved.read_text())).meta["mode"] == mode
 
@@ -116,11 +116,11 @@ def test_recommend_json_carries_a_match_for_every_pick_higher_ranked_first(taste
 def test_a_mode_without_its_model_shows_no_match(tastes_engine):
     """No sequence model trained: no calibration, never a made-up number."""
     assert tastes_engine.match_map("sequence") is None
-    assert not tastes_engine.match_path("sequence").exists()
+    assert not tastes_engine.matches.path("sequence").exists()
 
 
 def test_a_damaged_calibration_file_is_computed_again(tastes_engine):
-    path = tastes_engine.match_path("content")
+    path = tastes_engine.matches.path("content")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
     m = tastes_engine.match_map("content")

@@ -54,7 +54,7 @@ def test_fold_in_leaves_the_model_frozen_and_is_deterministic():
 
 def test_fold_in_recovers_a_checkerboard_user(board_engine):
     """A new user who likes three even films gets even films on top, odd ones at the bottom."""
-    rec = board_engine.foldin_model()
+    rec = board_engine.get("ncf", train=True)
     n = board_engine.dataset.n_items
     liked = np.array([0, 2, 4])
     res = fold_in(rec.module, liked, np.array([1]), n, FoldInConfig(seed=0))

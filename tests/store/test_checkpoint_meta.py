@@ -124,7 +124,7 @@ def test_the_engine_sets_a_hand_edited_checkpoint_aside_in_one_note_naming_the_f
     path = checkpoints.path_for(ds.fingerprint, "gmf")
     _write_raw(path, {**_written_today(), "fingerprint": ds.fingerprint, "n_users": ds.n_users,
                       "n_items": ds.n_items, "created": 20261201})
-    assert engine.load_saved("gmf") is None
+    assert engine.shelf.load_saved("gmf") is None
     (note,) = [n for n in engine.notes if str(path) in n]
     assert note.startswith(f"{path} has a bad config (created '20261201' is not a string)") and "\n" not in note
     assert "a new gmf model will be trained" in note and not path.exists()

@@ -63,4 +63,4 @@ def test_a_checkpoint_from_before_a_setting_existed_is_reused_as_its_default(clu
     assert not again.train("gmf", epochs=1, embedding_l2=1e-3)[1].reused  # a setting it lacks, asked for: retrained
     assert any("embedding_l2 0.0, wanted 0.001" in n for n in notes), notes
     # EASE's L2 (`--l2`) is another setting: it never reaches an NCF model.
-    assert again.build("gmf", l2=800.0).config.embedding_l2 == 0.0
+    assert again.shelf.build("gmf", l2=800.0).config.embedding_l2 == 0.0

@@ -50,7 +50,7 @@ def test_a_profile_rated_on_movielens_reads_as_the_same_films_on_ml100k(latest, 
     on_latest = Engine(str(latest), "cpu")
     for title, stars in (("Toy Story (1995)", 5), ("Jumanji (1995)", 2), ("Heat (1995)", 4)):
         index = on_latest.find_title(title)
-        store.rate("me", on_latest.film(index)["movie_id"], stars, title, space=on_latest.id_space)
+        store.rate("me", on_latest.film(index).movie_id, stars, title, space=on_latest.id_space)
     store.not_interested("me", FILMS["Alien (1979)"][0], "Alien (1979)")
     store.watch("me", FILMS["Matrix, The (1999)"][0], "Matrix, The (1999)")
     profile = store.load("me")
@@ -84,9 +84,9 @@ def test_a_film_the_other_release_lacks_is_reported_missing_not_mapped_to_anothe
     assert [on_100k.dataset.catalog.titles[i] for i in items] == ["Casino (1995)"]
     assert sorted(unknown) == [FILMS["Only In Latest (2001)"][0], FILMS["Twin (1990)"][0]]
     rows = on_100k.watchlist_films(profile)
-    assert all(r["index"] is None for r in rows) and {r["title"] for r in rows} == {"Only In Latest (2001)", "Twin (1990)"}
+    assert all(r.index is None for r in rows) and {r.title for r in rows} == {"Only In Latest (2001)", "Twin (1990)"}
     ranked = on_100k.watchlist(profile, mode="content")
-    assert [r["index"] for r in ranked] == [None, None]  # listed last, unscored, never another film
+    assert [r.index for r in ranked] == [None, None]  # listed last, unscored, never another film
     picks = on_100k.recommend(profile, n=20, diversity=0.0, mode="content")
     assert "Casino (1995)" not in {p.title for p in picks.picks}  # rated (by title): not a pick
     assert "Only In 100k (1996)" in {p.title for p in picks.picks}  # raw id 6 here: not taken for the rated film
@@ -98,7 +98,7 @@ def test_a_rating_made_on_ml100k_keeps_its_space_and_replaces_the_same_film_rate
     store.rate("me", FILMS["Jumanji (1995)"][0], 2, "Jumanji (1995)")
     on_100k = Engine(str(ml100k), "cpu")
     toy = on_100k.find_title("Toy Story (1995)")
-    assert on_100k.film(toy)["movie_id"] == 2  # the movielens id of Jumanji
+    assert on_100k.film(toy).movie_id == 2  # the movielens id of Jumanji
     store.rate("me", 2, 3, "Toy Story (1995)", space=on_100k.id_space, same=on_100k.same_film(toy))
     profile = store.load("me")
     # Toy Story's movielens rating was replaced by the ml-100k one; Jumanji (movielens id 2) is untouched.
@@ -218,7 +218,7 @@ def test_letterboxd_export_and_the_watchlist_of_another_space_name_films_by_titl
     assert [(r["Title"], r["Year"], r["imdbID"]) for r in rows] == [
         ("Toy Story", 1995, "tt0000001"), ("Only In 100k", 1996, "")]
     [row] = on_latest.watchlist_films(profile)
-    assert row["index"] is None and row["title"] == "Only In 100k (1996)" and row["ref"] == "ml-100k:6"
+    assert row.index is None and row.title == "Only In 100k (1996)" and row.ref == "ml-100k:6"
 
 
 def test_an_entry_whose_title_names_another_film_of_this_release_is_that_film(home, latest):

@@ -455,9 +455,9 @@ def test_the_engine_lists_watchlist_films_for_the_tui(release):
     store.watch("me", 2571, "Matrix, The (1999)")
     store.watch("me", 999999, "Gone From This Release (2030)")
     rows = Engine(str(release), "cpu").watchlist_films(store.load("me"))
-    assert [(r["movie_id"], r["title"], r["index"] is None) for r in rows] == [
+    assert [(r.movie_id, r.title, r.index is None) for r in rows] == [
         (999999, "Gone From This Release (2030)", True), (2571, "Matrix, The (1999)", False)]
-    assert rows[1]["year"] == 1999 and store.load("me").on_watchlist(2571)
+    assert rows[1].year == 1999 and store.load("me").on_watchlist(2571)
 
 
 def test_a_reimport_says_nothing_changed(release, tmp_path):

@@ -59,7 +59,7 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert isinstance(app.screen, SearchScreen)
         table = app.screen.query_one(FilmTable)
         first = app.engine.film(table.current_index())
-        assert first["title"] == "Godfather, The (1972)"
+        assert first.title == "Godfather, The (1972)"
         table.focus()
         await pilot.press("4")
         await settle(app, pilot)
@@ -68,7 +68,7 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert isinstance(app.screen, RatingsScreen)
         rows = app.screen.query_one(FilmTable)
         assert rows.row_count == 1
-        assert app.engine.film(rows.current_index())["title"] == "Godfather, The (1972)"
+        assert app.engine.film(rows.current_index()).title == "Godfather, The (1972)"
         await pilot.press("x")
         await settle(app, pilot)
         assert app.screen.query_one(FilmTable).row_count == 0
@@ -280,11 +280,9 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
     learned.unlink()
     ProfileStore().rate("default", 1, 5.0)
     ended, outcome = threading.Event(), []
-    original = Engine.learned_model
+    original = Engine.train_learned
 
     def watched(self, *args, **kwargs):  # the worker thread's end, seen from here (it outlives the app's exit)
-        if not kwargs.get("train", args[0] if args else False):
-            return original(self, *args, **kwargs)  # the picks' reads: not the training call this test waits on
         try:
             outcome.append(original(self, *args, **kwargs))
         except BaseException as exc:
@@ -293,7 +291,7 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
         finally:
             ended.set()
 
-    monkeypatch.setattr(Engine, "learned_model", watched)
+    monkeypatch.setattr(Engine, "train_learned", watched)
     app = app_factory()
     app.train_overrides = {"epochs": 1000, "patience": 1000}  # long enough to quit in the middle
     async with app.run_test(size=(80, 24)) as pilot:

@@ -92,7 +92,7 @@ async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, s
         await pilot.press("slash", "tab", "tab", *"1972", "enter")
         await settle(app, pilot)
         assert app.screen.focused is app.screen.query_one("#results")
-        assert app.engine.film(app.screen.query_one("#results", FilmTable).current_index())["year"] == 1972
+        assert app.engine.film(app.screen.query_one("#results", FilmTable).current_index()).year == 1972
 
 
 async def test_every_printable_character_in_every_text_box_changes_nothing_else(trained, app_factory):
@@ -155,7 +155,7 @@ async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(t
         film = first.current_index()
         await pilot.press("5")
         await settle(app, pilot)
-        assert app.profile.ratings[app.engine.film(film)["movie_id"]].stars == 5.0
+        assert app.profile.ratings[app.engine.film(film).movie_id].stars == 5.0
         assert app.screen.focused is app.screen.query_one("#list-0")
         assert app.screen.query_one("#list-0", FilmTable).row_count == 10
 
@@ -291,7 +291,7 @@ async def test_smaller_points(trained, start_app):
         await settle(app, pilot)
         assert table.cursor_row == 1
         assert table.cell_text(0, "yours") == "✗ no"
-        assert app.engine.film(first)["movie_id"] in app.profile.not_interested
+        assert app.engine.film(first).movie_id in app.profile.not_interested
         # The palette always lists "Switch dataset" and says how to add one.
         commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert "data fetch" in commands["Switch dataset"] and "data import" in commands["Switch dataset"]
@@ -358,7 +358,7 @@ async def test_a_burst_of_keys_lands_where_each_was_meant(trained, start_app):
 
     async with start_app() as (app, pilot):
         assert isinstance(app.screen, OnboardingScreen)
-        first = [app.engine.film(int(k))["movie_id"] for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
+        first = [app.engine.film(int(k)).movie_id for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
         keys = ["5", "4", "n", "slash", *"shawshank redemtion", "enter", "5", "slash", *"notting hill", "down", "4",
                 "slash", *"shining", "enter", "5"]
         for key in keys:
@@ -368,8 +368,8 @@ async def test_a_burst_of_keys_lands_where_each_was_meant(trained, start_app):
         await pilot.pause(0.5)
         await settle(app, pilot)
         ratings = {r.title: r.stars for r in app.profile.ratings.values()}
-        assert ratings == {app.engine.film(app.engine.index_of(first[0]))["title"]: 5.0,
-                           app.engine.film(app.engine.index_of(first[1]))["title"]: 4.0,
+        assert ratings == {app.engine.film(app.engine.index_of(first[0])).title: 5.0,
+                           app.engine.film(app.engine.index_of(first[1])).title: 4.0,
                            "Shawshank Redemption, The (1994)": 5.0, "Notting Hill (1999)": 4.0,
                            "Shining, The (1980)": 5.0}
         assert set(app.profile.not_interested) == {first[2]}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from textual.containers import VerticalScroll
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def _movie_id(app, index: int) -> int:
-    return app.engine.film(index)["movie_id"]
+    return app.engine.film(index).movie_id
 
 
 async def test_home_end_and_pages_move_on_the_picks_list(trained, start_app, monkeypatch):
@@ -149,15 +150,15 @@ async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, start_a
         table = screen.focused
         assert table.id == "list-1" and table.cursor_row == 3
         film = table.current_key()
-        lists = [dict(block) for block in screen.lists]
-        picks = list(lists[1]["picks"])
+        lists = list(screen.lists)
+        picks = list(lists[1].picks)
         picks.insert(6, picks.pop(3))
-        lists[1]["picks"] = picks
+        lists[1] = replace(lists[1], picks=picks)
         await screen.show(lists)  # as the worker's call does when the model has loaded
         await pilot.pause()
         table = screen.focused
         assert table.id == "list-1" and table.current_key() == film and table.cursor_row == 6
-        lists[1]["picks"] = [p for p in picks if str(p.index) != film]
+        lists[1] = replace(lists[1], picks=[p for p in picks if str(p.index) != film])
         await screen.show(lists)
         await pilot.pause()
         table = screen.focused
@@ -316,7 +317,7 @@ async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows
                 cell = results.get_row(key)[col]
                 lines = cell.wrap(app.console, width)
                 assert results.rows[key].height >= len(lines)  # what is shown is shown whole
-                full = ", ".join(app.engine.film(int(key.value))["genres"])
+                full = ", ".join(app.engine.film(int(key.value)).genres)
                 if cell.plain != full:  # a shortened genre list says so
                     assert cell.plain.endswith("…") and len(lines) <= 2, (cell.plain, full)
             shrek = results.get_row(str(app.engine.index_of(SHREK)))[col].plain

@@ -130,15 +130,15 @@ async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_fo
     rate_some(RATED)
     gate = threading.Event()
     searching = threading.Event()
-    search_films = Engine.search_films
+    search = Engine.search
 
     def slow_search(self, text, *args, **kwargs):
         if text == "aliens":
             searching.set()
             gate.wait(300)  # longer than wait_for's bound; the finally below lets it go
-        return search_films(self, text, *args, **kwargs)
+        return search(self, text, *args, **kwargs)
 
-    monkeypatch.setattr(Engine, "search_films", slow_search)
+    monkeypatch.setattr(Engine, "search", slow_search)
     monkeypatch.setattr(MovieRecApp, "HOLD_SECONDS", 0.3, raising=False)
     app = app_factory()
     try:

@@ -29,16 +29,16 @@ def _hold_mode_training(monkeypatch, release: threading.Event, started: threadin
     """The sequence model's training (SASRec, minutes for real) held until ``release``; then it ends cancelled."""
     from movierec.engine import Engine
 
-    real = Engine.mode_model
+    real = Engine.get
 
-    def held(self, mode="ncf", callback=None, should_stop=None, train=True, **overrides):
-        if not train or mode != "sequence":
-            return real(self, mode, callback, should_stop, train, **overrides)
+    def held(self, ref, train=False, callback=None, should_stop=None, **overrides):
+        if not train or ref != "sequence":
+            return real(self, ref, train, callback, should_stop, **overrides)
         started.set()
         release.wait(timeout=600)
         raise KeyboardInterrupt  # as a cancelled training ends
 
-    monkeypatch.setattr(Engine, "mode_model", held)
+    monkeypatch.setattr(Engine, "get", held)
 
 
 def _result(screen) -> str:
@@ -244,21 +244,18 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
     rate_some()
     next(trained.rglob("deepcontent.pt")).unlink()
     release, started = threading.Event(), threading.Event()
-    real = Engine.learned_model
+    real = Engine.train_learned
 
-    def held(self, train=False, callback=None, should_stop=None, **overrides):
-        if not train:
-            return real(self, train, callback, should_stop, **overrides)
-
+    def held(self, callback=None, should_stop=None, **overrides):
         def progress(epoch, figures):
             if callback is not None:
                 callback(epoch, figures)
             started.set()
             release.wait(timeout=600)  # inside the training, after its first epoch
 
-        return real(self, True, progress, should_stop, **overrides)
+        return real(self, progress, should_stop, **overrides)
 
-    monkeypatch.setattr(Engine, "learned_model", held)
+    monkeypatch.setattr(Engine, "train_learned", held)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         try:
@@ -271,7 +268,7 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
             await wait_for(pilot, lambda: box.value == "alien", "the typed query in the box")
             await wait_for(pilot, lambda: screen._shown_for is not None and screen._shown_for[0] == "alien",
                            "the results of the typed query")
-            assert any("Alien" in app.engine.film(int(row.value))["title"]
+            assert any("Alien" in app.engine.film(int(row.value)).title
                        for row in screen.query_one("#results").rows)
             assert not release.is_set() and app.learned_state is not None  # still training
         finally:
@@ -291,7 +288,7 @@ def test_model_work_on_the_ui_thread_is_refused(home):
         engine.train("pop")
     with pytest.raises(UIThreadError):
         engine.recommend(Profile("x"), mode="content")
-    assert engine.search_films("alien")  # search stays on the UI thread's side: cheap
+    assert engine.search("alien")  # search stays on the UI thread's side: cheap
     assert engine.film_matches(Profile("x"), [0, 1]) == [None, None]
     out: list = []
     worker = threading.Thread(target=lambda: out.append(engine.recommend(Profile("x"), mode="content")))
@@ -392,13 +389,14 @@ async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_f
 
     rate_some()
     release = threading.Event()
-    load = Engine.foldin_model
+    load = Engine.get
 
-    def slow_load(self, *args, **kwargs):
-        release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
-        return load(self, *args, **kwargs)
+    def slow_load(self, ref, *args, **kwargs):
+        if ref == "ncf":  # the fold-in model's load
+            release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
+        return load(self, ref, *args, **kwargs)
 
-    monkeypatch.setattr(Engine, "foldin_model", slow_load)
+    monkeypatch.setattr(Engine, "get", slow_load)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         try:
@@ -448,7 +446,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
         assert isinstance(screen, PicksScreen)
         titles = [str(label.render()) for label in screen.query(".list-title").results(Label)]
         latest = max(ProfileStore().load("default").ratings.values(), key=lambda r: (r.time, r.movie_id))
-        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id))['title'])}" in titles
+        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id)).title)}" in titles
         first = screen.query_one("#list-0", FilmTable)
         reasons = [str(first.get_row_at(r)[-1]) for r in range(first.row_count)]
         assert reasons and all("after your recent" in r for r in reasons), reasons

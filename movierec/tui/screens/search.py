@@ -4,13 +4,15 @@ Keys: `/` (from anywhere) focuses the box; Down or Enter moves to the results; E
 (results -> box -> the screen search was opened from); ctrl+r clears the filters. While the box has
 focus every printable key is text, never a command.
 
-The filters apply first, then the query ranks (Engine.search_films, the CLI's search too). Active
+The filters apply first, then the query ranks (Engine.search, the CLI's search too). Active
 filters are named on a line of their own; when nothing matches closely, a line says so in the CLI's
 words (what the filters hide, or "did you mean"). The titles show as soon as they are found; the
 match column follows (its first computation, a fold-in and a calibration, takes seconds).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -24,6 +26,9 @@ from movierec.errors import MovieRecError
 from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
+
+if TYPE_CHECKING:
+    from movierec.engine.rows import FilmRow
 
 COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3, lines=2), Col("mean", 4, hide=1),
            Col("ratings", 7, hide=2), Col("match", 5), Col("yours", 5))
@@ -207,7 +212,7 @@ class SearchScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self._shown_for: tuple | None = None
-        self._shown_rows: list[dict] = []
+        self._shown_rows: list[FilmRow] = []
         # The key hold (its number) whose keys go to the results once they are shown; None: no such wish. Once
         # the hold has timed out its keys went to the box, and the results no longer take the focus: a key
         # typed after that would act on a row (rate it) the person never saw highlighted.
@@ -216,16 +221,16 @@ class SearchScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
-        found = self.app.engine.search_films(text, [genre] if genre else None, years, limit=50)
+        found = self.app.engine.search(text, [genre] if genre else None, years, limit=50)
         if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
             self.app.call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
-    def _show_matches(self, shown: tuple[tuple, list[dict]], matches: list) -> None:
+    def _show_matches(self, shown: tuple[tuple, list[FilmRow]], matches: list) -> None:
         query, rows = shown
         if query == self._shown_for and rows is self._shown_rows:  # still the results on screen
             self.show(rows, query, matches)
 
-    def show(self, rows: list[dict], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
+    def show(self, rows: list[FilmRow], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
         """The results; the cursor stays where it was when only your ratings changed, else goes to the top.
         Without ``matches``, the match cells at hand now, and the rest computed in the background."""
         same, self._shown_for, self._shown_rows = query == self._shown_for, query, rows
@@ -235,12 +240,12 @@ class SearchScreen(MainScreen):
             line.display = bool(note)
         yours, titles = self.app.yours(), self.app.titles()
         if matches is None:
-            matches = self.app.matches([row["index"] for row in rows])
-            self.match_column.want((query, rows), [row["index"] for row in rows])
+            matches = self.app.matches([row.index for row in rows])
+            self.match_column.want((query, rows), [row.index for row in rows])
         self.query_one(FilmTable).set_rows([
-            (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
-                                 safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
-                                 match, yours(row["index"])])
+            (str(row.index), [titles(row.index, row.title), str(row.year or ""),
+                              safe(", ".join(row.genres)), f"{row.mean_rating:.1f}", f"{row.ratings:,}",
+                              match, yours(row.index)])
             for row, match in zip(rows, matches)], keep_cursor=same)
         if self._focus_results_when_shown is not None and query == self._query():
             self._focus_on_results()
