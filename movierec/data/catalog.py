@@ -73,6 +73,7 @@ class Catalog:
     _keys: list[str] | None = field(default=None, repr=False)  # _bare in number_form: what fuzzy search reads
     _exact: dict[str, list[int]] | None = field(default=None, repr=False)
     _sorted: list[tuple[list[str], np.ndarray]] | None = field(default=None, repr=False)  # prefix lookups
+    _joined: tuple[str, np.ndarray] | None = field(default=None, repr=False)  # _keys joined, each one's start
     _by_imdb: dict[int, int] | None = field(default=None, repr=False)
     _by_title: dict[tuple[str, int], list[int]] | None = field(default=None, repr=False)
     # The lazily built lookups above are built once: searches on several threads (the TUI's, on the first
@@ -171,7 +172,9 @@ class Catalog:
         for forms in (bares, keys, norm):
             order = np.array(sorted(range(len(forms)), key=forms.__getitem__), dtype=np.int64)
             ordered.append(([forms[i] for i in order], order))
+        starts = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]], dtype=np.int64)
         self._bare, self._keys, self._exact, self._sorted = bares, keys, exact, ordered
+        self._joined = ("\n".join(keys), starts)
         self._norm = norm
 
     def _popularity(self, i: int) -> int:
@@ -203,6 +206,30 @@ class Catalog:
                 found[i] = max(found.get(i, 0.0), 97.0 if whole else 94.0)
         return found
 
+    def _inside(self, key: str, width: int, among: np.ndarray | None = None) -> dict[int, float]:
+        """The ``width`` most rated titles (of those ``among`` allows) that hold ``key`` (number form) after
+        their first word, at a word's start: 90 where it ends at a word's end too ("alien" in "AVP: Alien vs.
+        Predator"), 88 inside a word ("Monsters vs. Aliens"). One regular-expression scan of the joined titles;
+        for queries of 3 characters or more (shorter ones sit at a word's start in too many titles)."""
+        if len(key) < 3:
+            return {}
+        assert self._joined is not None
+        joined, starts = self._joined
+        hits = [(m.start() + 1, m.end()) for m in re.finditer(" " + re.escape(key), joined)]
+        if not hits:
+            return {}
+        index = np.searchsorted(starts, np.array([h[0] for h in hits], np.int64), side="right") - 1
+        whole = {}
+        for (_, end), i in zip(hits, index.tolist()):
+            whole[i] = whole.get(i, False) or end == len(joined) or joined[end] in " \n"
+        found = np.array(list(whole), np.int64)
+        if among is not None:
+            found = found[among[found]]
+        if found.size > width:
+            popularity = self.n_ratings[found] if self.n_ratings is not None else np.zeros(found.size)
+            found = found[np.argpartition(-popularity, width)[:width]]
+        return {i: 90.0 if whole[i] else 88.0 for i in found.tolist()}
+
     def _exact_indices(self, query: str) -> tuple[list[int], int | None]:
         """Titles the query names exactly (as written, without its article, or in number form), and its year."""
         self._index()
@@ -221,8 +248,10 @@ class Catalog:
         which are applied first, so a filter never drops a match for more rated films it leaves out.
 
         First the titles the query names: exact titles (score 100) and titles it begins (97 at a word's
-        end: "lord of the rings"; 94 inside a word: "godfa"), the much more rated first (a small popularity prior); then fuzzy matches
-        (typos), popular first among similar scores. Sequel numbers match as digits or roman numerals.
+        end: "lord of the rings"; 94 inside a word: "godfa"), the much more rated first (a small popularity prior);
+        then the titles it sits inside at a word's start (90, 88: "alien" in "AVP: Alien vs. Predator"), matches
+        as well, filtered or not; then fuzzy matches (typos), popular first among similar scores. Sequel numbers
+        match as digits or roman numerals.
         """
         from rapidfuzz import fuzz, process
 
@@ -249,6 +278,10 @@ class Catalog:
             if wanted(i):
                 results[i] = TitleMatch(i, self.titles[i], False, score)
         named = set(results)
+        for i, score in self._inside(key, width, among).items():
+            if wanted(i):
+                results[i] = TitleMatch(i, self.titles[i], False, score)
+        inside = set(results) - named
         # Candidates from two cheap scorers over the catalogue (WRatio over 87k titles costs
         # ~60 ms a keystroke, these ~20 ms): partial_ratio finds a title being typed ("godfa"),
         # QRatio a whole title with typos ("toy stroy"). Only the candidates get the full WRatio.
@@ -266,9 +299,12 @@ class Catalog:
             # Prefer whole-title similarity over partial matches of long titles.
             full = fuzz.ratio(key, self._keys[i])
             results[i] = TitleMatch(i, self.titles[i], False, 0.6 * float(score) + 0.4 * full)
-        # The titles the query names before the fuzzy ones ("Ring, The" is not what "lord of the rings"
-        # names); in each group, popular films first among similar matches.
-        ranked = sorted(results.values(), key=lambda m: (m.index not in named, -(m.score + self._prior(m.index)),
+        # The titles the query names, then those it sits inside, before the fuzzy ones ("Ring, The" is not what
+        # "lord of the rings" names); in each group, popular films first among similar matches.
+        def group(i: int) -> int:
+            return 0 if i in named else 1 if i in inside else 2
+
+        ranked = sorted(results.values(), key=lambda m: (group(m.index), -(m.score + self._prior(m.index)),
                                                          -self._popularity(m.index)))
         return ranked[:limit]
 

@@ -255,3 +255,75 @@ def test_the_horror_films_of_1970_89_named_the_on_ml_latest_small():
     titles_ = {r.title for r in found.rows}
     assert {"Shining, The (1980)", "Exorcist, The (1973)", "Thing, The (1982)", "Fly, The (1986)"} <= titles_
     assert len(found.rows) == 50 and found.note == ""
+
+
+# -- the query inside longer titles, the filter hiding the whole-title matches (issue 24) -------------------
+
+ALIEN_2000S = ["AVP: Alien vs. Predator (2004)", "Monsters vs. Aliens (2009)", "Evil Aliens (2005)"]
+
+
+def _alien_catalog() -> Catalog:
+    """"Alien" and "Aliens" (much rated, 1979/1986, Sci-Fi), and, of 2000-2010, three films with the word
+    inside a longer title and three titles only near it in spelling ("Ali", "Alice", "Alfie"): `alien` with
+    2000-2010 said "no match with these filters; 2 without them", as the whole titles were the only close
+    matches and a title the query sits inside scored ~70, below the line."""
+    from movierec.data.movielens import GENRES
+
+    films = [("Alien (1979)", "Sci-Fi", 1979, 300), ("Aliens (1986)", "Sci-Fi", 1986, 250),
+             ("AVP: Alien vs. Predator (2004)", "Sci-Fi", 2004, 30), ("Monsters vs. Aliens (2009)", "Animation", 2009, 12),
+             ("Evil Aliens (2005)", "Horror", 2005, 2), ("Ali (2001)", "Drama", 2001, 60),
+             ("Alice (2009)", "Drama", 2009, 40), ("Alfie (2004)", "Comedy", 2004, 45)]
+    films += [(f"Drama {k} (2003)", "Drama", 2003, 100 + k) for k in range(40)]
+    n = len(films)
+    genres = np.zeros((n, len(GENRES)), np.uint8)
+    for i, (_, genre, _, _) in enumerate(films):
+        genres[i, GENRES.index(genre)] = 1
+    return Catalog(Vocabulary(np.arange(n)), [f[0] for f in films], np.array([f[2] for f in films], np.int32),
+                   genres, n_ratings=np.array([f[3] for f in films], np.int32))
+
+
+@pytest.mark.parametrize("genres, years, wanted", [
+    (None, (2000, 2010), ALIEN_2000S),
+    (["Sci-Fi"], (2000, 2010), ALIEN_2000S[:1]),
+    (["Animation", "Horror"], None, ALIEN_2000S[1:]),
+])
+def test_a_filter_hiding_the_whole_title_matches_lists_the_titles_the_query_is_inside(genres, years, wanted):
+    """What passes the filters is ranked with the same notion of a match as an unfiltered search: the titles
+    the query sits inside (at a word's start) match, before titles only near it in spelling."""
+    from movierec.picks.scoring import genre_filter
+
+    cat = _alien_catalog()
+    found = cat.lookup("alien", limit=10, among=genre_filter(cat, genres, years))
+    assert found.note == "", found.note
+    titles_ = [m.title for m in found.matches]
+    assert sorted(titles_[:len(wanted)]) == sorted(wanted), titles_
+    unfiltered = [m.title for m in cat.lookup("alien", limit=10).matches]  # the same films, the same order
+    assert [t for t in unfiltered if t in wanted] == titles_[:len(wanted)], unfiltered
+    assert unfiltered[:2] == ["Alien (1979)", "Aliens (1986)"]
+    assert unfiltered.index("Evil Aliens (2005)") < unfiltered.index("Ali (2001)")  # inside a title: a match
+
+
+def test_a_word_inside_a_title_matches_at_a_word_start_only():
+    cat = _alien_catalog()
+    cat._index()
+    assert set(cat._inside("alien", 30)) == {2, 3, 4}  # AVP: Alien..., Monsters vs. Aliens, Evil Aliens
+    assert cat._inside("liens", 30) == {} and cat._inside("vs", 30) == {}  # mid-word; too short
+    assert cat.lookup("predator", among=np.arange(len(cat.titles)) != 0).matches[0].title == ALIEN_2000S[0]
+
+
+@pytest.mark.slow
+def test_alien_in_2000_2010_on_ml_latest_small_in_the_engine_and_the_cli():
+    """The run that found it: `alien`, 2000-2010 said "no match with these filters; 8 without them"."""
+    import json
+
+    from movierec.engine import Engine
+
+    wanted = {"AVP: Alien vs. Predator (2004)", "AVPR: Aliens vs. Predator - Requiem (2007)",
+              "Monsters vs. Aliens (2009)", "Evil Aliens (2005)", "Mutant Aliens (2001)"}
+    found = Engine(None, "cpu").search("alien", None, (2000, 2010), limit=20)
+    assert found.note == "" and wanted <= {r.title for r in found.rows[:len(wanted) + 1]}, found
+    assert {r.title for r in Engine(None, "cpu").search("alien", ["Sci-Fi"], (2000, 2010)).rows} >= {
+        "AVP: Alien vs. Predator (2004)", "AVPR: Aliens vs. Predator - Requiem (2007)"}
+    result = _cli("search", "alien", "--from-year", "2000", "--to-year", "2010", "--json")
+    assert result.exit_code == 0, result.output
+    assert wanted <= {r["title"] for r in json.loads(result.output)}

@@ -184,3 +184,16 @@ async def test_an_open_search_recomputes_its_match_column_when_the_models_scores
         await settle(app, pilot)
         assert [table.cell_text(r, "match") for r in range(table.row_count)] == ["42%"] * table.row_count
         assert table.cursor_row == row and isinstance(app.screen, SearchScreen)
+
+
+async def test_a_years_filter_lists_the_titles_the_query_sits_inside(trained, start_app):
+    """`/ alien`, Tab Tab to the years box, `2000-2010` said "no match with these filters; 8 without them",
+    though AVP: Alien vs. Predator (2004) and Monsters vs. Aliens (2009) are in the bundled data."""
+    async with start_app(size=(120, 40)) as (app, pilot):
+        await pilot.press("slash", *"alien", "tab", "tab", *"2000-2010")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.query_one("#years", Input).value == "2000-2010"
+        assert _line(screen, "search-note") == ""
+        shown = set(_titles(screen.query_one(FilmTable)))
+        assert {"AVP: Alien vs. Predator (2004)", "Monsters vs. Aliens (2009)"} <= shown, shown
