@@ -259,7 +259,7 @@ def _new_users(engine, cuts, fraction: float, k: int, negatives: int, seed: int,
     coverage, KL, seconds per profile), at diversity 0 and the default."""
     def served(done: int, total: int) -> None:  # a line per tenth of the profiles (the run takes minutes)
         if not as_json and (done == total or done % max(total // 10, 1) == 0):
-            stderr().print(f"served {done:,} of {total:,} profiles (every mode)", highlight=False)
+            stderr().print(f"served {done:,} of {total:,} (profile, mode) pairs", highlight=False)
 
     with _TrainProgress(not as_json, engine.default_epochs) as progress:
         report = engine.evaluate_new_users(fraction, cuts, seed=seed, callback=progress, on_progress=served, k=k,
