@@ -82,3 +82,46 @@ def coverage(lists: np.ndarray, n_items: int) -> float:
     """Share of the catalogue that appears in at least one list."""
     shown = np.unique(lists[lists >= 0])
     return float(shown.size / n_items) if n_items else 0.0
+
+
+def list_ranks(lists: list, targets: np.ndarray) -> np.ndarray:
+    """The 0-based position of ``targets[u]`` in ``lists[u]`` (a list of item indices, best first), or the
+    list's length when it is not there: ``hit_rate(list_ranks(...), k)`` and ``ndcg`` read it as a rank (a list
+    of k films: a target outside it is never a hit)."""
+    out = np.empty(len(lists), dtype=np.int64)
+    for u, (shown, target) in enumerate(zip(lists, np.asarray(targets).tolist())):
+        shown = list(shown)
+        out[u] = shown.index(target) if target in shown else max(len(shown), 1) * 10**6
+    return out
+
+
+def genre_distribution(items: np.ndarray, genres: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """p(g) of a set of films (Steck 2018): each film spreads its weight (1 unless given) evenly over its
+    genres, p(g) = sum_i w_i p(g|i) / sum_i w_i; all zeros for no film (or films of no genre)."""
+    items = np.asarray(items, dtype=np.int64)
+    g = genres[items].astype(np.float64)
+    per_film = np.divide(g, g.sum(axis=1, keepdims=True), out=np.zeros_like(g), where=g.sum(axis=1, keepdims=True) > 0)
+    w = np.ones(items.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    total = per_film.T @ w
+    mass = total.sum()
+    return total / mass if mass > 0 else total
+
+
+def taste_coverage(liked: np.ndarray, shown: np.ndarray, genres: np.ndarray) -> float:
+    """The share of the genres of the liked films that at least one shown film has (NaN with no liked genre)."""
+    wanted = genres[np.asarray(liked, dtype=np.int64)].any(axis=0)
+    if not wanted.any():
+        return float("nan")
+    got = genres[np.asarray(shown, dtype=np.int64)].any(axis=0) if len(shown) else np.zeros_like(wanted)
+    return float((wanted & got).sum() / wanted.sum())
+
+
+def genre_kl(p: np.ndarray, q: np.ndarray, alpha: float = 0.01) -> float:
+    """Miscalibration (Steck 2018): KL(p || q~), q~ = (1 - alpha) q + alpha p, summed over the genres p has;
+    0 when the list's genres are in the liked films' proportions; NaN when p is empty."""
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    if p.sum() <= 0:
+        return float("nan")
+    smooth = (1 - alpha) * q + alpha * p
+    on = p > 0
+    return float(np.sum(p[on] * np.log(p[on] / smooth[on])))

@@ -143,11 +143,20 @@ def _train(ctx, dataset, model, epochs, batch_size, lr, factors, embedding, laye
               metavar="SHARE",
               help="Item cold-start instead: this share of the films with 5+ ratings lose all their ratings from "
                    "training; each user who rated one is tested on the latest against other such films they did not rate.")
+@click.option("--new-users", "new_users", is_flag=True,
+              help="Picks as a new person gets them: a seeded share of users held out of all training; each one's "
+                   "first ratings (the cuts) make a profile served by every mode through recommend, the next "
+                   "rating the target.")
+@click.option("--cuts", default=None, metavar="N,N,...",
+              help="--new-users: profile sizes, comma-separated; 'latest' = all ratings but the latest "
+                   "[default: 5,10,20,50,latest]")
+@click.option("--fraction", type=Number(0, 1, min_open=True, max_open=True), default=None, metavar="SHARE",
+              help="--new-users: the share of users held out [default: 0.2, at least 100 where there are 200]")
 @device_option
 @json_option
 @click.pass_context
 def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain, diversity_sweep, regulariser, l2,
-             cold_items, device, as_json):
+             cold_items, new_users, cuts, fraction, device, as_json):
     """Leave-one-out evaluation: HR@k, NDCG@k, ILD@k, coverage, fit time.
 
     A user's latest rating is held out (ratings of the same second: one at random); models fit on
@@ -158,6 +167,15 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     notes: list[str] = []
     if as_json:  # notes go into the JSON; otherwise they are printed as "note: ..." lines (cli.base._engine)
         engine.on_note = notes.append
+    if not new_users and (cuts is not None or fraction is not None):
+        raise MovieRecError("--cuts and --fraction belong to --new-users; add --new-users or drop them")
+    if new_users:
+        if full or diversity_sweep or retrain or cold_items is not None or model_name != "all":
+            raise MovieRecError("--new-users serves every mode through recommend on its own models; drop "
+                                + ("--full" if full else "--diversity-sweep" if diversity_sweep else "--retrain"
+                                   if retrain else "--cold-items" if cold_items is not None else "--model"))
+        _new_users(engine, _cuts(cuts), 0.2 if fraction is None else fraction, k, negatives, seed, as_json, notes)
+        return
     if cold_items is not None:
         if full or diversity_sweep or retrain:
             raise MovieRecError("--cold-items ranks against sampled cold films and fits its models here; drop "
@@ -213,6 +231,66 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     stdout().print(table)
     for name, why in engine.notes.skipped:
         stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
+
+
+def _cuts(text: str | None) -> tuple[int | None, ...] | None:
+    """``--cuts``: profile sizes ("latest": all ratings but the latest), or None for the default."""
+    if text is None:
+        return None
+    out: list[int | None] = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part in ("latest", "all"):
+            out.append(None)
+            continue
+        try:
+            size = int(part)
+        except ValueError:
+            raise MovieRecError(f"--cuts {text!r} is not a comma-separated list of profile sizes, e.g. 5,10,20,latest") from None
+        if size < 1:
+            raise MovieRecError(f"--cuts {text!r}: a profile size is at least 1 rating")
+        out.append(size)
+    return tuple(dict.fromkeys(out))
+
+
+def _new_users(engine, cuts, fraction: float, k: int, negatives: int, seed: int, as_json: bool,
+               notes: list[str]) -> None:
+    """``eval --new-users``: a table by mode and cut (HR@k over every unrated film and sampled, NDCG, ILD, taste
+    coverage, KL, seconds per profile), at diversity 0 and the default."""
+    def served(done: int, total: int) -> None:  # a line per tenth of the profiles (the run takes minutes)
+        if not as_json and (done == total or done % max(total // 10, 1) == 0):
+            stderr().print(f"served {done:,} of {total:,} (profile, mode) pairs", highlight=False)
+
+    with _TrainProgress(not as_json, engine.default_epochs) as progress:
+        report = engine.evaluate_new_users(fraction, cuts, seed=seed, callback=progress, on_progress=served, k=k,
+                                           negatives=negatives)
+    if as_json:
+        print_json({**report, "protocol": "new-users", "notes": notes,
+                    "skipped": [{"mode": m, "reason": why} for m, why in engine.notes.skipped],
+                    "results": [{key: (round(v, 6) if isinstance(v, float) else v) for key, v in row.items()}
+                                for row in report["results"]]})
+        return
+    from rich import box
+    from rich.table import Table
+
+    sizes = ", ".join(f"{name}: {n}" for name, n in report["cuts"].items())
+    stdout().print(safe(f"{report['dataset']}: new users, {report['held_out_users']} held out of all training "
+                        f"(seed {seed}; models on the other {report['training_users']:,} users)"))
+    stdout().print(safe(f"users per profile size (ratings): {sizes}"))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, caption=f"HR, NDCG, ILD @{k}: the next rating in the top {k} of every unrated film; sampled (s): among "
+                          f"it and {negatives} films the user never rated. cov: share of the liked genres (4+ "
+                          f"stars) in the top {k}; KL: liked genres vs the top {k}'s (Steck 2018); sec: seconds "
+                          "to serve a profile its first list")
+    for col in ("mode", "div", "size", "HR", "NDCG", "HR s", "NDCG s", "ILD", "cov", "KL", "sec"):  # all @k
+        table.add_column(col, justify="left" if col == "mode" else "right", no_wrap=True)
+    for r in report["results"]:  # size: the profile's ratings (its users: the line above)
+        table.add_row(r["mode"], f"{r['diversity']:g}", "latest" if r["cut"] == "all but latest" else r["cut"],
+                      f"{r['hr']:.3f}", f"{r['ndcg']:.3f}", f"{r['hr_sampled']:.3f}",
+                      f"{r['ndcg_sampled']:.3f}", f"{r['ild']:.2f}", f"{r['taste_coverage']:.2f}", f"{r['kl']:.2f}",
+                      f"{r['seconds_per_profile']:.3f}")
+    stdout().print(table)
+    for mode, why in engine.notes.skipped:
+        stderr().print(f"skipped {mode}: {clean(why)}", highlight=False)
 
 
 def _cold(engine, model_name: str, share: float, k: int, negatives: int, seed: int, epochs, l2, as_json: bool,

@@ -52,6 +52,10 @@ class Dataset:
     def n_ratings(self) -> int:
         return int(self.users.size)
 
+    def without_users(self, users: np.ndarray) -> "Dataset":
+        """This dataset less every rating of ``users`` (``without_users``): its own fingerprint."""
+        return without_users(self, users)
+
     def summary(self) -> dict:
         return {"name": self.name, "layout": self.layout, "users": self.n_users,
                 "items": self.n_items, "ratings": self.n_ratings, "fingerprint": self.fingerprint}
@@ -160,3 +164,32 @@ def build_dataset(raw: RawRelease, name: str) -> Dataset:
     return Dataset(name, raw.layout, users, items, stars, stamps, user_vocab, catalog, fp,
                    duplicates_dropped=int((~keep).sum()))
 
+
+
+def without_users(dataset: Dataset, users: np.ndarray) -> Dataset:
+    """``dataset`` less every rating of ``users`` (user indices): the same catalogue (the same films in the same
+    order, so an item index means the same film in both), its films' rating counts and means from the ratings
+    kept (nothing of the users left out shows, not even in a film's popularity), the users renumbered, and its
+    own fingerprint: models, calibrations and tuned settings made on it are its own, never the full dataset's."""
+    from dataclasses import replace
+
+    gone = np.zeros(dataset.n_users, dtype=bool)
+    gone[np.asarray(users, dtype=np.int64)] = True
+    keep = ~gone[dataset.users]
+    kept_users = np.flatnonzero(~gone)
+    renumber = np.full(dataset.n_users, -1, dtype=np.int64)
+    renumber[kept_users] = np.arange(kept_users.size)
+    users_new = renumber[dataset.users[keep]].astype(np.int32)
+    items, stars, stamps = dataset.items[keep], dataset.ratings[keep], dataset.timestamps[keep]
+    n_items = dataset.n_items
+    counts = np.bincount(items, minlength=n_items).astype(np.int32)
+    sums = np.bincount(items, weights=stars, minlength=n_items)
+    mean = np.divide(sums, counts, out=np.zeros(n_items), where=counts > 0).astype(np.float32)
+    cat = dataset.catalog
+    catalog = Catalog(cat.item_ids, cat.titles, cat.years, cat.genres, cat.tags, cat.genome, cat.genome_tags, counts,
+                      mean, cat.imdb_ids, cat.tmdb_ids, cat.id_space)
+    user_vocab = Vocabulary(dataset.user_ids.array[kept_users])
+    fp = fingerprint_arrays(user_vocab.array, cat.item_ids.array, users_new, items, stars, stamps)
+    return replace(dataset, name=f"{dataset.name} less {int(gone.sum())} held-out users", users=users_new, items=items,
+                   ratings=stars, timestamps=stamps, user_ids=user_vocab, catalog=catalog, fingerprint=fp,
+                   duplicates_dropped=0)

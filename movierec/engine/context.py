@@ -64,13 +64,15 @@ class Context:
     mps, then cpu), the notes, and ``ui_thread``: the TUI's own thread, where model work raises UIThreadError
     instead of freezing every key behind it."""
 
-    def __init__(self, dataset: str | None = None, device: str | None = "auto", on_note=None) -> None:
-        self.dataset_ref = dataset
+    def __init__(self, dataset: str | Dataset | None = None, device: str | None = "auto", on_note=None) -> None:
+        # A Dataset itself (e.g. one less its held-out users: ``Dataset.without_users``) is used as it is.
+        given = dataset if isinstance(dataset, Dataset) else None
+        self.dataset_ref = None if given is not None else dataset
         self.device_ref = device
         self.notes = Notes(on_note)
         self.ui_thread: int | None = None
         self._device: torch.device | None = None
-        self._dataset: Dataset | None = None
+        self._dataset: Dataset | None = given
         self._split: Split | None = None
 
     def model_work(self, what: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from movierec.errors import MovieRecError
 from movierec.evaluation.protocol import Protocol, Report
 from movierec.models import registry
@@ -105,3 +107,53 @@ class Evaluations:
         self.context.notes.forget(f"tuned-{model}-")
         ctx = self.context
         return tuning.run(ctx.dataset, ctx.split, ctx.device, model, trials, timeout, seed, on_trial, on_epoch)
+
+    def new_users(self, make, fraction: float = 0.2, cuts=None, k: int = 10, negatives: int = 99, seed: int = 0,
+                  minimum: int | None = None, diversities: tuple[float, ...] | None = None, callback=None,
+                  on_progress=None) -> dict:
+        """The new-user protocol (``evaluation/newusers.py``): a seeded share of users held out of everything,
+        the engine ``make(dataset)`` builds on the dataset less their ratings (its own fingerprint: its models
+        and calibrations are its own) trains what each mode needs, and every mode serves their profiles through
+        that engine's ``recommend`` at diversity 0 and the default. A mode whose model cannot be trained here is
+        left out, with why, in ``notes.skipped``."""
+        from movierec.evaluation import newusers
+        from movierec.picks.scoring import DEFAULT_DIVERSITY
+
+        if k < 1 or negatives < 1:
+            raise MovieRecError("--k and --negatives must be at least 1")
+        cuts = newusers.CUTS if cuts is None else tuple(cuts)
+        full = self.context.dataset
+        held = newusers.choose_users(full.users, fraction, seed,
+                                     newusers.MINIMUM_USERS if minimum is None else minimum)
+        reduced = full.without_users(held)
+        engine = make(reduced)
+        skipped = self.context.notes.skipped
+        skipped.clear()
+        served = []
+        for mode in registry.modes():
+            try:
+                for part in (registry.blend(mode).parts if registry.blend(mode) else (mode,)):
+                    engine.shelf.serving(part, callback=callback)
+            except MovieRecError as exc:
+                skipped.append((mode, str(exc)))
+                continue
+            served.append(mode)
+        if any(registry.blend(m) for m in served):
+            engine.train_learned(callback)  # deepcontent: what the hybrid scores films with few ratings by
+        mine = np.isin(full.users, held)
+        cat = full.catalog
+        ratings = newusers.HeldOut(full.user_ids.array[full.users[mine]], full.items[mine], full.ratings[mine],
+                                   full.timestamps[mine])
+        cases = newusers.build_cases(ratings, cat.item_ids.array, cat.titles, full.id_space, cuts)
+
+        def serve(profile, mode, diversity, within):
+            picks = engine.recommend(profile, n=k, diversity=diversity, mode=mode, within=within, calibrate=False)
+            return [p.index for p in picks.picks]
+
+        diversities = (0.0, DEFAULT_DIVERSITY) if diversities is None else tuple(diversities)
+        rows = newusers.evaluate(cases, serve, tuple(served), diversities, cat.genres, k, negatives, seed, on_progress)
+        return {"dataset": full.name, "fingerprint": reduced.fingerprint, "seed": seed, "fraction": fraction,
+                "held_out_users": int(held.size), "training_users": reduced.n_users,
+                "training_ratings": reduced.n_ratings, "k": k, "negatives": negatives,
+                "cuts": {name: len(group) for name, group in cases.items()},
+                "diversities": list(diversities), "results": rows}

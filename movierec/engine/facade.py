@@ -27,7 +27,7 @@ class Engine:
     more like this; ``view``: a profile on this release; ``picks``: fold-in, lists, watchlist; ``matches``: the
     predicted match's calibrations; ``evaluations``: leave-one-out, cold start, tuning."""
 
-    def __init__(self, dataset: str | None = None, device: str | None = "auto", on_note=None) -> None:
+    def __init__(self, dataset=None, device: str | None = "auto", on_note=None) -> None:
         self.context = Context(dataset, device, on_note)
         self.shelf = ModelShelf(self.context)
         self.films = Films(self.context, self.shelf)
@@ -141,6 +141,13 @@ class Engine:
                  callback: Callback | None = None, on_result=None, retrain: bool = False, **overrides):
         """Leave-one-out reports of ``models``; one that cannot run here among several: ``notes.skipped``."""
         return self.evaluations.evaluate(models, k, negatives, seed, full, callback, on_result, retrain, **overrides)
+
+    def evaluate_new_users(self, fraction: float = 0.2, cuts=None, seed: int = 0, callback=None, on_progress=None,
+                           **options) -> dict:
+        """The new-user protocol (``Evaluations.new_users``): held-out users served by an engine like this one,
+        built on the dataset less their ratings."""
+        return self.evaluations.new_users(lambda ds: Engine(ds, self.context.device_ref, self.on_note), fraction,
+                                          cuts, seed=seed, callback=callback, on_progress=on_progress, **options)
 
     # -- a person's picks ---------------------------------------------------------------------------
     def search(self, text: str, genres: list[str] | None = None, years=None, limit: int = 50) -> FilmSearch:

@@ -57,3 +57,42 @@ def test_a_score_that_is_not_a_number_ranks_last_never_a_hit():
     rank = metrics.ranks(scores, scores[:, 0], valid)
     assert rank.tolist() == [2, 2, 0, 2]
     assert metrics.hit_rate(rank[[0, 1]], 1) == 0.0
+
+
+# -- the new-user protocol's figures (a list shown to a person) ---------------------------------------------
+def test_list_ranks_read_as_hr_and_ndcg_with_known_answers():
+    lists = [[7, 1, 2], [4, 5, 7], [1, 2, 3], []]
+    ranks = metrics.list_ranks(lists, np.array([7, 7, 9, 7]))
+    assert ranks[:2].tolist() == [0, 2]
+    assert metrics.hit_rate(ranks, 10) == 0.5  # at 1 and at 3: hits; absent and an empty list: misses
+    assert metrics.ndcg(ranks, 10) == pytest.approx((1.0 + 0.5) / 4)
+    assert metrics.hit_rate(metrics.list_ranks([list(range(20))], np.array([12])), 10) == 0.0  # rank 13: no hit
+
+
+def _genres() -> np.ndarray:
+    # films 0..3 by genres A, B, C: 0 = A, 1 = B, 2 = A+B, 3 = C
+    return np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=np.uint8)
+
+
+def test_genre_distribution_spreads_each_film_over_its_genres():
+    g = _genres()
+    assert metrics.genre_distribution(np.array([0, 2]), g).tolist() == pytest.approx([0.75, 0.25, 0.0])
+    assert metrics.genre_distribution(np.array([], dtype=np.int64), g).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_taste_coverage_is_the_share_of_liked_genres_shown():
+    g = _genres()
+    assert metrics.taste_coverage(np.array([2, 3]), np.array([0]), g) == pytest.approx(1 / 3)  # A of A, B, C
+    assert metrics.taste_coverage(np.array([2, 3]), np.array([1, 3, 0]), g) == 1.0
+    assert metrics.taste_coverage(np.array([0]), np.array([], dtype=np.int64), g) == 0.0
+    assert np.isnan(metrics.taste_coverage(np.array([], dtype=np.int64), np.array([0]), g))
+
+
+def test_genre_kl_known_answers():
+    p = np.array([0.5, 0.5, 0.0])
+    assert metrics.genre_kl(p, p) == pytest.approx(0.0)  # the same proportions: calibrated
+    # Only genre A shown: q~ = 0.99 q + 0.01 p = (0.995, 0.005, 0)
+    expected = 0.5 * np.log(0.5 / 0.995) + 0.5 * np.log(0.5 / 0.005)
+    assert metrics.genre_kl(p, np.array([1.0, 0.0, 0.0])) == pytest.approx(expected)
+    assert metrics.genre_kl(p, np.array([1.0, 0.0, 0.0])) > metrics.genre_kl(p, np.array([0.6, 0.4, 0.0]))
+    assert np.isnan(metrics.genre_kl(np.zeros(3), p))
