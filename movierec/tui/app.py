@@ -23,7 +23,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
 from movierec.errors import MovieRecError
-from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
+from movierec.tui import jobs
+from movierec.tui.messages import (FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, Loaded, ModelLoaded,
+                                   ModelSetAside, Note, TrainDone, TrainProgress)
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -33,7 +35,6 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, type_text
 from movierec.tui.screens.watchlist import WatchlistScreen
-from movierec.tui.widgets.status import stage_total
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
 #: What the sign says while a screen opens (App._open).
@@ -133,33 +134,18 @@ class MovieRecApp(App):
 
         # ``fresh``: another dataset (the old engine stays until this one is ready: workers still on it finish).
         engine = Engine(self.dataset_ref, self.device_ref) if fresh or self.engine is None else self.engine
-        engine.dataset  # noqa: B018 (load now, off the UI thread)
-        engine.content  # noqa: B018
-        profile = self._read_profile()
-        has_model = engine.has_model()
-        # The first screen opens now, with content-based picks; torch (~1 s to import) and the
-        # model load next, and the picks switch to the chosen model when it is ready.
-        self.call_from_thread(self._loaded, engine, profile, has_model)
-        if has_model:
-            self.first_screen_shown.wait(timeout=3.0)
-            if engine.foldin_model(train=False) is not None:
-                self.call_from_thread(self._model_loaded)
-            else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
-                self.call_from_thread(self._model_set_aside, list(engine.notes))
+        jobs.load(engine, self._read_profile, self.post_message, self.first_screen_shown)
 
     def _read_profile(self):
-        from movierec.store.profiles import Profile
+        return jobs.read_profile(self.store, self.profile_name, self.post_message)
 
-        try:
-            return self.store.load(self.profile_name)
-        except MovieRecError as exc:  # damaged: moved aside, its valid entries kept, say where it went
-            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=12, markup=False)
-        try:
-            return self.store.load(self.profile_name)  # what was salvaged, or an empty profile
-        except MovieRecError:
-            return Profile(self.profile_name)
+    @on(Note)
+    def worker_note(self, event: Note) -> None:
+        self.notify(event.text, severity=event.severity, timeout=event.timeout, markup=False)
 
-    def _loaded(self, engine, profile, has_model: bool) -> None:
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        engine, profile, has_model = event.engine, event.profile, event.has_model
         engine.ui_thread = threading.get_ident()  # model work asked for here raises: keys never wait behind it
         self.engine = engine
         self.profile = profile
@@ -178,12 +164,14 @@ class MovieRecApp(App):
         self._search_on_load = False
         self._open_search()
 
-    def _model_set_aside(self, notes: list[str]) -> None:
-        for text in notes:
+    @on(ModelSetAside)
+    def _model_set_aside(self, event: ModelSetAside) -> None:
+        for text in event.notes:
             self.notify(text, severity="warning", timeout=12, markup=False)
         self.start_training()
 
-    def _model_loaded(self) -> None:
+    @on(ModelLoaded)
+    def _model_loaded(self, event: ModelLoaded | None = None) -> None:
         self.model_ready = True
         self._set_sub_title()
         self.status_text = "model ready"
@@ -214,27 +202,8 @@ class MovieRecApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="learned")
     def train_learned(self, total: int) -> None:
         worker = get_current_worker()
-        engine = self.engine
-        # After the first picks are on screen: they need the CPU more than this does.
-        self.first_screen_shown.wait(timeout=3.0)
-        told = len(engine.notes)
-        if engine.learned_model() is not None:  # saved and sound: the picks read it already
-            self.post_message(LearnedDone(True, engine, trained=False))
-            return
-        for text in engine.notes[told:]:  # a damaged one was moved aside: say so
-            self.call_from_thread(self.notify, text, severity="warning", timeout=12, markup=False)
-
-        def progress(epoch: int, figures: dict) -> None:
-            self.post_message(LearnedProgress(epoch, total))
-
-        self.post_message(LearnedProgress(0, total))
-        try:
-            model = engine.learned_model(train=True, callback=progress, should_stop=lambda: worker.is_cancelled,
-                                         **self.train_overrides)
-        except KeyboardInterrupt:
-            self.post_message(LearnedDone(False, engine))
-            return
-        self.post_message(LearnedDone(model is not None, engine))
+        jobs.train_learned(self.engine, total, self.train_overrides, self.post_message, lambda: worker.is_cancelled,
+                           self.first_screen_shown)
 
     @on(LearnedProgress)
     def learned_progress(self, event: LearnedProgress) -> None:
@@ -659,24 +628,7 @@ class MovieRecApp(App):
     def train(self, force: bool) -> None:
         worker = get_current_worker()
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-
-        def progress(epoch: int, figures: dict) -> None:
-            stage = figures.get("stage", "model")
-            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
-                                            figures.get("val_hr")))
-
-        try:
-            if force:
-                self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled, force=True,
-                                  **self.train_overrides)
-            elif not self.engine.has_model():
-                self.engine.train(callback=progress, should_stop=lambda: worker.is_cancelled,
-                                  **self.train_overrides)
-            self.engine.foldin_model()
-        except KeyboardInterrupt:
-            self.post_message(TrainDone(False, "training cancelled"))
-            return
-        self.post_message(TrainDone(True, "model ready"))
+        jobs.train(self.engine, force, total, self.train_overrides, self.post_message, lambda: worker.is_cancelled)
 
     @on(TrainProgress)
     def train_progress(self, event: TrainProgress) -> None:
@@ -701,19 +653,8 @@ class MovieRecApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
     def train_mode(self, mode: str, total: int) -> None:
         worker = get_current_worker()
-
-        def progress(epoch: int, figures: dict) -> None:
-            stage = figures.get("stage", mode)
-            self.post_message(TrainProgress(stage, epoch, stage_total(stage, figures, total), figures["loss"],
-                                            figures.get("val_hr")))
-
-        try:
-            self.engine.mode_model(mode, callback=progress, should_stop=lambda: worker.is_cancelled,
-                                   **self.train_overrides)
-        except KeyboardInterrupt:
-            self.post_message(TrainDone(False, "training cancelled", mode))
-            return
-        self.post_message(TrainDone(True, f"{self.engine.mode_model_name(mode)} ready", mode))
+        jobs.train_mode(self.engine, mode, total, self.train_overrides, self.post_message,
+                        lambda: worker.is_cancelled)
 
     @on(TrainDone)
     def train_done(self, event: TrainDone) -> None:
@@ -838,20 +779,7 @@ class MovieRecApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="foldin")
     def foldin(self, run: int = 0) -> None:
         worker = get_current_worker()
-        engine = self.engine
-        steps = engine.foldin_steps
-
-        def progress(step: int, loss: float) -> None:
-            self.post_message(FoldInProgress(step, steps, loss, run))
-
-        seconds = engine.fine_tune(self.profile, callback=progress, should_stop=lambda: worker.is_cancelled)
-        if seconds is None:  # nothing rated: nothing to fit
-            self.post_message(FoldInDone(0.0, engine.device_name, fitted=False, run=run))
-            return
-        if worker.is_cancelled:
-            self.post_message(FoldInDone(seconds, engine.device_name, cancelled=True, run=run))
-            return
-        self.post_message(FoldInDone(seconds, engine.device_name, run=run))
+        jobs.fold_in(self.engine, self.profile, run, self.post_message, lambda: worker.is_cancelled)
 
     @on(FoldInProgress)
     def foldin_progress(self, event: FoldInProgress) -> None:
