@@ -1,0 +1,297 @@
+"""The background work: starting the workers (bodies in :mod:`movierec.tui.jobs`) and taking in their messages:
+training the fold-in model or a mode's own, deepcontent behind the picks, and the fine-tune."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from movierec.errors import MovieRecError
+from movierec.tui import jobs
+from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
+from movierec.tui.screens.base import MainScreen
+from movierec.tui.screens.finetune import FineTuneScreen
+
+#: What a screen key or command says while the catalogue loads (it is not dropped without a word).
+LOADING = "still loading the catalogue; try again in a moment"
+
+
+class Background(App):
+    """The workers and their messages (a layer of :class:`movierec.tui.app.MovieRecApp`, which holds the engine,
+    the profile, the mode and the state these change)."""
+
+    if TYPE_CHECKING:  # the app's (declared here for type checkers only: a stub would shadow the app's own)
+        engine: object
+        profile: object
+        mode: str
+        ready: bool
+        model_ready: bool
+        train_overrides: dict
+
+        def _model_loaded(self, event: object = None) -> None: ...
+        def _visible_screens(self) -> list[Screen]: ...
+        def scores_changed(self) -> None: ...
+
+    def start_learned(self) -> None:
+        """Train deepcontent once for this dataset (none saved, or a bad one set aside), behind the picks: they
+        show at once from the fold-in model and take in the films with few ratings when it is done (about
+        20 s on ml-latest-small)."""
+        if not self.ready or self._group_busy("learned"):
+            return
+        self.train_learned(self.train_overrides.get("epochs", self.engine.epochs_of("deepcontent")))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="learned")
+    def train_learned(self, total: int) -> None:
+        worker = get_current_worker()
+        jobs.train_learned(self.engine, total, self.train_overrides, self.post_message, lambda: worker.is_cancelled,
+                           self.first_screen_shown)
+
+    @on(LearnedProgress)
+    def learned_progress(self, event: LearnedProgress) -> None:
+        if self._group_busy("learned"):  # not a late one from a worker cancelled since
+            self.learned_state = {"epoch": event.epoch, "total": event.total}
+            self._refresh_status()
+
+    @on(LearnedDone)
+    def learned_done(self, event: LearnedDone) -> None:
+        if event.engine is not self.engine:  # trained for a dataset left since
+            return
+        self.learned_state = None
+        self._refresh_status()
+        if not event.trained:  # a saved one, loaded
+            return
+        if not event.ok:  # cancelled (it trains next time), or it could not train: its note says why
+            for text in self.engine.notes:
+                if text.startswith("films with few ratings"):
+                    self.notify(text, severity="warning", timeout=8, markup=False)
+            return
+        self.notify("films with few ratings are now scored from their content too", timeout=4)
+        self.scores_changed()  # the hybrid picks blend it in
+
+    def start_training(self, force: bool = False) -> None:
+        total = self.train_overrides.get("epochs", self.engine.default_epochs)
+        self.train_state = {"running": True, "model": self.engine.mode_model_name("ncf"), "stage": "model", "epoch": 0,
+                            "total": total, "loss": 0.0, "val_hr": None}
+        self._refresh_status()
+        self.train(force)
+
+    def training_now(self) -> str | None:
+        """The model the "train" worker group is training now (one at a time), or None."""
+        return self.train_state.get("model") if self.train_state.get("running") else None
+
+    def action_retrain(self) -> None:
+        """The palette's "Retrain model": runs, or says why not (it did nothing while another model trained)."""
+        if not self.ready:
+            self.notify(LOADING, timeout=3, markup=False)
+            return
+        name = self.engine.mode_model_name("ncf")
+        training = self.training_now()
+        if training is not None:
+            self.notify(f"{training} is training now; retrain {name} when it is done (one training at a time)",
+                        timeout=6, markup=False)
+            return
+        self.notify(f"retraining {name}; the status line shows its progress, your picks stay meanwhile",
+                    timeout=4, markup=False)
+        self.start_training(force=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train(self, force: bool) -> None:
+        worker = get_current_worker()
+        total = self.train_overrides.get("epochs", self.engine.default_epochs)
+        jobs.train(self.engine, force, total, self.train_overrides, self.post_message, lambda: worker.is_cancelled)
+
+    @on(TrainProgress)
+    def train_progress(self, event: TrainProgress) -> None:
+        self.train_state = {"running": True, "model": self.train_state.get("model"), "stage": event.stage,
+                            "epoch": event.epoch, "total": event.total, "loss": event.loss, "val_hr": event.val_hr}
+        self._refresh_status()
+
+    def start_mode_training(self, mode: str) -> None:
+        """Train the model a picks mode needs (e.g. the sequence model), then show its picks."""
+        training = self.training_now()
+        if training is not None:
+            self.notify(f"{training} is training now; try again when it is done (one training at a time)",
+                        timeout=4, markup=False)
+            return
+        name = self.engine.mode_model_name(mode)
+        total = self.train_overrides.get("epochs", self.engine.epochs_of(name))
+        self.train_state = {"running": True, "model": name, "stage": mode, "epoch": 0, "total": total, "loss": 0.0,
+                            "val_hr": None}
+        self._refresh_status()
+        self.train_mode(mode, total)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train_mode(self, mode: str, total: int) -> None:
+        worker = get_current_worker()
+        jobs.train_mode(self.engine, mode, total, self.train_overrides, self.post_message,
+                        lambda: worker.is_cancelled)
+
+    @on(TrainDone)
+    def train_done(self, event: TrainDone) -> None:
+        self.train_state = {"running": False}
+        self.status_text = event.text
+        self._refresh_status()
+        if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+            self.set_mode(event.mode)
+            self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
+            self.scores_changed()
+            return
+        if event.ok:
+            self._foldin_wanted = True  # your ratings, fine-tuned on the new model (by _model_loaded)
+            self._model_loaded()
+            self.notify("model trained; your picks are fine-tuned on it", timeout=4)
+        else:
+            self._refresh_foldin()  # a fine-tune waiting for this model says so
+
+    def set_mode(self, mode: str) -> None:
+        """Picks from ``mode`` from now on; the status line says what that mode does with your ratings
+        (a fine-tune's line only where the mode uses the model fitted to you)."""
+        self.mode = mode
+        if self.engine.mode_folds_in(mode):
+            if self.last_foldin is not None and not self.last_foldin.cancelled:
+                self.status_text = self._foldin_text(self.last_foldin)
+            elif self.status_text.startswith("mode "):
+                self.status_text = "model ready"
+        elif self.engine.reads_sequence(mode):
+            self.status_text = (f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings in time order "
+                                "(nothing to fine-tune)")
+        else:
+            self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
+        self._refresh_status()
+
+    @staticmethod
+    def _foldin_text(event: FoldInDone) -> str:
+        if not event.fitted:  # nothing rated: nothing was fine-tuned
+            return "model ready"
+        return f"fine-tuned for you on {event.device} in {event.seconds:.2f} s"
+
+    def foldin_blocked(self) -> str | None:
+        """Why a fine-tune cannot start now, or None. Only the fold-in model itself stands in its way (loading, or
+        being trained): training another model (SASRec) blocks nothing (it blocked fine-tuning for minutes)."""
+        name = self.engine.mode_model_name("ncf") if self.ready else "the model"
+        if self.training_now() == name:
+            return f"{name} is training; fine-tuning starts when it is done"
+        if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed
+            return f"{name} is not there (see the error above); 'Retrain model' (ctrl+p) trains it"
+        if not self.model_ready:
+            return f"{name} is still loading; fine-tuning starts when it is ready"
+        return None
+
+    def start_foldin(self, announce: bool) -> None:
+        """Fine-tune the current ratings now, or when the fold-in model is there (queued, and the Fine-tune screen
+        says why); ``announce``: asked for by the person, who is told why it waits when not on that screen."""
+        if not self.ready:
+            return
+        blocked = self.foldin_blocked()
+        if blocked is not None:
+            self._foldin_wanted = True  # started by _model_loaded
+            if announce and not isinstance(self.screen, FineTuneScreen):
+                self.notify(blocked, timeout=4, markup=False)
+            self._refresh_foldin()
+            return
+        self._foldin_wanted = False
+        self.foldin_losses, self.foldin_steps, self.foldin_total = [], None, self.engine.foldin_steps
+        self._foldin_runs += 1
+        self.foldin_active = self._foldin_runs
+        self.foldin(self._foldin_runs)
+        self._refresh_foldin()
+
+    def foldin_view(self) -> tuple[str, str]:
+        """The fine-tune's one state and the sentence that says it, from the app's own state only:
+        running, waiting (for the fold-in model), due (ratings made; it starts after a pause), cancelled,
+        nothing (nothing rated), done, or idle (none yet)."""
+        if self.foldin_running():
+            if self.foldin_steps is None:
+                return "running", "fitting: starting..."
+            return "running", f"fitting: step {self.foldin_steps[1]}/{self.foldin_total}..."
+        blocked = self.foldin_blocked() if self.ready else LOADING
+        if self._foldin_wanted:
+            return ("waiting", blocked) if blocked else ("due", "your latest ratings are fine-tuned in a moment")
+        last = self.last_foldin
+        if last is None:
+            return ("waiting", blocked) if blocked else ("idle", "not fine-tuned yet; press f to fine-tune")
+        if last.cancelled:
+            return "cancelled", "cancelled; your ratings are saved"
+        if not last.fitted:
+            return "nothing", "nothing rated yet: nothing to fine-tune; rate a few films first"
+        return "done", f"done in {last.seconds:.2f} s on {last.device}; press p for your picks"
+
+    def _refresh_foldin(self) -> None:
+        for screen in self._visible_screens():  # a screen still being built has no widgets to update yet
+            if isinstance(screen, FineTuneScreen):
+                screen.show_state()
+
+    def _group_workers(self, group: str) -> list[Worker]:
+        """This group's workers that are pending or running (the app's own state: nothing to keep in step)."""
+        return [w for w in self.workers if w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+
+    def _group_busy(self, group: str) -> bool:
+        return bool(self._group_workers(group))
+
+    def foldin_running(self) -> bool:
+        """A fine-tune is running: set when one starts, cleared by its own FoldInDone (not by the worker's state,
+        which changes after that message, so a screen drawn between the two said "fitting" for good)."""
+        return self.foldin_active is not None
+
+    def cancel_foldin(self) -> bool:
+        running = self._group_workers("foldin")
+        for w in running:
+            w.cancel()
+        return bool(running)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="foldin")
+    def foldin(self, run: int = 0) -> None:
+        worker = get_current_worker()
+        jobs.fold_in(self.engine, self.profile, run, self.post_message, lambda: worker.is_cancelled)
+
+    @on(FoldInProgress)
+    def foldin_progress(self, event: FoldInProgress) -> None:
+        if event.run != self.foldin_active:  # a late one from a fine-tune cancelled since
+            return
+        self.foldin_losses.append(event.loss)
+        first = self.foldin_steps[0] if self.foldin_steps else event.step
+        self.foldin_steps, self.foldin_total = (first, event.step), event.total
+        self._refresh_foldin()
+
+    @on(FoldInDone)
+    def foldin_done(self, event: FoldInDone) -> None:
+        if event.run != self.foldin_active:  # one superseded by a later fine-tune (that one's result counts)
+            return
+        self.foldin_active = None
+        self.last_foldin = event
+        if not event.cancelled:
+            if self.engine.mode_folds_in(self.mode):  # else the line keeps saying what the mode does
+                self.status_text = self._foldin_text(event)
+                self._refresh_status()
+            self.scores_changed()  # the fine-tuned scores now
+        self._refresh_foldin()
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "learned":
+            self.learned_state = None
+            self._refresh_status()
+        if event.worker.group == "foldin":
+            self.foldin_active = None
+            self._refresh_foldin()
+        if event.worker.group == "train":
+            self.train_state = {"running": False}
+            self.status_text = "training failed"
+            self._refresh_status()
+        text = str(error) if isinstance(error, MovieRecError) else f"{type(error).__name__}: {error}"
+        self.notify(text, title="error", severity="error", markup=False, timeout=10)
+        if event.worker.group == "load":
+            self.exit(return_code=1, message=f"error: {text}")
+
+    def _refresh_status(self) -> None:
+        for screen in self._visible_screens():
+            if isinstance(screen, MainScreen):
+                screen.refresh_status()
+        self._refresh_foldin()  # a training started or ended: what a fine-tune waits for
