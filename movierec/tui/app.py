@@ -1,53 +1,49 @@
-"""MovieRecApp: the screens, the bindings, the command palette and the background work.
+"""MovieRecApp: the bindings, the shared state (reactive, typed), start-up and navigation.
 
 Build it with :func:`make_app` (the CLI and the tests use the same factory). All
 model work goes through :class:`movierec.engine.Engine` in thread workers; the
-UI thread never trains, folds in or loads.
+UI thread never trains, folds in or loads. The rest of the app is in layers it
+inherits: keys.py (the `/` type-ahead, keys held while a screen opens),
+profile_actions.py (rate, watchlist, profiles, export), background.py (the workers
+and their messages; bodies in jobs.py), commands.py (the palette's commands).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Iterable
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.reactive import var
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Static
 
 from movierec.console import clean
 from movierec.tui import jobs
 from movierec.tui.background import LOADING, Background
 from movierec.tui.commands import app_commands
 from movierec.tui.keys import TypeAhead
+from movierec.tui.messages import Loaded, ModelLoaded, ModelSetAside, Note
 from movierec.tui.profile_actions import ProfileActions
-from movierec.tui.messages import FoldInDone, Loaded, ModelLoaded, ModelSetAside, Note
-from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
+from movierec.tui.screens.loading import LoadingScreen
 from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.onboarding import OnboardingScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
+from movierec.tui.state import IDLE, FoldIn, LearnedState, TrainState
 
 #: What the sign says while a screen opens (App._open).
 OPENING = {"ratings": "your ratings", "picks": "your picks", "finetune": "fine-tune", "onboarding": "well-known films",
            "watchlist": "your watchlist"}
 #: Seconds of quiet after a rating before the background fine-tune starts.
 FINETUNE_PAUSE = 1.5
-
-
-class LoadingScreen(Screen):
-    def compose(self) -> ComposeResult:
-        yield Header()
-        # Static text, not an animated LoadingIndicator: its 60 fps repaint competes for the GIL
-        # with the loading thread and made start-up measurably slower.
-        yield Static("Loading the catalogue and your model...", id="loading-text", markup=False)
-        yield Footer()
 
 
 class MovieRecApp(TypeAhead, ProfileActions, Background, App):
@@ -74,6 +70,17 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
+    # The shared state, typed and bound: each holds a frozen value, replaced (never changed in place); the widgets
+    # that show one watch it (screens/base.py: follow_app; widgets/status.py; the Fine-tune screen).
+    train_state: var[TrainState] = var(IDLE, init=False)  # the "train" group's model and progress
+    learned_state: var[LearnedState | None] = var(None, init=False)  # deepcontent training behind the picks
+    foldin_state: var[FoldIn] = var(FoldIn(), init=False)  # the fine-tune: due, running, its progress, its result
+    status_text: var[str] = var("", init=False)  # the status line when no model trains
+    model_ready: var[bool] = var(False, init=False)  # a trained model is loaded (torch imported)
+    # Counters: each change of what they count adds one (the screens in view re-read what it decides).
+    scores_version: var[int] = var(0, init=False)  # the model's scores for this profile
+    profile_version: var[int] = var(0, init=False)  # the profile's entries (ratings, not interested, a switch)
+    marks_version: var[int] = var(0, init=False)  # the watchlist
 
     def __init__(self, dataset: str | None = None, profile: str | None = None, device: str = "auto",
                  train_overrides: dict | None = None, engine=None) -> None:
@@ -88,27 +95,14 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         self.store = ProfileStore()
         self.profile_name = profile or DEFAULT_PROFILE
         self.profile = Profile(self.profile_name)
-        self.train_state: dict = {"running": False}
-        # The background deepcontent training (films with few ratings): {"epoch", "total"} while it runs.
-        self.learned_state: dict | None = None
         self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
-        self.status_text = ""
         self.diversity = DEFAULT_DIVERSITY
         self.mode = "hybrid"
         self.genre: str | None = None
         self._finetune_timer = None
-        self._foldin_wanted = False  # ratings changed since the last fine-tune started
-        self.last_foldin: FoldInDone | None = None  # the last fine-tune's result, for the screens out of view
-        # The running (or last) fine-tune's progress: what the Fine-tune screen draws (foldin_view says its state).
-        self.foldin_losses: list[float] = []
-        self.foldin_steps: tuple[int, int] | None = None  # (first step shown, latest step) of foldin_losses
-        self.foldin_total = 0
-        self._foldin_runs = 0  # fine-tunes started (each one's messages carry its number)
-        self.foldin_active: int | None = None  # the number of the fine-tune running now
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
         self.ready = False
         self.quitting = False  # `q` was pressed: no more actions (check_action)
-        self.model_ready = False  # a trained model is loaded (torch imported)
         # Set when the first screen has its content: torch's import (~1 s of CPU, holding the GIL) waits
         # for it, so it does not slow the first picks down.
         self.first_screen_shown = threading.Event()
@@ -161,22 +155,17 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         self.model_ready = True
         self._set_sub_title()
         self.status_text = "model ready"
-        self._refresh_status()
         self.scores_changed()
         self.start_learned()
-        if self._foldin_wanted:  # ratings made (or a fine-tune asked for) while the model was not there
+        if self.foldin_state.wanted:  # ratings made (or a fine-tune asked for) while the model was not there
             self.start_foldin(announce=False)
 
     def scores_changed(self) -> None:
         """The model's scores for this profile changed: every screen of the current mode's stack re-reads
         what they decide (picks, watchlist order, match cells in search results, well-known films and
         "more like this"). Screens of other modes re-read everything when they are shown again."""
-        for screen in self._visible_screens():
-            refresh = getattr(screen, "refresh_matches", None)
-            if refresh is not None:
-                refresh()
+        self.scores_version += 1
 
-    # -- films with few ratings: deepcontent, trained once in the background -----------------
     def _set_sub_title(self) -> None:
         device = f" · {self.engine.device_name}" if self.model_ready else ""
         self.sub_title = clean(f"{self.engine.dataset.name} · profile {self.profile_name}{device}")
@@ -254,27 +243,17 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
 
     # -- ratings ----------------------------------------------------------------------------
     def profile_changed(self) -> None:
-        for screen in self._visible_screens():
-            if isinstance(screen, (MainScreen, MovieScreen)):
-                screen.refresh_data()
+        self.profile_version += 1  # the screens in view re-read the profile
         if self._finetune_timer is not None:
             self._finetune_timer.stop()
         self._finetune_timer = self.set_timer(FINETUNE_PAUSE, lambda: self.start_foldin(announce=False))
-        self._foldin_wanted = True
+        self.foldin_state = replace(self.foldin_state, wanted=True)
 
     def foldin_waiting(self) -> bool:
         """A fine-tune of the current ratings is due or running (what the matches and picks will read)."""
-        return self._foldin_wanted or self.foldin_running()
+        return self.foldin_state.wanted or self.foldin_state.running
 
-    def _visible_screens(self) -> list[Screen]:
-        """The current mode's screens that have their widgets: one still opening (its widgets not composed yet)
-        or closed while it opened fills itself when it mounts. Keys typed at once (Enter Escape Enter...) reached
-        a film window being opened or closed: NoMatches, exit status 1 (issue 24.2)."""
-        return [screen for screen in self.screen_stack if screen.is_mounted]
-
-    # -- training ---------------------------------------------------------------------------
-    # -- fold-in ----------------------------------------------------------------------------
-    # -- errors and datasets ----------------------------------------------------------------
+    # -- datasets ----------------------------------------------------------------------------
     def switch_dataset(self, name: str) -> None:
         self.workers.cancel_group(self, "train")
         self.workers.cancel_group(self, "learned")

@@ -3,18 +3,18 @@ training the fold-in model or a mode's own, deepcontent behind the picks, and th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.errors import MovieRecError
 from movierec.tui import jobs
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
-from movierec.tui.screens.base import MainScreen
 from movierec.tui.screens.finetune import FineTuneScreen
+from movierec.tui.state import IDLE, FoldIn, LearnedState, TrainState
 
 #: What a screen key or command says while the catalogue loads (it is not dropped without a word).
 LOADING = "still loading the catalogue; try again in a moment"
@@ -31,9 +31,12 @@ class Background(App):
         ready: bool
         model_ready: bool
         train_overrides: dict
+        train_state: TrainState
+        learned_state: LearnedState | None
+        foldin_state: FoldIn
+        status_text: str
 
         def _model_loaded(self, event: object = None) -> None: ...
-        def _visible_screens(self) -> list[Screen]: ...
         def scores_changed(self) -> None: ...
 
     def start_learned(self) -> None:
@@ -53,15 +56,13 @@ class Background(App):
     @on(LearnedProgress)
     def learned_progress(self, event: LearnedProgress) -> None:
         if self._group_busy("learned"):  # not a late one from a worker cancelled since
-            self.learned_state = {"epoch": event.epoch, "total": event.total}
-            self._refresh_status()
+            self.learned_state = LearnedState(event.epoch, event.total)
 
     @on(LearnedDone)
     def learned_done(self, event: LearnedDone) -> None:
         if event.engine is not self.engine:  # trained for a dataset left since
             return
         self.learned_state = None
-        self._refresh_status()
         if not event.trained:  # a saved one, loaded
             return
         if not event.ok:  # cancelled (it trains next time), or it could not train: its note says why
@@ -74,14 +75,13 @@ class Background(App):
 
     def start_training(self, force: bool = False) -> None:
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-        self.train_state = {"running": True, "model": self.engine.mode_model_name("ncf"), "stage": "model", "epoch": 0,
-                            "total": total, "loss": 0.0, "val_hr": None}
-        self._refresh_status()
+        name = self.engine.mode_model_name("ncf")
+        self.train_state = TrainState(running=True, model=name, stage="model", total=total)
         self.train(force)
 
     def training_now(self) -> str | None:
         """The model the "train" worker group is training now (one at a time), or None."""
-        return self.train_state.get("model") if self.train_state.get("running") else None
+        return self.train_state.model if self.train_state.running else None
 
     def action_retrain(self) -> None:
         """The palette's "Retrain model": runs, or says why not (it did nothing while another model trained)."""
@@ -106,9 +106,8 @@ class Background(App):
 
     @on(TrainProgress)
     def train_progress(self, event: TrainProgress) -> None:
-        self.train_state = {"running": True, "model": self.train_state.get("model"), "stage": event.stage,
-                            "epoch": event.epoch, "total": event.total, "loss": event.loss, "val_hr": event.val_hr}
-        self._refresh_status()
+        self.train_state = TrainState(True, self.train_state.model, event.stage, event.epoch, event.total, event.loss,
+                                      event.val_hr)
 
     def start_mode_training(self, mode: str) -> None:
         """Train the model a picks mode needs (e.g. the sequence model), then show its picks."""
@@ -119,9 +118,7 @@ class Background(App):
             return
         name = self.engine.mode_model_name(mode)
         total = self.train_overrides.get("epochs", self.engine.epochs_of(name))
-        self.train_state = {"running": True, "model": name, "stage": mode, "epoch": 0, "total": total, "loss": 0.0,
-                            "val_hr": None}
-        self._refresh_status()
+        self.train_state = TrainState(running=True, model=name, stage=mode, total=total)
         self.train_mode(mode, total)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
@@ -132,28 +129,27 @@ class Background(App):
 
     @on(TrainDone)
     def train_done(self, event: TrainDone) -> None:
-        self.train_state = {"running": False}
+        self.train_state = IDLE  # the Fine-tune screen watches it: a fine-tune waiting for this model says so
         self.status_text = event.text
-        self._refresh_status()
         if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             self.scores_changed()
             return
         if event.ok:
-            self._foldin_wanted = True  # your ratings, fine-tuned on the new model (by _model_loaded)
+            # your ratings, fine-tuned on the new model (by _model_loaded)
+            self.foldin_state = replace(self.foldin_state, wanted=True)
             self._model_loaded()
             self.notify("model trained; your picks are fine-tuned on it", timeout=4)
-        else:
-            self._refresh_foldin()  # a fine-tune waiting for this model says so
 
     def set_mode(self, mode: str) -> None:
         """Picks from ``mode`` from now on; the status line says what that mode does with your ratings
         (a fine-tune's line only where the mode uses the model fitted to you)."""
         self.mode = mode
         if self.engine.mode_folds_in(mode):
-            if self.last_foldin is not None and not self.last_foldin.cancelled:
-                self.status_text = self._foldin_text(self.last_foldin)
+            last = self.foldin_state.last
+            if last is not None and not last.cancelled:
+                self.status_text = self._foldin_text(last)
             elif self.status_text.startswith("mode "):
                 self.status_text = "model ready"
         elif self.engine.reads_sequence(mode):
@@ -161,7 +157,6 @@ class Background(App):
                                 "(nothing to fine-tune)")
         else:
             self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
-        self._refresh_status()
 
     @staticmethod
     def _foldin_text(event: FoldInDone) -> str:
@@ -188,30 +183,28 @@ class Background(App):
             return
         blocked = self.foldin_blocked()
         if blocked is not None:
-            self._foldin_wanted = True  # started by _model_loaded
+            self.foldin_state = replace(self.foldin_state, wanted=True)  # started by _model_loaded
             if announce and not isinstance(self.screen, FineTuneScreen):
                 self.notify(blocked, timeout=4, markup=False)
-            self._refresh_foldin()
             return
-        self._foldin_wanted = False
-        self.foldin_losses, self.foldin_steps, self.foldin_total = [], None, self.engine.foldin_steps
-        self._foldin_runs += 1
-        self.foldin_active = self._foldin_runs
-        self.foldin(self._foldin_runs)
-        self._refresh_foldin()
+        run = self.foldin_state.runs + 1
+        self.foldin_state = replace(self.foldin_state, wanted=False, losses=(), steps=None,
+                                    total=self.engine.foldin_steps, runs=run, active=run)
+        self.foldin(run)
 
     def foldin_view(self) -> tuple[str, str]:
         """The fine-tune's one state and the sentence that says it, from the app's own state only:
         running, waiting (for the fold-in model), due (ratings made; it starts after a pause), cancelled,
         nothing (nothing rated), done, or idle (none yet)."""
-        if self.foldin_running():
-            if self.foldin_steps is None:
+        state = self.foldin_state
+        if state.running:
+            if state.steps is None:
                 return "running", "fitting: starting..."
-            return "running", f"fitting: step {self.foldin_steps[1]}/{self.foldin_total}..."
+            return "running", f"fitting: step {state.steps[1]}/{state.total}..."
         blocked = self.foldin_blocked() if self.ready else LOADING
-        if self._foldin_wanted:
+        if state.wanted:
             return ("waiting", blocked) if blocked else ("due", "your latest ratings are fine-tuned in a moment")
-        last = self.last_foldin
+        last = state.last
         if last is None:
             return ("waiting", blocked) if blocked else ("idle", "not fine-tuned yet; press f to fine-tune")
         if last.cancelled:
@@ -220,22 +213,12 @@ class Background(App):
             return "nothing", "nothing rated yet: nothing to fine-tune; rate a few films first"
         return "done", f"done in {last.seconds:.2f} s on {last.device}; press p for your picks"
 
-    def _refresh_foldin(self) -> None:
-        for screen in self._visible_screens():  # a screen still being built has no widgets to update yet
-            if isinstance(screen, FineTuneScreen):
-                screen.show_state()
-
     def _group_workers(self, group: str) -> list[Worker]:
         """This group's workers that are pending or running (the app's own state: nothing to keep in step)."""
         return [w for w in self.workers if w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
 
     def _group_busy(self, group: str) -> bool:
         return bool(self._group_workers(group))
-
-    def foldin_running(self) -> bool:
-        """A fine-tune is running: set when one starts, cleared by its own FoldInDone (not by the worker's state,
-        which changes after that message, so a screen drawn between the two said "fitting" for good)."""
-        return self.foldin_active is not None
 
     def cancel_foldin(self) -> bool:
         running = self._group_workers("foldin")
@@ -250,25 +233,22 @@ class Background(App):
 
     @on(FoldInProgress)
     def foldin_progress(self, event: FoldInProgress) -> None:
-        if event.run != self.foldin_active:  # a late one from a fine-tune cancelled since
+        state = self.foldin_state
+        if event.run != state.active:  # a late one from a fine-tune cancelled since
             return
-        self.foldin_losses.append(event.loss)
-        first = self.foldin_steps[0] if self.foldin_steps else event.step
-        self.foldin_steps, self.foldin_total = (first, event.step), event.total
-        self._refresh_foldin()
+        first = state.steps[0] if state.steps else event.step
+        self.foldin_state = replace(state, losses=(*state.losses, event.loss), steps=(first, event.step),
+                                    total=event.total)
 
     @on(FoldInDone)
     def foldin_done(self, event: FoldInDone) -> None:
-        if event.run != self.foldin_active:  # one superseded by a later fine-tune (that one's result counts)
+        if event.run != self.foldin_state.active:  # one superseded by a later fine-tune (that one's result counts)
             return
-        self.foldin_active = None
-        self.last_foldin = event
+        self.foldin_state = replace(self.foldin_state, active=None, last=event)
         if not event.cancelled:
             if self.engine.mode_folds_in(self.mode):  # else the line keeps saying what the mode does
                 self.status_text = self._foldin_text(event)
-                self._refresh_status()
             self.scores_changed()  # the fine-tuned scores now
-        self._refresh_foldin()
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:
@@ -277,21 +257,12 @@ class Background(App):
         error = event.worker.error
         if event.worker.group == "learned":
             self.learned_state = None
-            self._refresh_status()
         if event.worker.group == "foldin":
-            self.foldin_active = None
-            self._refresh_foldin()
+            self.foldin_state = replace(self.foldin_state, active=None)
         if event.worker.group == "train":
-            self.train_state = {"running": False}
+            self.train_state = IDLE
             self.status_text = "training failed"
-            self._refresh_status()
         text = str(error) if isinstance(error, MovieRecError) else f"{type(error).__name__}: {error}"
         self.notify(text, title="error", severity="error", markup=False, timeout=10)
         if event.worker.group == "load":
             self.exit(return_code=1, message=f"error: {text}")
-
-    def _refresh_status(self) -> None:
-        for screen in self._visible_screens():
-            if isinstance(screen, MainScreen):
-                screen.refresh_status()
-        self._refresh_foldin()  # a training started or ended: what a fine-tune waits for

@@ -7,18 +7,17 @@ palette keeps one list, in one order, with Textual's commands first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from textual.app import SystemCommand
 
-if TYPE_CHECKING:
-    from movierec.tui.app import MovieRecApp
+from movierec.tui.handle import MovieRecHandle
 
 ADD_DATASET = ("add one with `movierec --headless data fetch ml-1m` (or another GroupLens release) or "
                "`movierec --headless data import PATH`")
 
 
-def app_commands(app: MovieRecApp) -> Iterator[SystemCommand]:
+def app_commands(app: MovieRecHandle) -> Iterator[SystemCommand]:
     yield SystemCommand("Search", "Search titles as you type", app.action_show_search)
     yield SystemCommand("My ratings", "Your ratings and profiles", app.action_show_ratings)
     yield SystemCommand("Picks", "Your diversified top picks", app.action_show_picks)

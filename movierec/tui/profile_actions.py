@@ -9,11 +9,8 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual import on
 from textual.app import App
-from textual.screen import Screen
 
 from movierec.errors import MovieRecError
-from movierec.tui.screens.base import MainScreen
-from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
 
@@ -28,10 +25,10 @@ class ProfileActions(App):
     ready: bool
     model_ready: bool
     mode: str
+    marks_version: int
 
     if TYPE_CHECKING:  # the app's (declared here for type checkers only: a stub would shadow the app's own)
         def profile_changed(self) -> None: ...
-        def _visible_screens(self) -> list[Screen]: ...
         def _set_sub_title(self) -> None: ...
 
     def dismissed(self) -> set[int]:
@@ -147,9 +144,7 @@ class ProfileActions(App):
             return
         self.notify(f"{said}: {spoken_title(title)}", markup=False, timeout=3)
         # What the picks are fitted to is unchanged: no fine-tune, and the picks only re-mark their titles.
-        for screen in self._visible_screens():
-            if isinstance(screen, (MainScreen, MovieScreen)):
-                screen.refresh_marks()
+        self.marks_version += 1
 
     def switch_profile(self, name: str, create: bool = False) -> bool:
         """Open profile ``name`` (``create``: typed as a new one). A name the store refuses leaves the

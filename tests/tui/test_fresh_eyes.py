@@ -82,9 +82,9 @@ async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(
         await pilot.press("5", "4", "5")
         # The fine-tune's timer, then its worker (on a busy machine the timer can fire after workers were idle).
         await wait_for(pilot, lambda: len(app.profile.ratings) == 3 and not app.foldin_waiting()
-                       and app.last_foldin is not None, "the fine-tune of three ratings")
+                       and app.foldin_state.last is not None, "the fine-tune of three ratings")
         await settle(app, pilot)  # then the matches' worker
-        assert len(app.profile.ratings) == 3 and app.last_foldin is not None and app.last_foldin.fitted
+        assert len(app.profile.ratings) == 3 and app.foldin_state.last is not None and app.foldin_state.last.fitted
         matches = [table.cell_text(r, "match") for r in range(table.row_count)]
         assert all(not m for m in matches[:3])  # the films rated: your stars instead
         assert sum(m.endswith("%") for m in matches[3:]) >= table.row_count - 5
@@ -96,7 +96,7 @@ async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fi
         await settle(app, pilot)
         app.start_foldin(announce=False)  # what a first start does once the model is there
         await settle(app, pilot)
-        assert app.last_foldin is not None and not app.last_foldin.fitted
+        assert app.foldin_state.last is not None and not app.foldin_state.last.fitted
         status = str(app.screen.query_one("#status-text", Label).render())
         assert "fine-tuned" not in status and "0.00 s" not in status
         assert app.status_text == "model ready"

@@ -236,7 +236,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
         assert started()
         await settle(app, pilot)
         for _ in range(400):  # the worker is done; its TrainDone message switches the mode when handled
-            if app.mode == "sequence" and not app.train_state.get("running"):
+            if app.mode == "sequence" and not app.train_state.running:
                 break
             await pilot.pause(0.05)
         await settle(app, pilot)  # the picks the switch recomputes
