@@ -205,7 +205,7 @@ class PicksScreen(MainScreen):
         if app.engine.reads_sequence(following) and not app.engine.has_model(following):
             # A mode whose model is not trained yet (the sequence model): trained first, with progress; the
             # picks (and the mode the header names) stay as they are until it is ready (app.train_done).
-            if not app.train_state.get("running"):
+            if not app.train_state.running:
                 app.notify(f"training {app.engine.mode_model_name(following)} for mode {following} (once; it is "
                            f"saved); the picks stay in mode {app.mode} until it is ready", timeout=8, markup=False)
             app.start_mode_training(following)
