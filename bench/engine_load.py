@@ -45,7 +45,7 @@ def main() -> int:
     rng = np.random.default_rng(args.seed)
     engine = Engine(args.dataset, args.device)
     t0 = time.perf_counter()
-    engine.foldin_model()  # trains NeuMF once if there is no checkpoint yet
+    engine.get("ncf", train=True)  # trains NeuMF once if there is no checkpoint yet
     print(f"machine: {platform.node()}, {engine.device_name}; dataset {engine.dataset.name} "
           f"({engine.dataset.n_items:,} items); model ready in {time.perf_counter() - t0:.1f} s", flush=True)
     cat = engine.dataset.catalog

@@ -99,11 +99,12 @@ def main() -> None:
 
         config = NCFConfig(model="neumf")
         module = build(config, ds.n_users, ds.n_items)
-        meta = {"model": "neumf", "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
-                "n_users": ds.n_users, "n_items": ds.n_items, "note": "untrained, for bench/foldin.py speed only"}
+        meta = checkpoints.CheckpointMeta(model="neumf", config=config, dataset=ds.name, fingerprint=ds.fingerprint,
+                                           n_users=ds.n_users, n_items=ds.n_items,
+                                           note="untrained, for bench/foldin.py speed only")
         checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), module.state_dict(), meta,
                          ds.user_ids.array, ds.item_ids.array)
-    engine.foldin_model()
+    engine.get("ncf", train=True)
     engine.content  # noqa: B018 (prepare the content vectors before timing)
     popular = np.argsort(-ds.catalog.n_ratings)[:500]
     timings = []

@@ -103,10 +103,10 @@ def _same_scores(a_model, b_model, users) -> tuple[float, int]:
 @check("GPU-trained checkpoint on the CPU gives the GPU's scores")
 def _portable():
     cpu = Engine(None, "cpu")
-    rec_cpu = cpu.load_saved("neumf")
-    rec_gpu = Engine(None, DEVICE).load_saved("neumf")
+    rec_cpu = cpu.shelf.load_saved("neumf")
+    rec_gpu = Engine(None, DEVICE).shelf.load_saved("neumf")
     assert rec_cpu is not None and rec_gpu is not None
-    assert rec_cpu.meta["device"] == gpu.device_name and rec_cpu.meta["created"] == state["rec"].meta["created"]
+    assert rec_cpu.meta.device == gpu.device_name and rec_cpu.meta.created == state["rec"].meta.created
     users = gpu.split.test_users[:64]
     with devices.tf32(True):  # what scoring with TF32 tensor cores (10-bit mantissa) would give
         tf32 = float(np.abs(rec_gpu.score_all(users) - rec_cpu.score_all(users)).max())
@@ -125,7 +125,7 @@ def _sasrec():
     result = gpu.recommend(_profile(7), n=10, mode="sequence")
     picks_ms = (time.perf_counter() - t) * 1000
     assert len(result.picks) == 10 and all(p.reason for p in result.picks)
-    diff, items = _same_scores(Engine(None, DEVICE).load_saved("sasrec"), Engine(None, "cpu").load_saved("sasrec"),
+    diff, items = _same_scores(Engine(None, DEVICE).shelf.load_saved("sasrec"), Engine(None, "cpu").shelf.load_saved("sasrec"),
                                gpu.split.test_users[:64])
     return (f"val HR@10 {info.val_hr:.3f} after 3 epochs, {info.fit_seconds:.1f} s; sequence top 10 in "
             f"{picks_ms:.0f} ms; GPU vs CPU scores max |difference| {diff:.2e} over 64 users x {items} items")
@@ -133,7 +133,7 @@ def _sasrec():
 
 @check("deepcontent beside a cuda engine (it trains on the CPU by design), hybrid picks blend it")
 def _deepcontent():
-    learned = gpu.learned_model(train=True, epochs=3)
+    learned = gpu.train_learned(epochs=3)
     assert learned is not None
     result = gpu.recommend(_profile(8), n=10)
     assert len(result.picks) == 10

@@ -32,12 +32,12 @@ def main() -> None:
     engine = Engine(args.dataset, "cpu")
     engine.split
     for mode in args.modes.split(","):
-        source = engine._match_source(mode)
+        source = engine.matches._source(mode)
         if source is None:
             print(f"{mode}: no saved model, skipped")
             continue
         start = time.perf_counter()
-        pct, good = engine.match_data(mode, source[0])
+        pct, good = engine.matches.match_data(mode, source[0])
         seconds = time.perf_counter() - start
         m = calibration.fit(pct, good)
         print(f"{mode}: {pct.size} held-out ratings, {seconds:.1f} s; base rate {m.base_rate:.3f}; "

@@ -66,7 +66,7 @@ def main() -> None:
     for text in args.settings:
         if text == "ease":  # the baseline on the same inner split: L2 chosen on the inner validation, as in eval
             for seed in [int(s) for s in args.seeds.split(",")]:
-                rec = engine.build("ease")
+                rec = engine.shelf.build("ease")
                 start = time.perf_counter()
                 rec.fit(split, catalog)
                 rank = Protocol(split, seed=seed).ranks(rec)

@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--amp", action="store_true")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (NCFConfig.compile)")
     parser.add_argument("--dense", action="store_true", help="dense Adam even on large tables (no SparseAdam)")
     args = parser.parse_args()
     os.environ.setdefault("MOVIEREC_HOME", tempfile.mkdtemp(prefix="movierec-bench-"))
@@ -52,6 +53,7 @@ def main() -> None:
           f"{time.perf_counter() - t0:.1f} s; peak {peak_gb():.2f} GB")
     overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v}
     overrides["amp"] = args.amp
+    overrides["compile"] = args.compile
     if args.dense:
         import movierec.models.ncf.training as training
 
@@ -59,7 +61,7 @@ def main() -> None:
     config = NCFConfig(model="neumf", pretrain=False, **overrides)
     model = build(config, ds.n_users, ds.n_items)
     trainer = Trainer(model, split, config, device)
-    print(f"config: batch {config.batch_size}, lr {config.lr}, amp {config.amp}, optimizers "
+    print(f"config: batch {config.batch_size}, lr {config.lr}, amp {config.amp}, compile {config.compile}, optimizers "
           f"{[type(o).__name__ for o in trainer.optimizers]}", flush=True)
     for _ in range(args.epochs):
         f = trainer.train_epoch()

@@ -45,11 +45,14 @@ def unique(keys: np.ndarray) -> np.ndarray:
     return keys[keep]
 
 
-def generate(out: Path, scale: float = 1.0, seed: int = 0) -> dict:
+def generate(out: Path, scale: float = 1.0, seed: int = 0, shape: tuple[int, int, int] | None = None) -> dict:
+    """``shape`` (users, items, ratings) replaces the scaled ML-20M counts (ml-100k: 943, 1,682, 100,000)."""
     rng = np.random.default_rng(seed)
     n_users = max(int(USERS * scale), 50)
     n_items = max(int(ITEMS * scale), 100)
     n_ratings = max(int(RATINGS * scale), n_users * 25)
+    if shape is not None:
+        n_users, n_items, n_ratings = shape
     minimum = 20
     cap = n_items // 2
     counts = np.minimum(activity(n_users, n_ratings, rng, minimum), cap)

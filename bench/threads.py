@@ -47,11 +47,12 @@ def worker(args: argparse.Namespace) -> None:
     engine.device  # noqa: B018 (movierec's thread choice happens here, as in the app)
     threads = torch.get_num_threads()
     config = NCFConfig(model="neumf")
-    meta = {"model": "neumf", "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
-            "n_users": ds.n_users, "n_items": ds.n_items, "note": "untrained, for bench/threads.py only"}
+    meta = checkpoints.CheckpointMeta(model="neumf", config=config, dataset=ds.name, fingerprint=ds.fingerprint,
+                                       n_users=ds.n_users, n_items=ds.n_items,
+                                       note="untrained, for bench/threads.py only")
     checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), build(config, ds.n_users, ds.n_items).state_dict(),
                      meta, ds.user_ids.array, ds.item_ids.array)
-    engine.foldin_model()
+    engine.get("ncf", train=True)
     engine.content  # noqa: B018
     rng = np.random.default_rng(0)
     popular = np.argsort(-ds.catalog.n_ratings)[:500]

@@ -70,8 +70,9 @@ engine = Engine(dataset, "cpu")
 ds = engine.dataset
 if random_model:  # the shape of the model is what start-up pays for, not its weights
     config = NCFConfig(model="neumf")
-    meta = {"model": "neumf", "config": config.to_json(), "dataset": ds.name, "fingerprint": ds.fingerprint,
-            "n_users": ds.n_users, "n_items": ds.n_items, "note": "untrained, for bench/tui.py start-up only"}
+    meta = checkpoints.CheckpointMeta(model="neumf", config=config, dataset=ds.name, fingerprint=ds.fingerprint,
+                                       n_users=ds.n_users, n_items=ds.n_items,
+                                       note="untrained, for bench/tui.py start-up only")
     checkpoints.save(checkpoints.path_for(ds.fingerprint, "neumf"), build(config, ds.n_users, ds.n_items).state_dict(),
                      meta, ds.user_ids.array, ds.item_ids.array)
 else:

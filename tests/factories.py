@@ -145,6 +145,10 @@ def decade_taste(n_users: int = 120, n_items: int = 160, per_user: int = 20, own
 RATED = ((1, 5.0), (2571, 4.5), (858, 4.0), (6377, 5.0), (1197, 3.5))
 
 
+#: Shrek (2001) on ml-latest-small: six genres (Adventure, Animation, Children, Comedy, Fantasy, Romance).
+SHREK = 4306
+
+
 def rate_some(ratings: tuple[tuple[int, float], ...] = RATED, profile: str = "default") -> bytes:
     """Rate ``ratings`` (movie id, stars) in ``profile`` of the current MOVIEREC_HOME; the profile file's bytes."""
     from movierec.store.profiles import ProfileStore
@@ -153,3 +157,138 @@ def rate_some(ratings: tuple[tuple[int, float], ...] = RATED, profile: str = "de
     for movie_id, stars in ratings:
         store.rate(profile, movie_id, stars)
     return store.path(profile).read_bytes()
+
+
+def checkerboard(tmp_path: Path, n_users: int = 24, n_items: int = 24) -> Path:
+    """Even users rate every even film, odd users every odd film; genres follow the parity."""
+    data = Synthetic([], [], [])
+    for m in range(n_items):
+        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m % 2 == 0 else ["Horror"]))
+    for u in range(n_users):
+        items = [m for m in range(n_items) if m % 2 == u % 2]
+        for t, m in enumerate(np.random.default_rng(u).permutation(items)):
+            data.ratings.append((u + 1, int(m) + 1, 4.0 + (t % 2) * 0.5, 1000 + t))
+    return write_latest(tmp_path / "checker", data)
+
+
+DRIFT_BLOCK = 20  # films per taste cluster: A = 0..19 (Comedy), B = 20..39 (Horror)
+
+
+def drift(tmp_path: Path, n_users: int = 60, seed: int = 0) -> Path:
+    """A planted recency rule: a third of the users only ever rate cluster A, a third only B, and a
+    third (users 2, 5, 8, ...) rated 6 A films long ago, then 6 B films, their latest (the
+    validation and test items are B, so 6 A and 4 B films stay in training)."""
+    rng = np.random.default_rng(seed)
+    data = Synthetic([], [], [])
+    for m in range(2 * DRIFT_BLOCK):
+        data.movies.append((m + 1, f"Film {m} (2000)", ["Comedy"] if m < DRIFT_BLOCK else ["Horror"]))
+    for u in range(n_users):
+        kind = u % 3
+        if kind == 0:
+            items = rng.choice(DRIFT_BLOCK, 10, replace=False)
+        elif kind == 1:
+            items = DRIFT_BLOCK + rng.choice(DRIFT_BLOCK, 10, replace=False)
+        else:
+            items = np.concatenate([rng.choice(DRIFT_BLOCK, 6, replace=False),
+                                    DRIFT_BLOCK + rng.choice(DRIFT_BLOCK, 6, replace=False)])
+        for t, m in enumerate(items):
+            data.ratings.append((u + 1, int(m) + 1, 4.5, 1_000_000 + 100 * t))
+    return write_latest(tmp_path / "drift", data)
+
+
+def counting_solves(monkeypatch) -> list[float]:
+    """EASE's solves (the L2 of each), recorded as they happen from this call on."""
+    from movierec.models.ease import EASE
+
+    seen: list[float] = []
+    solve = EASE._solve
+
+    def counted(self, gram, l2):
+        seen.append(l2)
+        return solve(self, gram, l2)
+
+    monkeypatch.setattr(EASE, "_solve", counted)
+    return seen
+
+
+#: Titles and their numbers of ratings (ml-latest-small's, rounded): the title-search tests' catalogue.
+SEARCH_FILMS = [
+    ("Lord of the Rings, The (1978)", 15),
+    ("Lord of the Rings: The Fellowship of the Ring, The (2001)", 198),
+    ("Lord of the Rings: The Two Towers, The (2002)", 188),
+    ("Lord of the Rings: The Return of the King, The (2003)", 185),
+    ("Lord of the Flies (1963)", 13),
+    ("Ring, The (2002)", 90),
+    ("Lord of War (2005)", 40),
+    ("Godfather, The (1972)", 192),
+    ("Godfather: Part II, The (1974)", 129),
+    ("Godfather: Part III, The (1990)", 45),
+    ("Tokyo Godfathers (2003)", 5),
+    ("Goodfellas (1990)", 126),
+    ("Go (1999)", 39),
+    ("Toy Story (1995)", 215),
+    ("Toy Story 2 (1999)", 97),
+    ("Toy Story 3 (2010)", 55),
+    ("Rocky (1976)", 64),
+    ("Rocky II (1979)", 26),
+    ("Rocky III (1982)", 24),
+    ("Rocky V (1990)", 17),
+    ("Star Wars: Episode IV - A New Hope (1977)", 251),
+    ("Star Wars: Episode V - The Empire Strikes Back (1980)", 211),
+    ("Star Wars: Episode I - The Phantom Menace (1999)", 140),
+    ("Rogue One: A Star Wars Story (2016)", 27),
+    ("Matrix, The (1999)", 278),
+    ("Matrix Reloaded, The (2003)", 96),
+    ("Animatrix, The (2003)", 20),
+    ("I, Robot (2004)", 40),
+    ("Inception (2010)", 143),
+    ("V for Vendetta (2006)", 100),
+    ("Vertigo (1958)", 80),
+    ("Kill Bill: Vol. 2 (2004)", 110),
+    ("Kill Bill: Vol. 1 (2003)", 131),
+    ("Malcolm X (1992)", 20),
+    ("Alien (1979)", 146),
+    ("Aliens (1986)", 126),
+]
+
+
+#: The id-space tests' films: title -> (movie id in the latest release, item id in the ml-100k one); None: that release lacks it.
+SPACE_FILMS = {
+    "Toy Story (1995)": (1, 2),
+    "Jumanji (1995)": (2, 3),
+    "Heat (1995)": (3, 1),
+    "Matrix, The (1999)": (4, 5),
+    "Alien (1979)": (5, 4),
+    "Only In Latest (2001)": (6, None),
+    "Only In 100k (1996)": (None, 6),
+    "Twin (1990)": (7, 7),  # ml-100k has two films of this title and year: never matched
+    "Twin! (1990)": (None, 8),
+    "Casino (1995)": (8, 9),
+    "Seven (1995)": (9, 10),
+}
+
+
+def space_release(which: int) -> Synthetic:
+    """The SPACE_FILMS release in the latest numbering (``which`` 0) or in ml-100k's (1), rated alike."""
+    movies = [(ids[which], title, ["Drama"]) for title, ids in SPACE_FILMS.items() if ids[which] is not None]
+    ratings = [(u, mid, float(1 + (u * 7 + mid * 3) % 5), 1_000_000 + u * 100 + k)
+               for u in range(1, 13) for k, (mid, _, _) in enumerate(movies)]
+    return Synthetic(ratings, movies, [])
+
+
+def headless(*args: str):
+    """``movierec --headless ARGS`` in this process (click's runner; exceptions propagate)."""
+    from click.testing import CliRunner
+
+    from movierec.cli import cli
+
+    return CliRunner().invoke(cli, ["--headless", *args], catch_exceptions=False)
+
+
+def one_error_line(result) -> str:
+    """The one ``error:`` (or ``interrupted``) line of a command's output, asserting there is exactly one and no
+    traceback."""
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("error:", "interrupted"))]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    return errors[0]

@@ -193,16 +193,18 @@ def _engine(ctx: click.Context, dataset: str | None, device: str = "auto", quiet
     engine = Engine(_dataset_arg(ctx, dataset), device,
                     on_note=lambda text: stderr().print(safe(f"note: {text}"), soft_wrap=True))
     if not quiet:
-        stderr().print(f"device: {engine.device_name}")
+        from movierec import device as devices
+
+        stderr().print(f"device: {devices.describe(engine.device, why=True)}")  # the thread choice and why, once
     return engine
 
 
 def _train_learned(engine, show: bool) -> None:
     """deepcontent, trained once for this dataset when none is saved (or a bad one was set aside, with a note),
     with progress when ``show``: what `recommend` and `similar --learned` need. A failed training is a note."""
-    if engine.learned_model() is None:
+    if engine.get("deepcontent") is None:
         with _TrainProgress(show, engine.epochs_of("deepcontent")) as progress:
-            engine.learned_model(train=True, callback=progress)
+            engine.train_learned(callback=progress)
 
 
 class _TrainProgress:

@@ -128,26 +128,25 @@ def search_cmd(ctx: click.Context, text: str, dataset: str | None, limit: int, g
     engine = _engine(ctx, dataset, quiet=True)
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     # The TUI's search: when nothing matches closely, the same sentence ("did you mean", or what the filters hide).
-    found = engine.search_films(text, list(genres) or None, years, limit)
+    found = engine.search(text, list(genres) or None, years, limit)
     if found.note:
         raise MovieRecError(found.note)
-    rows = [{**{k: v for k, v in row.items() if k not in ("index", "score")},
-             "mean_rating": round(row["mean_rating"], 2),
-             "match": None if row["score"] is None else round(row["score"], 1)}  # no text: the most rated
-            for row in found.rows]
     if as_json:
-        print_json(rows)
+        print_json([{**row.to_json("ratings"), "mean_rating": round(row.mean_rating, 2),
+                     "match": None if row.score is None else round(row.score, 1)}  # no text: the most rated
+                    for row in found.rows])
         return
     from rich.table import Table
 
     table = Table()
     # Two films of one title (ml-latest-small has "Emma (1996)" twice): their ids tell them apart ("id:838").
-    twins = len({r["title"] for r in rows}) < len(rows)
+    rows = found.rows
+    twins = len({r.title for r in rows}) < len(rows)
     for col in ("title", "genres", "mean", "ratings") + (("id",) if twins else ()):
         table.add_column(col, justify="right" if col in ("mean", "ratings", "id") else "left")
     for row in rows:
-        table.add_row(safe(shown(row["title"])), safe(", ".join(row["genres"])), f"{row['mean_rating']:.2f}", f"{row['ratings']:,}",
-                      *((f"id:{row['movie_id']}",) if twins else ()))
+        table.add_row(safe(shown(row.title)), safe(", ".join(row.genres)), f"{round(row.mean_rating, 2):.2f}",
+                      f"{row.ratings:,}", *((f"id:{row.movie_id}",) if twins else ()))
     stdout().print(table)
 
 
@@ -164,23 +163,26 @@ def similar_cmd(ctx, title, dataset, limit, learned, as_json):
     """More like this: films closest to TITLE by genres, tags and the tag genome (or, with --learned, in the
     space deepcontent maps film features into)."""
     engine = _engine(ctx, dataset, quiet=True)
-    if learned and engine.learned_model() is None:  # none saved, or a bad one set aside (with a note)
+    if learned and engine.get("deepcontent") is None:  # none saved, or a bad one set aside (with a note)
         engine.dataset.catalog.find(title)  # an unknown title fails before any training
         if not as_json:
-            stderr().print(f"device: {engine.device_name}")
+            from movierec import device as devices
+
+            stderr().print(f"device: {devices.describe(engine.device, why=True)}")
         _train_learned(engine, not as_json)  # as `recommend` does; a failure is a note, then the error below
     film, rows = engine.similar(title, limit, learned=learned)
     if as_json:
-        print_json({"query": title, "movie": film, "space": "learned" if learned else "content", "similar": rows})
+        print_json({"query": title, "movie": film.to_json("exact"), "space": "learned" if learned else "content",
+                    "similar": [{**row.to_json(), "similarity": round(row.similarity, 4)} for row in rows]})
         return
     from rich.table import Table
 
-    note = "" if film["exact"] else " (closest match)"
-    table = Table(title=safe(f"More like {shown(film['title'])}{note}" + (" (learned space)" if learned else "")))
+    note = "" if film.exact else " (closest match)"
+    table = Table(title=safe(f"More like {shown(film.title)}{note}" + (" (learned space)" if learned else "")))
     for col in ("#", "title", "genres", "similarity"):
         table.add_column(col, justify="right" if col in ("#", "similarity") else "left")
     for n, row in enumerate(rows, 1):
-        table.add_row(str(n), safe(shown(row["title"])), safe(", ".join(row["genres"])), f"{row['similarity']:.3f}")
+        table.add_row(str(n), safe(shown(row.title)), safe(", ".join(row.genres)), f"{round(row.similarity, 4):.3f}")
     stdout().print(table)
 
 
@@ -195,9 +197,9 @@ def starters_cmd(ctx, dataset, limit, as_json):
     engine = _engine(ctx, dataset, quiet=True)
     rows = engine.cold_start(limit)
     if as_json:
-        print_json(rows)
+        print_json([row.to_json("index", "ratings") for row in rows])
         return
     for row in rows:
-        stdout().print(safe(f"{shown(row['title'])}  ({', '.join(row['genres'])})"))
+        stdout().print(safe(f"{shown(row.title)}  ({', '.join(row.genres)})"))
 
 

@@ -186,7 +186,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
     if as_json:
         print_json({"dataset": engine.dataset.name, "k": k, "negatives": 0 if full else negatives, "users": users,
                     "tied_users": tied, "seed": seed, "protocol": "full" if full else "sampled",
-                    "skipped": [{"model": m, "reason": why} for m, why in engine.skipped_models],
+                    "skipped": [{"model": m, "reason": why} for m, why in engine.notes.skipped],
                     "notes": notes,
                     "results": [{key: r.to_json()[key]
                                  for key in ("model", "hr", "ndcg", "ild", "coverage", "fit_seconds", "reused")}
@@ -211,7 +211,7 @@ def eval_cmd(ctx, dataset, model_name, k, negatives, seed, full, epochs, retrain
         table.add_row(r.model, f"[bold]{r.hr:.4f}[/]" if r.hr == best else f"{r.hr:.4f}", f"{r.ndcg:.4f}", f"{r.ild:.3f}",
                       f"{r.coverage:.3f}", f"{r.fit_seconds:.1f} reused" if r.reused else f"{r.fit_seconds:.1f}")
     stdout().print(table)
-    for name, why in engine.skipped_models:
+    for name, why in engine.notes.skipped:
         stderr().print(f"skipped {name}: {clean(why)}", highlight=False)
 
 

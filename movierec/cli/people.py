@@ -327,6 +327,21 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
         raise click.UsageError(f"--from-year {from_year} is after --to-year {to_year} (swap them)", ctx)
 
 
+class ModeChoice(click.Choice):
+    """`--mode`'s choices: the registry's modes, read when asked (a model registered later serves one too)."""
+
+    def __init__(self) -> None:
+        super().__init__(registry.modes())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return registry.modes()
+
+    @choices.setter
+    def choices(self, value) -> None:  # click sets it once; the registry answers from then on
+        pass
+
+
 @cli.command("recommend")
 @profile_option
 @click.option("--rate", "rate_pairs", multiple=True, metavar="TITLE=STARS",
@@ -336,7 +351,7 @@ def _check_filters(ctx: click.Context, genres: tuple[str, ...], from_year: int |
 @click.option("--genre", "genres", multiple=True, help="Only films of this genre (repeatable: any of them).")
 @click.option("--from-year", type=int, default=None)
 @click.option("--to-year", type=int, default=None)
-@click.option("--mode", type=click.Choice(registry.modes()), default="hybrid", show_default=True,
+@click.option("--mode", type=ModeChoice(), default=registry.modes()[0], show_default=True,
               help="hybrid (default): content blended with NeuMF folded in for you; content: genres and tags "
                    "only; ncf: NeuMF folded in only; sequence: SASRec reading your ratings in time order "
                    "(trained once on first use, 1-2 minutes on a laptop CPU).")
@@ -357,17 +372,17 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         raise click.UsageError(str(exc), ctx) from None
     engine = _engine(ctx, dataset, device, quiet=as_json)
     profile = _parse_rate_pairs(engine, rate_pairs) if rate_pairs else ProfileStore().load(_profile_name(ctx, profile_name))
-    served = "ncf" if mode == "hybrid" else mode  # the model this mode needs (the hybrid's: the fold-in one)
-    if mode != "content" and profile.ratings and not engine.has_model(served):
+    served = engine.mode_served(mode)  # the mode whose model this one needs (the hybrid's: the fold-in one)
+    if engine.mode_trains(served) and profile.ratings and not engine.has_model(served):
         try:  # trained once, with progress, before the picks (a sequence mode trains only its own model)
             name = engine.mode_model_name(served)
             with _TrainProgress(not as_json, engine.epochs_of(name)) as progress:
-                engine.mode_model(served, callback=progress)
+                engine.get(served, train=True, callback=progress)
         except MovieRecError:
-            if mode != "hybrid":
+            if not engine.mode_blends(mode):
                 raise
             # No neural model on this dataset: recommend() falls back to content and puts the reason in its note.
-    if mode == "hybrid" and profile.ratings:  # films with few ratings scored from their content too
+    if engine.mode_blends(mode) and profile.ratings:  # films with few ratings scored from their content too
         _train_learned(engine, not as_json)  # a failure is a note; the picks go on without it
     years = (from_year, to_year) if from_year is not None or to_year is not None else None
     result = engine.recommend(profile, n=limit, diversity=DEFAULT_DIVERSITY if diversity is None else diversity,
@@ -386,7 +401,7 @@ def recommend_cmd(ctx, profile_name, rate_pairs, diversity, limit, genres, from_
         raise MovieRecError(result.note or "nothing to recommend")
     if result.note:
         stderr().print(f"note: {clean(result.note)}", highlight=False)
-    for line in engine.match_calibrated:
+    for line in engine.notes.calibrated:
         stderr().print(f"note: {clean(line)}", highlight=False, soft_wrap=True)
     from rich.table import Table
 
@@ -420,7 +435,7 @@ def _match_json(engine, picks) -> dict | None:
     m = engine.match_map(mode, compute=False) if mode else None
     if m is None:
         return None
-    return {"mode": mode, "model": m.meta.get("model", "content"), "base_rate": round(m.base_rate, 4),
+    return {"mode": mode, "model": m.meta.get("model", mode), "base_rate": round(m.base_rate, 4),
             "held_out": m.n, "scale": "0-1", "calibration_seconds": m.meta.get("seconds"),
             "meaning": meaning(mode, m.base_rate)}
 

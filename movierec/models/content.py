@@ -14,7 +14,7 @@ import numpy as np
 
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
-from movierec.models.base import Callback, DenseScorer, UserItems
+from movierec.models.base import Callback, DenseScorer, KnownProfiles, ProfileArrays, UserItems
 
 NEUTRAL_STARS = 2.5
 
@@ -150,6 +150,23 @@ class ContentBased(DenseScorer):
             w = w * np.asarray(weights, dtype=np.float32)
         np.add.at(row[0], np.asarray(items), w)
         return (self._profiles(row) @ self.vectors.T)[0] + 0.02 * self.popularity
+
+    def score_profile(self, profile: ProfileArrays) -> np.ndarray:
+        """ScoresProfile: ``profile_scores`` of the films rated and the ones dismissed (as 1 star)."""
+        skip = profile.skip
+        return self.profile_scores(np.concatenate([profile.items, skip]),
+                                   np.concatenate([profile.stars, np.full(skip.size, 1.0, np.float32)]),
+                                   np.concatenate([profile.weights, np.ones(skip.size, np.float32)]))
+
+    def score_known(self, known: KnownProfiles) -> tuple[np.ndarray, np.ndarray]:
+        """``profile_scores`` for many profiles at once, (U, n_items) (the match's calibration)."""
+        n_rows, rows = known.users.size, known.rows
+        w = known.stars.astype(np.float64) - NEUTRAL_STARS
+        flat = np.bincount(rows, weights=np.abs(w), minlength=n_rows) == 0  # all 2.5: plain membership
+        w = np.where(flat[rows], 1.0, w) * known.weights
+        dense = np.zeros((n_rows, self.n_items), dtype=np.float32)
+        np.add.at(dense, (rows, known.items), w.astype(np.float32))
+        return self._profiles(dense) @ self.vectors.T + 0.02 * self.popularity, np.ones(n_rows, dtype=bool)
 
     def similar(self, item: int, n: int = 20) -> list[tuple[int, float]]:
         """More like this: weighted block cosines to ``item``, popular films first among near-equals."""

@@ -186,7 +186,7 @@ def _dual_weights(x_t: torch.Tensor, kernel: torch.Tensor, l2: float) -> torch.T
     (Woodbury), so B = I - P / diag(P) is H_ij / (1 - H_jj) off the diagonal and 0 on it. The users x users
     solve and diag(H) are float64 (1 - H_jj is small for popular films, so it is not taken from a float32 H);
     H itself is one sparse float32 product (nnz x items multiply-adds). Scores agree with a float64 direct
-    solve more closely than a float32 Cholesky inverse of X^T X does (tests/unit/test_ease_solve.py)."""
+    solve more closely than a float32 Cholesky inverse of X^T X does (tests/models/test_ease_solve.py)."""
     a_t, h_diag = _dual_side(x_t, kernel, l2)  # X^T K^-1: (items, users)
     a = a_t.T.to(torch.float32).contiguous()
     del a_t

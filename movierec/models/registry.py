@@ -3,7 +3,7 @@ tuning and checkpoint checks all read this table; none of them names a model.
 
 Adding a model is one module (its Recommender class, with ``create(config, device)``, and, when it
 has settings, a config dataclass with ``to_json``/``from_json``) plus one line in ``SPECS``. A
-contract test (tests/unit/test_registry.py) runs every entry: it fits on checkerboard data, its
+contract test (tests/models/test_registry.py) runs every entry: it fits on checkerboard data, its
 scores have the right shape, the same seed gives the same scores, a checkpointed model survives a
 save/load round trip, and every declared ability is really there.
 
@@ -26,6 +26,7 @@ ABILITIES = {
     "bounds": "exact pruned ranking of the whole catalogue (HasBounds)",
     "distributed": "data-parallel training under torchrun",
     "tune": "has a search space for `tune` (its config's ``suggest``)",
+    "prepared": "built from the catalogue alone, never trained: scores a profile from what films are (Prepared)",
 }
 
 
@@ -86,7 +87,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("ease", "collaborative", "EASE (Steck 2019), a closed-form item-item model", "movierec.models.ease:EASE",
               "movierec.models.ease:EASEConfig", abilities=_abilities("tune")),
     ModelSpec("content", "content", "genre and tag cosine to the films you rated", "movierec.models.content:ContentBased",
-              mode="content"),
+              abilities=_abilities("prepared"), mode="content"),
     ModelSpec("ease-recent", "collaborative", "EASE scored from your ratings weighted by recency (decay chosen on validation)",
               "movierec.models.recent:EASERecent", "movierec.models.recent:RecentConfig", settings_from=("ease",)),
     ModelSpec("content-recent", "content", "content profiles from your ratings weighted by recency",
@@ -124,16 +125,62 @@ def get(name: str) -> ModelSpec:
     return spec
 
 
+@dataclass(frozen=True)
+class BlendSpec:
+    """A mode that blends two modes' scores of a profile by how many films it liked: ``parts[0]``'s weight is
+    p / (p + HALF_NCF_POSITIVES) for p liked films (picks/scoring.py ``blend``), ``parts[1]`` carries the
+    rest, and alone when the first cannot serve (its model cannot be trained here) or has no evidence."""
+
+    mode: str
+    parts: tuple[str, str]  # (the mode the evidence shifts toward, the mode it starts from and falls back to)
+    summary: str
+
+
+#: The blends, served before the one-model modes (the first is `recommend`'s and the TUI's default).
+BLENDS: tuple[BlendSpec, ...] = (
+    BlendSpec("hybrid", ("ncf", "content"), "content blended with NeuMF folded in for you"),
+)
+
+
 def modes() -> tuple[str, ...]:
-    """`recommend --mode` choices: hybrid (the blend), then one per model that serves new users."""
-    return ("hybrid", *(s.mode for s in SPECS if s.mode))
+    """`recommend --mode` choices: the blends (hybrid), then one per model that serves new users."""
+    return (*(b.mode for b in BLENDS), *(s.mode for s in SPECS if s.mode))
 
 
 def for_mode(mode: str) -> ModelSpec:
+    """The model that serves ``mode`` (a blend: the model of its first part)."""
+    mode = model_mode(mode)
     for spec in SPECS:
         if spec.mode == mode:
             return spec
     raise MovieRecError(f"unknown mode {str(mode)[:40]!r}; use {', '.join(modes())}")
+
+
+def blend(mode: str) -> BlendSpec | None:
+    """The blend ``mode`` is, or None (a mode of one model)."""
+    return next((b for b in BLENDS if b.mode == mode), None)
+
+
+def blend_for(mode: str) -> BlendSpec:
+    """The blend a mode's scores come from when its own model has nothing to read (no liked film): the
+    blend it is, else the first one (a profile of dismissals only is scored as that blend's fallback)."""
+    return blend(mode) or BLENDS[0]
+
+
+def model_mode(mode: str) -> str:
+    """The one-model mode whose model ``mode`` needs: itself, or for a blend, its first part."""
+    b = blend(mode)
+    return b.parts[0] if b else mode
+
+
+def fallback_mode(mode: str) -> str:
+    """The mode ``mode``'s blend starts from and falls back to (hybrid: content)."""
+    return blend_for(mode).parts[1]
+
+
+def fold_in_mode() -> str:
+    """The first mode whose model folds a new user in (what `fine-tune` and the TUI's fold-in fit)."""
+    return next(s.mode for s in SPECS if s.mode and s.can("fold_in"))
 
 
 def sequence_mode() -> str | None:

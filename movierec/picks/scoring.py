@@ -19,6 +19,8 @@ from movierec.data.catalog import Catalog
 from movierec.data.titles import spoken_title
 from movierec.data.movielens import GENRES, genre_index
 from movierec.errors import MovieRecError
+from movierec.models import registry
+from movierec.models.base import KnownProfiles
 from movierec.picks.rerank import DEFAULT_POOL, list_diversity, mmr, reasons, sequence_reasons
 
 HALF_NCF_POSITIVES = 5
@@ -172,13 +174,17 @@ def parse_years(text: str) -> tuple[int | None, int | None] | None:
     return start, end
 
 
-def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.ndarray) -> tuple[np.ndarray, dict]:
+def blend(ncf: np.ndarray | None, content: np.ndarray, positives: int, mask: np.ndarray,
+          parts: tuple[str, str] | None = None) -> tuple[np.ndarray, dict]:
+    """The blend of a collaborative part (``ncf``; None: none) and a content part, standardised over ``mask``;
+    ``parts``: their names in the mix (the registry's blend, hybrid's by default)."""
+    first, second = parts or registry.BLENDS[0].parts
     w = positives / (positives + HALF_NCF_POSITIVES) if ncf is not None else 0.0
     content_z = standardise(content, mask)
     if w == 0.0:
-        return content_z, {"ncf": 0.0, "content": 1.0}
+        return content_z, {first: 0.0, second: 1.0}
     ncf_z = standardise(ncf, mask)
-    return w * ncf_z + (1 - w) * content_z, {"ncf": round(w, 3), "content": round(1 - w, 3)}
+    return w * ncf_z + (1 - w) * content_z, {first: round(w, 3), second: round(1 - w, 3)}
 
 
 def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndarray, skip: np.ndarray,
@@ -187,18 +193,20 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
                     weights: np.ndarray | None = None) -> tuple[np.ndarray, dict, str]:
     """A new user's scores of every item: (scores, mix, note).
 
-    ``mode``: "hybrid" blends content with collaborative scores (``scorers["ncf"]``, a fold-in) by how
-    many films the user liked (``blend``); "content" is content alone; any other mode is its own
-    model's scores alone (``scorers[mode]``: "ncf" the fold-in, "sequence" a sequence model reading
-    the ratings in time order). A scorer runs only when the mode needs it. When the hybrid's cannot
-    (a MovieRecError: e.g. no neural model can be trained on this dataset) it falls back to content and
-    the note says why; a mode of one model passes the error on. With no ratings: popular films. With
-    only dislikes: away from them, among films people like. ``anchor_vector``: a film's content vector
-    the list should stay close to ("Because you rated X"). ``weights``: one per rated film (recency:
-    the latest ratings count more in the content profile too).
+    ``mode`` (the registry's): a blend (hybrid) mixes its fallback part's scores (``content``'s, a content
+    profile) with its first part's (``scorers[part]``, e.g. a fold-in) by how many films the user liked
+    (``blend``); the blend's fallback mode is its content scores alone; any other mode is its own model's
+    scores alone (``scorers[mode]``: a fold-in, a sequence model reading the ratings in time order...). A
+    scorer runs only when the mode needs it. When a blend's cannot (a MovieRecError: e.g. no neural model can
+    be trained on this dataset) it falls back to content and the note says why; a mode of one model passes
+    the error on. With no ratings: popular films. With only dislikes: away from them, among films people
+    like. ``anchor_vector``: a film's content vector the list should stay close to ("Because you rated X").
+    ``weights``: one per rated film (recency: the latest ratings count more in the content profile too).
     """
     positives = int((stars >= LIKED).sum())
     note = ""
+    mixed = registry.blend_for(mode)
+    first, base = mixed.parts
     if items.size == 0 and skip.size == 0:
         scores, mix = popular_scores(catalog), {"popular": 1.0}
     else:
@@ -206,17 +214,17 @@ def personal_scores(catalog: Catalog, content, items: np.ndarray, stars: np.ndar
             np.concatenate([items, skip]), np.concatenate([stars, np.full(skip.size, 1.0, np.float32)]),
             None if weights is None else np.concatenate([weights, np.ones(skip.size, np.float32)]))
         own = None
-        if mode != "content" and (positives or items.size):
+        if mode != base and (positives or items.size):
             try:
-                own = scorers["ncf" if mode == "hybrid" else mode]()
+                own = scorers[first if mode == mixed.mode else mode]()
             except MovieRecError as exc:
-                if mode != "hybrid":
+                if mode != mixed.mode:
                     raise
-                note = f"content-based only: {exc}"
-        if mode not in ("hybrid", "content") and own is not None:
-            scores, mix = own.astype(np.float64), {mode: 1.0, "content": 0.0}
+                note = f"{base}-based only: {exc}"
+        if mode not in (mixed.mode, base) and own is not None:
+            scores, mix = own.astype(np.float64), {mode: 1.0, base: 0.0}
         else:
-            scores, mix = blend(own, content_scores, positives, allowed)
+            scores, mix = blend(own, content_scores, positives, allowed, mixed.parts)
         if positives == 0:
             scores = scores + 0.5 * popular_scores(catalog)
             mix = {**{k: v / 1.5 for k, v in mix.items()}, "popular": 0.5 / 1.5}  # shares of the sum, as elsewhere
@@ -230,21 +238,19 @@ def personal_scores_rows(content, popular: np.ndarray, mode: str, rows: np.ndarr
                          own: np.ndarray | None) -> np.ndarray:
     """``personal_scores`` for many profiles at once (the match's calibration), (B, n_items): profile
     ``rows[j]`` rated ``items[j]`` ``stars[j]`` with recency weight ``weights[j]``; ``candidates`` (B, n)
-    is each one's unrated films (what the hybrid standardises over); ``own``: the mode's model's scores
-    (B, n) (the hybrid's collaborative part), None for content. No dismissed films, no anchor."""
+    is each one's unrated films (what a blend standardises over); ``own``: the mode's model's scores
+    (B, n) (a blend's first part), None for the blend's fallback (content). No dismissed films, no anchor."""
     n_rows, n_items = candidates.shape
     positives = np.bincount(rows[stars >= LIKED], minlength=n_rows)
-    if mode in ("hybrid", "content"):
-        w = stars.astype(np.float64) - NEUTRAL
-        flat = np.bincount(rows, weights=np.abs(w), minlength=n_rows) == 0  # all 2.5: plain membership
-        w = np.where(flat[rows], 1.0, w) * weights
-        dense = np.zeros((n_rows, n_items), dtype=np.float32)
-        np.add.at(dense, (rows, items), w.astype(np.float32))
-        content_z = standardise_rows(content._profiles(dense) @ content.vectors.T + 0.02 * content.popularity,
-                                     candidates)
-    if mode == "content" or (mode == "hybrid" and own is None):
+    mixed = registry.blend_for(mode)
+    base = mixed.parts[1]
+    if mode in (mixed.mode, base):
+        known = KnownProfiles(np.arange(n_rows), rows, items, stars, np.zeros(rows.size), weights,
+                              np.ones(rows.size, dtype=bool))
+        content_z = standardise_rows(content.score_known(known)[0], candidates)
+    if mode == base or (mode == mixed.mode and own is None):
         scores = content_z
-    elif mode == "hybrid":
+    elif mode == mixed.mode:
         mix = (positives / (positives + HALF_NCF_POSITIVES))[:, None]
         scores = mix * standardise_rows(own, candidates) + (1 - mix) * content_z
     else:

@@ -12,10 +12,12 @@ and moved to whatever device the caller wants: a GPU-trained model works on a
 CPU-only laptop. Keeping the config inside the weights file means a crash can
 never pair new weights with an old config.
 
-The meta is validated in one place (``check_meta``: types, ranges, and the size of the model it
-describes, at most ``MAX_PARAMETERS``) before anything is built from it, so a crafted config
-cannot make the loader allocate hundreds of GB. A checkpoint is a cache: the engine moves a bad
-one aside (``set_aside``) and trains a new one.
+The meta is a frozen dataclass, :class:`CheckpointMeta`, read and written by the one settings mechanism
+(``models/settings.py``): a wrong-typed or missing field is refused in one line naming the file and the
+field's path (``config.layers[2] 'x' is not a whole number``), and then ranges and the size of the model it
+describes (at most ``MAX_PARAMETERS``) are checked before anything is built from it, so a crafted config
+cannot make the loader allocate hundreds of GB. A checkpoint is a cache: the engine moves a bad one aside
+(``set_aside``) and trains a new one.
 """
 
 from __future__ import annotations
@@ -27,16 +29,16 @@ import pickle
 import time
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from movierec import paths
 from movierec.errors import CheckpointError
 from movierec.atomic import atomic_write_bytes
+from movierec.models.settings import Measured, Settings, SettingsError
 
 if TYPE_CHECKING:  # torch is imported when a checkpoint is read or written, not to locate one
     import torch
@@ -52,9 +54,61 @@ class NonFiniteCheckpoint(CheckpointError):
     """The weights hold NaN or infinite values (a diverged model saved by an older movierec)."""
 
 
+@dataclass(frozen=True)
+class TrainedWith(Settings):
+    """What an automatic batch size and learning rate became in training (NCF's ``0 = auto``)."""
+
+    batch_size: int
+    lr: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckpointMeta(Settings):
+    """The JSON beside a checkpoint's weights. Only ``model``, ``config`` and the counts are required: a file
+    written before a later field existed reads as that field's default."""
+
+    model: str  # a checkpointed model of the registry
+    config: Settings  # that model's config class (``field_types``)
+    dataset: str = ""
+    fingerprint: str = ""
+    n_users: int
+    n_items: int
+    epochs: int = 0
+    best_epoch: int = 0
+    val_hr: Measured = float("nan")  # NaN: trained without a validation holdout
+    fit_seconds: float = 0.0
+    device: str = ""
+    created: str = ""
+    stage_epochs: dict[str, int] = field(default_factory=dict)  # best epoch of each stage (NeuMF: gmf, mlp, neumf)
+    refit: str = ""
+    trained_with: TrainedWith | None = None
+    ranks: int | None = None  # trained under torchrun by this many processes
+    note: str = ""  # free text (bench scripts mark the untrained models they save)
+
+    @classmethod
+    def field_types(cls, data: dict, where: str = "") -> dict[str, Any]:
+        from movierec.models import registry  # the table of models (torch-free)
+
+        kinds = super().field_types(data, where)
+        model, checkpointed = data.get("model"), registry.names(checkpointed=True)
+        if not isinstance(model, str) or model not in checkpointed:
+            raise SettingsError(f"{where}model {str(model)[:20]!r} is not one of {', '.join(checkpointed)}")
+        kinds["config"] = registry.get(model).config_class()
+        return kinds
+
+    def problem(self) -> str | None:
+        """The counts, then the model's own check of the sizes its config and the counts add up to."""
+        for key in ("n_users", "n_items"):
+            if not 1 <= getattr(self, key) <= MAX_ROWS:
+                return f"{key} {getattr(self, key)} is not a count from 1 to {MAX_ROWS:,}"
+        check = getattr(type(self.config), "check", None)
+        problem = check(self.to_json(), MAX_WIDTH, MAX_PARAMETERS) if check is not None else None
+        return f"config: {problem}" if problem else None
+
+
 @dataclass
 class Checkpoint:
-    meta: dict
+    meta: CheckpointMeta
     state: dict[str, torch.Tensor]
     user_ids: np.ndarray
     item_ids: np.ndarray
@@ -68,13 +122,13 @@ def path_for(fingerprint: str, model: str) -> Path:
     return model_dir(fingerprint) / f"{model}.pt"
 
 
-def save(path: Path, state: dict[str, torch.Tensor], meta: dict, user_ids: np.ndarray, item_ids: np.ndarray) -> None:
+def save(path: Path, state: dict[str, torch.Tensor], meta: CheckpointMeta, user_ids: np.ndarray, item_ids: np.ndarray) -> None:
     import torch
 
     payload = {
         "format": FORMAT,
         "version": VERSION,
-        "meta": json.dumps(meta, sort_keys=True),
+        "meta": json.dumps(meta.to_json(), sort_keys=True),
         "state": {k: v.detach().to("cpu").clone() for k, v in state.items()},
         "user_ids": torch.from_numpy(np.ascontiguousarray(user_ids, dtype=np.int64)),
         "item_ids": torch.from_numpy(np.ascontiguousarray(item_ids, dtype=np.int64)),
@@ -113,45 +167,15 @@ def load(path: Path) -> Checkpoint:
         item_ids = payload["item_ids"].numpy()
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError, json.JSONDecodeError):
         raise CheckpointError(f"{path} is damaged (missing parts)") from None
-    problem = check_meta(meta)
-    if problem:
-        raise CheckpointError(f"{path} has a bad config ({problem})")
+    try:
+        read = CheckpointMeta.read(meta)
+    except SettingsError as exc:
+        raise CheckpointError(f"{path} has a bad config ({exc})") from None
     bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:  # a diverged model scores NaN everywhere: refused, never used
         raise NonFiniteCheckpoint(f"{path} has weights that are not finite numbers ({bad[0]}): the model diverged "
                                   "(train it with a lower --lr)")
-    return Checkpoint(meta, state, user_ids, item_ids)
-
-
-def _int(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def check_meta(meta: object) -> str | None:
-    """What is wrong with a checkpoint's meta (None: nothing), checked before any model is built from it.
-
-    The one schema check: the model is a checkpointed model of the registry, the user and item counts
-    are counts, and the model's own config check (its sizes, and the parameters they add up to: at most
-    MAX_PARAMETERS) passes.
-    """
-    from movierec.models import registry  # the table of models (torch-free)
-
-    if not isinstance(meta, dict):
-        return "its meta is not an object"
-    config = meta.get("config")
-    if not isinstance(config, dict):
-        return "no config"
-    model = meta.get("model")
-    checkpointed = registry.names(checkpointed=True)
-    if not isinstance(model, str) or model not in checkpointed:
-        return f"model {str(model)[:20]!r} is not one of {', '.join(checkpointed)}"
-    for key in ("n_users", "n_items"):
-        if not _int(meta.get(key), 1, MAX_ROWS):
-            return f"{key} {str(meta.get(key))[:20]!r} is not a count from 1 to {MAX_ROWS:,}"
-    config_class = registry.get(model).config_class()
-    if config_class is not None and hasattr(config_class, "check"):
-        return config_class.check(meta, MAX_WIDTH, MAX_PARAMETERS)
-    return None
+    return Checkpoint(read, state, user_ids, item_ids)
 
 
 def set_aside(path: Path) -> Path | None:

@@ -22,11 +22,13 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from movierec.console import clean
+from movierec.engine import modes as mode_rules
 from movierec.tui import jobs
 from movierec.tui.background import LOADING, Background
 from movierec.tui.commands import app_commands
 from movierec.tui.keys import TypeAhead
 from movierec.tui.messages import Loaded, ModelLoaded, ModelSetAside, Note
+from movierec.tui.palette import Palette
 from movierec.tui.profile_actions import ProfileActions
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -97,7 +99,7 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         self.profile = Profile(self.profile_name)
         self._loading_mode = False  # the "loading" mode a dataset switch shows (added on the first switch)
         self.diversity = DEFAULT_DIVERSITY
-        self.mode = "hybrid"
+        self.mode = mode_rules.DEFAULT
         self.genre: str | None = None
         self._finetune_timer = None
         self.previous_mode: str | None = None  # where Escape from the search box goes back to
@@ -181,8 +183,8 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         if not self.ready:  # a screen key or command while loading: refused with a sentence, never dropped
             self.notify(LOADING, timeout=3, markup=False)
             return
-        while isinstance(self.screen, (MovieScreen, HelpScreen)):
-            self.pop_screen()
+        while isinstance(self.screen, (MovieScreen, HelpScreen, CommandPalette)):  # none left on another mode's
+            self.pop_screen()  # stack (a palette there mounted on a one-screen stack, and a second one clashed)
         if mode != self.current_mode:
             self.previous_mode = self.current_mode
         self.switch_mode(mode)
@@ -226,7 +228,17 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
         if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
             return
-        self._with_sign("opening the command palette...", super().action_command_palette)
+        asked_on = self.screen
+        self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
+
+        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
+            if self.screen is asked_on and not self.quitting:
+                self.push_screen(Palette(id="--command-palette"))
+            else:
+                self.palette_opening = False
+                self.release_keys()
+
+        self._with_sign("opening the command palette...", push)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

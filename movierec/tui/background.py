@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui import jobs
 from movierec.tui.messages import FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, TrainDone, TrainProgress
@@ -75,7 +76,7 @@ class Background(App):
 
     def start_training(self, force: bool = False) -> None:
         total = self.train_overrides.get("epochs", self.engine.default_epochs)
-        name = self.engine.mode_model_name("ncf")
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN)
         self.train_state = TrainState(running=True, model=name, stage="model", total=total)
         self.train(force)
 
@@ -88,7 +89,7 @@ class Background(App):
         if not self.ready:
             self.notify(LOADING, timeout=3, markup=False)
             return
-        name = self.engine.mode_model_name("ncf")
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN)
         training = self.training_now()
         if training is not None:
             self.notify(f"{training} is training now; retrain {name} when it is done (one training at a time)",
@@ -131,7 +132,7 @@ class Background(App):
     def train_done(self, event: TrainDone) -> None:
         self.train_state = IDLE  # the Fine-tune screen watches it: a fine-tune waiting for this model says so
         self.status_text = event.text
-        if event.ok and event.mode != "ncf":  # a mode's own model (sequence): its picks now
+        if event.ok and event.mode != mode_rules.FOLD_IN:  # a mode's own model (sequence): its picks now
             self.set_mode(event.mode)
             self.notify(f"{event.text}: picks in mode {event.mode}", timeout=4, markup=False)
             self.scores_changed()
@@ -155,8 +156,10 @@ class Background(App):
         elif self.engine.reads_sequence(mode):
             self.status_text = (f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings in time order "
                                 "(nothing to fine-tune)")
-        else:
+        elif mode == mode_rules.fallback(mode):
             self.status_text = f"mode {mode}: genres and tags of the films you rated (nothing to fine-tune)"
+        else:  # any other model that scores your ratings as they are
+            self.status_text = f"mode {mode}: {self.engine.mode_model_name(mode)} reads your ratings (nothing to fine-tune)"
 
     @staticmethod
     def _foldin_text(event: FoldInDone) -> str:
@@ -167,7 +170,7 @@ class Background(App):
     def foldin_blocked(self) -> str | None:
         """Why a fine-tune cannot start now, or None. Only the fold-in model itself stands in its way (loading, or
         being trained): training another model (SASRec) blocks nothing (it blocked fine-tuning for minutes)."""
-        name = self.engine.mode_model_name("ncf") if self.ready else "the model"
+        name = self.engine.mode_model_name(mode_rules.FOLD_IN) if self.ready else "the model"
         if self.training_now() == name:
             return f"{name} is training; fine-tuning starts when it is done"
         if not self.model_ready and self.ready and not self._group_busy("load"):  # its training failed

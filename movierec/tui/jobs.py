@@ -12,6 +12,7 @@ from typing import Callable
 
 from textual.message import Message
 
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui.messages import (FoldInDone, FoldInProgress, LearnedDone, LearnedProgress, Loaded, ModelLoaded,
                                    ModelSetAside, Note, TrainDone, TrainProgress)
@@ -47,7 +48,7 @@ def load(engine, read: Callable[[], object], post: Post, first_screen_shown: thr
     post(Loaded(engine, profile, has_model))
     if has_model:
         first_screen_shown.wait(timeout=3.0)
-        if engine.foldin_model(train=False) is not None:
+        if engine.get(mode_rules.FOLD_IN) is not None:
             post(ModelLoaded())
         else:  # a bad checkpoint is a cache miss: it was moved aside; say so and train a new one
             post(ModelSetAside(list(engine.notes)))
@@ -59,7 +60,7 @@ def train_learned(engine, total: int, overrides: dict, post: Post, is_cancelled:
     # After the first picks are on screen: they need the CPU more than this does.
     first_screen_shown.wait(timeout=3.0)
     told = len(engine.notes)
-    if engine.learned_model() is not None:  # saved and sound: the picks read it already
+    if engine.get("deepcontent") is not None:  # saved and sound: the picks read it already
         post(LearnedDone(True, engine, trained=False))
         return
     for text in engine.notes[told:]:  # a damaged one was moved aside: say so
@@ -70,7 +71,7 @@ def train_learned(engine, total: int, overrides: dict, post: Post, is_cancelled:
 
     post(LearnedProgress(0, total))
     try:
-        model = engine.learned_model(train=True, callback=progress, should_stop=is_cancelled, **overrides)
+        model = engine.train_learned(callback=progress, should_stop=is_cancelled, **overrides)
     except KeyboardInterrupt:
         post(LearnedDone(False, engine))
         return
@@ -93,7 +94,7 @@ def train(engine, force: bool, total: int, overrides: dict, post: Post, is_cance
             engine.train(callback=progress, should_stop=is_cancelled, force=True, **overrides)
         elif not engine.has_model():
             engine.train(callback=progress, should_stop=is_cancelled, **overrides)
-        engine.foldin_model()
+        engine.get(mode_rules.FOLD_IN, train=True)
     except KeyboardInterrupt:
         post(TrainDone(False, "training cancelled"))
         return
@@ -103,7 +104,8 @@ def train(engine, force: bool, total: int, overrides: dict, post: Post, is_cance
 def train_mode(engine, mode: str, total: int, overrides: dict, post: Post, is_cancelled: IsCancelled) -> None:
     """The model a picks mode needs (e.g. the sequence model)."""
     try:
-        engine.mode_model(mode, callback=_train_progress(post, mode, total), should_stop=is_cancelled, **overrides)
+        engine.get(mode, train=True, callback=_train_progress(post, mode, total), should_stop=is_cancelled,
+                   **overrides)
     except KeyboardInterrupt:
         post(TrainDone(False, "training cancelled", mode))
         return
@@ -117,7 +119,7 @@ def fold_in(engine, profile, run: int, post: Post, is_cancelled: IsCancelled) ->
     def progress(step: int, loss: float) -> None:
         post(FoldInProgress(step, steps, loss, run))
 
-    seconds = engine.fine_tune(profile, callback=progress, should_stop=is_cancelled)
+    seconds = engine.fold_in(profile, callback=progress, should_stop=is_cancelled)
     if seconds is None:  # nothing rated: nothing to fit
         post(FoldInDone(0.0, engine.device_name, fitted=False, run=run))
         return

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input
 
-from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, type_text
+from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, focus_now, type_text
 
 
 class TypeAhead(App):
@@ -24,6 +24,7 @@ class TypeAhead(App):
         self._held_keys: list[events.Key] | None = None  # typed after `/` while the search screen opens
         self._search_on_load = False
         self._hold_count = 0  # a hold's timer releases that hold only, never a later one
+        self.palette_opening = False  # ctrl+p: keys are held for the palette until it has focus
 
     if TYPE_CHECKING:  # the app's (declared here for type checkers only: a stub would shadow the app's own)
         def _go(self, mode: str) -> None: ...
@@ -77,7 +78,8 @@ class TypeAhead(App):
             self._held_keys = []
             self._hold_count += 1
             count = self._hold_count
-            self.set_timer(self.HOLD_SECONDS, lambda: self.release_keys() if count == self._hold_count else None)
+            self.set_timer(self.HOLD_SECONDS,
+                           lambda: self.release_keys(force=True) if count == self._hold_count else None)
         return self._hold_count
 
     def holding(self, hold: int) -> bool:
@@ -89,14 +91,20 @@ class TypeAhead(App):
             if self._held_keys is not None:
                 self._held_keys.append(event)
                 return
+            if focus_now(self.screen, event):  # before the keys behind it are typed (at once) into a box
+                return
             box = self.focused
             if isinstance(box, Input) and await edit_now(box, event):
                 return
         await super().on_event(event)
 
-    def release_keys(self) -> None:
-        """The search box has focus: the keys held since `/` go to it, in order."""
-        if self._held_keys is not None:
+    def release_keys(self, force: bool = False) -> None:
+        """The search box has focus: the keys held since `/` go to it, in order. Not while a palette is opening
+        (keys typed after ctrl+p are its text: it releases them, Palette.take_keys), unless ``force`` (the hold's
+        timer, whatever happens)."""
+        if force:
+            self.palette_opening = False
+        if self._held_keys is not None and not self.palette_opening:
             self.call_next(self._release_keys)
 
     async def _release_keys(self) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from textual.message import Message
 
+from movierec.engine.modes import FOLD_IN
+
 
 @dataclass(eq=False)
 class Loaded(Message):
@@ -60,7 +62,7 @@ class TrainProgress(Message):
 class TrainDone(Message):
     ok: bool
     text: str
-    mode: str = "ncf"
+    mode: str = FOLD_IN
 
 
 @dataclass(eq=False)

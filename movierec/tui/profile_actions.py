@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App
 
+from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
 from movierec.tui.widgets.tables import FilmTable, match_text, plural, spoken_title, title_text, yours_text
 
@@ -59,7 +60,7 @@ class ProfileActions(App):
         blank = [match_text(None)] * len(indices)
         if not self.ready:
             return blank
-        mode = self.mode if self.model_ready else "content"
+        mode = self.mode if self.model_ready else mode_rules.fallback(self.mode)
         try:
             values = self.engine.film_matches(self.profile, indices, mode, compute=compute)
         except MovieRecError:  # e.g. a sequence mode and no film liked yet: no match to show
@@ -82,15 +83,15 @@ class ProfileActions(App):
         try:
             if event.stars is None:
                 undo = event.index in self.dismissed()
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
-                said = spoken_title(film["title"])
+                said = spoken_title(film.title)
                 self.notify(f"interested again: {said}" if undo else f"removed {said}",
                             markup=False, timeout=2)
             else:
-                self.profile = self.store.rate(self.profile_name, film["movie_id"], event.stars, film["title"], **where)
+                self.profile = self.store.rate(self.profile_name, film.movie_id, event.stars, film.title, **where)
                 seen = " · off your watchlist" if listed else ""  # rating a film takes it off (the store's rule)
-                self.notify(f"{spoken_title(film['title'])}: {plural(event.stars, 'star')}{seen}", markup=False,
+                self.notify(f"{spoken_title(film.title)}: {plural(event.stars, 'star')}{seen}", markup=False,
                             timeout=2)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
@@ -105,14 +106,14 @@ class ProfileActions(App):
         where = self.engine.entry_args(event.index)
         try:
             if undo:
-                self.store.unrate(self.profile_name, film["movie_id"], **where)
+                self.store.unrate(self.profile_name, film.movie_id, **where)
                 self.profile = self.store.load(self.profile_name)
             else:
-                self.profile = self.store.not_interested(self.profile_name, film["movie_id"], film["title"], **where)
+                self.profile = self.store.not_interested(self.profile_name, film.movie_id, film.title, **where)
         except MovieRecError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film['title'])}", markup=False,
+        self.notify(f"{'interested again' if undo else 'not interested'}: {spoken_title(film.title)}", markup=False,
                     timeout=2)
         self.profile_changed()
 
@@ -123,7 +124,7 @@ class ProfileActions(App):
             return
         if event.index is not None:
             film = self.engine.film(event.index)
-            movie_id, title, listed = film["movie_id"], film["title"], event.index in self.watchlisted()
+            movie_id, title, listed = film.movie_id, film.title, event.index in self.watchlisted()
             where = self.engine.entry_args(event.index)
         else:  # a watchlist film this release lacks, named by its entry's ref
             entry = next((e for e in self.profile.watchlist.values() if e.ref == event.ref), None)

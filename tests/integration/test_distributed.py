@@ -49,8 +49,8 @@ def test_two_cpu_ranks_converge_like_one_process(tmp_path: Path, monkeypatch: py
     # The checkpoint rank 0 wrote loads and scores in a fresh single-process engine.
     monkeypatch.setenv("MOVIEREC_HOME", str(home))
     engine = Engine(str(release), "cpu")
-    rec = engine.load_saved("gmf")
-    assert rec is not None and rec.meta["ranks"] == 2
+    rec = engine.shelf.load_saved("gmf")
+    assert rec is not None and rec.meta.ranks == 2
     scores = rec.score_all(engine.split.test_users[:5])
     assert scores.shape == (5, engine.dataset.n_items) and torch.isfinite(torch.from_numpy(scores)).all()
 
@@ -69,8 +69,8 @@ def test_two_cpu_ranks_train_mlp_and_neumf_with_pretraining(tmp_path: Path, monk
     assert json.loads(ddp.stdout)["ranks"] == 2
     monkeypatch.setenv("MOVIEREC_HOME", str(home))
     engine = Engine(str(release), "cpu")
-    rec = engine.load_saved(model)
-    assert rec is not None and rec.meta["ranks"] == 2 and rec.meta["config"]["pretrain"]
+    rec = engine.shelf.load_saved(model)
+    assert rec is not None and rec.meta.ranks == 2 and rec.meta.config.pretrain
     scores = rec.score_all(engine.split.test_users[:5])
     assert torch.isfinite(torch.from_numpy(scores)).all()
 

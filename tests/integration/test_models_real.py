@@ -24,10 +24,10 @@ def test_neumf_on_ml_latest_small_beats_the_floor(home, neumf_cache):
 def test_similar_to_toy_story_is_animation_for_children():
     engine = Engine(None, "cpu")
     film, rows = engine.similar("Toy Story", 10)
-    assert film["title"] == "Toy Story (1995)" and film["exact"]
-    titles = [r["title"] for r in rows]
+    assert film.title == "Toy Story (1995)" and film.exact
+    titles = [r.title for r in rows]
     assert "Toy Story 2 (1999)" in titles
-    kids = sum(1 for r in rows if {"Animation", "Children"} & set(r["genres"]))
+    kids = sum(1 for r in rows if {"Animation", "Children"} & set(r.genres))
     assert kids >= 9
 
 
@@ -61,7 +61,7 @@ def test_pruned_full_protocol_equals_scoring_every_pair_on_ml_latest_small(kind,
     engine = Engine(None, "cpu")
     if kind == "neumf":
         copy_cache(request.getfixturevalue("neumf_cache"), home)
-        rec = engine.foldin_model(train=False)
+        rec = engine.get("ncf")
         assert rec is not None
     else:
         rec = NeuralRecommender(NCFConfig(model=kind, pretrain=False, epochs=6, refit="none"), "cpu")

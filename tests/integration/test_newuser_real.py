@@ -17,7 +17,7 @@ def engine(tmp_path_factory, neumf_cache):
     os.environ["MOVIEREC_HOME"] = str(copy_cache(neumf_cache, tmp_path_factory.mktemp("home")))
     try:
         e = Engine(None, "cpu")
-        assert e.foldin_model(train=False) is not None  # the session's NeuMF, loaded, not trained again
+        assert e.get("ncf") is not None  # the session's NeuMF, loaded, not trained again
     finally:
         if old is None:
             os.environ.pop("MOVIEREC_HOME", None)
@@ -67,6 +67,6 @@ def test_horror_fan_who_hates_romance_gets_no_romance(engine):
 @pytest.mark.slow
 def test_cold_start_list_spans_genres_and_decades(engine):
     rows = engine.cold_start(30)
-    genres = {g for r in rows for g in r["genres"]}
-    decades = {r["year"] // 10 for r in rows if r["year"]}
+    genres = {g for r in rows for g in r.genres}
+    decades = {r.year // 10 for r in rows if r.year}
     assert len(rows) == 30 and len(genres) >= 12 and len(decades) >= 4

@@ -6,7 +6,7 @@ gmf, mlp, neumf and sasrec, and an L2 for EASE (which otherwise fits three times
 ease-recent reads it too):
 the product's own `tune` files, which `train` and `eval` read and say so. The lines run as written,
 on a budget. The `tune` line is left out (20 trials by design: ~10 minutes; `tune`
-itself is tested on small data in tests/unit/test_honest.py), as is `data fetch` (network).
+itself is tested on small data in tests/evaluation/test_tuning.py), as is `data fetch` (network).
 
 On the bundled data, in a temporary MOVIEREC_HOME, with the venv's `movierec` on PATH (the README's
 install line activates the venv). Each must exit 0 and print what its comment says it prints.

@@ -1,59 +1,48 @@
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 
 import pytest
 from textual import events
 from textual.keys import _character_to_key
 
-from movierec.tui.app import make_app
-from tests.conftest import copy_cache, train_once
-
-FAST = {"epochs": 1, "pretrain": False, "refit": "none"}  # the snapshots' model; the refit: tests/unit/test_honest.py
-
-
-@pytest.fixture(scope="session")
-def trained_cache(tmp_path_factory) -> Path:
-    """The small, fast model, trained once; each test copies the cache into its own MOVIEREC_HOME."""
-    return train_once(tmp_path_factory, "neumf", **FAST)
-
 
 @pytest.fixture
-def trained(home, trained_cache) -> Path:
-    return copy_cache(trained_cache, home)
+def start_app(app_factory):
+    """How most TUI tests begin: ``async with start_app(rated=RATED) as (app, pilot):`` rates ``rated`` (movie id,
+    stars) in the default profile when given, builds the app as the CLI does (``app_factory(**kwargs)``), runs it
+    at ``size`` (120x40 unless named) and waits until it has loaded and its workers are done (``settle``)."""
+    from tests.factories import rate_some
+
+    @contextlib.asynccontextmanager
+    async def start(rated=None, size=(120, 40), **kwargs):
+        if rated is not None:
+            rate_some(rated)
+        app = app_factory(**kwargs)
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            yield app, pilot
+
+    return start
 
 
-@pytest.fixture
-def app_factory():
-    """The app as the CLI builds it, on the CPU with the fast model. Every notification it shows is kept in
-    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter), observed as the
-    ``Notify`` messages the app handles (``run_test(message_hook=...)``; a test's own hook still sees every
-    message). Read that, not the live toasts: a toast expires after its timeout (4 s for most), and on a busy
-    machine a test can reach its assertion after that (seen: 3 tests failing with both cores busy, passing
-    alone)."""
-    from types import SimpleNamespace
+def said_by(app) -> list[str]:
+    """Every notification the app showed (app_factory keeps them in ``app.told``), oldest first."""
+    return [n.message for n in app.told]
 
-    from textual.notifications import Notify
 
-    def build(**kwargs):
-        app = make_app(device="cpu", train_overrides=FAST, **kwargs)
-        app.told = []
-        run_test = app.run_test
+def status_line(screen) -> str:
+    """The text of a screen's status line."""
+    from textual.widgets import Label
 
-        def run_test_observed(*args, message_hook=None, **options):
-            def observe(message) -> None:
-                if isinstance(message, Notify):
-                    note = message.notification
-                    app.told.append(SimpleNamespace(message=str(note.message), severity=note.severity))
-                if message_hook is not None:
-                    message_hook(message)
+    return str(screen.query_one("#status-text", Label).render())
 
-            return run_test(*args, message_hook=observe, **options)
 
-        app.run_test = run_test_observed
-        return app
+def count_line(screen) -> str:
+    """The text of a list screen's count line (e.g. "4 ratings")."""
+    from textual.widgets import Label
 
-    return build
+    return str(screen.query_one("#count", Label).render())
 
 
 async def wait_ready(app, pilot) -> None:

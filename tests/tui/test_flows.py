@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pytest
+from textual.widgets import Label
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.finetune import FineTuneScreen
@@ -12,6 +13,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
+from tests.factories import RATED, SHREK, rate_some
 from tests.tui.conftest import settle, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -49,17 +51,15 @@ async def test_onboarding_rate_five_finetune_then_picks(home, app_factory):
     assert {r.stars for r in ProfileStore().load("default").ratings.values()} == {5.0, 4.0, 3.5}
 
 
-async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(trained, start_app):
+    async with start_app() as (app, pilot):
         await pilot.press("slash")
         await pilot.press(*"godfater")
         await settle(app, pilot)
         assert isinstance(app.screen, SearchScreen)
         table = app.screen.query_one(FilmTable)
         first = app.engine.film(table.current_index())
-        assert first["title"] == "Godfather, The (1972)"
+        assert first.title == "Godfather, The (1972)"
         table.focus()
         await pilot.press("4")
         await settle(app, pilot)
@@ -68,19 +68,17 @@ async def test_search_with_a_typo_finds_the_film_and_rating_updates_my_ratings(t
         assert isinstance(app.screen, RatingsScreen)
         rows = app.screen.query_one(FilmTable)
         assert rows.row_count == 1
-        assert app.engine.film(rows.current_index())["title"] == "Godfather, The (1972)"
+        assert app.engine.film(rows.current_index()).title == "Godfather, The (1972)"
         await pilot.press("x")
         await settle(app, pilot)
         assert app.screen.query_one(FilmTable).row_count == 0
 
 
-async def test_diversity_keys_change_the_list(trained, app_factory):
+async def test_diversity_keys_change_the_list(trained, start_app):
     store = ProfileStore()
     for title_id in (1, 3114, 2355, 4886, 6377):  # Toy Story, Toy Story 2, A Bug's Life, Monsters Inc., Nemo
         store.rate("default", title_id, 5.0)
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert isinstance(app.screen, PicksScreen)
         before = [int(r.value) for r in app.screen.query_one("#list-0", FilmTable).rows]
         for _ in range(6):
@@ -141,18 +139,14 @@ async def test_quit_during_training_exits_cleanly_and_keeps_ratings(home, app_fa
     assert len(ProfileStore().load("default").ratings) == 1
 
 
-async def test_command_palette_has_a_command_per_screen(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_command_palette_has_a_command_per_screen(trained, start_app):
+    async with start_app() as (app, pilot):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Search", "My ratings", "Picks", "Fine-tune", "Retrain model", "Export profile", "Theme"} <= titles
 
 
-async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch):
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_markup_in_data_is_shown_as_text(trained, start_app, monkeypatch):
+    async with start_app() as (app, pilot):
         app.engine.dataset.catalog.titles[0] = "[bold red]Evil[/] \x1b[2J \u202eEvil\u202c (1995)"
         app.open_movie(0)
         await settle(app, pilot)
@@ -166,13 +160,11 @@ async def test_markup_in_data_is_shown_as_text(trained, app_factory, monkeypatch
         assert not any(ch in m for m in told for ch in "\x1b\u202e\u202c"), told
 
 
-async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app_factory):
+async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, start_app):
     folder = trained / "data" / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "default.json").write_text('{"format": "movierec-profile", "version": 1, "ratings": [{"movie_id"')
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         aside = [p for p in folder.iterdir() if ".damaged-" in p.name]
         assert len(aside) == 1
         told = [n.message for n in app.told]
@@ -185,12 +177,10 @@ async def test_a_damaged_profile_is_moved_aside_and_the_app_goes_on(trained, app
     assert aside[0].read_text().startswith('{"format"')  # the damaged copy is kept as it was
 
 
-async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(trained, app_factory):
+async def test_a_bad_checkpoint_is_moved_aside_and_the_app_starts_and_retrains(trained, start_app):
     checkpoint = next(trained.rglob("neumf.pt"))
     checkpoint.write_bytes(b"\x00" * 64)  # a cache gone bad: it must not stop the app
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert app.return_code is None and app.model_ready
         told = [n.message for n in app.told]
         assert any("moved to" in m and "neumf model will be trained" in m for m in told), told
@@ -251,7 +241,7 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
     assert learned.stat().st_size > 64 and len(list(learned.parent.glob("deepcontent.damaged-*"))) == 1
 
 
-async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, app_factory, tmp_path):
+async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, start_app, tmp_path):
     """The palette's "Switch dataset": the app loads the other dataset, trains its model, and every screen
     (the current one too) shows the new catalogue; nothing reaches for the old engine half-way."""
     from click.testing import CliRunner
@@ -264,9 +254,7 @@ async def test_switching_dataset_rebuilds_every_screen_on_the_new_one(trained, a
     added = CliRunner().invoke(cli, ["--headless", "data", "import", str(folder), "--name", "tk"])
     assert added.exit_code == 0, added.output
     ProfileStore().rate("default", 1, 5.0)
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         assert isinstance(app.screen, PicksScreen) and app.engine.dataset.name == "ml-latest-small"
         await pilot.press("/")  # a screen of its own open when the switch comes
         await settle(app, pilot)
@@ -292,11 +280,9 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
     learned.unlink()
     ProfileStore().rate("default", 1, 5.0)
     ended, outcome = threading.Event(), []
-    original = Engine.learned_model
+    original = Engine.train_learned
 
     def watched(self, *args, **kwargs):  # the worker thread's end, seen from here (it outlives the app's exit)
-        if not kwargs.get("train", args[0] if args else False):
-            return original(self, *args, **kwargs)  # the picks' reads: not the training call this test waits on
         try:
             outcome.append(original(self, *args, **kwargs))
         except BaseException as exc:
@@ -305,7 +291,7 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
         finally:
             ended.set()
 
-    monkeypatch.setattr(Engine, "learned_model", watched)
+    monkeypatch.setattr(Engine, "train_learned", watched)
     app = app_factory()
     app.train_overrides = {"epochs": 1000, "patience": 1000}  # long enough to quit in the middle
     async with app.run_test(size=(80, 24)) as pilot:
@@ -320,3 +306,40 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
     assert ended.wait(timeout=120), "the training thread did not stop after quit"
     assert [type(o) for o in outcome] == [KeyboardInterrupt], outcome
     assert not learned.exists() and not list(learned.parent.glob("*.tmp*"))
+
+
+async def test_not_interested_is_listed_in_my_ratings_and_x_undoes_it(trained, start_app):
+    rate_some()
+    store = ProfileStore()
+    store.not_interested("default", SHREK, "Shrek (2001)")
+    async with start_app() as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(FilmTable)
+        titles = [table.cell_text(r, "title") for r in range(table.row_count)]
+        assert "Shrek (2001)" in titles
+        row = titles.index("Shrek (2001)")
+        assert table.cell_text(row, "yours") == "✗ no"
+        assert "1 not interested" in str(screen.query_one("#count", Label).render())
+        shown = {b.key: b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}
+        assert shown.get("x") == "remove" and shown.get("s") == "sort", shown
+        table.move_cursor(row=row)
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert SHREK not in ProfileStore().load("default").not_interested
+        titles = [table.cell_text(r, "title") for r in range(table.row_count)]
+        assert "Shrek (2001)" not in titles and len(titles) == len(RATED)
+        # `n` on a film already marked undoes the mark, too (a toggle, wherever the film is listed).
+        await pilot.press("slash", *"shrek", "enter")
+        await settle(app, pilot)
+        results = app.screen.query_one(FilmTable)
+        assert app.screen.focused is results and results.current_index() == app.engine.index_of(SHREK)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert SHREK in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == "✗ no"
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert SHREK not in ProfileStore().load("default").not_interested
+        assert results.cell_text(results.cursor_row, "yours") == ""

@@ -13,7 +13,7 @@ from movierec.tui.screens.watchlist import WatchlistScreen
 from movierec.tui.widgets.tables import FilmTable
 from tests.factories import write_100k
 from tests.tui.conftest import settle
-from tests.unit.test_id_space import FILMS, _release
+from tests.factories import SPACE_FILMS as FILMS, space_release as _release
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.factories import rate_some
+from tests.factories import RATED, rate_some
 from tests.tui.conftest import settle, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -39,11 +39,9 @@ async def _type(pilot, text: str) -> None:
     await pilot.press(*[" " if c == " " else c for c in text])
 
 
-async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_focus(trained, app_factory):
+async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_focus(trained, start_app):
     before = rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         openers = {
             "picks (a list focused)": ("p",),
             "search results after Enter": ("slash", *"alien", "enter"),
@@ -74,11 +72,8 @@ async def test_slash_then_a_word_lands_in_the_search_box_from_every_screen_and_f
             await settle(app, pilot)
 
 
-async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
         assert isinstance(app.screen, PicksScreen)
         await pilot.press("slash", *"godfater")
         await settle(app, pilot)
@@ -97,7 +92,7 @@ async def test_down_and_enter_go_to_the_results_and_escape_walks_back(trained, a
         await pilot.press("slash", "tab", "tab", *"1972", "enter")
         await settle(app, pilot)
         assert app.screen.focused is app.screen.query_one("#results")
-        assert app.engine.film(app.screen.query_one("#results", FilmTable).current_index())["year"] == 1972
+        assert app.engine.film(app.screen.query_one("#results", FilmTable).current_index()).year == 1972
 
 
 async def test_every_printable_character_in_every_text_box_changes_nothing_else(trained, app_factory):
@@ -147,11 +142,8 @@ async def test_every_printable_character_in_every_text_box_changes_nothing_else(
     assert ProfileStore().names() == ["default"]
 
 
-async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PicksScreen)
         first = screen.query_one("#list-0", FilmTable)
@@ -163,18 +155,15 @@ async def test_picks_open_with_the_first_list_focused_and_the_rating_keys_work(t
         film = first.current_index()
         await pilot.press("5")
         await settle(app, pilot)
-        assert app.profile.ratings[app.engine.film(film)["movie_id"]].stars == 5.0
+        assert app.profile.ratings[app.engine.film(film).movie_id].stars == 5.0
         assert app.screen.focused is app.screen.query_one("#list-0")
         assert app.screen.query_one("#list-0", FilmTable).row_count == 10
 
 
-async def test_footer_fits_80_columns_and_your_stars_show_in_every_film_list(trained, app_factory):
+async def test_footer_fits_80_columns_and_your_stars_show_in_every_film_list(trained, start_app):
     from textual.widgets import Footer
 
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED, size=(80, 24)) as (app, pilot):
         for keys, expect in ((("p",), PicksScreen), (("o",), OnboardingScreen), (("r",), RatingsScreen),
                              (("t",), FineTuneScreen), (("slash", *"alien"), SearchScreen),
                              (("slash", *"alien", "enter", "enter"), MovieScreen)):
@@ -208,11 +197,8 @@ def _uncut(table: FilmTable) -> None:
                 assert label == "genres" and cell.plain.endswith("…") and lines <= 2, (label, cell.plain)
 
 
-async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(trained, app_factory):
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PicksScreen)
         for table in screen.query(FilmTable):
@@ -247,13 +233,11 @@ async def test_nothing_that_names_a_film_is_cut_and_reasons_are_the_cli_reasons(
             _uncut(results)
 
 
-async def test_your_genres_get_lists_and_g_offers_every_genre(trained, app_factory):
+async def test_your_genres_get_lists_and_g_offers_every_genre(trained, start_app):
     store = ProfileStore()
     for movie_id, stars in ((1, 3.0), (2571, 4.0), (1258, 5.0), (1200, 5.0), (1214, 4.5)):
         store.rate("default", movie_id, stars)  # Toy Story, The Matrix, The Shining, Aliens, Alien
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         screen = app.screen
         titles = [str(label.render()) for label in screen.query(".list-title")]
         favourites = app.engine.favourite_genres(app.profile)
@@ -297,10 +281,8 @@ async def test_labels_say_what_is_true(home, app_factory):
         assert str(app.screen.query_one("#count").render()).startswith("1 rating ·")
 
 
-async def test_smaller_points(trained, app_factory):
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+async def test_smaller_points(trained, start_app):
+    async with start_app(size=(80, 24)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, OnboardingScreen)
         table = screen.query_one(FilmTable)
@@ -309,7 +291,7 @@ async def test_smaller_points(trained, app_factory):
         await settle(app, pilot)
         assert table.cursor_row == 1
         assert table.cell_text(0, "yours") == "✗ no"
-        assert app.engine.film(first)["movie_id"] in app.profile.not_interested
+        assert app.engine.film(first).movie_id in app.profile.not_interested
         # The palette always lists "Switch dataset" and says how to add one.
         commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert "data fetch" in commands["Switch dataset"] and "data import" in commands["Switch dataset"]
@@ -350,12 +332,9 @@ def test_help_wraps_between_phrases_at_80_columns():
             assert first_phrase in " ".join(start.split()), (key, start)
 
 
-async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, app_factory, monkeypatch):
+async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, start_app, monkeypatch):
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED) as (app, pilot):
         await pilot.press("t")
         await settle(app, pilot)
         screen = app.screen
@@ -372,16 +351,14 @@ async def test_finetune_screen_has_a_title_and_a_chart_with_scale(trained, app_f
         assert f"{max(screen.losses):.3f}" in text and f"{min(screen.losses):.3f}" in text
 
 
-async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
+async def test_a_burst_of_keys_lands_where_each_was_meant(trained, start_app):
     """All keys sent at once, as tmux send-keys or a fast typist does: nothing waits between them."""
     from textual import events
     from textual.keys import _character_to_key
 
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         assert isinstance(app.screen, OnboardingScreen)
-        first = [app.engine.film(int(k))["movie_id"] for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
+        first = [app.engine.film(int(k)).movie_id for k, _ in app.screen.query_one(FilmTable).film_rows[:3]]
         keys = ["5", "4", "n", "slash", *"shawshank redemtion", "enter", "5", "slash", *"notting hill", "down", "4",
                 "slash", *"shining", "enter", "5"]
         for key in keys:
@@ -391,8 +368,8 @@ async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
         await pilot.pause(0.5)
         await settle(app, pilot)
         ratings = {r.title: r.stars for r in app.profile.ratings.values()}
-        assert ratings == {app.engine.film(app.engine.index_of(first[0]))["title"]: 5.0,
-                           app.engine.film(app.engine.index_of(first[1]))["title"]: 4.0,
+        assert ratings == {app.engine.film(app.engine.index_of(first[0])).title: 5.0,
+                           app.engine.film(app.engine.index_of(first[1])).title: 4.0,
                            "Shawshank Redemption, The (1994)": 5.0, "Notting Hill (1999)": 4.0,
                            "Shining, The (1980)": 5.0}
         assert set(app.profile.not_interested) == {first[2]}
@@ -400,29 +377,25 @@ async def test_a_burst_of_keys_lands_where_each_was_meant(trained, app_factory):
 
 
 @pytest.mark.parametrize("after", ["t", "o", "r", "l", "slash"])
-async def test_a_key_typed_right_after_q_does_not_open_a_screen_on_the_way_out(trained, app_factory, after):
+async def test_a_key_typed_right_after_q_does_not_open_a_screen_on_the_way_out(trained, start_app, after):
     """Fresh-eyes report: "qt" (q, then quickly a screen key) opened a screen while the app was closing
     down: NoMatches traceback, exit status 1."""
     from textual import events
 
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         for key, char in (("q", "q"), (after, "/" if after == "slash" else after)):
             app.post_message(events.Key(key, char))  # at once, as a terminal delivers fast typing
         await pilot.pause()
     assert app.return_code in (0, None)
 
 
-async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_factory):
+async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, start_app):
     """Fresh-eyes report: in a text box, letters were typed at once but Backspace, Home, End and the arrows
     waited in the queues they bubble through to the app, so letters typed after them overtook them ("abc Home X"
     showed abcX; 40 Backspaces then new letters deleted the new letters). Keys sent at once, as tmux does."""
     from tests.tui.conftest import burst as deliver
 
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("slash")
         await settle(app, pilot)
 
@@ -447,3 +420,95 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(trained, app_fac
         await pilot.press("c")
         name = app.screen.query_one("#new-profile", Input)
         await burst(name, [*"Élodieqntow", *["backspace"] * 5, "X"], "ÉlodieX")
+
+
+def test_one_word_for_the_watchlist_and_help_explains_the_match_in_the_app():
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+    from movierec.tui.screens.movie import MovieScreen
+
+    for cls in (FilmTable, MovieScreen, MovieRecApp):
+        for binding in cls.BINDINGS:
+            if binding.action in ("toggle_watch", "show_watchlist"):
+                assert "watchlist" in binding.description and "later" not in binding.description, binding
+    sections = dict(SECTIONS)
+    assert {"l", "w", "1-5", "Enter"} <= {key for key, _ in sections["Watchlist"]}
+    match = dict(sections["On a film list"])["match column"]
+    assert "README" not in match and "4+" in match
+
+
+async def test_a_slash_typed_quickly_in_a_text_box_lands_in_order(trained, start_app):
+    from textual import events
+
+    async with start_app(size=(80, 24)) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("c")
+        box = app.screen.query_one("#new-profile", Input)
+        assert app.focused is box
+        for key, char in (("full_stop", "."), ("full_stop", "."), ("slash", None), ("e", "e")):
+            app.post_message(events.Key(key, char))  # all at once, as a terminal delivers a paste or fast typing
+        await pilot.pause(0.2)
+        assert box.value == "../e"
+
+
+async def test_o_opens_well_known_films_from_my_ratings_and_s_sorts(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        ratings = app.screen
+        assert ratings.sort == "newest"
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert ratings.sort == "stars"
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+
+
+def test_keys_help_says_work_anywhere_do_the_same_on_every_main_screen():
+    """Help and README say `o` (and r, p, t, /, ?, q) work anywhere: no screen or film list binds them to
+    something else (My ratings sorted with `o`)."""
+    from textual.binding import Binding
+
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.screens.help import SECTIONS
+
+    names = {"/": "slash", "?": "question_mark"}
+    anywhere = {names.get(k, k) for keys, _ in dict(SECTIONS)["Anywhere"] for k in keys.split("  /  ")
+                if k != "ctrl+p"}
+    app_actions = {k: b.action for b in MovieRecApp.BINDINGS for k in b.key.split(",")}
+    assert anywhere <= set(app_actions), anywhere - set(app_actions)
+    classes = [*MovieRecApp.MODES.values(), FilmTable]
+    classes += [c for screen in MovieRecApp.MODES.values() for c in vars(__import__(screen.__module__, fromlist=["_"])).values()
+                if isinstance(c, type) and issubclass(c, FilmTable)]
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                if key in anywhere:
+                    assert binding.action in (f"app.{app_actions[key]}", app_actions[key]), (cls.__name__, key, binding)
+
+
+async def test_keys_typed_right_after_tab_go_to_the_box_tab_moved_to(trained, app_factory):
+    """Tab and then text in one burst: the text was typed at once into the box that had focus (edit_now), while
+    Tab moved the focus only once it had bubbled through every queue up to the screen's binding, so '1972' meant
+    for the year box landed in the query. Tab and shift+tab now move the focus as the app reads them."""
+    from tests.tui.conftest import burst
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        query = app.screen.query_one("#query", Input)
+        years = app.screen.query_one("#years", Input)
+        assert app.focused is query
+        burst(app, ["tab", "tab", *"1972"])  # past the genre list to the year box
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("", "1972")
+        assert app.focused is years
+        burst(app, ["shift+tab", "shift+tab", *"alien"])
+        await settle(app, pilot)
+        assert (query.value, years.value) == ("alien", "1972")
+        assert app.focused is query

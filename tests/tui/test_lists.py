@@ -4,32 +4,32 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
+from textual.containers import VerticalScroll
+from textual.widgets import Label
 
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.movie import MovieScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.factories import RATED, rate_some
+from tests.factories import RATED, SHREK, rate_some
 from tests.tui.conftest import burst, fuzz_bursts, quit_app, settle, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def _movie_id(app, index: int) -> int:
-    return app.engine.film(index)["movie_id"]
+    return app.engine.film(index).movie_id
 
 
-async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory, monkeypatch):
+async def test_home_end_and_pages_move_on_the_picks_list(trained, start_app, monkeypatch):
     """Issue 24.1: `p`, Down x9, Up x3, Home, Down, `5` rated the 8th pick (Home did nothing)."""
     # No fine-tune of the new rating 1.5 s later: its new picks replaced the list under the keys below (failed
     # once in the full suite on a busy machine, the cursor read from the replaced list).
     monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 600.0)
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED) as (app, pilot):
         assert isinstance(app.screen, PicksScreen)
         top = app.screen.query_one("#list-0", FilmTable)
         second = top.film_rows[1][0]
@@ -56,15 +56,13 @@ async def test_home_end_and_pages_move_on_the_picks_list(trained, app_factory, m
         assert top.cursor_row == top.row_count - 1
 
 
-async def test_home_and_end_on_every_film_list(trained, app_factory):
+async def test_home_and_end_on_every_film_list(trained, start_app):
     """Issue 24.1: every film list (search results, ratings, watchlist, well-known films, more like this)."""
     rate_some()
     store = ProfileStore()
     for movie_id in (3114, 1258, 1214, 4973, 2019):
         store.watch("default", movie_id)
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         openers = {"search results": ("slash", *"alien", "down"), "ratings": ("r",), "watchlist": ("l",),
                    "well-known films": ("o",), "more like this": ("p", "enter", "tab")}
         for where, keys in openers.items():
@@ -86,12 +84,9 @@ async def test_home_and_end_on_every_film_list(trained, app_factory):
                 await settle(app, pilot)
 
 
-async def test_enter_and_escape_at_once_on_a_film_list(trained, app_factory):
+async def test_enter_and_escape_at_once_on_a_film_list(trained, start_app):
     """Issue 24.2: `p`, then Enter Escape x3 sent at once ended the app: NoMatches 'FilmTable' on MovieScreen."""
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED) as (app, pilot):
         burst(app, ["p", *["enter", "escape"] * 3])
         await settle(app, pilot)
         assert app.is_running
@@ -103,25 +98,19 @@ async def test_enter_and_escape_at_once_on_a_film_list(trained, app_factory):
 #: ends the run, nor ctrl+p: the palette is opened in the tests of its own).
 FUZZ_KEYS = (*"rptolsfcgnxwm12345!@#$%", "question_mark", "plus", "minus", "slash", "enter", "escape", "tab", "up",
              "down", "home", "end", "pageup", "pagedown", "a", "e", "space", "backspace", "delete")
-async def test_bursts_of_random_keys_against_every_screen(trained, app_factory):
+async def test_bursts_of_random_keys_against_every_screen(trained, start_app):
     """Issue 24.2: keys delivered at once (a fast typist, tmux send-keys, a key held down) against every screen
     end no screen with an exception; the app then quits with status 0. Seeded: a failure replays."""
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED, size=(80, 24)) as (app, pilot):
         await fuzz_bursts(app, pilot, random.Random(24), FUZZ_KEYS, rounds=2, per_burst=25)
         await quit_app(app, pilot)
     assert app.return_code == 0
 
 
-async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(trained, app_factory):
+async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(trained, start_app):
     """Issue 24.14: Esc from a film opened through "More like this" skipped back past the film it came from,
     and the Footer under the film window listed the picks' keys (+/- diversity, m model, g genre)."""
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED, size=(80, 24)) as (app, pilot):
         assert isinstance(app.screen, PicksScreen)
         first = app.screen.focused.current_index()
         await pilot.press("enter")
@@ -148,31 +137,28 @@ async def test_escape_from_more_like_this_goes_back_to_the_film_you_came_from(tr
         assert isinstance(app.screen, PicksScreen)
 
 
-async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, app_factory):
+async def test_a_list_refreshed_under_the_cursor_keeps_its_film(trained, start_app):
     """Issue 24.8: the picks were replaced under the cursor (a model finished loading): the highlighted film
     changed without a key. The cursor stays on its film, or at its rank when the film left the list; the same
     in every list (here: my ratings, re-sorted by a new rating)."""
     from movierec.tui.screens.ratings import RatingsScreen
 
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PicksScreen)
         await pilot.press("tab", "down", "down", "down")  # the second list, its 4th pick
         table = screen.focused
         assert table.id == "list-1" and table.cursor_row == 3
         film = table.current_key()
-        lists = [dict(block) for block in screen.lists]
-        picks = list(lists[1]["picks"])
+        lists = list(screen.lists)
+        picks = list(lists[1].picks)
         picks.insert(6, picks.pop(3))
-        lists[1]["picks"] = picks
+        lists[1] = replace(lists[1], picks=picks)
         await screen.show(lists)  # as the worker's call does when the model has loaded
         await pilot.pause()
         table = screen.focused
         assert table.id == "list-1" and table.current_key() == film and table.cursor_row == 6
-        lists[1]["picks"] = [p for p in picks if str(p.index) != film]
+        lists[1] = replace(lists[1], picks=[p for p in picks if str(p.index) != film])
         await screen.show(lists)
         await pilot.pause()
         table = screen.focused
@@ -261,18 +247,78 @@ async def test_a_slow_screen_says_at_once_that_its_key_was_taken(trained, app_fa
         assert isinstance(app.screen, CommandPalette if key == "ctrl+p" else OnboardingScreen)
 
 
-async def test_the_help_window_shows_its_own_keys(trained, app_factory):
+async def test_the_help_window_shows_its_own_keys(trained, start_app):
     """The footer under the help window listed the picks' keys (1-5 rate, m model, ...), which do nothing there
     (fresh-eyes report; the film window's was fixed for issue 24.14)."""
     from movierec.tui.screens.help import HelpScreen
 
-    rate_some()
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(rated=RATED, size=(80, 24)) as (app, pilot):
         await pilot.press("question_mark")
         await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen)
         shown = app.export_screenshot()
         assert "diversity" not in shown and "m&#160;model" not in shown and "not&#160;interested" not in shown
         assert "close" in shown
+
+
+async def test_every_picks_list_uses_the_same_column_widths(trained, start_app):
+    from movierec.tui.screens.picks import PicksScreen as Picks
+
+    rate_some()  # RATED: four films and Amadeus (1197, 3.5)
+    async with start_app() as (app, pilot):
+        assert isinstance(app.screen, Picks)
+        tables = list(app.screen.query(FilmTable))
+        assert len(tables) >= 3
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in tables}
+        assert len(widths) == 1, widths
+        await pilot.press("w")  # a watchlist mark widens a title: the lists still share their widths
+        await settle(app, pilot)
+        widths = {tuple((str(c.label), c.width) for c in table.columns.values()) for table in app.screen.query(FilmTable)}
+        assert len(widths) == 1, widths
+
+
+async def test_picks_open_on_the_first_list_title_with_its_first_row_focused(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        lists = screen.query_one("#lists", VerticalScroll)
+        assert lists.scroll_y == 0
+        title = screen.query(".list-title").first(Label)
+        assert str(title.render()) == "Top picks for you"
+        assert "Top&#160;picks&#160;for&#160;you" in app.export_screenshot()  # on screen, not scrolled away
+        first = screen.query_one("#list-0", FilmTable)
+        assert screen.focused is first and first.cursor_row == 0
+
+
+async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
+        for table in app.screen.query(FilmTable):  # picks: no row is cut by the bottom of its list
+            heights = [row.height for row in table.ordered_rows]
+            inside = table.size.height - table.header_height
+            shown = 0
+            for height in heights:
+                if shown + height > inside:
+                    break
+                shown += height
+            assert shown == inside or shown == sum(heights), (table.id, heights, table.size.height)
+        await pilot.press("slash", *"shrek")
+        await settle(app, pilot)
+        for size in ((120, 40), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await settle(app, pilot)
+            results = app.screen.query_one(FilmTable)
+            labels = [c.label.plain for c in results.columns.values()]
+            assert "genres" in labels
+            col = labels.index("genres")
+            width = list(results.columns.values())[col].width
+            for key in results.rows:
+                cell = results.get_row(key)[col]
+                lines = cell.wrap(app.console, width)
+                assert results.rows[key].height >= len(lines)  # what is shown is shown whole
+                full = ", ".join(app.engine.film(int(key.value)).genres)
+                if cell.plain != full:  # a shortened genre list says so
+                    assert cell.plain.endswith("…") and len(lines) <= 2, (cell.plain, full)
+            shrek = results.get_row(str(app.engine.index_of(SHREK)))[col].plain
+            assert shrek.endswith("…") if size == (80, 24) else shrek.count(",") == 5, shrek

@@ -10,9 +10,11 @@ from textual.widgets import Input
 from textual.widgets._toast import Toast
 
 from movierec.store.profiles import ProfileStore
+from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.widgets.tables import FilmTable
-from tests.tui.conftest import settle, wait_for
+from tests.factories import RATED, rate_some
+from tests.tui.conftest import count_line, said_by, settle, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +26,11 @@ def _cells(screen) -> list[str]:
             for cell in table.get_row_at(row)]
 
 
-async def test_the_picks_spell_a_film_as_their_reasons_do(trained, app_factory):
+async def test_the_picks_spell_a_film_as_their_reasons_do(trained, start_app):
     store = ProfileStore()
     for movie_id, stars in ((1, 3.0), (2571, 4.0), (1258, 5.0), (1200, 5.0), (1214, 4.5)):
         store.rate("default", movie_id, stars)  # Toy Story, The Matrix, The Shining, Aliens, Alien
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         cells = _cells(app.screen)
         titles = [str(label.render()) for label in app.screen.query(".list-title")]
         assert "Because you rated The Shining (1980)" in titles
@@ -65,10 +65,8 @@ async def test_the_export_toast_cuts_the_path_between_folders(trained, app_facto
         assert all(len(line) <= width for line in lines), (width, lines)  # no line wraps (mid-name)
 
 
-async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, app_factory, home):
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_the_same(trained, start_app, home):
+    async with start_app(size=(80, 24)) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, RatingsScreen)
@@ -87,3 +85,40 @@ async def test_a_profile_name_in_any_alphabet_is_taken_and_a_decomposed_one_is_t
         refused = [t.message for t in app.told if t.severity == "error"]
         assert len(refused) == 2 and all("not a valid profile name" in m for m in refused), refused
         assert all("\u202e" not in t.message for t in app.told)
+
+
+async def test_a_refused_profile_name_keeps_the_open_profile_and_an_existing_name_says_it_switched(
+        trained, start_app):
+    rate_some(RATED[:4])
+    rate_some(((1, 3.0),), "other")
+    async with start_app(size=(80, 24)) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RatingsScreen) and count_line(app.screen).startswith("4 ratings")
+        await pilot.press("c", *"../evil", "enter")
+        await settle(app, pilot)
+        assert any("not a valid profile name" in said for said in said_by(app))
+        assert app.profile_name == "default" and len(app.profile.ratings) == 4
+        assert count_line(app.screen).startswith("4 ratings")
+        assert "profile default" in app.sub_title
+        await pilot.press("escape", "r")
+        await settle(app, pilot)
+        assert count_line(app.screen).startswith("4 ratings")
+        # The picks are still this profile's: none of them is a film already rated.
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        rated = {str(app.engine.index_of(m)) for m in app.profile.ratings}
+        shown = {key for table in app.screen.query(FilmTable) for key, _ in table.film_rows}
+        assert shown and not rated & shown
+        assert "popular 100%" not in str(app.screen.query_one("#picks-status").render())
+        await pilot.press("r")
+        await settle(app, pilot)
+
+        await pilot.press("c", *"other", "enter")
+        await settle(app, pilot)
+        assert app.profile_name == "other" and len(app.profile.ratings) == 1
+        assert "switched to profile 'other' (1 rating)" in said_by(app)
+        await pilot.press("c", *"fresh", "enter")
+        await settle(app, pilot)
+        assert app.profile_name == "fresh" and "new profile 'fresh' (0 ratings)" in said_by(app)

@@ -78,3 +78,20 @@ async def test_well_known_films_show_at_once_and_one_worker_computes_their_match
             assert any(table.cell_text(r, "match").endswith("%") for r in range(len(table.film_rows)))
     finally:
         gate.set()
+
+
+async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(trained, start_app, monkeypatch):
+    monkeypatch.setattr("movierec.tui.app.FINETUNE_PAUSE", 0.05)
+    async with start_app() as (app, pilot):
+        assert isinstance(app.screen, OnboardingScreen)
+        table = app.screen.query_one(FilmTable)
+        assert not any(table.cell_text(r, "match") for r in range(table.row_count))  # nothing rated: no match
+        await pilot.press("5", "4", "5")
+        # The fine-tune's timer, then its worker (on a busy machine the timer can fire after workers were idle).
+        await wait_for(pilot, lambda: len(app.profile.ratings) == 3 and not app.foldin_waiting()
+                       and app.foldin_state.last is not None, "the fine-tune of three ratings")
+        await settle(app, pilot)  # then the matches' worker
+        assert len(app.profile.ratings) == 3 and app.foldin_state.last is not None and app.foldin_state.last.fitted
+        matches = [table.cell_text(r, "match") for r in range(table.row_count)]
+        assert all(not m for m in matches[:3])  # the films rated: your stars instead
+        assert sum(m.endswith("%") for m in matches[3:]) >= table.row_count - 5

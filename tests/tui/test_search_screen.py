@@ -67,16 +67,14 @@ async def test_the_first_keystrokes_list_films_while_the_match_column_is_still_c
         gate.set()
 
 
-async def test_a_query_nothing_matches_closely_says_what_the_cli_says(trained, app_factory):
+async def test_a_query_nothing_matches_closely_says_what_the_cli_says(trained, start_app):
     """`qwerty` listed unrelated films as if they matched; the CLI said "no film matches 'qwerty' closely;
     did you mean ...". The screen says that sentence (one decision: Catalog.lookup) over the films it names."""
     from click.testing import CliRunner
 
     from movierec.cli import cli
 
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         await pilot.press("slash", *"qwerty")
         await settle(app, pilot)
         screen = app.screen
@@ -90,13 +88,11 @@ async def test_a_query_nothing_matches_closely_says_what_the_cli_says(trained, a
         assert _line(screen, "search-note") == "" and _titles(table)[0] == "Alien (1979)"
 
 
-async def test_filters_show_apply_first_and_say_what_they_hide(trained, app_factory):
+async def test_filters_show_apply_first_and_say_what_they_hide(trained, start_app):
     """`the`, Horror, 1970-89 gave 8 films without The Shining, The Exorcist, The Thing or The Fly (filters
     applied to a top-N title match); the filters then stayed on silently (`spirited` found horror films
     only, no Spirited Away). Now: filtered first, a line names the filters, and what they hide is said."""
-    app = app_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with start_app(size=(80, 24)) as (app, pilot):
         await pilot.press("slash")
         await settle(app, pilot)
         screen = app.screen
@@ -134,15 +130,15 @@ async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_fo
     rate_some(RATED)
     gate = threading.Event()
     searching = threading.Event()
-    search_films = Engine.search_films
+    search = Engine.search
 
     def slow_search(self, text, *args, **kwargs):
         if text == "aliens":
             searching.set()
             gate.wait(300)  # longer than wait_for's bound; the finally below lets it go
-        return search_films(self, text, *args, **kwargs)
+        return search(self, text, *args, **kwargs)
 
-    monkeypatch.setattr(Engine, "search_films", slow_search)
+    monkeypatch.setattr(Engine, "search", slow_search)
     monkeypatch.setattr(MovieRecApp, "HOLD_SECONDS", 0.3, raising=False)
     app = app_factory()
     try:
@@ -163,3 +159,28 @@ async def test_results_that_come_after_the_key_hold_timed_out_do_not_take_the_fo
             assert app.screen.query_one("#query", Input).value == "aliensw"
     finally:
         gate.set()
+
+
+async def test_an_open_search_recomputes_its_match_column_when_the_models_scores_change(trained, start_app):
+    """deepcontent (or a fine-tune, or a model) finishing while search results are open: their match cells
+    follow the new scores at once, and the cursor stays on its row (fresh-eyes report, stop 21)."""
+    from movierec.tui.messages import LearnedDone
+    from movierec.tui.screens.search import SearchScreen
+
+    async with start_app(rated=RATED[:4]) as (app, pilot):
+        await pilot.press("/", *"star")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        table = app.screen.query_one(FilmTable)
+        assert table.row_count > 5
+        before = [table.cell_text(r, "match") for r in range(table.row_count)]
+        assert "42%" not in before
+        await pilot.press("down", "down", "down")
+        row = table.cursor_row
+        assert row > 0
+        # The engine's scores change: from now on every film matches you 42%.
+        app.engine.film_matches = lambda profile, indices, mode, compute=False: [0.42] * len(indices)
+        app.post_message(LearnedDone(True, app.engine, trained=True))
+        await settle(app, pilot)
+        assert [table.cell_text(r, "match") for r in range(table.row_count)] == ["42%"] * table.row_count
+        assert table.cursor_row == row and isinstance(app.screen, SearchScreen)

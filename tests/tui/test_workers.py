@@ -11,15 +11,17 @@ import threading
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 
+from movierec.data.titles import spoken_title
 from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.ratings import RatingsScreen
 from movierec.tui.screens.search import SearchScreen
-from tests.factories import rate_some
-from tests.tui.conftest import settle, wait_for, wait_ready
+from movierec.tui.widgets.tables import FilmTable
+from tests.factories import RATED, rate_some
+from tests.tui.conftest import settle, status_line, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -28,16 +30,16 @@ def _hold_mode_training(monkeypatch, release: threading.Event, started: threadin
     """The sequence model's training (SASRec, minutes for real) held until ``release``; then it ends cancelled."""
     from movierec.engine import Engine
 
-    real = Engine.mode_model
+    real = Engine.get
 
-    def held(self, mode="ncf", callback=None, should_stop=None, train=True, **overrides):
-        if not train or mode != "sequence":
-            return real(self, mode, callback, should_stop, train, **overrides)
+    def held(self, ref, train=False, callback=None, should_stop=None, **overrides):
+        if not train or ref != "sequence":
+            return real(self, ref, train, callback, should_stop, **overrides)
         started.set()
         release.wait(timeout=600)
         raise KeyboardInterrupt  # as a cancelled training ends
 
-    monkeypatch.setattr(Engine, "mode_model", held)
+    monkeypatch.setattr(Engine, "get", held)
 
 
 def _result(screen) -> str:
@@ -212,12 +214,10 @@ async def test_the_finetune_screen_says_one_thing_while_the_model_it_fits_is_ret
         assert _result(app.screen).startswith("done in")
 
 
-async def test_a_new_profile_without_ratings_survives_a_restart(home, app_factory):
+async def test_a_new_profile_without_ratings_survives_a_restart(home, start_app):
     """Item 5: `c`, a name, Enter: the profile's file is written at once (it was written with the first rating,
     so a profile given none was gone after a restart)."""
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, RatingsScreen)
@@ -228,9 +228,7 @@ async def test_a_new_profile_without_ratings_survives_a_restart(home, app_factor
         await pilot.press("q")
     assert "partner" in ProfileStore().names()
     assert ProfileStore().path("partner").read_text(encoding="utf-8").strip().startswith("{")
-    app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with start_app() as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         from textual.widgets import Select
@@ -247,21 +245,18 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
     rate_some()
     next(trained.rglob("deepcontent.pt")).unlink()
     release, started = threading.Event(), threading.Event()
-    real = Engine.learned_model
+    real = Engine.train_learned
 
-    def held(self, train=False, callback=None, should_stop=None, **overrides):
-        if not train:
-            return real(self, train, callback, should_stop, **overrides)
-
+    def held(self, callback=None, should_stop=None, **overrides):
         def progress(epoch, figures):
             if callback is not None:
                 callback(epoch, figures)
             started.set()
             release.wait(timeout=600)  # inside the training, after its first epoch
 
-        return real(self, True, progress, should_stop, **overrides)
+        return real(self, progress, should_stop, **overrides)
 
-    monkeypatch.setattr(Engine, "learned_model", held)
+    monkeypatch.setattr(Engine, "train_learned", held)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         try:
@@ -274,7 +269,7 @@ async def test_a_typed_query_reaches_the_box_while_deepcontent_trains(trained, a
             await wait_for(pilot, lambda: box.value == "alien", "the typed query in the box")
             await wait_for(pilot, lambda: screen._shown_for is not None and screen._shown_for[0] == "alien",
                            "the results of the typed query")
-            assert any("Alien" in app.engine.film(int(row.value))["title"]
+            assert any("Alien" in app.engine.film(int(row.value)).title
                        for row in screen.query_one("#results").rows)
             assert not release.is_set() and app.learned_state is not None  # still training
         finally:
@@ -294,7 +289,7 @@ def test_model_work_on_the_ui_thread_is_refused(home):
         engine.train("pop")
     with pytest.raises(UIThreadError):
         engine.recommend(Profile("x"), mode="content")
-    assert engine.search_films("alien")  # search stays on the UI thread's side: cheap
+    assert engine.search("alien")  # search stays on the UI thread's side: cheap
     assert engine.film_matches(Profile("x"), [0, 1]) == [None, None]
     out: list = []
     worker = threading.Thread(target=lambda: out.append(engine.recommend(Profile("x"), mode="content")))
@@ -336,3 +331,140 @@ async def test_m_shows_that_the_picks_are_recomputed(trained, app_factory, monke
         await settle(app, pilot)
         text = str(app.screen.query_one("#picks-status", Static).render())
         assert "computing" not in text and "model content" in text, text
+
+
+async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fine_tuned(trained, start_app):
+    async with start_app(size=(80, 24)) as (app, pilot):
+        app.start_foldin(announce=False)  # what a first start does once the model is there
+        await settle(app, pilot)
+        assert app.foldin_state.last is not None and not app.foldin_state.last.fitted
+        status = str(app.screen.query_one("#status-text", Label).render())
+        assert "fine-tuned" not in status and "0.00 s" not in status
+        assert app.status_text == "model ready"
+
+
+async def test_progress_labels_capitalise_the_model_only_and_a_refit_counts_its_own_epochs(trained, start_app):
+    from movierec.tui.messages import TrainProgress
+    from movierec.tui.widgets.status import stage_total
+
+    assert stage_total("gmf on train+validation", {}, 200) is None
+    assert stage_total("gmf on train+validation", {"epochs": 7}, 200) == 7
+    assert stage_total("gmf", {}, 200) == 200
+    assert stage_total("gmf", {"epochs": 40}, 200) == 40  # the stage's own plan (tuned settings) wins
+    async with start_app() as (app, pilot):
+
+        def said() -> str:
+            return str(app.screen.query_one("#status-text", Label).render())
+
+        app.post_message(TrainProgress("gmf", 3, 200, 0.5, 0.4))
+        await pilot.pause()
+        assert said().startswith("training GMF: epoch 3/200")
+        app.post_message(TrainProgress("sasrec on train+validation", 3, None, 0.5, None))
+        await pilot.pause()
+        assert said().startswith("training SASREC on train+validation: epoch 3  loss")
+        app.post_message(TrainProgress("gmf on train+validation", 3, 12, 0.5, None))
+        await pilot.pause()
+        assert said().startswith("training GMF on train+validation: epoch 3/12")
+
+
+async def test_a_screen_out_of_view_shows_the_current_status_when_it_comes_back(trained, start_app):
+    async with start_app(rated=RATED) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        ratings = app.screen
+        assert isinstance(ratings, RatingsScreen)
+        await pilot.press("p")
+        await settle(app, pilot)
+        app.start_foldin(announce=False)  # what a rating starts after a pause, while ratings is out of view
+        await settle(app, pilot)
+        assert app.status_text.startswith("fine-tuned for you")
+        assert status_line(app.screen) == app.status_text
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen is ratings
+        assert status_line(ratings) == app.status_text
+
+
+async def test_m_while_the_model_loads_says_so_and_keeps_the_mode(trained, app_factory, monkeypatch):
+    from movierec.engine import Engine
+
+    rate_some()
+    release = threading.Event()
+    load = Engine.get
+
+    def slow_load(self, ref, *args, **kwargs):
+        if ref == "ncf":  # the fold-in model's load
+            release.wait(timeout=600)  # released by the test (also when it fails), not by a race with the clock
+        return load(self, ref, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "get", slow_load)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await wait_ready(app, pilot)
+            await wait_for(pilot, lambda: isinstance(app.screen, PicksScreen) and app.screen.has_lists,
+                           "the content-based picks")
+            assert not app.model_ready
+            await pilot.press("m")
+            await pilot.pause()
+            assert app.mode == "hybrid"
+            messages = [n.message for n in app.told]
+            assert "model still loading: picks are content-based until it is ready" in messages
+        finally:
+            release.set()
+        await settle(app, pilot)
+        assert app.model_ready
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert app.mode == app.engine.modes()[1]  # the next mode of the registry's cycle
+
+
+async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_fine_tune_says_no_step(
+        trained, start_app):
+    """Issue 15: the model cycle reaches the sequence mode; its model is trained once (with progress), the
+    picks then come from it with reasons naming recent films, a "Next after" list appears, and the
+    fine-tune screen says a sequence model needs no gradient step."""
+    async with start_app(rated=RATED) as (app, pilot):
+        assert app.model_ready and not app.engine.has_model("sequence")
+        started = lambda: any("training sasrec for mode sequence" in n.message for n in app.told)
+        for _ in range(len(app.engine.modes())):
+            before = app.mode
+            await pilot.press("m")
+            await pilot.pause()
+            if started():  # the press that reached the sequence mode started its model's training
+                # Until the model is ready the mode stays (or, if its one epoch is done already, has switched).
+                assert app.mode in (before, "sequence")
+                break
+        assert started()
+        await settle(app, pilot)
+        for _ in range(400):  # the worker is done; its TrainDone message switches the mode when handled
+            if app.mode == "sequence" and not app.train_state.running:
+                break
+            await pilot.pause(0.05)
+        await settle(app, pilot)  # the picks the switch recomputes
+        assert app.engine.has_model("sequence") and app.mode == "sequence"
+        screen = app.screen
+        assert isinstance(screen, PicksScreen)
+        titles = [str(label.render()) for label in screen.query(".list-title").results(Label)]
+        latest = max(ProfileStore().load("default").ratings.values(), key=lambda r: (r.time, r.movie_id))
+        assert f"Next after {spoken_title(app.engine.film(app.engine.index_of(latest.movie_id)).title)}" in titles
+        first = screen.query_one("#list-0", FilmTable)
+        reasons = [str(first.get_row_at(r)[-1]) for r in range(first.row_count)]
+        assert reasons and all("after your recent" in r for r in reasons), reasons
+        # The status line says what the mode does, not an earlier fine-tune's line (a fold-in may still end).
+        status = str(screen.query_one("#status-text", Label).render())
+        assert "reads your ratings in time order" in status and "fine-tuned" not in status, status
+        await pilot.press("t")
+        await settle(app, pilot)
+        note = str(app.screen.query_one("#mode-note").render())
+        assert "needs no gradient step" in note and "sasrec" in note
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        await pilot.press("m")  # on to the next mode; back to one fitted to you restores the fine-tune's line
+        await settle(app, pilot)
+        status = str(app.screen.query_one("#status-text", Label).render())
+        if app.engine.mode_folds_in(app.mode):
+            assert "mode " not in status and ("fine-tuned for you" in status or status == "model ready"), status
+        else:
+            assert "nothing to fine-tune" in status, status

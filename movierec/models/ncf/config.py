@@ -28,6 +28,9 @@ class NCFConfig(Settings):
     seed: int = 0
     chunk_positives: int = 2_000_000  # positives per on-device sampling chunk (memory bound)
     amp: bool = False  # bf16 autocast in training (for GPUs); weights and optimizer stay float32
+    # torch.compile the model for training: fuses the tower's small operations (bench/ncf_step.py); it costs
+    # a compilation (tens of seconds) at the first step, so it pays on long runs (large releases)
+    compile: bool = False
     weight_decay: float = 0.0  # L2 on the dense (Adam) parameters; SparseAdam's embeddings have none
     # L2 on the embedding rows a batch uses, per example (Rendle et al. 2020, "NCF vs MF revisited"): rows
     # that appear in many examples are held in more, and rows a batch does not touch are left alone.
@@ -77,7 +80,7 @@ class NCFConfig(Settings):
         return None
 
     #: Fields that say how a model was trained, not what it is: a checkpoint that differs only in them is reused.
-    RUNTIME_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_positives", "amp")
+    RUNTIME_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_positives", "amp", "compile")
 
     @staticmethod
     def check(meta: dict, max_width: int, max_parameters: int) -> str | None:

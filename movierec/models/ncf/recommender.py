@@ -8,13 +8,13 @@ import torch
 from movierec.data.catalog import Catalog
 from movierec.data.splits import Split
 from movierec.models.ncf import modules as ncf
-from movierec.models.base import Callback
+from movierec.models.base import Callback, FoldInScorer
 from movierec.errors import CheckpointError
 from movierec.models.ncf.bounds import ScoreBounds
 from movierec.models.ncf.training import FitResult, Trainer, diverged, fit_ncf, score_candidates
 
 
-class NeuralRecommender:
+class NeuralRecommender(FoldInScorer):
     chooses_on_validation = True  # early stopping on the validation holdout, then a refit (see ``fit``)
 
     @classmethod

@@ -140,6 +140,8 @@ class Trainer:
 
             ids = [device.index] if device.type == "cuda" else None
             self.net = DistributedDataParallel(model, device_ids=ids)
+        if config.compile:
+            self.net = torch.compile(self.net)  # compiled at the first step; the model's weights are shared
         self.diversity: DiversityTerm | None = None
         if config.diversity > 0 and genres is not None:
             g = torch.from_numpy(genres.astype(np.float32))
@@ -173,10 +175,11 @@ class Trainer:
         return t.to(self.device)
 
     def _optimizers(self, model: nn.Module, rows: int, lr: float) -> list[torch.optim.Optimizer]:
-        """Adam. On CPU with large tables: lazy SparseAdam for the embeddings (dense Adam on 165k rows
-        costs ~25 ms a step in full-table updates, most of an ML-20M epoch). On a GPU the full-table
-        update is microseconds: dense gradients, fused Adam (one kernel for every parameter).
-        DistributedDataParallel averages dense gradients, so distributed training is dense too."""
+        """Adam. On CPU with large tables and small batches: lazy SparseAdam for the embeddings (dense Adam on
+        165k rows costs ~25 ms a step in full-table updates, most of an ML-20M epoch at batch 4,096). Dense
+        Adam is fused on the CPU and on a GPU: one pass over each table a step (the plain CPU Adam makes
+        about eight, ~1.5x a 65k-sample step's time, bench/ncf_step.py). DistributedDataParallel averages
+        dense gradients, so distributed training is dense too."""
         embeddings = [m for m in model.modules() if isinstance(m, ncf.Embedding)]
         # Sparse pays when a batch touches few rows of a big table; a 65k batch touches most of them.
         sparse = (self.device.type == "cpu" and self.dist is None and rows >= SPARSE_ROWS and bool(embeddings)
@@ -185,11 +188,19 @@ class Trainer:
             m.sparse = sparse
         decay = {"weight_decay": self.config.weight_decay} if self.config.weight_decay > 0 else {}
         if not sparse:
-            fused = {"fused": True} if self.device.type == "cuda" else {}
-            return [torch.optim.Adam(model.parameters(), lr=lr, **fused, **decay)]
+            return [self._adam(list(model.parameters()), lr, decay)]
         ids = {id(m.weight) for m in embeddings}
         dense = [p for p in model.parameters() if id(p) not in ids]
-        return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), torch.optim.Adam(dense, lr=lr, **decay)]
+        return [torch.optim.SparseAdam([m.weight for m in embeddings], lr=lr), self._adam(dense, lr, decay)]
+
+    def _adam(self, params: list[torch.Tensor], lr: float, decay: dict) -> torch.optim.Optimizer:
+        """Fused Adam where this torch has it for the device (CPU from torch 2.4), else the plain one."""
+        if self.device.type in ("cuda", "cpu"):
+            try:
+                return torch.optim.Adam(params, lr=lr, fused=True, **decay)
+            except RuntimeError:  # an older torch: fused Adam for GPUs only
+                pass
+        return torch.optim.Adam(params, lr=lr, **decay)
 
     def _embedding_norms(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """Mean over the batch of the squared norms of the user and item rows each example uses."""

@@ -52,7 +52,7 @@ from movierec.data.catalog import Catalog
 from movierec.data.splits import Split, sample_negatives
 from movierec.errors import CheckpointError, MovieRecError
 from movierec.metrics import hit_rate, ranks
-from movierec.models.base import Callback, FitResult, diverged
+from movierec.models.base import Callback, FitResult, KnownProfiles, ProfileArrays, diverged
 from movierec.models.settings import Settings
 
 LOSSES = ("bce", "ce", "sampled-ce")
@@ -593,6 +593,25 @@ class SASRecRecommender:
         for b in range(0, users.size, step):
             out[b:b + step] = self.score_all_tensor(users[b:b + step]).cpu().numpy()
         return out
+
+    def score_profile(self, profile: ProfileArrays) -> np.ndarray:
+        """A profile's films in time order, as ``score_sequence`` reads them (ScoresProfile)."""
+        if profile.in_order.size == 0:
+            raise MovieRecError("sequence picks read the films you liked in the order you rated them, "
+                                "and you have rated none above 2.5 stars yet; rate one, or use --mode hybrid")
+        return self.score_sequence(profile.in_order)
+
+    def score_known(self, known: KnownProfiles) -> tuple[np.ndarray, np.ndarray]:
+        """Each dataset user's kept films read oldest first; a user with none is not scored (no picks there)."""
+        out = np.zeros((known.users.size, self.n_items), dtype=np.float64)
+        scored = np.zeros(known.users.size, dtype=bool)
+        for k in range(known.users.size):
+            mine = np.flatnonzero(known.rows == k)
+            mine = mine[np.argsort(known.times[mine], kind="stable")]  # oldest first
+            seq = known.items[mine][known.kept[mine]]
+            if seq.size:
+                out[k], scored[k] = self.score_sequence(seq), True
+        return out, scored
 
     @torch.no_grad()
     def score_sequence(self, items: np.ndarray) -> np.ndarray:

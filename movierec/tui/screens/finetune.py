@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
+from movierec.engine import modes as mode_rules
 from movierec.tui.handle import movierec_app, watch_app
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.chart import LossChart, smooth
@@ -50,8 +51,8 @@ class FineTuneScreen(MainScreen):
         if app.engine.reads_sequence(mode):  # a sequence model reads your ratings as they are
             note = (f"Picks use {app.engine.mode_model_name(mode)} (mode {mode}): it reads your ratings in time "
                     "order and needs no gradient step for you. This fits the vectors the hybrid mode uses.")
-        elif mode == "content":
-            note = "Picks are content-based (mode content): they need no fine-tuning; this fits the hybrid's vectors."
+        elif mode == mode_rules.fallback(mode):  # the blends' fallback: no model of its own
+            note = f"Picks are content-based (mode {mode}): they need no fine-tuning; this fits the hybrid's vectors."
         box = self.query_one("#mode-note", Static)
         box.update(note)
         box.display = bool(note)  # no blank line when there is nothing to say (80x24 has no line to spare)

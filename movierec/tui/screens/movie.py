@@ -89,11 +89,11 @@ class MovieScreen(ModalScreen):
         info = app.engine.film(self.index)
         mine = app.rated_stars().get(self.index)
         text = Text()
-        text.append(clean(spoken_title(info["title"])) + "\n", style="bold")
-        text.append(clean(", ".join(info["genres"])) + "\n")
-        text.append(f"mean {info['mean_rating']:.2f} from {plural(info['ratings'], 'rating')}")
-        if info["tags"]:
-            text.append("\ntags: " + clean(", ".join(info["tags"][:12])), style="italic")
+        text.append(clean(spoken_title(info.title)) + "\n", style="bold")
+        text.append(clean(", ".join(info.genres)) + "\n")
+        text.append(f"mean {info.mean_rating:.2f} from {plural(info.ratings, 'rating')}")
+        if info.tags:
+            text.append("\ntags: " + clean(", ".join(info.tags[:12])), style="italic")
         self.query_one("#details", Static).update(text)
         rating = Text("your rating: ")
         if mine:
@@ -111,11 +111,11 @@ class MovieScreen(ModalScreen):
                       "w watchlist", style="dim")
         self.query_one(FilmRater).update(rating)
         yours, titles = app.yours(), app.titles()
-        rows = [row for row in app.engine.similar_films(self.index, 16) if row["index"] != self.index][:15]
-        matches = app.matches([row["index"] for row in rows])  # from your latest picks' scores
+        rows = [row for row in app.engine.similar(self.index, 16)[1] if row.index != self.index][:15]
+        matches = app.matches([row.index for row in rows])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
-            (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
-                                 safe(", ".join(row["genres"])), match, yours(row["index"])])
+            (str(row.index), [titles(row.index, row.title), str(row.year or ""),
+                              safe(", ".join(row.genres)), match, yours(row.index)])
             for row, match in zip(rows, matches)])
 
     def refresh_marks(self) -> None:

@@ -43,10 +43,10 @@ class OnboardingScreen(MainScreen):
         app = movierec_app(self)
         yours, titles = app.yours(), app.titles()
         films = app.engine.cold_start(40)
-        matches = app.matches([film["index"] for film in films])  # from your latest picks' scores
+        matches = app.matches([film.index for film in films])  # from your latest picks' scores
         self.query_one(FilmTable).set_rows([
-            (str(film["index"]), [titles(film["index"], film["title"]), str(film["year"] or ""),
-                                  safe(", ".join(film["genres"])), match, yours(film["index"])])
+            (str(film.index), [titles(film.index, film.title), str(film.year or ""),
+                               safe(", ".join(film.genres)), match, yours(film.index)])
             for film, match in zip(films, matches)])
         if not any(m.plain for m in matches) and not app.foldin_waiting():
             self.fill_matches()  # no picks computed for this profile yet: the matches are computed here

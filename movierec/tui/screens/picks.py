@@ -8,6 +8,8 @@ as `recommend --json`'s "reason".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,16 +18,20 @@ from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.console import clean
+from movierec.engine import modes as mode_rules
 from movierec.tui.handle import movierec_app
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
 
+if TYPE_CHECKING:
+    from movierec.engine.rows import PickList
+
 MODEL_LOADING = "model still loading: picks are content-based until it is ready"
 
 
-def list_title(block: dict) -> str:
+def list_title(block: PickList) -> str:
     """The heading of one list of ``Engine.browse`` (its kind and what it is about)."""
-    kind, about = block["kind"], block.get("about")
+    kind, about = block.kind, block.about
     if kind == "top":
         return "Top picks for you" + (f" in {about}" if about else "")
     if kind == "genre":
@@ -72,12 +78,14 @@ class PicksScreen(MainScreen):
 
     def status_line(self, mix: dict | None = None) -> None:
         app = movierec_app(self)
-        mode = app.mode if app.model_ready else "content (model loading)"
+        mode = app.mode if app.model_ready else f"{mode_rules.fallback(app.mode)} (model loading)"
         # The genre only when one is chosen: with a three-part mix the line fits 80 columns.
         text = f"diversity {app.diversity:.1f} · model {mode}" + (f" · genre {app.genre}" if app.genre else "")
         if self.computing():  # the lists below are the previous ones (`m` left them for seconds with no sign)
-            served = app.mode if app.model_ready else "content"
-            source = served if served in ("hybrid", "content") else app.engine.mode_model_name(served)
+            served = app.mode if app.model_ready else mode_rules.fallback(app.mode)
+            # a blend (or its fallback alone) by its mode's name, a mode of one model by the model's
+            plain = mode_rules.blends(served) or served == mode_rules.fallback(served)
+            source = served if plain else app.engine.mode_model_name(served)
             text += f" · computing picks from {source}..."
         elif mix:
             text += " · mix " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if v)
@@ -96,8 +104,8 @@ class PicksScreen(MainScreen):
         app = movierec_app(self)
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
-        mode = app.mode if app.model_ready else "content"
-        def first(lists: list[dict]) -> None:  # the first lists on screen at once, the others follow
+        mode = app.mode if app.model_ready else mode_rules.fallback(app.mode)
+        def first(lists: list[PickList]) -> None:  # the first lists on screen at once, the others follow
             if not worker.is_cancelled and not self.has_lists:
                 app.call_from_thread(self.show, lists, asked)
 
@@ -106,7 +114,7 @@ class PicksScreen(MainScreen):
         if not worker.is_cancelled:
             app.call_from_thread(self.show, lists, asked)
 
-    async def show(self, lists: list[dict], asked: int = 0) -> None:
+    async def show(self, lists: list[PickList], asked: int = 0) -> None:
         self._shown = max(self._shown, asked)
         container = self.query_one("#lists", VerticalScroll)
         was = self.focused if isinstance(self.focused, FilmTable) else None
@@ -117,14 +125,14 @@ class PicksScreen(MainScreen):
         titles = movierec_app(self).titles()
         self.lists = lists
         for n, block in enumerate(lists):
-            mix = mix or block.get("mix")
+            mix = mix or block.mix
             widgets.append(Label(clean(list_title(block)), classes="list-title", markup=False))
             table = FilmTable(id=f"list-{n}", classes="picks")
             table.specs = list(COLUMNS)
             table.widths_for = self.widths_for
             table.film_rows = [(str(pick.index), [safe(str(rank)), titles(pick.index, pick.title), match_text(pick.match),
                                                   safe(", ".join(pick.genres)), safe(pick.reason, "italic")])
-                               for rank, pick in enumerate(block["picks"], 1)]
+                               for rank, pick in enumerate(block.picks, 1)]
             widgets.append(table)
         if not widgets:
             widgets.append(Static("Rate a few films first: / to search, o for well-known films.", markup=False))
@@ -154,7 +162,7 @@ class PicksScreen(MainScreen):
             else:
                 self.call_after_refresh(target._scroll_cursor_into_view)
 
-    lists: list[dict] = []
+    lists: list[PickList] = []
     _rows: list = []  # every list's rows, which the lists' shared column widths are fitted to
     _widths: dict = {}
 
@@ -175,7 +183,7 @@ class PicksScreen(MainScreen):
         for n, block in enumerate(self.lists):
             for table in self.query(f"#list-{n}").results(FilmTable):
                 updated.append((table, [(key, [cells[0], titles(pick.index, pick.title), *cells[2:]])
-                                        for (key, cells), pick in zip(table.film_rows, block["picks"])]))
+                                        for (key, cells), pick in zip(table.film_rows, block.picks)]))
         self._share_widths([rows for _, rows in updated])  # a mark makes a title wider: fitted to all again
         for table, rows in updated:
             table.set_rows(rows)

@@ -66,13 +66,13 @@ class RatingsScreen(MainScreen):
         for entries, dismissed in zip(films, (False, True)):
             for index, rating in entries.items():
                 rows.append((rating, dismissed, index, app.engine.film(index)))
-        key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3]["title"].lower()),
-               "title": lambda r: r[3]["title"].lower()}[self.sort]
+        key = {"newest": lambda r: -r[0].time, "stars": lambda r: (r[1], -r[0].stars, r[3].title.lower()),
+               "title": lambda r: r[3].title.lower()}[self.sort]
         rows.sort(key=key)
         titles = app.titles()
         table_rows = [(str(index), [yours_text(None if dismissed else rating.stars, dismissed),
-                                    titles(index, film["title"]), str(film["year"] or ""),
-                                    safe(", ".join(film["genres"]))])
+                                    titles(index, film.title), str(film.year or ""),
+                                    safe(", ".join(film.genres))])
                       for rating, dismissed, index, film in rows]
         self.query_one(FilmTable).set_rows(table_rows)
         # The rows counted as shown: one film rated on two releases is one row, and a film this release lacks

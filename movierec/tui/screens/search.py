@@ -4,13 +4,15 @@ Keys: `/` (from anywhere) focuses the box; Down or Enter moves to the results; E
 (results -> box -> the screen search was opened from); ctrl+r clears the filters. While the box has
 focus every printable key is text, never a command.
 
-The filters apply first, then the query ranks (Engine.search_films, the CLI's search too). Active
+The filters apply first, then the query ranks (Engine.search, the CLI's search too). Active
 filters are named on a line of their own; when nothing matches closely, a line says so in the CLI's
 words (what the filters hide, or "did you mean"). The titles show as soon as they are found; the
 match column follows (its first computation, a fold-in and a calibration, takes seconds).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -25,6 +27,9 @@ from movierec.tui.handle import movierec_app
 from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
+
+if TYPE_CHECKING:
+    from movierec.engine.rows import FilmRow
 
 COLUMNS = (Col("title", 24, grow=3), Col("year", 4), Col("genres", 16, grow=1, hide=3, lines=2), Col("mean", 4, hide=1),
            Col("ratings", 7, hide=2), Col("match", 5), Col("yours", 5))
@@ -65,6 +70,29 @@ async def edit_now(box: Input, event: events.Key) -> bool:
         if await box.app.run_action(binding.action, box):
             return True
     return False
+
+
+#: Tab and shift+tab where nothing binds them but the screen (Textual's own focus moves).
+FOCUS_MOVES = {"tab": "app.focus_next", "shift+tab": "app.focus_previous"}
+
+
+def focus_now(screen, event: events.Key) -> bool:
+    """Move the focus for Tab or shift+tab as the app reads the key, not later: the screen's binding ran only
+    once the key had bubbled through every queue up to it, and the text typed right behind it was typed at
+    once (edit_now) into the box Tab was leaving. False when the key is not a focus move, or something else
+    binds it (left to that binding)."""
+    move = FOCUS_MOVES.get(event.key)
+    if move is None:
+        return False
+    chain = screen._binding_chain  # from the focused widget up to the app: the first binding is the one that runs
+    found = [binding for _, bindings in chain for binding in bindings.key_to_bindings.get(event.key, ())]
+    if not found or any(binding.priority for binding in found) or found[0].action != move:
+        return False
+    if event.key == "tab":
+        screen.focus_next()
+    else:
+        screen.focus_previous()
+    return True
 
 
 def type_text(box: Input, text: str) -> None:
@@ -185,7 +213,7 @@ class SearchScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self._shown_for: tuple | None = None
-        self._shown_rows: list[dict] = []
+        self._shown_rows: list[FilmRow] = []
         # The key hold (its number) whose keys go to the results once they are shown; None: no such wish. Once
         # the hold has timed out its keys went to the box, and the results no longer take the focus: a key
         # typed after that would act on a row (rate it) the person never saw highlighted.
@@ -194,16 +222,16 @@ class SearchScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
-        found = movierec_app(self).engine.search_films(text, [genre] if genre else None, years, limit=50)
+        found = movierec_app(self).engine.search(text, [genre] if genre else None, years, limit=50)
         if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
             movierec_app(self).call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
-    def _show_matches(self, shown: tuple[tuple, list[dict]], matches: list) -> None:
+    def _show_matches(self, shown: tuple[tuple, list[FilmRow]], matches: list) -> None:
         query, rows = shown
         if query == self._shown_for and rows is self._shown_rows:  # still the results on screen
             self.show(rows, query, matches)
 
-    def show(self, rows: list[dict], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
+    def show(self, rows: list[FilmRow], query: tuple = (), matches: list | None = None, note: str | None = None) -> None:
         """The results; the cursor stays where it was when only your ratings changed, else goes to the top.
         Without ``matches``, the match cells at hand now, and the rest computed in the background."""
         same, self._shown_for, self._shown_rows = query == self._shown_for, query, rows
@@ -213,12 +241,12 @@ class SearchScreen(MainScreen):
             line.display = bool(note)
         yours, titles = movierec_app(self).yours(), movierec_app(self).titles()
         if matches is None:
-            matches = movierec_app(self).matches([row["index"] for row in rows])
-            self.match_column.want((query, rows), [row["index"] for row in rows])
+            matches = movierec_app(self).matches([row.index for row in rows])
+            self.match_column.want((query, rows), [row.index for row in rows])
         self.query_one(FilmTable).set_rows([
-            (str(row["index"]), [titles(row["index"], row["title"]), str(row["year"] or ""),
-                                 safe(", ".join(row["genres"])), f"{row['mean_rating']:.1f}", f"{row['ratings']:,}",
-                                 match, yours(row["index"])])
+            (str(row.index), [titles(row.index, row.title), str(row.year or ""),
+                              safe(", ".join(row.genres)), f"{row.mean_rating:.1f}", f"{row.ratings:,}",
+                              match, yours(row.index)])
             for row, match in zip(rows, matches)], keep_cursor=same)
         if self._focus_results_when_shown is not None and query == self._query():
             self._focus_on_results()

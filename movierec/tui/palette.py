@@ -1,0 +1,115 @@
+"""The command palette, safe under fast keys.
+
+Textual's palette acts on every Enter, Escape and page key that reached it, even after it has gone: keys typed
+in one burst are queued at the palette before the first Enter's command runs. The second Enter dismissed it
+again (popping whatever screen was on top, or crashing on a one-screen stack: ScreenStackError) and ran the
+command twice; PageDown on a list not laid out yet raised KeyError; a palette popped (by a mode switch) before
+its Mount still ran Textual's mount, which reads the screen under it from the stack (IndexError on a one-screen
+stack, the wrong screen's commands on a deeper one). This one acts only while it is the screen on top, once,
+mounts only if it is on top, pages only a list that has its lines, and its search stops quietly once its widgets
+are gone.
+"""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.await_complete import AwaitComplete
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.widgets import Button, Input, LoadingIndicator
+
+from movierec.tui.keys import TypeAhead
+
+
+async def _nothing() -> None:
+    return None
+
+
+class Palette(CommandPalette):
+    """:class:`CommandPalette` that ignores what reaches it once it is closed or no longer on top."""
+
+    # Not ``_closed``: that is Textual's flag for a message pump that has stopped (set, the palette refused every
+    # message, its close included, and removing it waited forever).
+    _dismissed = False
+    _took_keys = False
+
+    def on_top(self) -> bool:
+        return not self._dismissed and self.is_attached and self.app.screen is self
+
+    def _on_mount(self, event: events.Mount) -> None:
+        if not self.on_top():  # popped before it mounted: no screen under it to serve, nothing to search
+            event.prevent_default()  # Textual's own _on_mount (CommandPalette's) is not run
+            self.take_keys()
+
+    def on_screen_resume(self) -> None:
+        if self.on_top():
+            self.set_focus(self.query_one(CommandInput))
+        self.take_keys()
+
+    def on_unmount(self) -> None:
+        self.take_keys()  # gone before its resume: the keys held for it go where the focus is now
+
+    def take_keys(self) -> None:
+        """The keys typed since ctrl+p (held by the app until now) go to the box that has focus: this palette's
+        box, in the order typed; or, the palette gone, wherever the focus is now."""
+        if self._took_keys:  # once: a palette closing later must not release the keys held for the next one
+            return
+        self._took_keys = True
+        app = self.app  # the app's key holding (keys.py); a plain App (the palette's own tests) holds none
+        if isinstance(app, TypeAhead) and app.palette_opening:
+            app.palette_opening = False
+            app.release_keys()
+
+    def _has_widgets(self) -> bool:
+        return bool(self.query(CommandList)) and bool(self.query(LoadingIndicator))
+
+    # Textual's search runs in a worker that goes on while a mode switch pops and removes the palette: reading its
+    # list once the list was gone failed the worker (NoMatches, and the app with it). Gone, it shows nothing.
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        try:
+            await CommandPalette._gather_commands.__wrapped__(self, search_value)
+        except NoMatches:
+            if self._has_widgets():  # not the removal race: a real error
+                raise
+
+    def _watch__list_visible(self) -> None:
+        if self._has_widgets():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if self._has_widgets():
+            await super()._watch__show_busy()
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        if self.on_top():
+            super()._start_no_matches_countdown(search_value)
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        if not self.on_top():  # dismissed already, or popped by a screen switch: nothing of it to pop
+            return AwaitComplete(_nothing())
+        self._dismissed = True
+        return super().dismiss(result)
+
+    async def _on_message(self, message: Message) -> None:
+        if isinstance(message, (Input.Submitted, Button.Pressed)) and not self.on_top():
+            message.stop()  # an Enter queued before the first one closed it: its command ran already
+            return
+        await super()._on_message(message)
+
+    def _action_escape(self) -> None:
+        if self.on_top():
+            super()._action_escape()
+
+    def _action_cursor_down(self) -> None:
+        if self.on_top():
+            super()._action_cursor_down()
+
+    def _action_command_list(self, action: str) -> None:
+        if not self.on_top():
+            return
+        if action in ("page_up", "page_down") and not self.query_one(CommandList).scrollable_content_region:
+            # Textual pages by the list's lines, computed at layout: options added since have none (KeyError)
+            action = "cursor_up" if action == "page_up" else "cursor_down"
+        super()._action_command_list(action)
