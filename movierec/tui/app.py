@@ -3,7 +3,7 @@
 Build it with :func:`make_app` (the CLI and the tests use the same factory). All
 model work goes through :class:`movierec.engine.Engine` in thread workers; the
 UI thread never trains, folds in or loads. The rest of the app is in layers it
-inherits: keys.py (the `/` type-ahead, keys held while a screen opens),
+inherits: keys.py (the `/` type-ahead, keys held while a screen or the palette opens),
 profile_actions.py (rate, watchlist, profiles, export), background.py (the workers
 and their messages; bodies in jobs.py), commands.py (the palette's commands).
 """
@@ -28,7 +28,6 @@ from movierec.tui.background import LOADING, Background
 from movierec.tui.commands import app_commands
 from movierec.tui.keys import TypeAhead
 from movierec.tui.messages import Loaded, ModelLoaded, ModelSetAside, Note
-from movierec.tui.palette import Palette
 from movierec.tui.profile_actions import ProfileActions
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -223,22 +222,6 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
             self._with_sign(f"opening {OPENING.get(mode, mode)}...", lambda: self._go(mode))
         else:
             self._go(mode)
-
-    def action_command_palette(self) -> None:
-        """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15)."""
-        if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
-            return
-        asked_on = self.screen
-        self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
-
-        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
-            if self.screen is asked_on and not self.quitting:
-                self.push_screen(Palette(id="--command-palette"))
-            else:
-                self.palette_opening = False
-                self.release_keys()
-
-        self._with_sign("opening the command palette...", push)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -7,17 +7,20 @@ from typing import TYPE_CHECKING, Callable
 
 from textual import events
 from textual.app import App
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
+from movierec.tui.palette import Palette
 from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, focus_now, type_text
 
 
 class TypeAhead(App):
-    """The app's key holding (a layer of :class:`movierec.tui.app.MovieRecApp`, which provides ``ready`` and
-    ``_go``)."""
+    """The app's key holding (a layer of :class:`movierec.tui.app.MovieRecApp`, which provides ``ready``,
+    ``quitting`` and ``_go``)."""
 
     ready: bool
+    quitting: bool
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -28,6 +31,29 @@ class TypeAhead(App):
 
     if TYPE_CHECKING:  # the app's (declared here for type checkers only: a stub would shadow the app's own)
         def _go(self, mode: str) -> None: ...
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette takes a while to open (seconds under load): a sign first (issue 24.15); the keys
+        typed from then on are its text, held until it has focus."""
+        if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
+            return
+        asked_on = self.screen
+        self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
+
+        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
+            if self.screen is asked_on and not self.quitting:
+                self.push_screen(Palette(id="--command-palette", keys_to=self._palette_takes_keys))
+            else:
+                self.palette_opening = False
+                self.release_keys()
+
+        self._with_sign("opening the command palette...", push)
+
+    def _palette_takes_keys(self) -> None:
+        """The palette has focus, or is gone: the keys held since ctrl+p go to the box with focus now."""
+        if self.palette_opening:
+            self.palette_opening = False
+            self.release_keys()
 
     def _search_after_load(self) -> None:
         self._search_on_load = False

@@ -12,14 +12,14 @@ are gone.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual import events, work
 from textual.await_complete import AwaitComplete
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, LoadingIndicator
-
-from movierec.tui.keys import TypeAhead
 
 
 async def _nothing() -> None:
@@ -33,6 +33,12 @@ class Palette(CommandPalette):
     # message, its close included, and removing it waited forever).
     _dismissed = False
     _took_keys = False
+
+    def __init__(self, *args, keys_to: Callable[[], object] | None = None, **kwargs) -> None:
+        """``keys_to``: called once when this palette has focus or is gone (the app gives it the keys it held since
+        ctrl+p: keys.py); a plain App's palette (its own tests) has none."""
+        super().__init__(*args, **kwargs)
+        self._keys_to = keys_to
 
     def on_top(self) -> bool:
         return not self._dismissed and self.is_attached and self.app.screen is self
@@ -56,10 +62,8 @@ class Palette(CommandPalette):
         if self._took_keys:  # once: a palette closing later must not release the keys held for the next one
             return
         self._took_keys = True
-        app = self.app  # the app's key holding (keys.py); a plain App (the palette's own tests) holds none
-        if isinstance(app, TypeAhead) and app.palette_opening:
-            app.palette_opening = False
-            app.release_keys()
+        if self._keys_to is not None:
+            self._keys_to()
 
     def _has_widgets(self) -> bool:
         return bool(self.query(CommandList)) and bool(self.query(LoadingIndicator))
