@@ -152,30 +152,35 @@ def trained(home, trained_cache) -> Path:
 
 
 @pytest.fixture
-def app_factory(monkeypatch):
+def app_factory():
     """The app as the CLI builds it, on the CPU with the fast model. Every notification it shows is kept in
-    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter). Read that, not
-    the live toasts: a toast expires after its timeout (4 s for most), and on a busy machine a test can reach
-    its assertion after that (seen: 3 tests failing with both cores busy, passing alone)."""
+    ``app.told`` (message, severity: what reached Textual, after the app's terminal filter), observed as the
+    ``Notify`` messages the app handles (``run_test(message_hook=...)``; a test's own hook still sees every
+    message). Read that, not the live toasts: a toast expires after its timeout (4 s for most), and on a busy
+    machine a test can reach its assertion after that (seen: 3 tests failing with both cores busy, passing
+    alone)."""
     from types import SimpleNamespace
 
-    from textual.app import App
-
-    notify = App.notify
-
-    def notify_and_record(self, message, *args, **kwargs):
-        told = getattr(self, "told", None)
-        if told is not None:
-            told.append(SimpleNamespace(message=str(message), severity=kwargs.get("severity", "information")))
-        return notify(self, message, *args, **kwargs)
-
-    monkeypatch.setattr(App, "notify", notify_and_record)
+    from textual.notifications import Notify
 
     from movierec.tui.app import make_app
 
     def build(**kwargs):
         app = make_app(device="cpu", train_overrides=FAST, **kwargs)
         app.told = []
+        run_test = app.run_test
+
+        def run_test_observed(*args, message_hook=None, **options):
+            def observe(message) -> None:
+                if isinstance(message, Notify):
+                    note = message.notification
+                    app.told.append(SimpleNamespace(message=str(note.message), severity=note.severity))
+                if message_hook is not None:
+                    message_hook(message)
+
+            return run_test(*args, message_hook=observe, **options)
+
+        app.run_test = run_test_observed
         return app
 
     return build

@@ -12,6 +12,8 @@ are gone.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual import events, work
 from textual.await_complete import AwaitComplete
 from textual.command import CommandInput, CommandList, CommandPalette
@@ -31,6 +33,12 @@ class Palette(CommandPalette):
     # message, its close included, and removing it waited forever).
     _dismissed = False
     _took_keys = False
+
+    def __init__(self, *args, keys_to: Callable[[], object] | None = None, **kwargs) -> None:
+        """``keys_to``: called once when this palette has focus or is gone (the app gives it the keys it held since
+        ctrl+p: keys.py); a plain App's palette (its own tests) has none."""
+        super().__init__(*args, **kwargs)
+        self._keys_to = keys_to
 
     def on_top(self) -> bool:
         return not self._dismissed and self.is_attached and self.app.screen is self
@@ -54,10 +62,8 @@ class Palette(CommandPalette):
         if self._took_keys:  # once: a palette closing later must not release the keys held for the next one
             return
         self._took_keys = True
-        app = self.app
-        if getattr(app, "palette_opening", False):
-            app.palette_opening = False
-            app.release_keys()
+        if self._keys_to is not None:
+            self._keys_to()
 
     def _has_widgets(self) -> bool:
         return bool(self.query(CommandList)) and bool(self.query(LoadingIndicator))

@@ -131,9 +131,9 @@ async def test_quit_during_training_exits_cleanly_and_keeps_ratings(home, app_fa
         await pilot.press("5")
         for _ in range(200):
             await pilot.pause(0.05)
-            if app.train_state.get("epoch"):
+            if app.train_state.epoch:
                 break
-        assert app.train_state.get("running")
+        assert app.train_state.running
         await pilot.press("q")
     assert app.return_code in (0, None)
     assert len(ProfileStore().load("default").ratings) == 1
@@ -193,6 +193,7 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
     from textual.widgets import Label, Static
 
     from movierec.tui.messages import LearnedDone, LearnedProgress
+    from movierec.tui.state import LearnedState
 
     learned = next(trained.rglob("deepcontent.pt"))
     learned.unlink()
@@ -214,8 +215,7 @@ async def test_films_with_few_ratings_are_learned_behind_the_picks(trained, app_
         status = str(app.screen.query_one("#status-text", Label).render())
         assert "deepcontent" not in status, status
         # While it trains, the status line keeps its own text and says so after it.
-        app.learned_state = {"epoch": 3, "total": 40}
-        app._refresh_status()
+        app.learned_state = LearnedState(3, 40)  # the status line watches it
         await pilot.pause()
         status = str(app.screen.query_one("#status-text", Label).render())
         assert status.endswith("· training deepcontent 3/40") and status.startswith(app.status_text), status
@@ -298,9 +298,9 @@ async def test_quit_while_films_with_few_ratings_are_learned_saves_nothing_half_
         await wait_ready(app, pilot)
         for _ in range(1200):
             await pilot.pause(0.05)
-            if app.learned_state and app.learned_state.get("epoch"):
+            if app.learned_state and app.learned_state.epoch:
                 break
-        assert app.learned_state and app.learned_state["epoch"]
+        assert app.learned_state and app.learned_state.epoch
         await pilot.press("q")
     assert app.return_code in (0, None)
     assert ended.wait(timeout=120), "the training thread did not stop after quit"

@@ -89,9 +89,9 @@ async def test_well_known_films_fill_their_match_column_once_the_fine_tune_ends(
         await pilot.press("5", "4", "5")
         # The fine-tune's timer, then its worker (on a busy machine the timer can fire after workers were idle).
         await wait_for(pilot, lambda: len(app.profile.ratings) == 3 and not app.foldin_waiting()
-                       and app.last_foldin is not None, "the fine-tune of three ratings")
+                       and app.foldin_state.last is not None, "the fine-tune of three ratings")
         await settle(app, pilot)  # then the matches' worker
-        assert len(app.profile.ratings) == 3 and app.last_foldin is not None and app.last_foldin.fitted
+        assert len(app.profile.ratings) == 3 and app.foldin_state.last is not None and app.foldin_state.last.fitted
         matches = [table.cell_text(r, "match") for r in range(table.row_count)]
         assert all(not m for m in matches[:3])  # the films rated: your stars instead
         assert sum(m.endswith("%") for m in matches[3:]) >= table.row_count - 5

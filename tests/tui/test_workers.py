@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from dataclasses import replace
 
 import pytest
 from textual.widgets import Input, Label, ProgressBar, Static
@@ -67,11 +68,11 @@ async def test_retrain_while_another_model_trains_says_so(trained, app_factory, 
             await pilot.pause()
             said = [n.message for n in app.told[told:]]
             assert len(said) == 1 and "sasrec" in said[0] and "retrain" in said[0], said
-            assert app.train_state["model"] == "sasrec"  # the training under way is left alone
+            assert app.train_state.model == "sasrec"  # the training under way is left alone
         finally:
             release.set()
         await settle(app, pilot)
-        assert not app.train_state["running"]
+        assert not app.train_state.running
     assert checkpoint.stat().st_mtime_ns == before
 
 
@@ -142,17 +143,17 @@ async def test_a_fine_tune_runs_while_another_model_trains(trained, app_factory,
             await settle(app, pilot)
             app.start_mode_training("sequence")
             await wait_for(pilot, started.is_set, "the held sequence training")
-            app.last_foldin = None
+            app.foldin_state = replace(app.foldin_state, last=None)
             store = ProfileStore()
             app.profile = store.rate("default", 296, 5.0, "Pulp Fiction (1994)")
             app.profile_changed()  # a rating made meanwhile
-            await wait_for(pilot, lambda: app.last_foldin is not None and not app.foldin_waiting(),
+            await wait_for(pilot, lambda: app.foldin_state.last is not None and not app.foldin_waiting(),
                            "the fine-tune of the new rating while SASRec trains")
-            assert app.last_foldin.fitted and not app.last_foldin.cancelled
-            assert app.train_state["running"] and not release.is_set()  # SASRec still training
+            assert app.foldin_state.last.fitted and not app.foldin_state.last.cancelled
+            assert app.train_state.running and not release.is_set()  # SASRec still training
             told = len(app.told)
             await pilot.press("t")
-            await wait_for(pilot, lambda: isinstance(app.screen, FineTuneScreen) and app.last_foldin is not None
+            await wait_for(pilot, lambda: isinstance(app.screen, FineTuneScreen) and app.foldin_state.last is not None
                            and not app.foldin_waiting(), "the fine-tune asked for on the Fine-tune screen")
             await pilot.pause()
             result = _result(app.screen)
@@ -187,7 +188,7 @@ async def test_the_finetune_screen_says_one_thing_while_the_model_it_fits_is_ret
         try:
             await settle(app, pilot)
             await pilot.press("t")
-            await wait_for(pilot, lambda: app.last_foldin is not None and not app.foldin_waiting(), "a fine-tune")
+            await wait_for(pilot, lambda: app.foldin_state.last is not None and not app.foldin_waiting(), "a fine-tune")
             await pilot.pause()
             assert _result(app.screen).startswith("done in")
             _commands(app)["Retrain model"]()
@@ -204,10 +205,10 @@ async def test_the_finetune_screen_says_one_thing_while_the_model_it_fits_is_ret
             shot = app.export_screenshot()
             assert "waiting&#160;for&#160;the&#160;first&#160;step" not in shot
             assert "100%" not in shot
-            done = app.last_foldin
+            done = app.foldin_state.last
         finally:
             release.set()
-        await wait_for(pilot, lambda: app.last_foldin is not done and not app.foldin_waiting(),
+        await wait_for(pilot, lambda: app.foldin_state.last is not done and not app.foldin_waiting(),
                        "the fine-tune once NeuMF is back")
         await settle(app, pilot)
         assert _result(app.screen).startswith("done in")
@@ -336,7 +337,7 @@ async def test_with_nothing_rated_the_status_line_says_the_model_is_ready_not_fi
     async with start_app(size=(80, 24)) as (app, pilot):
         app.start_foldin(announce=False)  # what a first start does once the model is there
         await settle(app, pilot)
-        assert app.last_foldin is not None and not app.last_foldin.fitted
+        assert app.foldin_state.last is not None and not app.foldin_state.last.fitted
         status = str(app.screen.query_one("#status-text", Label).render())
         assert "fine-tuned" not in status and "0.00 s" not in status
         assert app.status_text == "model ready"
@@ -437,7 +438,7 @@ async def test_m_into_sequence_mode_trains_its_model_then_shows_next_after_and_f
         assert started()
         await settle(app, pilot)
         for _ in range(400):  # the worker is done; its TrainDone message switches the mode when handled
-            if app.mode == "sequence" and not app.train_state.get("running"):
+            if app.mode == "sequence" and not app.train_state.running:
                 break
             await pilot.pause(0.05)
         await settle(app, pilot)  # the picks the switch recomputes

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
 from textual.worker import Worker
 
+from movierec.tui.handle import movierec_app, watch_app
 from movierec.tui.widgets.footer import FittingFooter
 from movierec.tui.widgets.status import ModelStatus
 
 
+def follow_app(screen: Screen) -> None:
+    """A screen that shows films re-reads what changed: the scores (a model loaded or trained, a fine-tune,
+    deepcontent), the profile, the watchlist."""
+    watch_app(screen, ("scores_version",), screen.refresh_matches)
+    watch_app(screen, ("profile_version",), screen.refresh_data)
+    watch_app(screen, ("marks_version",), screen.refresh_marks)
+
+
 class MainScreen(Screen):
+    @on(events.Mount)
+    def _follow_app(self) -> None:
+        follow_app(self)
+
     def compose_frame(self) -> ComposeResult:
         yield Header(show_clock=False)
 
@@ -25,7 +38,7 @@ class MainScreen(Screen):
     @on(Worker.StateChanged)
     def worker_state(self, event: Worker.StateChanged) -> None:
         """A screen's worker failed: the app shows one notification (workers do not bubble)."""
-        self.app.worker_failed(event)
+        movierec_app(self).worker_failed(event)
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen first shows (after on_mount): screens fill themselves here only.

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
 from movierec.engine import modes as mode_rules
+from movierec.tui.handle import movierec_app, watch_app
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.chart import LossChart, smooth
 
@@ -34,13 +35,15 @@ class FineTuneScreen(MainScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
+        # The fine-tune's state, and what it waits for: the fold-in model (loading, or being trained).
+        watch_app(self, ("foldin_state", "train_state", "model_ready"), self.show_state)
         self.refresh_data()
         self.action_start()
 
     def refresh_data(self) -> None:
         """The device, what the mode does with a fine-tune, and the fine-tune's state: they may have changed while
         this screen was out of view."""
-        app = self.app
+        app = movierec_app(self)
         device = app.engine.device_name if app.model_ready else "chosen once the model has loaded"
         self.query_one("#device", Static).update(f"device: {device}")
         mode = app.mode
@@ -58,28 +61,29 @@ class FineTuneScreen(MainScreen):
     @property
     def losses(self) -> list[float]:
         """The running (or last) fine-tune's losses (the app keeps them)."""
-        return self.app.foldin_losses
+        return list(movierec_app(self).foldin_state.losses)
 
     def show_state(self) -> None:
         """Everything this screen says about the fine-tune, from one state (``app.foldin_view``): the sentence,
         the bar and the chart never disagree (a full bar, "waiting for the first step", an old result and
         "the model is still loading or training" showed at once)."""
-        app = self.app
+        app = movierec_app(self)
         state, sentence = app.foldin_view()
         self.query_one("#result", Static).update(sentence)
         bar = self.query_one("#foldin-bar", ProgressBar)
         chart = self.query_one(LossChart)
         label = self.query_one("#loss-label", Static)
         shown = state in ("running", "done")
-        losses = app.foldin_losses if shown else []
+        foldin = app.foldin_state
+        losses = list(foldin.losses) if shown else []
         if state == "running":
-            bar.update(total=app.foldin_total or 1, progress=app.foldin_steps[1] if app.foldin_steps else 0)
+            bar.update(total=foldin.total or 1, progress=foldin.steps[1] if foldin.steps else 0)
         else:
             bar.update(total=1, progress=1 if state == "done" else 0)
         chart.empty_text = "waiting for the first step..." if state == "running" else ""
-        chart.set_values(losses, app.foldin_steps if losses else None)
-        if losses and app.foldin_steps:
-            label.update(f"step {app.foldin_steps[1]}/{app.foldin_total} · loss {losses[-1]:.4f} · smoothed "
+        chart.set_values(losses, foldin.steps if losses else None)
+        if losses and foldin.steps:
+            label.update(f"step {foldin.steps[1]}/{foldin.total} · loss {losses[-1]:.4f} · smoothed "
                          f"{smooth(losses)[-1]:.4f}  (grey dots: each step; bright line: smoothed)")
         else:
             label.update(LOSS_LABEL)
@@ -89,9 +93,9 @@ class FineTuneScreen(MainScreen):
         self.show_state()  # a training started or ended: what a fine-tune waits for
 
     def action_start(self) -> None:
-        self.app.start_foldin(announce=True)
+        movierec_app(self).start_foldin(announce=True)
         self.show_state()
 
     async def action_cancel(self) -> None:
-        if not self.app.cancel_foldin():
-            await self.app.action_show_picks()
+        if not movierec_app(self).cancel_foldin():
+            await movierec_app(self).action_show_picks()

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from movierec.console import clean
+from movierec.tui.handle import movierec_app
+from movierec.tui.screens.base import follow_app
 from movierec.tui.widgets.footer import FittingFooter
 from movierec.tui.widgets.tables import HALF_KEYS, Col, FilmTable, plural, safe, spoken_title, stars_text, title_text
 
@@ -78,11 +80,12 @@ class MovieScreen(ModalScreen):
         if not self.query(FilmTable):  # closed while it opened (Enter Escape typed at once): nothing to fill
             return
         self.query_one(FilmTable).set_columns(*COLUMNS)
+        follow_app(self)
         self.refresh_data()
         self.query_one(FilmRater).focus()
 
     def refresh_data(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         info = app.engine.film(self.index)
         mine = app.rated_stars().get(self.index)
         text = Text()
@@ -123,4 +126,4 @@ class MovieScreen(ModalScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.index:
-            self.app.open_movie(int(event.row_key.value))
+            movierec_app(self).open_movie(int(event.row_key.value))

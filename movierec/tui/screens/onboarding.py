@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from movierec.tui.handle import movierec_app
 from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
@@ -39,7 +40,7 @@ class OnboardingScreen(MainScreen):
         table.focus()
 
     def refresh_data(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         yours, titles = app.yours(), app.titles()
         films = app.engine.cold_start(40)
         matches = app.matches([film.index for film in films])  # from your latest picks' scores
@@ -56,8 +57,8 @@ class OnboardingScreen(MainScreen):
     def fill_matches(self) -> None:
         """The match cells, computed in the background (MatchColumn: one worker, for the newest rows): when the
         model is loaded and the profile's fine-tune is not due (its end asks again)."""
-        app = self.app
-        if app.ready and app.model_ready and app.profile.ratings and not app._foldin_wanted:  # else: when it ends
+        app = movierec_app(self)
+        if app.ready and app.model_ready and app.profile.ratings and not app.foldin_state.wanted:  # else: when it ends
             indices = [int(key) for key, _ in self.query_one(FilmTable).film_rows]
             self.match_column.want(tuple(indices), indices)
 
@@ -75,4 +76,4 @@ class OnboardingScreen(MainScreen):
     def action_open(self) -> None:
         index = self.query_one(FilmTable).current_index()
         if index is not None:
-            self.app.open_movie(index)
+            movierec_app(self).open_movie(index)

@@ -17,9 +17,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from movierec.engine import modes as mode_rules
-from movierec.tui.screens.base import MainScreen
 from movierec.console import clean
+from movierec.engine import modes as mode_rules
+from movierec.tui.handle import movierec_app
+from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, column_widths, match_text, safe
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class PicksScreen(MainScreen):
         return self._shown < self._asked
 
     def status_line(self, mix: dict | None = None) -> None:
-        app = self.app
+        app = movierec_app(self)
         mode = app.mode if app.model_ready else f"{mode_rules.fallback(app.mode)} (model loading)"
         # The genre only when one is chosen: with a three-part mix the line fits 80 columns.
         text = f"diversity {app.diversity:.1f} · model {mode}" + (f" · genre {app.genre}" if app.genre else "")
@@ -100,7 +101,7 @@ class PicksScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picks")
     def _compute(self, asked: int) -> None:
-        app = self.app
+        app = movierec_app(self)
         worker = get_current_worker()
         # Until the model is loaded, content-based picks (no torch needed) fill the screen.
         mode = app.mode if app.model_ready else mode_rules.fallback(app.mode)
@@ -121,7 +122,7 @@ class PicksScreen(MainScreen):
             if was is not None else (None, 0, None)
         mix = None
         widgets = []
-        titles = self.app.titles()
+        titles = movierec_app(self).titles()
         self.lists = lists
         for n, block in enumerate(lists):
             mix = mix or block.mix
@@ -143,7 +144,7 @@ class PicksScreen(MainScreen):
             table.set_rows(table.film_rows)
         self.has_lists = bool(lists)
         self.status_line(mix)
-        self.app.first_screen_shown.set()  # the model may load now (see MovieRecApp.load)
+        movierec_app(self).first_screen_shown.set()  # the model may load now (see MovieRecApp.load)
         tables = list(self.query(FilmTable))
         if tables:  # the list that had focus keeps it and its film (else its row); else the first list, first row
             target = next((t for t in tables if t.id == focused), tables[0])
@@ -177,7 +178,7 @@ class PicksScreen(MainScreen):
 
     def refresh_marks(self) -> None:
         """The watchlist changed: the same picks (a watchlist film stays a pick), their marks redrawn."""
-        titles = self.app.titles()
+        titles = movierec_app(self).titles()
         updated = []
         for n, block in enumerate(self.lists):
             for table in self.query(f"#list-{n}").results(FilmTable):
@@ -197,13 +198,13 @@ class PicksScreen(MainScreen):
         self.query_one("#lists", VerticalScroll).scroll_home(animate=False)
 
     def action_diversity(self, delta: float) -> None:
-        app = self.app
+        app = movierec_app(self)
         app.diversity = round(min(1.0, max(0.0, app.diversity + delta)), 1)
         self.status_line()
         self.compute()
 
     def action_cycle_mode(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         if not app.model_ready:  # the picks are content-based until then, whatever the mode says
             app.notify(MODEL_LOADING, timeout=4, markup=False)
             return
@@ -212,7 +213,7 @@ class PicksScreen(MainScreen):
         if app.engine.reads_sequence(following) and not app.engine.has_model(following):
             # A mode whose model is not trained yet (the sequence model): trained first, with progress; the
             # picks (and the mode the header names) stay as they are until it is ready (app.train_done).
-            if not app.train_state.get("running"):
+            if not app.train_state.running:
                 app.notify(f"training {app.engine.mode_model_name(following)} for mode {following} (once; it is "
                            f"saved); the picks stay in mode {app.mode} until it is ready", timeout=8, markup=False)
             app.start_mode_training(following)
@@ -222,7 +223,7 @@ class PicksScreen(MainScreen):
         self.compute()
 
     def action_cycle_genre(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         options = [None, *app.engine.genre_choices(app.profile)]
         current = options.index(app.genre) if app.genre in options else 0
         app.genre = options[(current + 1) % len(options)]
@@ -238,4 +239,4 @@ class PicksScreen(MainScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.app.open_movie(int(event.row_key.value))
+            movierec_app(self).open_movie(int(event.row_key.value))

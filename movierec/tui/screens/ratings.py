@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select
 
+from movierec.tui.handle import movierec_app
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, plural, safe, yours_text
 
@@ -39,7 +40,8 @@ class RatingsScreen(MainScreen):
         with Horizontal(id="profile-bar"):
             yield Label("profile:")
             names = self._profile_names()
-            yield Select([(n, n) for n in names], allow_blank=False, value=self.app.profile_name, id="profile")
+            yield Select([(n, n) for n in names], allow_blank=False, value=movierec_app(self).profile_name,
+                         id="profile")
             yield Input(placeholder="new profile name, Enter", id="new-profile", classes="hidden")
             yield Label("", id="count")
         yield RatingsTable(id="ratings")
@@ -50,7 +52,7 @@ class RatingsScreen(MainScreen):
         self.query_one(FilmTable).focus()
 
     def refresh_data(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         select = self.query_one("#profile", Select)
         names = self._profile_names()
         with self.prevent(Select.Changed):
@@ -84,7 +86,7 @@ class RatingsScreen(MainScreen):
         self.query_one("#count", Label).update(f"{count} · sorted by {self.sort}")
 
     def _profile_names(self) -> list[str]:
-        return sorted(set(self.app.store.names()) | {self.app.profile_name})
+        return sorted(set(movierec_app(self).store.names()) | {movierec_app(self).profile_name})
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -107,15 +109,15 @@ class RatingsScreen(MainScreen):
         event.input.value = ""
         event.input.add_class("hidden")
         if name:
-            self.app.switch_profile(name, create=True)
+            movierec_app(self).switch_profile(name, create=True)
         self.query_one(FilmTable).focus()
 
     @on(Select.Changed, "#profile")
     def pick_profile(self, event: Select.Changed) -> None:
-        if event.value != Select.NULL and event.value != self.app.profile_name:
-            self.app.switch_profile(str(event.value))
+        if event.value != Select.NULL and event.value != movierec_app(self).profile_name:
+            movierec_app(self).switch_profile(str(event.value))
 
     @on(DataTable.RowSelected)
     def open_film(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.app.open_movie(int(event.row_key.value))
+            movierec_app(self).open_movie(int(event.row_key.value))

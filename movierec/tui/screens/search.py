@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from movierec.data.movielens import GENRES
 from movierec.errors import MovieRecError
+from movierec.tui.handle import movierec_app
 from movierec.tui.match_column import MatchColumn
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import Col, FilmTable, safe
@@ -162,7 +163,7 @@ class SearchScreen(MainScreen):
         box = self.query_one("#query", Input)
         self.set_focus(box)
         box.select_all()  # what you type next replaces the last query
-        self.app.release_keys()
+        movierec_app(self).release_keys()
 
     def action_focus_box(self) -> None:
         self.focus_box()
@@ -177,7 +178,7 @@ class SearchScreen(MainScreen):
         if self.focused is not None and self.focused.id in ("results", "genre", "years"):
             self.focus_box()
         else:
-            self.app.action_back()
+            movierec_app(self).action_back()
 
     def action_to_results(self) -> None:
         """To the results of what the boxes say now: when those are still being searched, the keys
@@ -185,7 +186,7 @@ class SearchScreen(MainScreen):
         if self._shown_for == self._query():
             self.set_focus(self.query_one(FilmTable))
         else:
-            self._focus_results_when_shown = self.app.hold_keys()
+            self._focus_results_when_shown = movierec_app(self).hold_keys()
             self.run_search()
 
     def _query(self) -> tuple:
@@ -221,9 +222,9 @@ class SearchScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, text: str, genre: str | None, years: str) -> None:
-        found = self.app.engine.search(text, [genre] if genre else None, years, limit=50)
+        found = movierec_app(self).engine.search(text, [genre] if genre else None, years, limit=50)
         if not get_current_worker().is_cancelled:  # a newer keystroke's search supersedes this one
-            self.app.call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
+            movierec_app(self).call_from_thread(self.show, found.rows, (text, genre, years), note=found.note)
 
     def _show_matches(self, shown: tuple[tuple, list[FilmRow]], matches: list) -> None:
         query, rows = shown
@@ -238,9 +239,9 @@ class SearchScreen(MainScreen):
             line = self.query_one("#search-note", Static)
             line.update(note)
             line.display = bool(note)
-        yours, titles = self.app.yours(), self.app.titles()
+        yours, titles = movierec_app(self).yours(), movierec_app(self).titles()
         if matches is None:
-            matches = self.app.matches([row.index for row in rows])
+            matches = movierec_app(self).matches([row.index for row in rows])
             self.match_column.want((query, rows), [row.index for row in rows])
         self.query_one(FilmTable).set_rows([
             (str(row.index), [titles(row.index, row.title), str(row.year or ""),
@@ -260,11 +261,11 @@ class SearchScreen(MainScreen):
     def _focus_on_results(self) -> None:
         """The results are shown (or their search failed): the held keys go to them, if still held."""
         hold, self._focus_results_when_shown = self._focus_results_when_shown, None
-        if hold is not None and self.app.holding(hold):
+        if hold is not None and movierec_app(self).holding(hold):
             self.set_focus(self.query_one(FilmTable))
-            self.app.release_keys()
+            movierec_app(self).release_keys()
 
     @on(DataTable.RowSelected)
     def open_film(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.app.open_movie(int(event.row_key.value))
+            movierec_app(self).open_movie(int(event.row_key.value))

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from movierec.engine import modes as mode_rules
 from movierec.errors import MovieRecError
+from movierec.tui.handle import movierec_app
 from movierec.tui.screens.base import MainScreen
 from movierec.tui.widgets.tables import MISSING, WATCH_MARK, Col, FilmTable, match_text, plural, safe, title_text
 
@@ -57,7 +58,7 @@ class WatchlistScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watchlist")
     def compute(self) -> None:
-        app = self.app
+        app = movierec_app(self)
         worker = get_current_worker()
         fallback = mode_rules.fallback(app.mode)  # content: no model needed
         mode = app.mode if app.model_ready else fallback
@@ -71,7 +72,7 @@ class WatchlistScreen(MainScreen):
             app.call_from_thread(self.show, rows, mode, note)
 
     def show(self, rows: list[FilmRow], mode: str, note: str = "") -> None:
-        app = self.app
+        app = movierec_app(self)
         yours = app.yours()
         dataset = app.engine.dataset.name
         table_rows = []
@@ -113,4 +114,4 @@ class WatchlistScreen(MainScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
         if key is not None and not key.startswith(MISSING):
-            self.app.open_movie(int(key))
+            movierec_app(self).open_movie(int(key))

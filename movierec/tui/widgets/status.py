@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from movierec.tui.handle import movierec_app, watch_app
 from movierec.tui.widgets.tables import plural
 
 
@@ -45,32 +46,34 @@ class ModelStatus(Horizontal):
         yield ProgressBar(total=1, show_eta=False, id="status-bar")
 
     def on_mount(self) -> None:
+        # What it shows, watched on the app (while its screen is in view: another mode's re-reads on resume).
+        watch_app(self, ("train_state", "learned_state", "status_text"), self.refresh_status)
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        app = self.app
-        state = getattr(app, "train_state", None)
+        app = movierec_app(self)
+        state = app.train_state
         label = self.query_one("#status-text", Label)
         bar = self.query_one("#status-bar", ProgressBar)
-        if state and state.get("running"):
+        if state.running:
             self.remove_class("-idle")
-            name = stage_name(state["stage"])
-            total = state["total"]  # None: not known (a refit whose message does not carry its epoch count)
-            if state["epoch"]:
+            name = stage_name(state.stage)
+            total = state.total  # None: not known (a refit whose message does not carry its epoch count)
+            if state.epoch:
                 of = f"/{total}" if total else ""
-                label.update(f"training {name}: epoch {state['epoch']}{of}  "
-                             f"loss {state['loss']:.3f}" + (f"  val HR@10 {state['val_hr']:.3f}" if state.get("val_hr") else ""))
+                label.update(f"training {name}: epoch {state.epoch}{of}  "
+                             f"loss {state.loss:.3f}" + (f"  val HR@10 {state.val_hr:.3f}" if state.val_hr else ""))
             elif total:  # no epoch has finished: there is no loss to show yet
                 label.update(f"training {name}: starting (at most {plural(total, 'epoch')})")
             else:
                 label.update(f"training {name}: starting")
-            bar.update(total=total or None, progress=state["epoch"])
+            bar.update(total=total or None, progress=state.epoch)
         else:
             self.add_class("-idle")
-            text = getattr(app, "status_text", "")
-            learned = getattr(app, "learned_state", None)
+            text = app.status_text
+            learned = app.learned_state
             if learned is not None:  # deepcontent training behind the picks
-                done = f" {learned['epoch']}/{learned['total']}" if learned["epoch"] else ""
+                done = f" {learned.epoch}/{learned.total}" if learned.epoch else ""
                 # Short beside another line (a fine-tune's fits 80 columns with it); the picks' mix names it too.
                 text = (f"{text} · training deepcontent{done}" if text
                         else f"training deepcontent (films with few ratings){done}")
