@@ -26,6 +26,15 @@ async def _nothing() -> None:
     return None
 
 
+def close_palettes(app) -> None:
+    """Close the palettes on top of the current screen stack, before a switch to another mode (as a mode switch by
+    key does). Left there, a palette stayed on the old mode's stack, out of view: keys went to the new screen,
+    and the next ctrl+p pushed a second one (DuplicateIds '--command-palette'). Its held keys go where the focus
+    is (Palette.on_unmount)."""
+    while isinstance(app.screen, CommandPalette) and len(app.screen_stack) > 1:
+        app.pop_screen()
+
+
 class Palette(CommandPalette):
     """:class:`CommandPalette` that ignores what reaches it once it is closed or no longer on top."""
 

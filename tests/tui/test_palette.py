@@ -159,3 +159,55 @@ async def test_bursts_with_the_palette_across_screens(trained, app_factory):
         await fuzz_bursts(app, pilot, random.Random(2424), PALETTE_KEYS, rounds=3, per_burst=20)
         await quit_app(app, pilot)
     assert app.return_code == 0
+
+
+def _palettes(app) -> list:
+    """Every palette on any mode's screen stack (a switch to another mode leaves the old mode's stack as it was)."""
+    from textual.command import CommandPalette
+
+    return [s for stack in app._screen_stacks.values() for s in stack if isinstance(s, CommandPalette)]
+
+
+async def test_a_palette_opened_while_loading_is_closed_when_the_first_screen_comes(trained, app_factory,
+                                                                                    monkeypatch):
+    """Issue 24 (fresh eyes, 1): ctrl+p while "Loading the catalogue..." showed; the first screen (another mode)
+    then replaced the loading screen and the palette vanished but stayed on the loading mode's stack; keys went to
+    the film list, and a second ctrl+p ended the app (DuplicateIds '--command-palette'). The palette is closed
+    before the switch now, as a mode switch by key closes it: one palette at most, and it is the one on top."""
+    import threading
+
+    from textual.command import CommandInput
+
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.palette import Palette
+
+    loading = threading.Event()  # the load waits here until the palette is open over the loading screen
+    read_profile = MovieRecApp._read_profile
+
+    def read_profile_later(self):
+        loading.wait(timeout=60)
+        return read_profile(self)
+
+    monkeypatch.setattr(MovieRecApp, "_read_profile", read_profile_later)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, Palette) and app.screen.is_mounted,
+                           "the palette opening over the loading screen")
+            assert not app.ready
+        finally:
+            loading.set()
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "OnboardingScreen"
+        assert _palettes(app) == []
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: _palette_open(app), "the second palette opening")
+        burst(app, [*"www"])
+        await wait_for(pilot, lambda: app.screen.query_one(CommandInput).value == "www", "the keys in the palette")
+        await settle(app, pilot)
+        assert app.is_running
+        assert _palettes(app) == [app.screen]
+        assert not app.profile.watchlist
+        await quit_app(app, pilot)
+    assert app.return_code == 0
