@@ -7,7 +7,8 @@ command twice; PageDown on a list not laid out yet raised KeyError; a palette po
 its Mount still ran Textual's mount, which reads the screen under it from the stack (IndexError on a one-screen
 stack, the wrong screen's commands on a deeper one). This one acts only while it is the screen on top, once,
 mounts only if it is on top, pages only a list that has its lines, and its search stops quietly once its widgets
-are gone.
+are gone. Enter acts on the query as typed: it waits for that query's search to finish (typed in one burst, it
+came before, and ran the first entry of the empty query's list).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, LoadingIndicator
+from textual.worker import get_current_worker
 
 
 async def _nothing() -> None:
@@ -42,6 +44,11 @@ class Palette(CommandPalette):
     # message, its close included, and removing it waited forever).
     _dismissed = False
     _took_keys = False
+    # The query whose search has finished (the list shows its results), and an Enter waiting for the search of
+    # the query in the box: typed in one burst, Enter came before that search ended and ran the highlighted entry
+    # of an older list ("picks" Enter ran "Export profile", first for the empty query).
+    _searched: str | None = None
+    _enter_waiting = False
 
     def __init__(self, *args, keys_to: Callable[[], object] | None = None, **kwargs) -> None:
         """``keys_to``: called once when this palette has focus or is gone (the app gives it the keys it held since
@@ -86,6 +93,22 @@ class Palette(CommandPalette):
         except NoMatches:
             if self._has_widgets():  # not the removal race: a real error
                 raise
+            return
+        if not get_current_worker().is_cancelled:
+            self._searched = search_value
+            if self._enter_waiting:  # in the palette's own queue: its command may cancel this worker
+                self.call_later(self._enter_when_searched)
+
+    def _search_pending(self) -> bool:
+        """The list does not show the results for the query in the box yet (its search is still running)."""
+        if self._selected_command is not None and not self._list_visible:
+            return False  # an entry chosen from the list: its text is in the box, and no search is made for it
+        return self.query_one(CommandInput).value.strip() != self._searched
+
+    def _enter_when_searched(self) -> None:
+        if self._enter_waiting and self.on_top() and not self._search_pending():
+            self._enter_waiting = False
+            self._select_or_command()  # the highlighted entry of the query's results; none matched: nothing
 
     def _watch__list_visible(self) -> None:
         if self._has_widgets():
@@ -108,6 +131,10 @@ class Palette(CommandPalette):
     async def _on_message(self, message: Message) -> None:
         if isinstance(message, (Input.Submitted, Button.Pressed)) and not self.on_top():
             message.stop()  # an Enter queued before the first one closed it: its command ran already
+            return
+        if isinstance(message, Input.Submitted) and (self._enter_waiting or self._search_pending()):
+            message.stop()  # acts on the query as typed: once its search has finished (_gather_commands)
+            self._enter_waiting = True
             return
         await super()._on_message(message)
 

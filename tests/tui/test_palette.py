@@ -11,7 +11,7 @@ from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
 from tests.factories import rate_some
-from tests.tui.conftest import burst, fuzz_bursts, quit_app, settle, wait_for
+from tests.tui.conftest import burst, fuzz_bursts, quit_app, said_by, settle, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -209,5 +209,38 @@ async def test_a_palette_opened_while_loading_is_closed_when_the_first_screen_co
         assert app.is_running
         assert _palettes(app) == [app.screen]
         assert not app.profile.watchlist
+        await quit_app(app, pilot)
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize(("typed", "screen"), [("fine-tune", "FineTuneScreen"), ("my ratings", "RatingsScreen"),
+                                               ("zqxjv", None)])
+async def test_enter_typed_with_the_query_runs_the_command_the_query_finds(trained, app_factory, typed, screen):
+    """Issue 24 (fresh eyes, 2): `C-p picks Enter` in one burst ran "Export profile", the first entry of the list
+    for the empty query: Enter came before the palette's search for the typed text had finished. Enter waits for
+    that search now and runs what it highlights; when nothing matches, it does nothing (the palette stays open)."""
+    from textual.command import CommandInput
+
+    from movierec import paths
+
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        burst(app, ["ctrl+p", *typed, "enter", "enter"])
+        if screen is None:
+            await wait_for(pilot, lambda: _palette_open(app) and app.screen.query_one(CommandInput).value == typed,
+                           "the query in the palette")
+        else:
+            await wait_for(pilot, lambda: type(app.screen).__name__ == screen, f"the {screen}")
+        await settle(app, pilot)
+        assert app.is_running
+        assert not (paths.data_dir() / "exports").exists()
+        assert not any("exported" in said for said in said_by(app))
+        if screen is None:
+            assert _palette_open(app) and [type(s).__name__ for s in app.screen_stack] == ["PicksScreen", "Palette"]
+        else:
+            assert not _palettes(app)
         await quit_app(app, pilot)
     assert app.return_code == 0
