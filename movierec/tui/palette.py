@@ -28,6 +28,22 @@ async def _nothing() -> None:
     return None
 
 
+def after_keys_in_flight(app, then) -> None:
+    """Run ``then`` once the keys already on their way have been handled: a key goes to the focused widget and
+    bubbles up its ancestors to the app's bindings, one queue at a time (as `/` waits: MovieRecApp.
+    action_show_search). ctrl+p is a priority binding, run as it arrives: its palette was pushed before an `r`
+    typed just before it reached the app, whose bindings were then the palette's (the `r` was dropped)."""
+    path = list(app.focused.ancestors_with_self) if app.focused is not None else [app.screen, app]
+
+    def relay(nodes: list) -> None:
+        if nodes:
+            nodes[0].call_later(relay, nodes[1:])
+        else:
+            then()
+
+    relay(path)
+
+
 def close_palettes(app) -> None:
     """Close the palettes on top of the current screen stack, before a switch to another mode (as a mode switch by
     key does). Left there, a palette stayed on the old mode's stack, out of view: keys went to the new screen,

@@ -244,3 +244,22 @@ async def test_enter_typed_with_the_query_runs_the_command_the_query_finds(train
             assert not _palettes(app)
         await quit_app(app, pilot)
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("keys", [["r", "ctrl+p", "escape"]])
+async def test_a_screen_key_then_ctrl_p_in_one_burst(trained, app_factory, keys):
+    """Issue 24 (fresh eyes, 4): `r C-p` in one burst dropped the `r`: ctrl+p (a priority binding, run as it
+    arrives) pushed its palette before the `r` had bubbled up to the app's bindings, which were then the
+    palette's. Each key acts, in the order typed: `r` opens My ratings, the palette opens over it and closes."""
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        burst(app, keys)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RatingsScreen", "My ratings")
+        await settle(app, pilot)
+        assert not _palettes(app)
+        assert type(app.screen).__name__ == "RatingsScreen"
+        await quit_app(app, pilot)
+    assert app.return_code == 0
