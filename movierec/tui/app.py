@@ -28,6 +28,7 @@ from movierec.tui.background import LOADING, Background
 from movierec.tui.commands import app_commands
 from movierec.tui.keys import TypeAhead
 from movierec.tui.messages import Loaded, ModelLoaded, ModelSetAside, Note
+from movierec.tui.palette import close_palettes
 from movierec.tui.profile_actions import ProfileActions
 from movierec.tui.screens.finetune import FineTuneScreen
 from movierec.tui.screens.help import HelpScreen
@@ -137,6 +138,7 @@ class MovieRecApp(TypeAhead, ProfileActions, Background, App):
         self.ready = True
         self._set_sub_title()
         self.status_text = "loading the model..." if has_model else ""
+        close_palettes(self)  # one opened while loading: not left on the loading screen's stack (issue 24)
         self.switch_mode("picks" if profile.ratings else "onboarding")
         if not profile.ratings:
             self.first_screen_shown.set()

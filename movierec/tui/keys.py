@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
-from movierec.tui.palette import Palette
+from movierec.tui.palette import Palette, after_keys_in_flight
 from movierec.tui.screens.search import SearchScreen, YearsInput, edit_now, focus_now, type_text
 
 
@@ -37,17 +37,17 @@ class TypeAhead(App):
         typed from then on are its text, held until it has focus."""
         if self.quitting or not self.use_command_palette or CommandPalette.is_open(self):
             return
-        asked_on = self.screen
         self.palette_opening = True  # the keys typed from now on wait for the palette (Palette.take_keys)
+        self.hold_keys()
 
-        def push() -> None:  # not when a screen switch came first, nor over a palette opened meanwhile
-            if self.screen is asked_on and not self.quitting:
+        def push() -> None:  # over the screen the keys typed before ctrl+p opened, not over a palette
+            if not self.quitting and not CommandPalette.is_open(self):
                 self.push_screen(Palette(id="--command-palette", keys_to=self._palette_takes_keys))
             else:
                 self.palette_opening = False
                 self.release_keys()
 
-        self._with_sign("opening the command palette...", push)
+        after_keys_in_flight(self, lambda: self._with_sign("opening the command palette...", push))
 
     def _palette_takes_keys(self) -> None:
         """The palette has focus, or is gone: the keys held since ctrl+p go to the box with focus now."""

@@ -7,7 +7,8 @@ command twice; PageDown on a list not laid out yet raised KeyError; a palette po
 its Mount still ran Textual's mount, which reads the screen under it from the stack (IndexError on a one-screen
 stack, the wrong screen's commands on a deeper one). This one acts only while it is the screen on top, once,
 mounts only if it is on top, pages only a list that has its lines, and its search stops quietly once its widgets
-are gone.
+are gone. Enter acts on the query as typed: it waits for that query's search to finish (typed in one burst, it
+came before, and ran the first entry of the empty query's list).
 """
 
 from __future__ import annotations
@@ -20,10 +21,36 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, LoadingIndicator
+from textual.worker import get_current_worker
 
 
 async def _nothing() -> None:
     return None
+
+
+def after_keys_in_flight(app, then) -> None:
+    """Run ``then`` once the keys already on their way have been handled: a key goes to the focused widget and
+    bubbles up its ancestors to the app's bindings, one queue at a time (as `/` waits: MovieRecApp.
+    action_show_search). ctrl+p is a priority binding, run as it arrives: its palette was pushed before an `r`
+    typed just before it reached the app, whose bindings were then the palette's (the `r` was dropped)."""
+    path = list(app.focused.ancestors_with_self) if app.focused is not None else [app.screen, app]
+
+    def relay(nodes: list) -> None:
+        if nodes:
+            nodes[0].call_later(relay, nodes[1:])
+        else:
+            then()
+
+    relay(path)
+
+
+def close_palettes(app) -> None:
+    """Close the palettes on top of the current screen stack, before a switch to another mode (as a mode switch by
+    key does). Left there, a palette stayed on the old mode's stack, out of view: keys went to the new screen,
+    and the next ctrl+p pushed a second one (DuplicateIds '--command-palette'). Its held keys go where the focus
+    is (Palette.on_unmount)."""
+    while isinstance(app.screen, CommandPalette) and len(app.screen_stack) > 1:
+        app.pop_screen()
 
 
 class Palette(CommandPalette):
@@ -33,6 +60,11 @@ class Palette(CommandPalette):
     # message, its close included, and removing it waited forever).
     _dismissed = False
     _took_keys = False
+    # The query whose search has finished (the list shows its results), and an Enter waiting for the search of
+    # the query in the box: typed in one burst, Enter came before that search ended and ran the highlighted entry
+    # of an older list ("picks" Enter ran "Export profile", first for the empty query).
+    _searched: str | None = None
+    _enter_waiting = False
 
     def __init__(self, *args, keys_to: Callable[[], object] | None = None, **kwargs) -> None:
         """``keys_to``: called once when this palette has focus or is gone (the app gives it the keys it held since
@@ -77,6 +109,22 @@ class Palette(CommandPalette):
         except NoMatches:
             if self._has_widgets():  # not the removal race: a real error
                 raise
+            return
+        if not get_current_worker().is_cancelled:
+            self._searched = search_value
+            if self._enter_waiting:  # in the palette's own queue: its command may cancel this worker
+                self.call_later(self._enter_when_searched)
+
+    def _search_pending(self) -> bool:
+        """The list does not show the results for the query in the box yet (its search is still running)."""
+        if self._selected_command is not None and not self._list_visible:
+            return False  # an entry chosen from the list: its text is in the box, and no search is made for it
+        return self.query_one(CommandInput).value.strip() != self._searched
+
+    def _enter_when_searched(self) -> None:
+        if self._enter_waiting and self.on_top() and not self._search_pending():
+            self._enter_waiting = False
+            self._select_or_command()  # the highlighted entry of the query's results; none matched: nothing
 
     def _watch__list_visible(self) -> None:
         if self._has_widgets():
@@ -99,6 +147,10 @@ class Palette(CommandPalette):
     async def _on_message(self, message: Message) -> None:
         if isinstance(message, (Input.Submitted, Button.Pressed)) and not self.on_top():
             message.stop()  # an Enter queued before the first one closed it: its command ran already
+            return
+        if isinstance(message, Input.Submitted) and (self._enter_waiting or self._search_pending()):
+            message.stop()  # acts on the query as typed: once its search has finished (_gather_commands)
+            self._enter_waiting = True
             return
         await super()._on_message(message)
 

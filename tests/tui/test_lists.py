@@ -322,3 +322,19 @@ async def test_genre_cells_end_in_an_ellipsis_when_cut_and_lists_show_whole_rows
                     assert cell.plain.endswith("…") and len(lines) <= 2, (cell.plain, full)
             shrek = results.get_row(str(app.engine.index_of(SHREK)))[col].plain
             assert shrek.endswith("…") if size == (80, 24) else shrek.count(",") == 5, shrek
+
+
+async def test_enter_on_the_well_known_films_opens_the_film(trained, start_app):
+    """Issue 24 (fresh eyes, 3): Enter on the well-known films (`o`) opened nothing, as it does on every other film
+    list: the table's own Enter binding (select the row) took the key before the screen's, and the screen did not
+    answer the row's selection."""
+    async with start_app() as (app, pilot):
+        await pilot.press("o")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OnboardingScreen"
+                       and app.screen.query_one(FilmTable).row_count > 0, "the well-known films")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MovieScreen), "the film window")
+        assert app.screen.index == app.screen_stack[-2].query_one(FilmTable).current_index()
+        await quit_app(app, pilot)
+    assert app.return_code == 0

@@ -11,7 +11,7 @@ from movierec.store.profiles import ProfileStore
 from movierec.tui.screens.picks import PicksScreen
 from movierec.tui.screens.watchlist import WatchlistScreen
 from tests.factories import rate_some
-from tests.tui.conftest import burst, fuzz_bursts, quit_app, settle, wait_for
+from tests.tui.conftest import burst, fuzz_bursts, quit_app, said_by, settle, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -157,5 +157,109 @@ async def test_bursts_with_the_palette_across_screens(trained, app_factory):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await fuzz_bursts(app, pilot, random.Random(2424), PALETTE_KEYS, rounds=3, per_burst=20)
+        await quit_app(app, pilot)
+    assert app.return_code == 0
+
+
+def _palettes(app) -> list:
+    """Every palette on any mode's screen stack (a switch to another mode leaves the old mode's stack as it was)."""
+    from textual.command import CommandPalette
+
+    return [s for stack in app._screen_stacks.values() for s in stack if isinstance(s, CommandPalette)]
+
+
+async def test_a_palette_opened_while_loading_is_closed_when_the_first_screen_comes(trained, app_factory,
+                                                                                    monkeypatch):
+    """Issue 24 (fresh eyes, 1): ctrl+p while "Loading the catalogue..." showed; the first screen (another mode)
+    then replaced the loading screen and the palette vanished but stayed on the loading mode's stack; keys went to
+    the film list, and a second ctrl+p ended the app (DuplicateIds '--command-palette'). The palette is closed
+    before the switch now, as a mode switch by key closes it: one palette at most, and it is the one on top."""
+    import threading
+
+    from textual.command import CommandInput
+
+    from movierec.tui.app import MovieRecApp
+    from movierec.tui.palette import Palette
+
+    loading = threading.Event()  # the load waits here until the palette is open over the loading screen
+    read_profile = MovieRecApp._read_profile
+
+    def read_profile_later(self):
+        loading.wait(timeout=60)
+        return read_profile(self)
+
+    monkeypatch.setattr(MovieRecApp, "_read_profile", read_profile_later)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, Palette) and app.screen.is_mounted,
+                           "the palette opening over the loading screen")
+            assert not app.ready
+        finally:
+            loading.set()
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "OnboardingScreen"
+        assert _palettes(app) == []
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: _palette_open(app), "the second palette opening")
+        burst(app, [*"www"])
+        await wait_for(pilot, lambda: app.screen.query_one(CommandInput).value == "www", "the keys in the palette")
+        await settle(app, pilot)
+        assert app.is_running
+        assert _palettes(app) == [app.screen]
+        assert not app.profile.watchlist
+        await quit_app(app, pilot)
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize(("typed", "screen"), [("fine-tune", "FineTuneScreen"), ("my ratings", "RatingsScreen"),
+                                               ("zqxjv", None)])
+async def test_enter_typed_with_the_query_runs_the_command_the_query_finds(trained, app_factory, typed, screen):
+    """Issue 24 (fresh eyes, 2): `C-p picks Enter` in one burst ran "Export profile", the first entry of the list
+    for the empty query: Enter came before the palette's search for the typed text had finished. Enter waits for
+    that search now and runs what it highlights; when nothing matches, it does nothing (the palette stays open)."""
+    from textual.command import CommandInput
+
+    from movierec import paths
+
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        burst(app, ["ctrl+p", *typed, "enter", "enter"])
+        if screen is None:
+            await wait_for(pilot, lambda: _palette_open(app) and app.screen.query_one(CommandInput).value == typed,
+                           "the query in the palette")
+        else:
+            await wait_for(pilot, lambda: type(app.screen).__name__ == screen, f"the {screen}")
+        await settle(app, pilot)
+        assert app.is_running
+        assert not (paths.data_dir() / "exports").exists()
+        assert not any("exported" in said for said in said_by(app))
+        if screen is None:
+            assert _palette_open(app) and [type(s).__name__ for s in app.screen_stack] == ["PicksScreen", "Palette"]
+        else:
+            assert not _palettes(app)
+        await quit_app(app, pilot)
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("keys", [["r", "ctrl+p", "escape"]])
+async def test_a_screen_key_then_ctrl_p_in_one_burst(trained, app_factory, keys):
+    """Issue 24 (fresh eyes, 4): `r C-p` in one burst dropped the `r`: ctrl+p (a priority binding, run as it
+    arrives) pushed its palette before the `r` had bubbled up to the app's bindings, which were then the
+    palette's. Each key acts, in the order typed: `r` opens My ratings, the palette opens over it and closes."""
+    rate_some()
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, PicksScreen)
+        burst(app, keys)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RatingsScreen", "My ratings")
+        await settle(app, pilot)
+        assert not _palettes(app)
+        assert type(app.screen).__name__ == "RatingsScreen"
         await quit_app(app, pilot)
     assert app.return_code == 0

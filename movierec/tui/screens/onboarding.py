@@ -5,9 +5,10 @@ worker (movierec/tui/match_column.py, as in the search screen)."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from movierec.tui.handle import movierec_app
 from movierec.tui.match_column import MatchColumn
@@ -77,3 +78,10 @@ class OnboardingScreen(MainScreen):
         index = self.query_one(FilmTable).current_index()
         if index is not None:
             movierec_app(self).open_movie(index)
+
+    @on(DataTable.RowSelected)
+    def open_film(self, event: DataTable.RowSelected) -> None:
+        """Enter on the list: the table's own Enter binding (select the row) takes the key before the screen's
+        (issue 24: Enter here opened nothing, while it opens the film on every other list)."""
+        if event.row_key.value is not None:
+            movierec_app(self).open_movie(int(event.row_key.value))
