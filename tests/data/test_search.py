@@ -128,6 +128,11 @@ def _filtered_catalog() -> Catalog:
     films += [(t, "Horror", int(t[-5:-1]), 20 + k) for k, t in enumerate(HORROR_70S_80S)]
     films += [("Ring, The (2002)", "Horror", 2002, 90), ("Spirited Away (2001)", "Animation", 2001, 87),
               ("Qwerty Street (1999)", "Comedy", 1999, 3)]
+    return _catalog_of(films)
+
+
+def _catalog_of(films: list[tuple[str, str, int, int]]) -> Catalog:
+    """A catalogue of (title, its one genre, year, rating count) rows."""
     from movierec.data.movielens import GENRES
 
     n = len(films)
@@ -267,19 +272,12 @@ def _alien_catalog() -> Catalog:
     inside a longer title and three titles only near it in spelling ("Ali", "Alice", "Alfie"): `alien` with
     2000-2010 said "no match with these filters; 2 without them", as the whole titles were the only close
     matches and a title the query sits inside scored ~70, below the line."""
-    from movierec.data.movielens import GENRES
-
     films = [("Alien (1979)", "Sci-Fi", 1979, 300), ("Aliens (1986)", "Sci-Fi", 1986, 250),
              ("AVP: Alien vs. Predator (2004)", "Sci-Fi", 2004, 30), ("Monsters vs. Aliens (2009)", "Animation", 2009, 12),
              ("Evil Aliens (2005)", "Horror", 2005, 2), ("Ali (2001)", "Drama", 2001, 60),
              ("Alice (2009)", "Drama", 2009, 40), ("Alfie (2004)", "Comedy", 2004, 45)]
     films += [(f"Drama {k} (2003)", "Drama", 2003, 100 + k) for k in range(40)]
-    n = len(films)
-    genres = np.zeros((n, len(GENRES)), np.uint8)
-    for i, (_, genre, _, _) in enumerate(films):
-        genres[i, GENRES.index(genre)] = 1
-    return Catalog(Vocabulary(np.arange(n)), [f[0] for f in films], np.array([f[2] for f in films], np.int32),
-                   genres, n_ratings=np.array([f[3] for f in films], np.int32))
+    return _catalog_of(films)
 
 
 @pytest.mark.parametrize("genres, years, wanted", [
