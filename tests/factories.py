@@ -90,9 +90,10 @@ def write_100k(folder: Path, data: Synthetic, crlf: bool = False) -> Path:
 
 def zip_folder(folder: Path, archive: Path, prefix: str | None = None) -> Path:
     prefix = folder.name if prefix is None else prefix
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.iterdir()):
-            zf.write(path, f"{prefix}/{path.name}" if prefix else path.name)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:  # subfolders too, each file under its path
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix()
+            zf.write(path, f"{prefix}/{name}" if prefix else name)
     return archive
 
 

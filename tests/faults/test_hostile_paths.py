@@ -199,12 +199,7 @@ def _two_releases(tmp_path: Path, complete_second: bool) -> Path:
 @pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
 def test_several_releases_in_one_folder_or_zip_are_refused_by_name(tmp_path, zipped):
     root = _two_releases(tmp_path, complete_second=True)
-    path = root
-    if zipped:
-        path = tmp_path / "two.zip"
-        with zipfile.ZipFile(path, "w") as zf:
-            for file in sorted(root.rglob("*.csv")):
-                zf.write(file, f"two/{file.relative_to(root)}")
+    path = factories.zip_folder(root, tmp_path / "two.zip", prefix="two") if zipped else root
     with pytest.raises(DataError, match="several MovieLens releases") as err:
         registry.load_dataset(str(path))
     assert "two/a" in str(err.value) and "two/b" in str(err.value)
@@ -220,12 +215,7 @@ def test_the_one_complete_release_is_read_never_mixed_with_a_stray_file(tmp_path
     factories.write_latest(root / "b", stray)
     for name in ("movies.csv", "tags.csv", "links.csv"):
         (root / "b" / name).unlink()
-    path = root
-    if zipped:
-        path = tmp_path / "mixed.zip"
-        with zipfile.ZipFile(path, "w") as zf:
-            for file in sorted(root.rglob("*.csv")):
-                zf.write(file, f"mixed/{file.relative_to(root)}")
+    path = factories.zip_folder(root, tmp_path / "mixed.zip", prefix="mixed") if zipped else root
     ds = registry.load_dataset(str(path), use_cache=False)
     assert ds.n_ratings == len(complete.ratings)
 
